@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { UserError } from '@branch-env/core';
+import { COMMON_OPTIONS, type CommandSpec } from './private/command.js';
+import { EXIT, processIo, reportError, type Io } from './private/io.js';
+
+/**
+ * The command table. Each row loads its implementation only when it runs, so `resolve` and
+ * `name` start without loading the CDK or the AWS SDK.
+ */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    words: ['resolve'],
+    summary: 'Show the environment a branch gets: name, account, profile, TTL, stacks, URL, SSM prefix',
+    usage: '<branch|ref> [--head-ref <branch>] [--json] [--config <file>]',
+    options: { 'head-ref': { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/resolve/resolve.js'),
+  },
+  {
+    words: ['name'],
+    summary: "Print a branch's environment name; --against checks it against other branches",
+    usage: '<branch|ref> [--head-ref <branch>] [--against <file|->] [--json] [--config <file>]',
+    options: { 'head-ref': { type: 'string' }, against: { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/name/name.js'),
+  },
+  {
+    words: ['config', 'check'],
+    summary: 'Validate branch-env.config.json and report every problem at once',
+    usage: '[--json] [--config <file>]',
+    options: {},
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/config-check/config-check.js'),
+  },
+];
+
+export const VERSION = '0.1.0';
+
+function usage(): string {
+  const rows = COMMANDS.map((c) => `  branch-env ${c.words.join(' ')} ${c.usage}\n      ${c.summary}\n`);
+  return `branch-env ${VERSION}: every git branch gets its own AWS environment\n\nUsage:\n${rows.join('')}\nExit codes: 0 ok, 1 user error, 2 bug.\n`;
+}
+
+function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  const matches = COMMANDS.filter((c) => c.words.every((w, i) => argv[i] === w)).sort(
+    (a, b) => b.words.length - a.words.length,
+  );
+  const spec = matches[0];
+  return spec ? { spec, rest: argv.slice(spec.words.length) } : undefined;
+}
+
+/** Run the CLI with `argv` (without node and script); returns the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(usage());
+    return argv.length === 0 ? EXIT.user : EXIT.ok;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.out(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const json = argv.includes('--json');
+  try {
+    const found = findCommand(argv);
+    if (!found) {
+      throw new UserError(`unknown command '${argv.join(' ')}'`, 'run `branch-env --help` for the list of commands');
+    }
+    const { spec, rest } = found;
+    const name = `branch-env ${spec.words.join(' ')}`;
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        options: { ...COMMON_OPTIONS, ...spec.options },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new UserError(`${name}: ${(e as Error).message}`, `usage: ${name} ${spec.usage}`);
+    }
+    if (parsed.values.help) {
+      io.out(`usage: ${name} ${spec.usage}\n  ${spec.summary}\n`);
+      return EXIT.ok;
+    }
+    const n = parsed.positionals.length;
+    if (n < spec.positionals.min || n > spec.positionals.max) {
+      throw new UserError(
+        `${name} takes ${spec.positionals.min === spec.positionals.max ? spec.positionals.min : `${spec.positionals.min}-${spec.positionals.max}`} argument(s), got ${n}`,
+        `usage: ${name} ${spec.usage}`,
+      );
+    }
+    const module = await spec.load();
+    return await module.run(parsed, io);
+  } catch (error) {
+    return reportError(error, io, json);
+  }
+}

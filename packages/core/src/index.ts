@@ -1,0 +1,35 @@
+export { UserError, ConfigError, BranchError, NoRouteError, jsonPath, type ConfigIssue } from './private/errors.js';
+export {
+  ConfigSchema,
+  ProfileSchema,
+  RuleSchema,
+  AccountSchema,
+  DatabaseSchema,
+  LOG_RETENTION_DAYS,
+  configJsonSchema,
+  type Config,
+  type ConfigInput,
+  type Account,
+  type Profile,
+  type Rule,
+  type Database,
+  type DatabaseEngine,
+} from './private/config/schema.js';
+export { parseConfig, parseConfigText, loadConfig, findConfigFile, CONFIG_FILE_NAME } from './private/config/load.js';
+export { validateConfig, CONFIG_CHECKS, configDomains, fargateMemoryProblem } from './private/config/validate.js';
+export { gitBranchProblem, assertGitBranch, sourceBranch, printable, MAX_BRANCH_BYTES, type RefInput } from './private/naming/git-ref.js';
+export { environmentName, isValidEnvironmentName, readablePrefix, type EnvironmentName } from './private/naming/environment-name.js';
+export { branchHash, base32, HASH_LENGTH } from './private/naming/hash.js';
+export { nameBudget, LIMITS, STACK_SUFFIXES, MIN_NAME_BUDGET, type NameBudget, type BudgetTerm } from './private/naming/limits.js';
+export { compilePattern, matches, type BranchPattern } from './private/routing/pattern.js';
+export {
+  resolveEnvironment,
+  routeOf,
+  expiresAt,
+  findNameCollisions,
+  tagValue,
+  TAG_KEYS,
+  type ResolvedEnvironment,
+  type Route,
+  type NameCollision,
+} from './private/routing/resolve.js';

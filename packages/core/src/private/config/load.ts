@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError, jsonPath, UserError, type ConfigIssue } from '../errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+import { validateConfig } from './validate.js';
+
+export const CONFIG_FILE_NAME = 'branch-env.config.json';
+
+/** Parse and validate a config object; throws one {@link ConfigError} listing every problem. */
+export function parseConfig(raw: unknown, file?: string): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues: ConfigIssue[] = parsed.error.issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => ({
+          path: jsonPath([...issue.path, k]),
+          message: 'unknown key; remove it or check its spelling',
+        }));
+      }
+      return [{ path: jsonPath(issue.path), message: issue.message }];
+    });
+    throw new ConfigError(issues, file);
+  }
+  const issues = validateConfig(parsed.data);
+  if (issues.length > 0) throw new ConfigError(issues, file);
+  return parsed.data;
+}
+
+/** Parse config JSON text; a syntax error is reported with its position. */
+export function parseConfigText(text: string, file?: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError([{ path: '', message: `not valid JSON: ${(e as Error).message}` }], file);
+  }
+  return parseConfig(raw, file);
+}
+
+/** The config file: the explicit path, else $BRANCH_ENV_CONFIG, else the nearest one upwards from `cwd`. */
+export function findConfigFile(explicit?: string, cwd: string = process.cwd()): string {
+  const given = explicit ?? process.env.BRANCH_ENV_CONFIG;
+  if (given) {
+    const path = resolve(cwd, given);
+    if (!existsSync(path)) {
+      throw new UserError(`config file ${path} does not exist`, 'pass --config <path> to an existing branch-env.config.json');
+    }
+    return path;
+  }
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const candidate = join(dir, CONFIG_FILE_NAME);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  throw new UserError(
+    `no ${CONFIG_FILE_NAME} in ${resolve(cwd)} or any folder above it`,
+    `run from your repository, or pass --config <path>`,
+  );
+}
+
+/** Find, read, parse and validate the config file. */
+export function loadConfig(explicit?: string, cwd?: string): { config: Config; file: string } {
+  const file = findConfigFile(explicit, cwd);
+  return { config: parseConfigText(readFileSync(file, 'utf8'), file), file };
+}

@@ -1,0 +1,254 @@
+import { z } from 'zod';
+
+/**
+ * The one schema definition of `branch-env.config.json`. Parsing uses it directly; the JSON
+ * Schema that the file's `$schema` points to is generated from it (`npm run schema`), and a test
+ * fails when the committed copy is stale.
+ *
+ * Cross-references (a rule naming an unknown account, two rules fixing one name, ...) are checked
+ * afterwards by the rules in `validate.ts`, which report every problem with its JSON path.
+ */
+
+const awsAccountId = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS region such as us-east-1');
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    'an IAM role ARN such as arn:aws:iam::111111111111:role/branch-env-deploy',
+  );
+const domainName = z
+  .string()
+  .max(200)
+  .regex(
+    /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a lowercase DNS name such as dev.example.com',
+  );
+const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{4,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+/** Names a person or a system types: config keys for accounts and profiles. */
+const key = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and -, starting with a letter');
+
+export const DomainSchema = z
+  .strictObject({
+    name: domainName.meta({
+      description: 'Base domain; environments are served at <environment>.<name>.',
+    }),
+    hostedZoneId: hostedZoneId.meta({
+      description: 'Route 53 hosted zone of `name`, imported by id (never looked up).',
+    }),
+  })
+  .meta({ description: 'The DNS zone environments of this account are published in.' });
+
+export const AccountSchema = z
+  .strictObject({
+    id: awsAccountId,
+    region: awsRegion.meta({ description: 'Region the environments of this account are deployed to.' }),
+    deployRoleArn: roleArn.meta({
+      description: 'Role CI assumes through GitHub OIDC to deploy (created by `branch-env bootstrap`).',
+    }),
+    production: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Only branches of protected rules may resolve to a production account.' }),
+    domain: DomainSchema.optional(),
+  })
+  .meta({ description: 'An AWS account environments are deployed to.' });
+
+const DocumentDbSchema = z.strictObject({
+  engine: z.literal('documentdb'),
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.medium')
+    .default('db.t3.medium')
+    .meta({ description: 'DocumentDB instance class. @default db.t3.medium' }),
+  instances: z.int().min(1).max(16).default(1).meta({ description: '@default 1' }),
+});
+
+const AuroraPostgresSchema = z.strictObject({
+  engine: z.literal('aurora-postgres'),
+  minCapacity: z
+    .number()
+    .min(0)
+    .max(256)
+    .default(0)
+    .meta({ description: 'Aurora Serverless v2 minimum ACU; 0 pauses when idle. @default 0' }),
+  maxCapacity: z.number().min(1).max(256).default(2).meta({ description: '@default 2' }),
+  autoPauseSeconds: z
+    .int()
+    .min(300)
+    .max(86_400)
+    .default(300)
+    .meta({ description: 'Idle time before a 0-ACU cluster pauses. @default 300' }),
+});
+
+const MongoContainerSchema = z.strictObject({
+  engine: z.literal('mongodb-container'),
+  image: z
+    .string()
+    .min(1)
+    .default('public.ecr.aws/docker/library/mongo:7.0')
+    .meta({ description: 'MongoDB image run as a sidecar of the service task (ephemeral data).' }),
+});
+
+const NoDatabaseSchema = z.strictObject({ engine: z.literal('none') });
+
+export const DatabaseSchema = z
+  .discriminatedUnion('engine', [
+    DocumentDbSchema,
+    AuroraPostgresSchema,
+    MongoContainerSchema,
+    NoDatabaseSchema,
+  ])
+  .meta({
+    description:
+      'documentdb: an Amazon DocumentDB cluster. aurora-postgres: Aurora PostgreSQL Serverless v2. ' +
+      'mongodb-container: MongoDB in a sidecar container of the service task, data lost when the task is ' +
+      'replaced (cheap previews). none: no database.',
+  });
+
+export const TaskSchema = z
+  .strictObject({
+    cpu: z
+      .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)])
+      .default(256)
+      .meta({ description: 'Fargate task CPU units. @default 256' }),
+    memoryMiB: z.int().min(512).max(30_720).default(512).meta({ description: '@default 512' }),
+    architecture: z.enum(['arm64', 'x86_64']).default('arm64').meta({ description: '@default arm64' }),
+    spot: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Run tasks on Fargate Spot (up to 70% cheaper, may be interrupted). @default false' }),
+    minTasks: z.int().min(0).max(100).default(1).meta({ description: '@default 1' }),
+    maxTasks: z.int().min(1).max(100).default(2).meta({ description: '@default 2' }),
+  })
+  .meta({ description: 'The ECS Fargate service task size and scaling.' });
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export const ProfileSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    database: DatabaseSchema.default({ engine: 'none' }),
+    natGateways: z
+      .int()
+      .min(0)
+      .max(3)
+      .default(0)
+      .meta({ description: 'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0' }),
+    cloudfront: z.boolean().default(true).meta({ description: '@default true' }),
+    customDomain: z
+      .boolean()
+      .default(true)
+      .meta({
+        description:
+          'Publish <environment>.<domain> with ACM certificates, on CloudFront when it is on, else on the load balancer. @default true',
+      }),
+    task: TaskSchema.default({
+      cpu: 256,
+      memoryMiB: 512,
+      architecture: 'arm64',
+      spot: false,
+      minTasks: 1,
+      maxTasks: 2,
+    }),
+    logRetentionDays: z
+      .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)))
+      .default(7)
+      .meta({ description: 'CloudWatch Logs retention. @default 7' }),
+    multiAz: z.boolean().default(false).meta({ description: 'Spread the database over two AZs. @default false' }),
+    containerInsights: z.boolean().default(false).meta({ description: '@default false' }),
+    backups: z
+      .strictObject({
+        retentionDays: z.int().min(1).max(35).default(1),
+      })
+      .default({ retentionDays: 1 })
+      .meta({ description: 'Automated database backups. @default { retentionDays: 1 }' }),
+  })
+  .meta({ description: 'A named set of knobs the CDK library builds an environment from.' });
+
+export const RuleSchema = z
+  .strictObject({
+    branch: z
+      .string()
+      .min(1)
+      .meta({
+        description:
+          'Branch pattern: `*` matches within one path segment, `**` across segments, `?` one character, ' +
+          '`[0-9]` a class. Or a regular expression written /like-this/.',
+      }),
+    account: key.meta({ description: 'Key of an entry in `accounts`.' }),
+    profile: key.optional().meta({ description: 'Key of an entry in `profiles`. @default defaults.profile' }),
+    ttlHours: z
+      .number()
+      .positive()
+      .max(24 * 365)
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'Hours after the last deploy when the environment expires; null for none. @default defaults.ttlHours (null when protected)',
+      }),
+    protected: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Protected environments keep data on destroy, never expire, and may use production accounts.' }),
+    environment: z
+      .string()
+      .optional()
+      .meta({ description: 'A fixed environment name for this rule, e.g. main -> customer-facing.' }),
+    description: z.string().optional(),
+  })
+  .meta({ description: 'Routing rule; the first rule whose pattern matches a branch wins.' });
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    app: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, '2-32 lowercase letters, digits and -, starting with a letter')
+      .meta({ description: 'Application name: the SSM root /<app>/<environment>/ and the stack name prefix.' }),
+    accounts: z.record(key, AccountSchema).meta({ description: 'Accounts by key.' }),
+    profiles: z.record(key, ProfileSchema).meta({ description: 'Profiles by key.' }),
+    defaults: z
+      .strictObject({
+        profile: key.meta({ description: 'Profile of rules that name none.' }),
+        ttlHours: z
+          .number()
+          .positive()
+          .max(24 * 365)
+          .nullable()
+          .default(72)
+          .meta({ description: 'TTL of unprotected rules that set none. @default 72' }),
+      })
+      .meta({ description: 'Values of rules that leave them out.' }),
+    rules: z.array(RuleSchema).min(1).meta({ description: 'Ordered routing rules.' }),
+    baseline: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Environment that service discovery falls back to when a branch does not run a service, in the same account (e.g. sandbox).',
+      }),
+  })
+  .meta({ title: 'branch-env configuration', description: 'branch-env.config.json' });
+
+/** The configuration file as written (defaults not yet applied). */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+/** The configuration after parsing: every default applied. */
+export type Config = z.output<typeof ConfigSchema>;
+export type Account = z.output<typeof AccountSchema>;
+export type Profile = z.output<typeof ProfileSchema>;
+export type Rule = z.output<typeof RuleSchema>;
+export type Database = z.output<typeof DatabaseSchema>;
+export type DatabaseEngine = Database['engine'];
+
+/** The JSON Schema the config file's `$schema` points to. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

@@ -1,0 +1,234 @@
+import type { ConfigIssue } from '../errors.js';
+import { environmentName, isValidEnvironmentName } from '../naming/environment-name.js';
+import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
+import { compilePattern, matches } from '../routing/pattern.js';
+import type { Config } from './schema.js';
+
+/**
+ * Checks across the parsed config that the schema alone cannot express. Each rule is data: a name
+ * and a function returning issues; `validateConfig` runs them all and returns every issue.
+ */
+export interface ConfigCheck {
+  readonly name: string;
+  readonly check: (config: Config) => ConfigIssue[];
+}
+
+export function configDomains(config: Config): string[] {
+  return Object.values(config.accounts).flatMap((a) => (a.domain ? [a.domain.name] : []));
+}
+
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  {
+    name: 'rules name known accounts and profiles',
+    check: (config) =>
+      config.rules.flatMap((rule, i) => {
+        const out: ConfigIssue[] = [];
+        if (!(rule.account in config.accounts)) {
+          out.push({
+            path: `rules[${i}].account`,
+            message: `unknown account '${rule.account}'; known: ${Object.keys(config.accounts).join(', ') || 'none'}`,
+          });
+        }
+        if (rule.profile !== undefined && !(rule.profile in config.profiles)) {
+          out.push({
+            path: `rules[${i}].profile`,
+            message: `unknown profile '${rule.profile}'; known: ${Object.keys(config.profiles).join(', ') || 'none'}`,
+          });
+        }
+        return out;
+      }),
+  },
+  {
+    name: 'the default profile exists',
+    check: (config) =>
+      config.defaults.profile in config.profiles
+        ? []
+        : [
+            {
+              path: 'defaults.profile',
+              message: `unknown profile '${config.defaults.profile}'; known: ${Object.keys(config.profiles).join(', ')}`,
+            },
+          ],
+  },
+  {
+    name: 'patterns compile',
+    check: (config) =>
+      config.rules.flatMap((rule, i) => {
+        try {
+          compilePattern(rule.branch);
+          return [];
+        } catch (e) {
+          return [{ path: `rules[${i}].branch`, message: `invalid pattern '${rule.branch}': ${(e as Error).message}` }];
+        }
+      }),
+  },
+  {
+    name: 'only protected rules reach production accounts',
+    check: (config) =>
+      config.rules.flatMap((rule, i) =>
+        config.accounts[rule.account]?.production && !rule.protected
+          ? [
+              {
+                path: `rules[${i}].protected`,
+                message: `rule '${rule.branch}' routes to production account '${rule.account}' but is not protected; set "protected": true or route it to a non-production account`,
+              },
+            ]
+          : [],
+      ),
+  },
+  {
+    name: 'protected rules have no TTL',
+    check: (config) =>
+      config.rules.flatMap((rule, i) =>
+        rule.protected && rule.ttlHours != null
+          ? [{ path: `rules[${i}].ttlHours`, message: 'a protected environment never expires; remove ttlHours or set it to null' }]
+          : [],
+      ),
+  },
+  {
+    name: 'the name budget leaves room for readable names',
+    check: (config) => {
+      const budget = nameBudget(config.app, configDomains(config));
+      if (budget.maxLength >= MIN_NAME_BUDGET) return [];
+      const tight = budget.terms.filter((t) => t.maxEnvironmentLength < MIN_NAME_BUDGET);
+      return Object.entries(config.accounts).flatMap(([key, account]) =>
+        account.domain && tight.some((t) => t.thing.endsWith(`.${account.domain?.name}`))
+          ? [
+              {
+                path: `accounts.${key}.domain.name`,
+                message: `'${account.domain.name}' leaves ${64 - 1 - account.domain.name.length} characters for environment names in the 64-octet ACM certificate name; use a domain of at most ${64 - 1 - MIN_NAME_BUDGET} characters`,
+              },
+            ]
+          : [],
+      ).concat(
+        tight.some((t) => t.thing.startsWith('CloudFormation'))
+          ? [{ path: 'app', message: `app name '${config.app}' leaves too little of the stack name budget` }]
+          : [],
+      );
+    },
+  },
+  {
+    name: 'fixed environment names are valid and unique',
+    check: (config) => {
+      const budget = nameBudget(config.app, configDomains(config)).maxLength;
+      const seen = new Map<string, number>();
+      const out: ConfigIssue[] = [];
+      config.rules.forEach((rule, i) => {
+        if (rule.environment === undefined) return;
+        if (!isValidEnvironmentName(rule.environment, budget)) {
+          out.push({
+            path: `rules[${i}].environment`,
+            message: `'${rule.environment}' is not a valid environment name: lowercase letters, digits and -, starting with a letter, no -- at positions 3-4, at most ${budget} characters`,
+          });
+        }
+        const first = seen.get(rule.environment);
+        if (first !== undefined) {
+          out.push({
+            path: `rules[${i}].environment`,
+            message: `rules[${first}] already fixes the name '${rule.environment}'; two rules may not share one environment`,
+          });
+        } else seen.set(rule.environment, i);
+      });
+      return out;
+    },
+  },
+  {
+    name: 'fixed names cannot be taken by another rule',
+    check: (config) => {
+      const budget = nameBudget(config.app, configDomains(config)).maxLength;
+      const out: ConfigIssue[] = [];
+      config.rules.forEach((rule, i) => {
+        const fixed = rule.environment;
+        if (fixed === undefined) return;
+        config.rules.forEach((other, j) => {
+          if (i === j || other.environment !== undefined || other.account !== rule.account) return;
+          let pattern;
+          try {
+            pattern = compilePattern(other.branch);
+          } catch {
+            return;
+          }
+          // The branch spelled like the fixed name would compute the same name.
+          if (matches(pattern, fixed) && environmentName(fixed, budget).name === fixed) {
+            out.push({
+              path: `rules[${i}].environment`,
+              message: `fixed name '${fixed}' is also what branch '${fixed}' gets from rules[${j}] ('${other.branch}') in the same account; choose another name`,
+            });
+          }
+        });
+      });
+      return out;
+    },
+  },
+  {
+    name: 'custom domains have a domain to use',
+    check: (config) =>
+      config.rules.flatMap((rule, i) => {
+        const profileKey = rule.profile ?? config.defaults.profile;
+        const profile = config.profiles[profileKey];
+        const account = config.accounts[rule.account];
+        return profile?.customDomain && account && !account.domain
+          ? [
+              {
+                path: `rules[${i}]`,
+                message: `profile '${profileKey}' wants a custom domain but account '${rule.account}' has no domain; add accounts.${rule.account}.domain or set customDomain: false`,
+              },
+            ]
+          : [];
+      }),
+  },
+  {
+    name: 'profiles are consistent',
+    check: (config) =>
+      Object.entries(config.profiles).flatMap(([key, p]) => {
+        const out: ConfigIssue[] = [];
+        if (p.task.minTasks > p.task.maxTasks) {
+          out.push({ path: `profiles.${key}.task.minTasks`, message: `minTasks ${p.task.minTasks} is above maxTasks ${p.task.maxTasks}` });
+        }
+        if (p.database.engine === 'mongodb-container' && p.task.maxTasks !== 1) {
+          out.push({
+            path: `profiles.${key}.task.maxTasks`,
+            message: 'a mongodb-container database lives in the task, so the service must run exactly one task; set minTasks and maxTasks to 1',
+          });
+        }
+        if (p.database.engine === 'aurora-postgres' && p.database.minCapacity > p.database.maxCapacity) {
+          out.push({ path: `profiles.${key}.database.minCapacity`, message: 'minCapacity is above maxCapacity' });
+        }
+        const validMemory = fargateMemoryProblem(p.task.cpu, p.task.memoryMiB);
+        if (validMemory) out.push({ path: `profiles.${key}.task.memoryMiB`, message: validMemory });
+        return out;
+      }),
+  },
+  {
+    name: 'the baseline is a valid environment name',
+    check: (config) => {
+      if (config.baseline === undefined) return [];
+      const budget = nameBudget(config.app, configDomains(config)).maxLength;
+      return isValidEnvironmentName(config.baseline, budget)
+        ? []
+        : [{ path: 'baseline', message: `'${config.baseline}' is not a valid environment name` }];
+    },
+  },
+];
+
+/** Fargate's valid CPU/memory combinations (AWS ECS task size table). */
+export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | undefined {
+  const ranges: Record<number, [number, number, number]> = {
+    256: [512, 2048, 512],
+    512: [1024, 4096, 1024],
+    1024: [2048, 8192, 1024],
+    2048: [4096, 16_384, 1024],
+    4096: [8192, 30_720, 1024],
+  };
+  const r = ranges[cpu];
+  if (!r) return `cpu ${cpu} is not a Fargate size`;
+  const [min, max, step] = r;
+  if (memoryMiB < min || memoryMiB > max || (cpu !== 256 && memoryMiB % step !== 0) || (cpu === 256 && ![512, 1024, 2048].includes(memoryMiB))) {
+    return `${memoryMiB} MiB is not valid with ${cpu} CPU units; Fargate allows ${min}-${max} MiB in steps of ${step}`;
+  }
+  return undefined;
+}
+
+export function validateConfig(config: Config): ConfigIssue[] {
+  return CONFIG_CHECKS.flatMap((c) => c.check(config));
+}
