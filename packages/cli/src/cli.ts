@@ -10,7 +10,8 @@ import { EXIT, processIo, reportError, type Io } from './private/io.js';
 export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['resolve'],
-    summary: 'Show the environment a branch gets: name, account, profile, TTL, stacks, URL, SSM prefix',
+    summary:
+      'Show the environment a branch gets: name, account, profile, TTL, stacks, URL, SSM prefix',
     usage: '<branch|ref> [--head-ref <branch>] [--json] [--config <file>]',
     options: { 'head-ref': { type: 'string' } },
     positionals: { min: 1, max: 1 },
@@ -37,7 +38,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 export const VERSION = '0.1.0';
 
 function usage(): string {
-  const rows = COMMANDS.map((c) => `  branch-env ${c.words.join(' ')} ${c.usage}\n      ${c.summary}\n`);
+  const rows = COMMANDS.map(
+    (c) => `  branch-env ${c.words.join(' ')} ${c.usage}\n      ${c.summary}\n`,
+  );
   return `branch-env ${VERSION}: every git branch gets its own AWS environment\n\nUsage:\n${rows.join('')}\nExit codes: 0 ok, 1 user error, 2 bug.\n`;
 }
 
@@ -63,7 +66,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   try {
     const found = findCommand(argv);
     if (!found) {
-      throw new UserError(`unknown command '${argv.join(' ')}'`, 'run `branch-env --help` for the list of commands');
+      throw new UserError(
+        `unknown command '${argv.join(' ')}'`,
+        'run `branch-env --help` for the list of commands',
+      );
     }
     const { spec, rest } = found;
     const name = `branch-env ${spec.words.join(' ')}`;

@@ -1,4 +1,11 @@
-export { UserError, ConfigError, BranchError, NoRouteError, jsonPath, type ConfigIssue } from './private/errors.js';
+export {
+  UserError,
+  ConfigError,
+  BranchError,
+  NoRouteError,
+  jsonPath,
+  type ConfigIssue,
+} from './private/errors.js';
 export {
   ConfigSchema,
   ProfileSchema,
@@ -15,12 +22,42 @@ export {
   type Database,
   type DatabaseEngine,
 } from './private/config/schema.js';
-export { parseConfig, parseConfigText, loadConfig, findConfigFile, CONFIG_FILE_NAME } from './private/config/load.js';
-export { validateConfig, CONFIG_CHECKS, configDomains, fargateMemoryProblem } from './private/config/validate.js';
-export { gitBranchProblem, assertGitBranch, sourceBranch, printable, MAX_BRANCH_BYTES, type RefInput } from './private/naming/git-ref.js';
-export { environmentName, isValidEnvironmentName, readablePrefix, type EnvironmentName } from './private/naming/environment-name.js';
+export {
+  parseConfig,
+  parseConfigText,
+  loadConfig,
+  findConfigFile,
+  CONFIG_FILE_NAME,
+} from './private/config/load.js';
+export {
+  validateConfig,
+  CONFIG_CHECKS,
+  configDomains,
+  fargateMemoryProblem,
+} from './private/config/validate.js';
+export {
+  gitBranchProblem,
+  assertGitBranch,
+  sourceBranch,
+  printable,
+  MAX_BRANCH_BYTES,
+  type RefInput,
+} from './private/naming/git-ref.js';
+export {
+  environmentName,
+  isValidEnvironmentName,
+  readablePrefix,
+  type EnvironmentName,
+} from './private/naming/environment-name.js';
 export { branchHash, base32, HASH_LENGTH } from './private/naming/hash.js';
-export { nameBudget, LIMITS, STACK_SUFFIXES, MIN_NAME_BUDGET, type NameBudget, type BudgetTerm } from './private/naming/limits.js';
+export {
+  nameBudget,
+  LIMITS,
+  STACK_SUFFIXES,
+  MIN_NAME_BUDGET,
+  type NameBudget,
+  type BudgetTerm,
+} from './private/naming/limits.js';
 export { compilePattern, matches, type BranchPattern } from './private/routing/pattern.js';
 export {
   resolveEnvironment,
@@ -33,3 +70,13 @@ export {
   type Route,
   type NameCollision,
 } from './private/routing/resolve.js';
+export {
+  CONFIG_BUS,
+  DEFAULT_SERVICE,
+  ssmPrefix,
+  parameterName,
+  serviceUrlKey,
+  type ConfigBusEntry,
+  type ConfigBusKey,
+  type ConfigBusWriter,
+} from './private/config-bus/catalogue.js';

@@ -1,4 +1,9 @@
-import { loadConfig, resolveEnvironment, type Config, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  loadConfig,
+  resolveEnvironment,
+  type Config,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 import type { Io } from './io.js';
 import type { ParsedArgs } from './command.js';
 
@@ -9,7 +14,10 @@ export function configFrom(args: ParsedArgs, io: Io): { config: Config; file: st
 }
 
 /** Resolve the command's branch argument (with --head-ref for pull-request refs). */
-export function environmentFrom(args: ParsedArgs, io: Io): { env: ResolvedEnvironment; config: Config; file: string } {
+export function environmentFrom(
+  args: ParsedArgs,
+  io: Io,
+): { env: ResolvedEnvironment; config: Config; file: string } {
   const { config, file } = configFrom(args, io);
   const headRef = typeof args.values['head-ref'] === 'string' ? args.values['head-ref'] : undefined;
   const env = resolveEnvironment({ ref: args.positionals[0] ?? '', headBranch: headRef }, config);

@@ -22,7 +22,9 @@ export const EXIT = { ok: 0, user: 1, bug: 2 } as const;
 export function reportError(error: unknown, io: Io, json: boolean): number {
   if (error instanceof UserError) {
     if (json) {
-      io.out(`${JSON.stringify({ error: { kind: error.name, message: error.message, fix: error.fix ?? null } }, null, 2)}\n`);
+      io.out(
+        `${JSON.stringify({ error: { kind: error.name, message: error.message, fix: error.fix ?? null } }, null, 2)}\n`,
+      );
     }
     io.err(`error: ${error.message}\n${error.fix ? `  fix: ${error.fix}\n` : ''}`);
     return EXIT.user;

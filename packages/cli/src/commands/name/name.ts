@@ -11,7 +11,10 @@ export function readBranchList(source: string, io: Io): string[] {
   try {
     text = readFileSync(source === '-' ? 0 : resolve(io.cwd, source), 'utf8');
   } catch (e) {
-    throw new UserError(`cannot read the branch list ${source}: ${(e as Error).message}`, 'pass a file with one branch per line, or - for stdin');
+    throw new UserError(
+      `cannot read the branch list ${source}: ${(e as Error).message}`,
+      'pass a file with one branch per line, or - for stdin',
+    );
   }
   return text
     .split('\n')
@@ -22,13 +25,21 @@ export function readBranchList(source: string, io: Io): string[] {
 
 export function run(args: ParsedArgs, io: Io): number {
   const { env, config } = environmentFrom(args, io);
-  const against = typeof args.values.against === 'string' ? readBranchList(args.values.against, io) : undefined;
+  const against =
+    typeof args.values.against === 'string' ? readBranchList(args.values.against, io) : undefined;
   let collision: NameCollision | undefined;
   if (against) {
-    collision = findNameCollisions([env.branch, ...against], config).find((c) => c.branches.includes(env.branch));
+    collision = findNameCollisions([env.branch, ...against], config).find((c) =>
+      c.branches.includes(env.branch),
+    );
   }
   if (args.values.json) {
-    printJson(io, { environment: env.name, branch: env.branch, form: env.naming.form, collision: collision ?? null });
+    printJson(io, {
+      environment: env.name,
+      branch: env.branch,
+      form: env.naming.form,
+      collision: collision ?? null,
+    });
   } else {
     io.out(`${env.name}\n`);
   }

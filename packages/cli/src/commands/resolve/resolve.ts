@@ -28,17 +28,29 @@ export function resolveJson(env: ResolvedEnvironment): Record<string, unknown> {
 export function resolveText(env: ResolvedEnvironment): string {
   const db = env.profile.database;
   return table([
-    ['environment', `${env.name}${env.naming.form === 'plain' ? '' : ` (${env.naming.form} name)`}`],
+    [
+      'environment',
+      `${env.name}${env.naming.form === 'plain' ? '' : ` (${env.naming.form} name)`}`,
+    ],
     ['branch', env.branch],
     ['rule', `rules[${env.rule.index}] ${env.rule.branch}`],
-    ['account', `${env.account.key} ${env.account.id}${env.account.production ? ' (production)' : ''}`],
+    [
+      'account',
+      `${env.account.key} ${env.account.id}${env.account.production ? ' (production)' : ''}`,
+    ],
     ['region', env.region],
     ['deploy role', env.deployRoleArn],
-    ['profile', `${env.profile.name}: database ${db.engine}, ${env.profile.natGateways} NAT, ${env.profile.task.cpu} CPU/${env.profile.task.memoryMiB} MiB ${env.profile.task.architecture}${env.profile.task.spot ? ' spot' : ''}, CloudFront ${env.profile.cloudfront ? 'on' : 'off'}`],
+    [
+      'profile',
+      `${env.profile.name}: database ${db.engine}, ${env.profile.natGateways} NAT, ${env.profile.task.cpu} CPU/${env.profile.task.memoryMiB} MiB ${env.profile.task.architecture}${env.profile.task.spot ? ' spot' : ''}, CloudFront ${env.profile.cloudfront ? 'on' : 'off'}`,
+    ],
     ['protected', env.protected ? 'yes' : 'no'],
     ['expires', env.ttlHours === null ? 'never' : `${env.ttlHours} h after the last deploy`],
     ['stacks', [env.stacks.main, env.stacks.certificate].filter(Boolean).join(', ')],
-    ['url', env.dnsName ? `https://${env.dnsName}` : 'the load balancer address, known after deploy'],
+    [
+      'url',
+      env.dnsName ? `https://${env.dnsName}` : 'the load balancer address, known after deploy',
+    ],
     ['ssm prefix', env.ssmPrefix],
   ]);
 }

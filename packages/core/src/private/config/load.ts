@@ -43,7 +43,10 @@ export function findConfigFile(explicit?: string, cwd: string = process.cwd()): 
   if (given) {
     const path = resolve(cwd, given);
     if (!existsSync(path)) {
-      throw new UserError(`config file ${path} does not exist`, 'pass --config <path> to an existing branch-env.config.json');
+      throw new UserError(
+        `config file ${path} does not exist`,
+        'pass --config <path> to an existing branch-env.config.json',
+      );
     }
     return path;
   }

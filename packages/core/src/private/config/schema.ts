@@ -26,9 +26,13 @@ const domainName = z
     /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
     'a lowercase DNS name such as dev.example.com',
   );
-const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{4,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
+const hostedZoneId = z
+  .string()
+  .regex(/^Z[A-Z0-9]{4,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ');
 /** Names a person or a system types: config keys for accounts and profiles. */
-const key = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and -, starting with a letter');
+const key = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and -, starting with a letter');
 
 export const DomainSchema = z
   .strictObject({
@@ -44,14 +48,19 @@ export const DomainSchema = z
 export const AccountSchema = z
   .strictObject({
     id: awsAccountId,
-    region: awsRegion.meta({ description: 'Region the environments of this account are deployed to.' }),
+    region: awsRegion.meta({
+      description: 'Region the environments of this account are deployed to.',
+    }),
     deployRoleArn: roleArn.meta({
-      description: 'Role CI assumes through GitHub OIDC to deploy (created by `branch-env bootstrap`).',
+      description:
+        'Role CI assumes through GitHub OIDC to deploy (created by `branch-env bootstrap`).',
     }),
     production: z
       .boolean()
       .default(false)
-      .meta({ description: 'Only branches of protected rules may resolve to a production account.' }),
+      .meta({
+        description: 'Only branches of protected rules may resolve to a production account.',
+      }),
     domain: DomainSchema.optional(),
   })
   .meta({ description: 'An AWS account environments are deployed to.' });
@@ -115,11 +124,17 @@ export const TaskSchema = z
       .default(256)
       .meta({ description: 'Fargate task CPU units. @default 256' }),
     memoryMiB: z.int().min(512).max(30_720).default(512).meta({ description: '@default 512' }),
-    architecture: z.enum(['arm64', 'x86_64']).default('arm64').meta({ description: '@default arm64' }),
+    architecture: z
+      .enum(['arm64', 'x86_64'])
+      .default('arm64')
+      .meta({ description: '@default arm64' }),
     spot: z
       .boolean()
       .default(false)
-      .meta({ description: 'Run tasks on Fargate Spot (up to 70% cheaper, may be interrupted). @default false' }),
+      .meta({
+        description:
+          'Run tasks on Fargate Spot (up to 70% cheaper, may be interrupted). @default false',
+      }),
     minTasks: z.int().min(0).max(100).default(1).meta({ description: '@default 1' }),
     maxTasks: z.int().min(1).max(100).default(2).meta({ description: '@default 2' }),
   })
@@ -140,15 +155,15 @@ export const ProfileSchema = z
       .min(0)
       .max(3)
       .default(0)
-      .meta({ description: 'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0' }),
-    cloudfront: z.boolean().default(true).meta({ description: '@default true' }),
-    customDomain: z
-      .boolean()
-      .default(true)
       .meta({
         description:
-          'Publish <environment>.<domain> with ACM certificates, on CloudFront when it is on, else on the load balancer. @default true',
+          'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0',
       }),
+    cloudfront: z.boolean().default(true).meta({ description: '@default true' }),
+    customDomain: z.boolean().default(true).meta({
+      description:
+        'Publish <environment>.<domain> with ACM certificates, on CloudFront when it is on, else on the load balancer. @default true',
+    }),
     task: TaskSchema.default({
       cpu: 256,
       memoryMiB: 512,
@@ -161,7 +176,10 @@ export const ProfileSchema = z
       .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)))
       .default(7)
       .meta({ description: 'CloudWatch Logs retention. @default 7' }),
-    multiAz: z.boolean().default(false).meta({ description: 'Spread the database over two AZs. @default false' }),
+    multiAz: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Spread the database over two AZs. @default false' }),
     containerInsights: z.boolean().default(false).meta({ description: '@default false' }),
     backups: z
       .strictObject({
@@ -183,7 +201,9 @@ export const RuleSchema = z
           '`[0-9]` a class. Or a regular expression written /like-this/.',
       }),
     account: key.meta({ description: 'Key of an entry in `accounts`.' }),
-    profile: key.optional().meta({ description: 'Key of an entry in `profiles`. @default defaults.profile' }),
+    profile: key
+      .optional()
+      .meta({ description: 'Key of an entry in `profiles`. @default defaults.profile' }),
     ttlHours: z
       .number()
       .positive()
@@ -197,11 +217,16 @@ export const RuleSchema = z
     protected: z
       .boolean()
       .default(false)
-      .meta({ description: 'Protected environments keep data on destroy, never expire, and may use production accounts.' }),
+      .meta({
+        description:
+          'Protected environments keep data on destroy, never expire, and may use production accounts.',
+      }),
     environment: z
       .string()
       .optional()
-      .meta({ description: 'A fixed environment name for this rule, e.g. main -> customer-facing.' }),
+      .meta({
+        description: 'A fixed environment name for this rule, e.g. main -> customer-facing.',
+      }),
     description: z.string().optional(),
   })
   .meta({ description: 'Routing rule; the first rule whose pattern matches a branch wins.' });
@@ -211,8 +236,14 @@ export const ConfigSchema = z
     $schema: z.string().optional(),
     app: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/, '2-32 lowercase letters, digits and -, starting with a letter')
-      .meta({ description: 'Application name: the SSM root /<app>/<environment>/ and the stack name prefix.' }),
+      .regex(
+        /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+        '2-32 lowercase letters, digits and -, starting with a letter',
+      )
+      .meta({
+        description:
+          'Application name: the SSM root /<app>/<environment>/ and the stack name prefix.',
+      }),
     accounts: z.record(key, AccountSchema).meta({ description: 'Accounts by key.' }),
     profiles: z.record(key, ProfileSchema).meta({ description: 'Profiles by key.' }),
     defaults: z
@@ -228,13 +259,10 @@ export const ConfigSchema = z
       })
       .meta({ description: 'Values of rules that leave them out.' }),
     rules: z.array(RuleSchema).min(1).meta({ description: 'Ordered routing rules.' }),
-    baseline: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          'Environment that service discovery falls back to when a branch does not run a service, in the same account (e.g. sandbox).',
-      }),
+    baseline: z.string().optional().meta({
+      description:
+        'Environment that service discovery falls back to when a branch does not run a service, in the same account (e.g. sandbox).',
+    }),
   })
   .meta({ title: 'branch-env configuration', description: 'branch-env.config.json' });
 
@@ -250,5 +278,8 @@ export type DatabaseEngine = Database['engine'];
 
 /** The JSON Schema the config file's `$schema` points to. */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
 }

@@ -58,7 +58,12 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
           compilePattern(rule.branch);
           return [];
         } catch (e) {
-          return [{ path: `rules[${i}].branch`, message: `invalid pattern '${rule.branch}': ${(e as Error).message}` }];
+          return [
+            {
+              path: `rules[${i}].branch`,
+              message: `invalid pattern '${rule.branch}': ${(e as Error).message}`,
+            },
+          ];
         }
       }),
   },
@@ -81,7 +86,12 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     check: (config) =>
       config.rules.flatMap((rule, i) =>
         rule.protected && rule.ttlHours != null
-          ? [{ path: `rules[${i}].ttlHours`, message: 'a protected environment never expires; remove ttlHours or set it to null' }]
+          ? [
+              {
+                path: `rules[${i}].ttlHours`,
+                message: 'a protected environment never expires; remove ttlHours or set it to null',
+              },
+            ]
           : [],
       ),
   },
@@ -91,20 +101,27 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       const budget = nameBudget(config.app, configDomains(config));
       if (budget.maxLength >= MIN_NAME_BUDGET) return [];
       const tight = budget.terms.filter((t) => t.maxEnvironmentLength < MIN_NAME_BUDGET);
-      return Object.entries(config.accounts).flatMap(([key, account]) =>
-        account.domain && tight.some((t) => t.thing.endsWith(`.${account.domain?.name}`))
-          ? [
-              {
-                path: `accounts.${key}.domain.name`,
-                message: `'${account.domain.name}' leaves ${64 - 1 - account.domain.name.length} characters for environment names in the 64-octet ACM certificate name; use a domain of at most ${64 - 1 - MIN_NAME_BUDGET} characters`,
-              },
-            ]
-          : [],
-      ).concat(
-        tight.some((t) => t.thing.startsWith('CloudFormation'))
-          ? [{ path: 'app', message: `app name '${config.app}' leaves too little of the stack name budget` }]
-          : [],
-      );
+      return Object.entries(config.accounts)
+        .flatMap(([key, account]) =>
+          account.domain && tight.some((t) => t.thing.endsWith(`.${account.domain?.name}`))
+            ? [
+                {
+                  path: `accounts.${key}.domain.name`,
+                  message: `'${account.domain.name}' leaves ${64 - 1 - account.domain.name.length} characters for environment names in the 64-octet ACM certificate name; use a domain of at most ${64 - 1 - MIN_NAME_BUDGET} characters`,
+                },
+              ]
+            : [],
+        )
+        .concat(
+          tight.some((t) => t.thing.startsWith('CloudFormation'))
+            ? [
+                {
+                  path: 'app',
+                  message: `app name '${config.app}' leaves too little of the stack name budget`,
+                },
+              ]
+            : [],
+        );
     },
   },
   {
@@ -183,16 +200,26 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       Object.entries(config.profiles).flatMap(([key, p]) => {
         const out: ConfigIssue[] = [];
         if (p.task.minTasks > p.task.maxTasks) {
-          out.push({ path: `profiles.${key}.task.minTasks`, message: `minTasks ${p.task.minTasks} is above maxTasks ${p.task.maxTasks}` });
+          out.push({
+            path: `profiles.${key}.task.minTasks`,
+            message: `minTasks ${p.task.minTasks} is above maxTasks ${p.task.maxTasks}`,
+          });
         }
         if (p.database.engine === 'mongodb-container' && p.task.maxTasks !== 1) {
           out.push({
             path: `profiles.${key}.task.maxTasks`,
-            message: 'a mongodb-container database lives in the task, so the service must run exactly one task; set minTasks and maxTasks to 1',
+            message:
+              'a mongodb-container database lives in the task, so the service must run exactly one task; set minTasks and maxTasks to 1',
           });
         }
-        if (p.database.engine === 'aurora-postgres' && p.database.minCapacity > p.database.maxCapacity) {
-          out.push({ path: `profiles.${key}.database.minCapacity`, message: 'minCapacity is above maxCapacity' });
+        if (
+          p.database.engine === 'aurora-postgres' &&
+          p.database.minCapacity > p.database.maxCapacity
+        ) {
+          out.push({
+            path: `profiles.${key}.database.minCapacity`,
+            message: 'minCapacity is above maxCapacity',
+          });
         }
         const validMemory = fargateMemoryProblem(p.task.cpu, p.task.memoryMiB);
         if (validMemory) out.push({ path: `profiles.${key}.task.memoryMiB`, message: validMemory });
@@ -223,7 +250,12 @@ export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | u
   const r = ranges[cpu];
   if (!r) return `cpu ${cpu} is not a Fargate size`;
   const [min, max, step] = r;
-  if (memoryMiB < min || memoryMiB > max || (cpu !== 256 && memoryMiB % step !== 0) || (cpu === 256 && ![512, 1024, 2048].includes(memoryMiB))) {
+  if (
+    memoryMiB < min ||
+    memoryMiB > max ||
+    (cpu !== 256 && memoryMiB % step !== 0) ||
+    (cpu === 256 && ![512, 1024, 2048].includes(memoryMiB))
+  ) {
     return `${memoryMiB} MiB is not valid with ${cpu} CPU units; Fargate allows ${min}-${max} MiB in steps of ${step}`;
   }
   return undefined;

@@ -20,11 +20,15 @@ const FORBIDDEN_CHARS = /[\u0000-\u0020\u007f~^:?*[\\]/u;
 export function gitBranchProblem(branch: string): string | undefined {
   if (branch.length === 0) return 'it is empty';
   const bytes = Buffer.byteLength(branch, 'utf8');
-  if (bytes > MAX_BRANCH_BYTES) return `it is ${bytes} bytes long; git refs are at most ${MAX_BRANCH_BYTES} bytes`;
+  if (bytes > MAX_BRANCH_BYTES)
+    return `it is ${bytes} bytes long; git refs are at most ${MAX_BRANCH_BYTES} bytes`;
   const bad = FORBIDDEN_CHARS.exec(branch);
   if (bad) {
     const ch = bad[0];
-    const shown = ch.charCodeAt(0) < 0x21 || ch === '\u007f' ? `U+${ch.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}` : `'${ch}'`;
+    const shown =
+      ch.charCodeAt(0) < 0x21 || ch === '\u007f'
+        ? `U+${ch.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`
+        : `'${ch}'`;
     return `it contains ${shown}; git forbids control characters, space and ~ ^ : ? * [ \\`;
   }
   if (branch === '@') return "'@' alone is not a valid branch name";
@@ -65,7 +69,8 @@ const PULL_REF_NAME = /^(\d+)\/merge$/;
  * replaces deployed `n-merge` environments.
  */
 export function sourceBranch(input: RefInput | string): string {
-  const { ref, headBranch } = typeof input === 'string' ? { ref: input, headBranch: undefined } : input;
+  const { ref, headBranch } =
+    typeof input === 'string' ? { ref: input, headBranch: undefined } : input;
   const trimmed = ref;
   let branch: string;
   const pull = PULL_REF.exec(trimmed) ?? PULL_REF_NAME.exec(trimmed);
@@ -76,7 +81,9 @@ export function sourceBranch(input: RefInput | string): string {
         'pass the pull request head branch too: --head-ref "$GITHUB_HEAD_REF" (or name the branch as refs/heads/<branch>)',
       );
     }
-    branch = headBranch.startsWith('refs/heads/') ? headBranch.slice('refs/heads/'.length) : headBranch;
+    branch = headBranch.startsWith('refs/heads/')
+      ? headBranch.slice('refs/heads/'.length)
+      : headBranch;
   } else if (trimmed.startsWith('refs/heads/')) {
     branch = trimmed.slice('refs/heads/'.length);
   } else if (trimmed.startsWith('refs/')) {
@@ -100,5 +107,8 @@ export function sourceBranch(input: RefInput | string): string {
 /** A branch made safe to print in one line (control characters escaped). */
 export function printable(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(
+    /[\u0000-\u001f\u007f]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -28,7 +28,8 @@ export function compilePattern(source: string): BranchPattern {
       const end = source.indexOf(']', i + 2);
       if (end === -1) throw new Error(`unclosed [ at position ${i}`);
       const body = source.slice(i + 1, end);
-      if (!/^!?[\p{L}\p{N}_-]+$/u.test(body)) throw new Error(`character class [${body}] is not of the form [a-z0-9]`);
+      if (!/^!?[\p{L}\p{N}_-]+$/u.test(body))
+        throw new Error(`character class [${body}] is not of the form [a-z0-9]`);
       re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`;
       i = end;
     } else {

@@ -5,6 +5,7 @@ import { environmentName, type EnvironmentName } from '../naming/environment-nam
 import { sourceBranch, type RefInput } from '../naming/git-ref.js';
 import { nameBudget, STACK_SUFFIXES } from '../naming/limits.js';
 import { compilePattern, matches } from './pattern.js';
+import { ssmPrefix } from '../config-bus/catalogue.js';
 
 /** Everything the rest of branch-env needs to know about one branch's environment. */
 export interface ResolvedEnvironment {
@@ -72,18 +73,26 @@ export function routeOf(branch: string, config: Config): Route | undefined {
 export function resolveEnvironment(input: RefInput | string, config: Config): ResolvedEnvironment {
   const branch = sourceBranch(input);
   const route = routeOf(branch, config);
-  if (!route) throw new NoRouteError(branch, config.rules.map((r) => r.branch));
+  if (!route)
+    throw new NoRouteError(
+      branch,
+      config.rules.map((r) => r.branch),
+    );
   const { rule, index } = route;
 
   const account = config.accounts[rule.account];
   const profileName = rule.profile ?? config.defaults.profile;
   const profile = config.profiles[profileName];
   if (!account || !profile) {
-    throw new Error(`bug: rules[${index}] references a missing account or profile; parseConfig should have rejected it`);
+    throw new Error(
+      `bug: rules[${index}] references a missing account or profile; parseConfig should have rejected it`,
+    );
   }
   // Routing safety, checked again here: a validated config cannot reach this.
   if (account.production && !rule.protected) {
-    throw new Error(`bug: unprotected rules[${index}] resolved to production account '${rule.account}'`);
+    throw new Error(
+      `bug: unprotected rules[${index}] resolved to production account '${rule.account}'`,
+    );
   }
 
   const budget = nameBudget(config.app, configDomains(config)).maxLength;
@@ -96,7 +105,9 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
   const withDomain = profile.customDomain && account.domain !== undefined;
   const main = `${config.app}-${name}${STACK_SUFFIXES.main}`;
   const certificate =
-    withDomain && profile.cloudfront ? `${config.app}-${name}${STACK_SUFFIXES.certificate}` : undefined;
+    withDomain && profile.cloudfront
+      ? `${config.app}-${name}${STACK_SUFFIXES.certificate}`
+      : undefined;
 
   return {
     name,
@@ -109,11 +120,15 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
     deployRoleArn: account.deployRoleArn,
     profile: { name: profileName, ...profile },
     protected: rule.protected,
-    ttlHours: rule.protected ? null : rule.ttlHours === undefined ? config.defaults.ttlHours : rule.ttlHours,
+    ttlHours: rule.protected
+      ? null
+      : rule.ttlHours === undefined
+        ? config.defaults.ttlHours
+        : rule.ttlHours,
     stacks: { main, certificate },
     dnsName: withDomain ? `${name}.${account.domain?.name}` : undefined,
     domain: withDomain ? account.domain : undefined,
-    ssmPrefix: `/${config.app}/${name}/`,
+    ssmPrefix: ssmPrefix(config.app, name),
     tags: {
       [TAG_KEYS.app]: config.app,
       [TAG_KEYS.environment]: name,
@@ -124,7 +139,10 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
 }
 
 /** When an environment last deployed at `lastDeploy` expires; null when it never does. */
-export function expiresAt(env: Pick<ResolvedEnvironment, 'ttlHours'>, lastDeploy: Date): Date | null {
+export function expiresAt(
+  env: Pick<ResolvedEnvironment, 'ttlHours'>,
+  lastDeploy: Date,
+): Date | null {
   return env.ttlHours === null ? null : new Date(lastDeploy.getTime() + env.ttlHours * 3_600_000);
 }
 
@@ -141,7 +159,10 @@ export interface NameCollision {
  * branches before deploying; `branch-env name --against` shows it.
  */
 export function findNameCollisions(branches: readonly string[], config: Config): NameCollision[] {
-  const groups = new Map<string, { env: ResolvedEnvironment; branches: Set<string>; fixedRules: Set<number> }>();
+  const groups = new Map<
+    string,
+    { env: ResolvedEnvironment; branches: Set<string>; fixedRules: Set<number> }
+  >();
   for (const branch of new Set(branches)) {
     let env: ResolvedEnvironment;
     try {
@@ -150,7 +171,11 @@ export function findNameCollisions(branches: readonly string[], config: Config):
       continue; // unrouted or invalid branches get no environment, so they cannot collide
     }
     const key = `${env.account.key}\u0000${env.name}`;
-    const group = groups.get(key) ?? { env, branches: new Set<string>(), fixedRules: new Set<number>() };
+    const group = groups.get(key) ?? {
+      env,
+      branches: new Set<string>(),
+      fixedRules: new Set<number>(),
+    };
     group.branches.add(branch);
     group.fixedRules.add(env.naming.form === 'fixed' ? env.rule.index : -1);
     groups.set(key, group);
