@@ -55,12 +55,9 @@ export const AccountSchema = z
       description:
         'Role CI assumes through GitHub OIDC to deploy (created by `branch-env bootstrap`).',
     }),
-    production: z
-      .boolean()
-      .default(false)
-      .meta({
-        description: 'Only branches of protected rules may resolve to a production account.',
-      }),
+    production: z.boolean().default(false).meta({
+      description: 'Only branches of protected rules may resolve to a production account.',
+    }),
     domain: DomainSchema.optional(),
   })
   .meta({ description: 'An AWS account environments are deployed to.' });
@@ -128,13 +125,10 @@ export const TaskSchema = z
       .enum(['arm64', 'x86_64'])
       .default('arm64')
       .meta({ description: '@default arm64' }),
-    spot: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          'Run tasks on Fargate Spot (up to 70% cheaper, may be interrupted). @default false',
-      }),
+    spot: z.boolean().default(false).meta({
+      description:
+        'Run tasks on Fargate Spot (up to 70% cheaper, may be interrupted). @default false',
+    }),
     minTasks: z.int().min(0).max(100).default(1).meta({ description: '@default 1' }),
     maxTasks: z.int().min(1).max(100).default(2).meta({ description: '@default 2' }),
   })
@@ -150,15 +144,10 @@ export const ProfileSchema = z
   .strictObject({
     description: z.string().optional(),
     database: DatabaseSchema.default({ engine: 'none' }),
-    natGateways: z
-      .int()
-      .min(0)
-      .max(3)
-      .default(0)
-      .meta({
-        description:
-          'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0',
-      }),
+    natGateways: z.int().min(0).max(3).default(0).meta({
+      description:
+        'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0',
+    }),
     cloudfront: z.boolean().default(true).meta({ description: '@default true' }),
     customDomain: z.boolean().default(true).meta({
       description:
@@ -214,19 +203,13 @@ export const RuleSchema = z
         description:
           'Hours after the last deploy when the environment expires; null for none. @default defaults.ttlHours (null when protected)',
       }),
-    protected: z
-      .boolean()
-      .default(false)
-      .meta({
-        description:
-          'Protected environments keep data on destroy, never expire, and may use production accounts.',
-      }),
-    environment: z
-      .string()
-      .optional()
-      .meta({
-        description: 'A fixed environment name for this rule, e.g. main -> customer-facing.',
-      }),
+    protected: z.boolean().default(false).meta({
+      description:
+        'Protected environments keep data on destroy, never expire, and may use production accounts.',
+    }),
+    environment: z.string().optional().meta({
+      description: 'A fixed environment name for this rule, e.g. main -> customer-facing.',
+    }),
     description: z.string().optional(),
   })
   .meta({ description: 'Routing rule; the first rule whose pattern matches a branch wins.' });

@@ -11,6 +11,7 @@ export interface RefInput {
 /** Git's own limit on a ref name component as stored on disk; the reference table says 255 bytes. */
 export const MAX_BRANCH_BYTES = 255;
 
+// eslint-disable-next-line no-control-regex -- git forbids control characters; this is the check
 const FORBIDDEN_CHARS = /[\u0000-\u0020\u007f~^:?*[\\]/u;
 
 /**
@@ -106,7 +107,7 @@ export function sourceBranch(input: RefInput | string): string {
 
 /** A branch made safe to print in one line (control characters escaped). */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
   return s.replace(
     /[\u0000-\u001f\u007f]/gu,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
