@@ -107,8 +107,8 @@ export function sourceBranch(input: RefInput | string): string {
 
 /** A branch made safe to print in one line (control characters escaped). */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex -- escaping control characters is the point
   return s.replace(
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
     /[\u0000-\u001f\u007f]/gu,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
