@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  configJsonSchema,
+  parseConfig,
+  parseConfigText,
+  type ConfigIssue,
+} from '../src/index.js';
+import { editedConfig, repoConfig, ROOT } from './helpers.js';
+
+function issuesOf(raw: unknown): ConfigIssue[] {
+  try {
+    parseConfig(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).issues];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('the repository config', () => {
+  it('is valid and applies defaults', () => {
+    const config = repoConfig();
+    expect(config.app).toBe('branch-env-demo');
+    expect(config.defaults.ttlHours).toBe(72);
+    expect(config.profiles.preview?.database).toEqual({
+      engine: 'mongodb-container',
+      image: 'public.ecr.aws/docker/library/mongo:7.0',
+    });
+  });
+
+  it('points $schema at a JSON Schema that is generated from the one schema definition and up to date', () => {
+    const committed = JSON.parse(readFileSync(`${ROOT}branch-env.schema.json`, 'utf8'));
+    expect(committed).toEqual(configJsonSchema());
+    expect(JSON.parse(readFileSync(`${ROOT}branch-env.config.json`, 'utf8')).$schema).toBe(
+      './branch-env.schema.json',
+    );
+  });
+});
+
+describe('config validation', () => {
+  it.each<[string, (c: Record<string, any>) => void, string, RegExp]>([
+    [
+      'an unknown account in a rule',
+      (c) => (c.rules[4].account = 'staging'),
+      'rules[4].account',
+      /unknown account 'staging'; known: development, production/,
+    ],
+    [
+      'an unknown profile in a rule',
+      (c) => (c.rules[4].profile = 'huge'),
+      'rules[4].profile',
+      /unknown profile 'huge'/,
+    ],
+    [
+      'an unknown default profile',
+      (c) => (c.defaults.profile = 'nope'),
+      'defaults.profile',
+      /unknown profile 'nope'/,
+    ],
+    [
+      'two rules fixing the same name',
+      (c) => (c.rules[1].environment = 'customer-facing'),
+      'rules[1].environment',
+      /rules\[0\] already fixes the name 'customer-facing'/,
+    ],
+    [
+      'an invalid pattern',
+      (c) => (c.rules[4].branch = 'feature/[abc'),
+      'rules[4].branch',
+      /invalid pattern 'feature\/\[abc': unclosed \[/,
+    ],
+    [
+      'an invalid regex pattern',
+      (c) => (c.rules[4].branch = '/feature/(/'),
+      'rules[4].branch',
+      /invalid pattern/,
+    ],
+    [
+      'a domain too long for the name budget',
+      (c) =>
+        (c.accounts.development.domain.name = 'previews.for.the.development.team.of.example.com'),
+      'accounts.development.domain.name',
+      /leaves 15 characters .* at most 43 characters/,
+    ],
+    [
+      'an unprotected rule to a production account',
+      (c) => (c.rules[4].account = 'production'),
+      'rules[4].protected',
+      /routes to production account 'production' but is not protected/,
+    ],
+    [
+      'a protected rule with a TTL',
+      (c) => (c.rules[0].ttlHours = 5),
+      'rules[0].ttlHours',
+      /never expires/,
+    ],
+    [
+      'an invalid fixed name',
+      (c) => (c.rules[0].environment = 'Customer_Facing'),
+      'rules[0].environment',
+      /not a valid environment name/,
+    ],
+    [
+      'a fixed name another rule would compute',
+      (c) =>
+        c.rules.push({
+          branch: 'customer-*',
+          account: 'production',
+          profile: 'production',
+          protected: true,
+        }),
+      'rules[0].environment',
+      /also what branch 'customer-facing' gets from rules\[11\]/,
+    ],
+    [
+      'a custom domain without a domain',
+      (c) => delete c.accounts.development.domain,
+      'rules[4]',
+      /no domain/,
+    ],
+    [
+      'minTasks above maxTasks',
+      (c) => (c.profiles.full.task.minTasks = 3),
+      'profiles.full.task.minTasks',
+      /above maxTasks 2/,
+    ],
+    [
+      'a sidecar database with several tasks',
+      (c) => (c.profiles.preview.task.maxTasks = 2),
+      'profiles.preview.task.maxTasks',
+      /exactly one task/,
+    ],
+    [
+      'an invalid Fargate size',
+      (c) => (c.profiles.full.task.memoryMiB = 4096),
+      'profiles.full.task.memoryMiB',
+      /not valid with 256 CPU units/,
+    ],
+    [
+      'a bad account id',
+      (c) => (c.accounts.development.id = '1234'),
+      'accounts.development.id',
+      /12 digits/,
+    ],
+    [
+      'a bad role ARN',
+      (c) => (c.accounts.development.deployRoleArn = 'deploy'),
+      'accounts.development.deployRoleArn',
+      /IAM role ARN/,
+    ],
+    [
+      'an unknown key',
+      (c) => (c.profiles.full.natGateway = 1),
+      'profiles.full.natGateway',
+      /unknown key/,
+    ],
+    [
+      'an unknown database engine',
+      (c) => (c.profiles.full.database.engine = 'dynamodb'),
+      'profiles.full.database.engine',
+      /.+/,
+    ],
+    [
+      'an invalid log retention',
+      (c) => (c.profiles.full.logRetentionDays = 10),
+      'profiles.full.logRetentionDays',
+      /.+/,
+    ],
+    ['an app name starting with a digit', (c) => (c.app = '1app'), 'app', /starting with a letter/],
+    [
+      'an invalid baseline',
+      (c) => (c.baseline = 'Not Valid'),
+      'baseline',
+      /not a valid environment name/,
+    ],
+  ])('fails for %s, at its JSON path', (_what, edit, path, message) => {
+    const issues = issuesOf(editedConfig(edit));
+    const issue = issues.find((i) => i.path === path);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it('fails with every problem at once, not the first', () => {
+    const issues = issuesOf(
+      editedConfig((c) => {
+        c.rules[4].account = 'nowhere';
+        c.rules[5].profile = 'nothing';
+        c.rules[6].branch = '[';
+      }),
+    );
+    expect(issues.map((i) => i.path)).toEqual([
+      'rules[4].account',
+      'rules[5].profile',
+      'rules[6].branch',
+    ]);
+  });
+
+  it('fails with one message listing every problem and the command that checks the fix', () => {
+    try {
+      parseConfig(
+        editedConfig((c) => ((c.rules[4].account = 'x'), (c.rules[5].account = 'y'))),
+        'cfg.json',
+      );
+      expect.unreachable();
+    } catch (e) {
+      const err = e as ConfigError;
+      expect(err.message).toBe(
+        "cfg.json has 2 problems:\n  - rules[4].account: unknown account 'x'; known: development, production\n  - rules[5].account: unknown account 'y'; known: development, production",
+      );
+      expect(err.fix).toBe('edit cfg.json and run `branch-env config check` again');
+    }
+  });
+
+  it('fails for invalid JSON with the parser position', () => {
+    expect(() => parseConfigText('{ "app": ', 'x.json')).toThrow(
+      /x\.json has 1 problem:\n {2}- \(root\): not valid JSON/,
+    );
+  });
+});
