@@ -80,3 +80,65 @@ export {
   type ConfigBusKey,
   type ConfigBusWriter,
 } from './private/config-bus/catalogue.js';
+export {
+  checkOwnership,
+  ownershipConflict,
+  type Ownership,
+} from './private/lifecycle/ownership.js';
+export {
+  expiryOf,
+  expiresAtRecord,
+  isExpired,
+  humanDuration,
+  NEVER,
+} from './private/lifecycle/expiry.js';
+export {
+  collectEnvironments,
+  statusOf,
+  branchOf,
+  prefixOf,
+  type DeployedEnvironment,
+  type EnvironmentStatus,
+  type StackSummary,
+  type ParameterValue,
+} from './private/lifecycle/environments.js';
+export {
+  planReap,
+  protectionOf,
+  type ReapCandidate,
+  type ReapDecision,
+} from './private/lifecycle/reap.js';
+export {
+  leftoversAfterDestroy,
+  arnType,
+  LEFTOVER_RULES,
+  type Leftover,
+  type LeftoverKind,
+  type TaggedResource,
+} from './private/lifecycle/leftovers.js';
+export {
+  stringLikeMatches,
+  stringLikeAny,
+  escapeStringLike,
+} from './private/github/string-like.js';
+export {
+  GITHUB_OIDC,
+  TRUST_POLICY_MAX_CHARS,
+  oidcTrust,
+  branchToStringLike,
+  branchSubject,
+  trustConditions,
+  type OidcTrust,
+  type OidcTrustOptions,
+  type TrustSubject,
+  type BranchLike,
+} from './private/github/oidc-trust.js';
+export {
+  PR_COMMENT_MARKER,
+  PR_COMMENT_MAX_CHARS,
+  renderPrComment,
+  isBranchEnvComment,
+  inlineCode,
+  type PrCommentInput,
+  type PrCommentStatus,
+} from './private/github/pr-comment.js';

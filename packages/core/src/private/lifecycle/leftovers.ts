@@ -1,0 +1,108 @@
+/** One resource the tag scan (`tag:GetResources`) still finds tagged with the environment. */
+export interface TaggedResource {
+  readonly arn: string;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * - `billable`: still exists and may cost money: destroy did not finish.
+ * - `pending-deletion`: AWS deletes it later by itself (KMS keys, secrets in their recovery window);
+ *   no further charge.
+ * - `inactive`: kept by AWS as an inert record that costs nothing (INACTIVE ECS task definitions).
+ * - `kept`: left on purpose because the profile says so (final database snapshots).
+ */
+export type LeftoverKind = 'billable' | 'pending-deletion' | 'inactive' | 'kept';
+
+export interface Leftover {
+  readonly arn: string;
+  /** `service:resource-type`, e.g. `logs:log-group`, `s3:bucket`. */
+  readonly type: string;
+  readonly kind: LeftoverKind;
+  readonly note: string;
+}
+
+interface Rule {
+  readonly type: string;
+  readonly kind: LeftoverKind;
+  readonly note: string;
+}
+
+/** How each resource type that outlives a CloudFormation delete is judged. Rules as data. */
+export const LEFTOVER_RULES: readonly Rule[] = [
+  {
+    type: 'ecs:task-definition',
+    kind: 'inactive',
+    note: 'CloudFormation deregisters task definitions (INACTIVE, no cost); `aws ecs delete-task-definitions` removes them',
+  },
+  {
+    type: 'kms:key',
+    kind: 'pending-deletion',
+    note: 'KMS keys are scheduled for deletion (7–30 days) and cost nothing while pending',
+  },
+  {
+    type: 'secretsmanager:secret',
+    kind: 'pending-deletion',
+    note: 'secrets stay in their recovery window, then AWS deletes them',
+  },
+  {
+    type: 'rds:cluster-snapshot',
+    kind: 'billable',
+    note: 'a database snapshot costs storage; delete it with `aws rds delete-db-cluster-snapshot`',
+  },
+  {
+    type: 'logs:log-group',
+    kind: 'billable',
+    note: 'log group stores data; `branch-env destroy` deletes `/<app>/<env>/*`, this one is elsewhere',
+  },
+  {
+    type: 's3:bucket',
+    kind: 'billable',
+    note: 'bucket survived the stack (retained or not empty); empty and delete it',
+  },
+];
+
+/** `service:resource-type` of an ARN (`arn:aws:logs:us-east-1:1:log-group:/x` → `logs:log-group`). */
+export function arnType(arn: string): string {
+  const parts = arn.split(':');
+  const service = parts[2] ?? '';
+  const resource = parts.slice(5).join(':');
+  if (service === 's3' && !resource.includes('/')) return 's3:bucket';
+  const type = resource.split(/[/:]/)[0] ?? '';
+  return `${service}:${type}`;
+}
+
+/**
+ * What is left of an environment after destroy, from a tag scan filtered on
+ * `branch-env:app=<app>` and `branch-env:environment=<env>`. Resources whose tags do not match
+ * both (defensive: the API already filters) are ignored. `keepSnapshots` marks database snapshots
+ * as kept on purpose (a profile with final snapshots).
+ */
+export function leftoversAfterDestroy(
+  scan: readonly TaggedResource[],
+  target: {
+    readonly app: string;
+    readonly environment: string;
+    readonly keepSnapshots?: boolean;
+  },
+): { readonly leftovers: readonly Leftover[]; readonly clean: boolean } {
+  const leftovers: Leftover[] = [];
+  for (const r of scan) {
+    if (
+      r.tags &&
+      (r.tags['branch-env:app'] !== target.app ||
+        r.tags['branch-env:environment'] !== target.environment)
+    )
+      continue;
+    const type = arnType(r.arn);
+    const rule = LEFTOVER_RULES.find((x) => x.type === type);
+    let kind: LeftoverKind = rule?.kind ?? 'billable';
+    let note = rule?.note ?? 'still exists after the stacks were deleted; delete it by hand';
+    if (type.endsWith('snapshot') && target.keepSnapshots) {
+      kind = 'kept';
+      note = 'final snapshot kept because the profile keeps backups';
+    }
+    leftovers.push({ arn: r.arn, type, kind, note });
+  }
+  leftovers.sort((a, b) => a.arn.localeCompare(b.arn));
+  return { leftovers, clean: !leftovers.some((l) => l.kind === 'billable') };
+}

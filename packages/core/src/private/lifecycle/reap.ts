@@ -1,0 +1,121 @@
+import type { Config } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import { resolveEnvironment, tagValue } from '../routing/resolve.js';
+import { branchOf, type DeployedEnvironment } from './environments.js';
+import { expiryOf, humanDuration, isExpired } from './expiry.js';
+
+/**
+ * Whether an environment found in an account is protected, judged from the config as it is now:
+ * - its owner branch still resolves to this environment name: that rule's `protected`;
+ * - a rule with a fixed `environment` of this name: that rule's `protected`;
+ * - the environment lives in a production account: protected;
+ * - otherwise `undefined` (unknown): reap leaves it alone and says so.
+ */
+export function protectionOf(
+  env: Pick<DeployedEnvironment, 'environment' | 'account' | 'ownerBranch' | 'taggedBranch'>,
+  config: Config,
+): { protected: boolean | undefined; ttlHours: number | null | undefined } {
+  const branch = branchOf(env as DeployedEnvironment);
+  if (branch !== undefined) {
+    try {
+      const resolved = resolveEnvironment(branch, config);
+      if (resolved.name === env.environment && resolved.account.id === env.account)
+        return { protected: resolved.protected, ttlHours: resolved.ttlHours };
+    } catch {
+      // the branch no longer routes: fall through to the other evidence
+    }
+  }
+  const fixed = config.rules.find((r) => r.environment === env.environment);
+  if (fixed) return { protected: fixed.protected, ttlHours: fixed.protected ? null : undefined };
+  const production = Object.values(config.accounts).some(
+    (a) => a.id === env.account && a.production,
+  );
+  if (production) return { protected: true, ttlHours: null };
+  return { protected: undefined, ttlHours: undefined };
+}
+
+export interface ReapCandidate {
+  readonly environment: DeployedEnvironment;
+  /** From {@link protectionOf}; `undefined` means unknown and is never reaped. */
+  readonly protected: boolean | undefined;
+  /** The TTL the config gives the branch now, if known (used when no `expires-at` is recorded). */
+  readonly ttlHours?: number | null | undefined;
+}
+
+export interface ReapDecision {
+  readonly environment: string;
+  readonly branch: string | undefined;
+  readonly account: string;
+  readonly region: string;
+  readonly action: 'destroy' | 'keep';
+  /** Why, in words a person reads in the CI log. */
+  readonly reasons: readonly string[];
+  readonly expiresAt: string | null | undefined;
+}
+
+/**
+ * What `reap` destroys and why. Never a protected environment, never one whose protection is
+ * unknown. Destroys when the branch is gone from `liveBranches` (when given) or the TTL expired.
+ * An empty live-branch list is refused: it almost always means the list failed, and reaping on it
+ * would destroy every environment.
+ */
+export function planReap(
+  candidates: readonly ReapCandidate[],
+  liveBranches: ReadonlySet<string> | null,
+  now: Date,
+): ReapDecision[] {
+  if (liveBranches !== null && liveBranches.size === 0) {
+    throw new UserError(
+      'the list of live branches is empty; refusing to reap (every environment would look orphaned)',
+      'check the branch source (`git ls-remote --heads origin`, GITHUB_TOKEN, or the file) returns the branches',
+    );
+  }
+  const liveTagValues =
+    liveBranches === null ? null : new Set([...liveBranches].map((b) => tagValue(b)));
+  return candidates.map(({ environment: env, protected: prot, ttlHours }) => {
+    const branch = branchOf(env);
+    const expiry = expiryOf(env, ttlHours);
+    const base = {
+      environment: env.environment,
+      branch,
+      account: env.account,
+      region: env.region,
+      expiresAt: expiry === undefined ? undefined : expiry === null ? null : expiry.toISOString(),
+    };
+    if (prot === true) return { ...base, action: 'keep', reasons: ['protected'] };
+    if (prot === undefined) {
+      return {
+        ...base,
+        action: 'keep',
+        reasons: [
+          `cannot tell whether it is protected (${branch === undefined ? 'no owner record' : `branch '${branch}' no longer routes to it`}); destroy it by hand with \`branch-env destroy ${env.environment}\``,
+        ],
+      };
+    }
+    const reasons: string[] = [];
+    if (liveBranches !== null && liveTagValues !== null && branch !== undefined) {
+      const gone =
+        env.ownerBranch !== undefined
+          ? !liveBranches.has(env.ownerBranch)
+          : !liveTagValues.has(branch);
+      if (gone) reasons.push(`branch '${branch}' no longer exists`);
+    }
+    if (isExpired(expiry, now)) {
+      reasons.push(
+        `TTL expired ${humanDuration((expiry as Date).getTime() - now.getTime())} (${(expiry as Date).toISOString()})`,
+      );
+    }
+    if (reasons.length > 0) return { ...base, action: 'destroy', reasons };
+    const keep: string[] = [];
+    if (branch === undefined) keep.push('owner branch unknown and not expired');
+    else if (liveBranches !== null) keep.push(`branch '${branch}' is live`);
+    keep.push(
+      expiry === null
+        ? 'never expires'
+        : expiry === undefined
+          ? 'expiry unknown'
+          : `expires in ${humanDuration(expiry.getTime() - now.getTime())}`,
+    );
+    return { ...base, action: 'keep', reasons: keep };
+  });
+}
