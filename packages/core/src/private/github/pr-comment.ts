@@ -1,0 +1,128 @@
+/**
+ * The one pull-request comment branch-env keeps per pull request. The workflow finds it by the
+ * hidden marker and edits it in place, so a pull request never collects a comment per push.
+ */
+export const PR_COMMENT_MARKER = '<!-- branch-env:pr-comment -->';
+
+/** GitHub rejects comment bodies over 65,536 characters. */
+export const PR_COMMENT_MAX_CHARS = 65_536;
+
+export type PrCommentStatus = 'deploying' | 'deployed' | 'failed' | 'destroying' | 'destroyed';
+
+export interface PrCommentInput {
+  readonly environment: string;
+  readonly branch: string;
+  /** Account key (and id) the environment lives in. */
+  readonly account: string;
+  readonly status: PrCommentStatus;
+  readonly protected: boolean;
+  /** Hours after the last deploy; null for never. */
+  readonly ttlHours: number | null;
+  /** The environment's URL; known before deploy when it has a custom domain. @default undefined */
+  readonly url?: string | null | undefined;
+  /** Modelled cost in USD per hour. @default undefined (not shown) */
+  readonly costPerHour?: number | null | undefined;
+  /** When this comment is rendered (the deploy time for `deployed`). @default new Date() */
+  readonly now?: Date | undefined;
+  /** Commit the environment was built from. @default undefined */
+  readonly commit?: string | undefined;
+  /** Link to the workflow run. @default undefined */
+  readonly runUrl?: string | undefined;
+  /** Markdown of `branch-env plan --markdown` (resources, cost, what changed). @default undefined */
+  readonly plan?: string | undefined;
+}
+
+const STATUS: Record<PrCommentStatus, string> = {
+  deploying: '⏳ deploying',
+  deployed: '✅ deployed',
+  failed: '❌ deploy failed',
+  destroying: '🧹 destroying',
+  destroyed: '🗑️ destroyed',
+};
+
+/** Inline code that survives backticks and pipes in branch names. */
+export function inlineCode(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const body = text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function utc(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** True when `body` is the comment {@link renderPrComment} writes. */
+export function isBranchEnvComment(body: string | null | undefined): boolean {
+  return typeof body === 'string' && body.includes(PR_COMMENT_MARKER);
+}
+
+/**
+ * Render the pull-request comment: status, URL, cost per hour, expiry, how to destroy, and the
+ * plan. Pure; the marker appears exactly once (a plan that contains it has it removed).
+ */
+export function renderPrComment(input: PrCommentInput): string {
+  const now = input.now ?? new Date();
+  const gone = input.status === 'destroyed' || input.status === 'destroying';
+  const rows: [string, string][] = [
+    ['Status', STATUS[input.status]],
+    ['Environment', inlineCode(input.environment)],
+    ['Branch', inlineCode(input.branch)],
+    ['Account', inlineCode(input.account)],
+  ];
+  if (!gone) {
+    rows.push(['URL', input.url ? `<${input.url}>` : 'known after the first deploy']);
+    if (input.costPerHour !== undefined && input.costPerHour !== null) {
+      const perDay = input.costPerHour * 24;
+      rows.push([
+        'Cost',
+        `~$${input.costPerHour.toFixed(3)}/h (~$${perDay.toFixed(2)}/day while it runs)`,
+      ]);
+    }
+    rows.push([
+      'Expires',
+      input.protected
+        ? 'never (protected environment)'
+        : input.ttlHours === null
+          ? 'never'
+          : `${utc(new Date(now.getTime() + input.ttlHours * 3_600_000))} (${input.ttlHours} h after the last deploy; push to extend)`,
+    ]);
+  }
+  if (input.commit) rows.push(['Commit', inlineCode(input.commit.slice(0, 12))]);
+  if (input.runUrl) rows.push(['Run', `[workflow run](${input.runUrl})`]);
+
+  const destroy = `npx branch-env destroy ${shellQuote(input.branch)}${input.protected ? ' --force-protected' : ''}`;
+  const lines = [
+    PR_COMMENT_MARKER,
+    `### branch-env: ${inlineCode(input.environment)}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+  ];
+  if (!gone) {
+    lines.push(
+      input.protected
+        ? `**Destroy:** protected environments are not destroyed when the pull request closes. To destroy on purpose: \`${destroy}\` (with the account's credentials).`
+        : `**Destroy:** close this pull request or delete the branch; it also expires after its TTL. Now: \`${destroy}\`.`,
+      '',
+    );
+  }
+  const footer = `<sub>Updated ${utc(now)} by branch-env. This comment is edited in place.</sub>`;
+  let plan = (input.plan ?? '').split(PR_COMMENT_MARKER).join('').trim();
+  if (plan) {
+    const room = PR_COMMENT_MAX_CHARS - lines.join('\n').length - footer.length - 200;
+    if (plan.length > room) {
+      plan = `${plan.slice(0, Math.max(0, room))}\n\n… plan truncated; see the workflow run for all of it.`;
+    }
+    lines.push('<details><summary>Plan</summary>', '', plan, '', '</details>', '');
+  }
+  lines.push(footer, '');
+  return lines.join('\n');
+}
