@@ -1,1 +1,1 @@
-export {};
+export { buildApp, HEALTH_PATHS } from './app.js';

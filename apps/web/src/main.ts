@@ -1,0 +1,2 @@
+const root = document.querySelector('#app');
+if (root) root.append(document.createTextNode('loading…'));
