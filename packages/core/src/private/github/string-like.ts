@@ -17,7 +17,7 @@ export function stringLikeMatches(pattern: string, value: string): boolean {
     const c = pattern[i] as string;
     if (c === '*') re += '[\\s\\S]*';
     else if (c === '?') re += '[\\s\\S]';
-    else re += c.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`, 'u').test(value);
 }
