@@ -142,3 +142,47 @@ export {
   type PrCommentInput,
   type PrCommentStatus,
 } from './private/github/pr-comment.js';
+export {
+  auditTeardown,
+  effectiveDeletionPolicy,
+  BLOCKER_KINDS,
+  TEARDOWN_RULES,
+  type BlockerKind,
+  type BlockerKindInfo,
+  type TeardownBlocker,
+  type TeardownAuditOptions,
+} from './private/analysis/teardown-audit.js';
+export {
+  estimateCost,
+  type CostEstimate,
+  type CostEstimateOptions,
+  type CostLine,
+  type UnpricedItem,
+} from './private/analysis/cost-estimate.js';
+export {
+  PRICES_2026_11,
+  type PriceTable,
+  type Price,
+  type PriceKey,
+} from './private/analysis/prices.js';
+export {
+  modelTimeToReady,
+  modelTimeToDestroy,
+  type TimeModel,
+  type TimeModelOptions,
+  type PathStep,
+} from './private/analysis/time-model.js';
+export {
+  RESOURCE_DURATIONS,
+  DEFAULT_DURATION,
+  type ResourceDuration,
+  type TypeDurations,
+} from './private/analysis/durations.js';
+export {
+  complianceSummary,
+  type ComplianceFinding,
+  type ComplianceRow,
+  type ComplianceSummary,
+  type ComplianceCounts,
+} from './private/analysis/compliance-summary.js';
+export type { CfnTemplate, CfnResource } from './private/analysis/template.js';

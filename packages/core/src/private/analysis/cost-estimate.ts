@@ -115,7 +115,10 @@ const USAGE_BASED: Readonly<Record<string, readonly [label: string, note: string
   'AWS::S3::Bucket': ['S3 bucket', 'usage-based: $0.023/GB-month stored + requests'],
   'AWS::ECR::Repository': ['ECR repository', 'usage-based: $0.10/GB-month of images'],
   'AWS::Logs::LogGroup': ['CloudWatch log group', 'usage-based: $0.50/GB ingested + storage'],
-  'AWS::CloudFront::Distribution': ['CloudFront distribution', 'usage-based: requests and data transfer out'],
+  'AWS::CloudFront::Distribution': [
+    'CloudFront distribution',
+    'usage-based: requests and data transfer out',
+  ],
   'AWS::Lambda::Function': ['Lambda function', 'usage-based: requests and GB-seconds'],
   'AWS::SNS::Topic': ['SNS topic', 'usage-based: per publish and delivery'],
   'AWS::SQS::Queue': ['SQS queue', 'usage-based: per request'],
@@ -170,7 +173,8 @@ function spotShare(strategy: unknown[], count: number): number | undefined {
     base: literalNumber(s['Base']) ?? 0,
     weight: literalNumber(s['Weight']) ?? 0,
   }));
-  if (items.some((i) => i.provider !== 'FARGATE' && i.provider !== 'FARGATE_SPOT')) return undefined;
+  if (items.some((i) => i.provider !== 'FARGATE' && i.provider !== 'FARGATE_SPOT'))
+    return undefined;
   let spot = 0;
   let remaining = count;
   for (const item of items) {
@@ -180,13 +184,18 @@ function spotShare(strategy: unknown[], count: number): number | undefined {
   }
   const totalWeight = items.reduce((sum, i) => sum + i.weight, 0);
   if (remaining > 0 && totalWeight > 0) {
-    const spotWeight = items.filter((i) => i.provider === 'FARGATE_SPOT').reduce((s, i) => s + i.weight, 0);
+    const spotWeight = items
+      .filter((i) => i.provider === 'FARGATE_SPOT')
+      .reduce((s, i) => s + i.weight, 0);
     spot += (remaining * spotWeight) / totalWeight;
   }
   return count === 0 ? 0 : spot / count;
 }
 
-function clusterDefaultStrategy(template: CfnTemplate, clusterId: string | undefined): unknown[] | undefined {
+function clusterDefaultStrategy(
+  template: CfnTemplate,
+  clusterId: string | undefined,
+): unknown[] | undefined {
   if (clusterId === undefined) return undefined;
   for (const [, resource] of resourcesOf(template)) {
     if (resource.Type !== 'AWS::ECS::ClusterCapacityProviderAssociations') continue;
@@ -196,17 +205,31 @@ function clusterDefaultStrategy(template: CfnTemplate, clusterId: string | undef
   return undefined;
 }
 
-function priceFargateService(template: CfnTemplate, table: PriceTable, id: string, service: CfnResource, b: Builder): void {
+function priceFargateService(
+  template: CfnTemplate,
+  table: PriceTable,
+  id: string,
+  service: CfnResource,
+  b: Builder,
+): void {
   const launchType = prop(service, 'LaunchType');
   if (launchType !== undefined && launchType !== 'FARGATE') {
-    b.unpriced(id, service.Type, `launch type ${String(launchType)} is not Fargate; EC2 capacity is not in the price table`);
+    b.unpriced(
+      id,
+      service.Type,
+      `launch type ${String(launchType)} is not Fargate; EC2 capacity is not in the price table`,
+    );
     return;
   }
   const task = resourceOf(template, prop(service, 'TaskDefinition'));
   const cpuUnits = task === undefined ? undefined : literalNumber(prop(task[1], 'Cpu'));
   const memoryMiB = task === undefined ? undefined : literalNumber(prop(task[1], 'Memory'));
   if (task === undefined || cpuUnits === undefined || memoryMiB === undefined) {
-    b.unpriced(id, service.Type, 'task definition (with literal Cpu and Memory) not found in the template');
+    b.unpriced(
+      id,
+      service.Type,
+      'task definition (with literal Cpu and Memory) not found in the template',
+    );
     return;
   }
   const minimum = autoscalingMinimum(template, id);
@@ -245,15 +268,44 @@ function priceFargateService(template: CfnTemplate, table: PriceTable, id: strin
     const note = `${countNote}; ${vcpu} vCPU / ${gb} GB each${
       kind.endsWith('Spot') ? `; Spot at −${table.fargateSpotDiscount * 100}% (AWS: "up to")` : ''
     }${arm ? `; ARM64 −${table.fargateArm64Discount * 100}%` : ''}`;
-    b.add(`Fargate vCPU (${kind})`, id, tasks * vcpu, 'vCPU', perHourOf(table.prices.fargateVcpu, table) * archFactor * factor, note);
-    b.add(`Fargate memory (${kind})`, id, tasks * gb, 'GB', perHourOf(table.prices.fargateMemoryGb, table) * archFactor * factor, note);
+    b.add(
+      `Fargate vCPU (${kind})`,
+      id,
+      tasks * vcpu,
+      'vCPU',
+      perHourOf(table.prices.fargateVcpu, table) * archFactor * factor,
+      note,
+    );
+    b.add(
+      `Fargate memory (${kind})`,
+      id,
+      tasks * gb,
+      'GB',
+      perHourOf(table.prices.fargateMemoryGb, table) * archFactor * factor,
+      note,
+    );
   }
-  if (prop(service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp') === 'ENABLED') {
-    b.add('Public IPv4 (Fargate task)', id, count, 'address', perHourOf(table.prices.publicIpv4, table), 'AssignPublicIp ENABLED: one address per running task');
+  if (
+    prop(service, 'NetworkConfiguration', 'AwsvpcConfiguration', 'AssignPublicIp') === 'ENABLED'
+  ) {
+    b.add(
+      'Public IPv4 (Fargate task)',
+      id,
+      count,
+      'address',
+      perHourOf(table.prices.publicIpv4, table),
+      'AssignPublicIp ENABLED: one address per running task',
+    );
   }
 }
 
-function priceDatabaseInstance(template: CfnTemplate, table: PriceTable, id: string, resource: CfnResource, b: Builder): void {
+function priceDatabaseInstance(
+  template: CfnTemplate,
+  table: PriceTable,
+  id: string,
+  resource: CfnResource,
+  b: Builder,
+): void {
   const instanceClass = prop(resource, 'DBInstanceClass');
   const cluster = resourceOf(template, prop(resource, 'DBClusterIdentifier'));
   if (typeof instanceClass !== 'string') {
@@ -266,24 +318,62 @@ function priceDatabaseInstance(template: CfnTemplate, table: PriceTable, id: str
       : literalNumber(prop(cluster[1], 'ServerlessV2ScalingConfiguration', 'MinCapacity'));
   if (resource.Type === 'AWS::DocDB::DBInstance') {
     if (instanceClass === 'db.serverless') {
-      const dcu = Math.max(minCapacity ?? table.documentDbServerlessMinimumDcu, table.documentDbServerlessMinimumDcu);
-      b.add('DocumentDB Serverless (minimum DCU)', id, dcu, 'DCU', perHourOf(table.prices.documentDbServerlessDcu, table), `billed for at least ${table.documentDbServerlessMinimumDcu} DCU while running (no scale to zero); storage $0.10/GB-month and I/O are usage-based`);
+      const dcu = Math.max(
+        minCapacity ?? table.documentDbServerlessMinimumDcu,
+        table.documentDbServerlessMinimumDcu,
+      );
+      b.add(
+        'DocumentDB Serverless (minimum DCU)',
+        id,
+        dcu,
+        'DCU',
+        perHourOf(table.prices.documentDbServerlessDcu, table),
+        `billed for at least ${table.documentDbServerlessMinimumDcu} DCU while running (no scale to zero); storage $0.10/GB-month and I/O are usage-based`,
+      );
       return;
     }
     const price = table.documentDbInstances[instanceClass];
     if (price === undefined) {
-      b.unpriced(id, resource.Type, `DocumentDB instance class ${instanceClass} is not in the price table`);
+      b.unpriced(
+        id,
+        resource.Type,
+        `DocumentDB instance class ${instanceClass} is not in the price table`,
+      );
       return;
     }
-    b.add(`DocumentDB ${instanceClass} instance`, id, 1, 'instance', perHourOf(price, table), 'storage $0.10/GB-month and I/O $0.20/1M are usage-based');
+    b.add(
+      `DocumentDB ${instanceClass} instance`,
+      id,
+      1,
+      'instance',
+      perHourOf(price, table),
+      'storage $0.10/GB-month and I/O $0.20/1M are usage-based',
+    );
     return;
   }
   const engine = cluster === undefined ? undefined : prop(cluster[1], 'Engine');
-  if (instanceClass === 'db.serverless' && engine === 'aurora-postgresql' && minCapacity !== undefined) {
-    b.add('Aurora Serverless v2 (minimum ACU)', id, minCapacity, 'ACU', perHourOf(table.prices.auroraServerlessV2Acu, table), minCapacity === 0 ? 'minimum 0 ACU: $0 while paused (resumes in ~15 s on the first connection)' : 'billed for the minimum ACU while idle');
+  if (
+    instanceClass === 'db.serverless' &&
+    engine === 'aurora-postgresql' &&
+    minCapacity !== undefined
+  ) {
+    b.add(
+      'Aurora Serverless v2 (minimum ACU)',
+      id,
+      minCapacity,
+      'ACU',
+      perHourOf(table.prices.auroraServerlessV2Acu, table),
+      minCapacity === 0
+        ? 'minimum 0 ACU: $0 while paused (resumes in ~15 s on the first connection)'
+        : 'billed for the minimum ACU while idle',
+    );
     return;
   }
-  b.unpriced(id, resource.Type, `RDS ${String(engine ?? 'instance')} ${instanceClass} is not in the price table`);
+  b.unpriced(
+    id,
+    resource.Type,
+    `RDS ${String(engine ?? 'instance')} ${instanceClass} is not in the price table`,
+  );
 }
 
 function subnetCount(resource: CfnResource, ...keys: string[]): number | undefined {
@@ -295,7 +385,10 @@ function subnetCount(resource: CfnResource, ...keys: string[]): number | undefin
 }
 
 /** Idle cost per hour and month of everything in one template. */
-export function estimateCost(template: CfnTemplate, options: CostEstimateOptions = {}): CostEstimate {
+export function estimateCost(
+  template: CfnTemplate,
+  options: CostEstimateOptions = {},
+): CostEstimate {
   const table = options.prices ?? PRICES_2026_11;
   const p = table.prices;
   const counters = new Map<string, Counter>();
@@ -303,10 +396,18 @@ export function estimateCost(template: CfnTemplate, options: CostEstimateOptions
   const b: Builder = {
     add(item, logicalId, quantity, unit, unitPricePerHour, note) {
       const key = `${item}|${unitPricePerHour}`;
-      const counter = counters.get(key) ?? { item, logicalIds: [], quantity: 0, unit, unitPricePerHour, ...(note === undefined ? {} : { note }) };
+      const counter = counters.get(key) ?? {
+        item,
+        logicalIds: [],
+        quantity: 0,
+        unit,
+        unitPricePerHour,
+        ...(note === undefined ? {} : { note }),
+      };
       if (!counter.logicalIds.includes(logicalId)) counter.logicalIds.push(logicalId);
       counter.quantity += quantity;
-      if (note !== undefined && counter.note !== undefined && !counter.note.includes(note)) counter.note += ` | ${note}`;
+      if (note !== undefined && counter.note !== undefined && !counter.note.includes(note))
+        counter.note += ` | ${note}`;
       counters.set(key, counter);
     },
     unpriced(logicalId, type, reason) {
@@ -326,9 +427,23 @@ export function estimateCost(template: CfnTemplate, options: CostEstimateOptions
     switch (type) {
       case 'AWS::EC2::NatGateway':
         if (prop(resource, 'ConnectivityType') === 'private') {
-          b.add('NAT gateway (private)', id, 1, 'gateway', perHourOf(p.natGateway, table), 'data processed $0.045/GB is usage-based');
+          b.add(
+            'NAT gateway (private)',
+            id,
+            1,
+            'gateway',
+            perHourOf(p.natGateway, table),
+            'data processed $0.045/GB is usage-based',
+          );
         } else {
-          b.add('NAT gateway', id, 1, 'gateway', perHourOf(p.natGateway, table), 'data processed $0.045/GB is usage-based');
+          b.add(
+            'NAT gateway',
+            id,
+            1,
+            'gateway',
+            perHourOf(p.natGateway, table),
+            'data processed $0.045/GB is usage-based',
+          );
           b.add('Public IPv4 (NAT gateway)', id, 1, 'address', ipv4);
         }
         break;
@@ -342,24 +457,65 @@ export function estimateCost(template: CfnTemplate, options: CostEstimateOptions
           b.unpriced(id, type, `${String(lbType)} load balancer is not in the price table`);
           break;
         }
-        b.add('Application Load Balancer', id, 1, 'load balancer', perHourOf(p.applicationLoadBalancer, table), 'LCU-hours ($0.008) are usage-based');
-        const internetFacing = (prop(resource, 'Scheme') ?? 'internet-facing') === 'internet-facing';
+        b.add(
+          'Application Load Balancer',
+          id,
+          1,
+          'load balancer',
+          perHourOf(p.applicationLoadBalancer, table),
+          'LCU-hours ($0.008) are usage-based',
+        );
+        const internetFacing =
+          (prop(resource, 'Scheme') ?? 'internet-facing') === 'internet-facing';
         const publicV4 = prop(resource, 'IpAddressType') !== 'dualstack-without-public-ipv4';
         if (internetFacing && publicV4) {
           const azs = subnetCount(resource, 'Subnets', 'SubnetMappings');
-          if (azs === undefined) b.unpriced(id, type, 'internet-facing ALB with a non-literal subnet list: public IPv4 count unknown');
-          else b.add('Public IPv4 (ALB, one per AZ)', id, azs, 'address', ipv4, 'internet-facing: one public IPv4 per subnet/AZ');
+          if (azs === undefined)
+            b.unpriced(
+              id,
+              type,
+              'internet-facing ALB with a non-literal subnet list: public IPv4 count unknown',
+            );
+          else
+            b.add(
+              'Public IPv4 (ALB, one per AZ)',
+              id,
+              azs,
+              'address',
+              ipv4,
+              'internet-facing: one public IPv4 per subnet/AZ',
+            );
         }
         break;
       }
       case 'AWS::EC2::VPCEndpoint': {
         if ((prop(resource, 'VpcEndpointType') ?? 'Gateway') !== 'Interface') {
-          b.add('Gateway VPC endpoint', id, 1, 'endpoint', 0, 'gateway endpoints (S3, DynamoDB) are free');
+          b.add(
+            'Gateway VPC endpoint',
+            id,
+            1,
+            'endpoint',
+            0,
+            'gateway endpoints (S3, DynamoDB) are free',
+          );
           break;
         }
         const azs = subnetCount(resource, 'SubnetIds');
-        if (azs === undefined) b.unpriced(id, type, 'interface endpoint with a non-literal subnet list: AZ count unknown');
-        else b.add('Interface VPC endpoint (per AZ)', id, azs, 'endpoint-AZ', perHourOf(p.interfaceEndpointPerAz, table), 'data processed $0.01/GB is usage-based');
+        if (azs === undefined)
+          b.unpriced(
+            id,
+            type,
+            'interface endpoint with a non-literal subnet list: AZ count unknown',
+          );
+        else
+          b.add(
+            'Interface VPC endpoint (per AZ)',
+            id,
+            azs,
+            'endpoint-AZ',
+            perHourOf(p.interfaceEndpointPerAz, table),
+            'data processed $0.01/GB is usage-based',
+          );
         break;
       }
       case 'AWS::ECS::Service':
@@ -376,22 +532,55 @@ export function estimateCost(template: CfnTemplate, options: CostEstimateOptions
         b.add('Secrets Manager secret', id, 1, 'secret', perHourOf(p.secret, table));
         break;
       case 'AWS::CloudWatch::Dashboard':
-        b.add('CloudWatch dashboard', id, 1, 'dashboard', perHourOf(p.dashboard, table), 'account-wide free tier (3 dashboards) not applied');
+        b.add(
+          'CloudWatch dashboard',
+          id,
+          1,
+          'dashboard',
+          perHourOf(p.dashboard, table),
+          'account-wide free tier (3 dashboards) not applied',
+        );
         break;
       case 'AWS::CloudWatch::Alarm': {
         const period = literalNumber(prop(resource, 'Period'));
-        if (period !== undefined && period < 60) b.unpriced(id, type, 'high-resolution alarm (Period < 60 s) is not in the price table');
-        else b.add('CloudWatch alarm', id, 1, 'alarm', perHourOf(p.alarm, table), 'standard resolution; account-wide free tier (10 alarms) not applied');
+        if (period !== undefined && period < 60)
+          b.unpriced(id, type, 'high-resolution alarm (Period < 60 s) is not in the price table');
+        else
+          b.add(
+            'CloudWatch alarm',
+            id,
+            1,
+            'alarm',
+            perHourOf(p.alarm, table),
+            'standard resolution; account-wide free tier (10 alarms) not applied',
+          );
         break;
       }
       case 'AWS::Route53::RecordSet':
-        b.add('Route 53 record', id, 1, 'record', perHourOf(p.route53Record, table), 'records are free; the hosted zone is shared by all environments; queries are usage-based');
+        b.add(
+          'Route 53 record',
+          id,
+          1,
+          'record',
+          perHourOf(p.route53Record, table),
+          'records are free; the hosted zone is shared by all environments; queries are usage-based',
+        );
         break;
       case 'AWS::Route53::RecordSetGroup':
-        b.add('Route 53 record', id, arrayOf(prop(resource, 'RecordSets')).length, 'record', perHourOf(p.route53Record, table), 'records are free; the hosted zone is shared by all environments; queries are usage-based');
+        b.add(
+          'Route 53 record',
+          id,
+          arrayOf(prop(resource, 'RecordSets')).length,
+          'record',
+          perHourOf(p.route53Record, table),
+          'records are free; the hosted zone is shared by all environments; queries are usage-based',
+        );
         break;
       case 'AWS::SSM::Parameter':
-        if (prop(resource, 'Tier') === 'Advanced' || prop(resource, 'Tier') === 'Intelligent-Tiering') {
+        if (
+          prop(resource, 'Tier') === 'Advanced' ||
+          prop(resource, 'Tier') === 'Intelligent-Tiering'
+        ) {
           b.unpriced(id, type, 'advanced-tier parameter is not in the price table');
         } else {
           b.add('SSM parameter (standard)', id, 1, 'parameter', 0, 'standard tier is free');
@@ -399,9 +588,15 @@ export function estimateCost(template: CfnTemplate, options: CostEstimateOptions
         break;
       default:
         if (type === 'AWS::ECS::Cluster') {
-          const insights = arrayOf(prop(resource, 'ClusterSettings')).find((s) => isRecord(s) && s['Name'] === 'containerInsights');
+          const insights = arrayOf(prop(resource, 'ClusterSettings')).find(
+            (s) => isRecord(s) && s['Name'] === 'containerInsights',
+          );
           if (isRecord(insights) && ['enabled', 'enhanced'].includes(String(insights['Value']))) {
-            b.unpriced(id, type, 'Container Insights: billed as custom metrics ($0.30/metric-month) and performance-log ingestion ($0.50/GB); the metric count grows with services and tasks, so it is not priced');
+            b.unpriced(
+              id,
+              type,
+              'Container Insights: billed as custom metrics ($0.30/metric-month) and performance-log ingestion ($0.50/GB); the metric count grows with services and tasks, so it is not priced',
+            );
           }
         } else if (USAGE_BASED[type] !== undefined) {
           const [label, note] = USAGE_BASED[type];

@@ -93,7 +93,7 @@ export const BLOCKER_KINDS: Readonly<Record<BlockerKind, BlockerKindInfo>> = {
   },
   'backup-vault': {
     mode: 'unprotected',
-    fix: 'No AWS Backup plan/vault in unprotected environments (the database\'s own automated backups are deleted with it).',
+    fix: "No AWS Backup plan/vault in unprotected environments (the database's own automated backups are deleted with it).",
   },
   'missing-deletion-protection': {
     mode: 'protected',
@@ -138,7 +138,10 @@ const KEEPS = new Set(['Retain', 'RetainExceptOnCreate']);
 export function effectiveDeletionPolicy(resource: CfnResource): string {
   if (resource.DeletionPolicy !== undefined) return resource.DeletionPolicy;
   if (resource.Type === 'AWS::RDS::DBCluster') return 'Snapshot';
-  if (resource.Type === 'AWS::RDS::DBInstance' && prop(resource, 'DBClusterIdentifier') === undefined) {
+  if (
+    resource.Type === 'AWS::RDS::DBInstance' &&
+    prop(resource, 'DBClusterIdentifier') === undefined
+  ) {
     return 'Snapshot';
   }
   return 'Delete';
@@ -183,7 +186,8 @@ function merge(parts: NamePart[]): NamePart[] {
   const out: NamePart[] = [];
   for (const part of parts) {
     const previous = out[out.length - 1];
-    if (typeof part === 'string' && typeof previous === 'string') out[out.length - 1] = previous + part;
+    if (typeof part === 'string' && typeof previous === 'string')
+      out[out.length - 1] = previous + part;
     else if (part !== '') out.push(part);
   }
   return out;
@@ -256,7 +260,9 @@ interface TeardownRule {
 function keptBy(resource: CfnResource): string[] {
   const reasons: string[] = [];
   if (resource.DeletionPolicy !== undefined && KEEPS.has(resource.DeletionPolicy)) {
-    reasons.push(`DeletionPolicy ${resource.DeletionPolicy}: the stack deletes without deleting it`);
+    reasons.push(
+      `DeletionPolicy ${resource.DeletionPolicy}: the stack deletes without deleting it`,
+    );
   }
   if (resource.UpdateReplacePolicy !== undefined && KEEPS.has(resource.UpdateReplacePolicy)) {
     reasons.push(
@@ -317,7 +323,10 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
           return ['load balancer attribute deletion_protection.enabled is not "false"'];
         }
       }
-      if (resource.Type === 'AWS::Cognito::UserPool' && prop(resource, 'DeletionProtection') === 'ACTIVE') {
+      if (
+        resource.Type === 'AWS::Cognito::UserPool' &&
+        prop(resource, 'DeletionProtection') === 'ACTIVE'
+      ) {
         return ['DeletionProtection is ACTIVE: CloudFormation cannot delete it'];
       }
       return [];
@@ -341,7 +350,9 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
       literalBoolean(prop(resource, 'EmptyOnDelete')) === true ||
       ctx.autoDeletedRepositories.has(id)
         ? []
-        : ['EmptyOnDelete is not true: deleting a repository that holds images fails and the stack ends in DELETE_FAILED'],
+        : [
+            'EmptyOnDelete is not true: deleting a repository that holds images fails and the stack ends in DELETE_FAILED',
+          ],
   },
   {
     kind: 'orphan-log-group',
@@ -363,7 +374,9 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
         ? [
             'no LoggingConfig.LogGroup pointing at a log group of this template: Lambda creates /aws/lambda/<function> on first invocation and it outlives the stack',
           ]
-        : ['LoggingConfig.LogGroup names a log group this template does not own, so it outlives the stack'];
+        : [
+            'LoggingConfig.LogGroup names a log group this template does not own, so it outlives the stack',
+          ];
     },
   },
   {
@@ -389,7 +402,8 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
       const insights = arrayOf(prop(resource, 'ClusterSettings')).find(
         (s) => isRecord(s) && s['Name'] === 'containerInsights',
       );
-      if (!isRecord(insights) || !['enabled', 'enhanced'].includes(String(insights['Value']))) return [];
+      if (!isRecord(insights) || !['enabled', 'enhanced'].includes(String(insights['Value'])))
+        return [];
       // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
       const name = prop(resource, 'ClusterName');
       const owned =
@@ -424,7 +438,8 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
     kind: 'lambda-in-vpc',
     types: [LAMBDA],
     check: (resource) =>
-      arrayOf(prop(resource, 'VpcConfig', 'SubnetIds')).length > 0 || isRecord(prop(resource, 'VpcConfig', 'SubnetIds'))
+      arrayOf(prop(resource, 'VpcConfig', 'SubnetIds')).length > 0 ||
+      isRecord(prop(resource, 'VpcConfig', 'SubnetIds'))
         ? [
             'VpcConfig: Lambda releases its hyperplane ENIs 20–45 min after the function is deleted, holding up the subnet, security group and VPC delete',
           ]
@@ -467,7 +482,10 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
 ];
 
 /** Audits one template. Findings come in template order, then rule order. */
-export function auditTeardown(template: CfnTemplate, options: TeardownAuditOptions): TeardownBlocker[] {
+export function auditTeardown(
+  template: CfnTemplate,
+  options: TeardownAuditOptions,
+): TeardownBlocker[] {
   const mode = options.protected ? 'protected' : 'unprotected';
   const ctx = contextOf(template);
   const rules = TEARDOWN_RULES.filter((rule) => BLOCKER_KINDS[rule.kind].mode === mode);

@@ -80,7 +80,11 @@ export function referencedIds(value: unknown, into: Set<string> = new Set()): Se
     if (key === 'Ref') {
       if (typeof inner === 'string' && !inner.startsWith('AWS::')) into.add(inner);
     } else if (key === 'Fn::GetAtt') {
-      const id = Array.isArray(inner) ? inner[0] : typeof inner === 'string' ? inner.split('.')[0] : undefined;
+      const id = Array.isArray(inner)
+        ? inner[0]
+        : typeof inner === 'string'
+          ? inner.split('.')[0]
+          : undefined;
       if (typeof id === 'string') into.add(id);
     } else if (key === 'Fn::Sub') {
       const [text, variables] = Array.isArray(inner) ? [inner[0], inner[1]] : [inner, undefined];

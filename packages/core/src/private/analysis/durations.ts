@@ -1,0 +1,127 @@
+/**
+ * Per-resource-type CloudFormation create and delete durations for the time models, in minutes.
+ * Where the reference gives a range, `minutes` is its midpoint unless the entry says otherwise;
+ * `range` keeps the published bounds so `plan` can show them. Reference:
+ * /work/shared/reference/aws-prices-and-durations.md ("Provisioning times seen in public logs and
+ * issue threads", Nov 2026).
+ */
+export interface ResourceDuration {
+  readonly minutes: number;
+  readonly range?: readonly [low: number, high: number];
+  readonly source: string;
+}
+
+export interface TypeDurations {
+  readonly create?: ResourceDuration;
+  readonly delete?: ResourceDuration;
+}
+
+const REF = 'shared/reference/aws-prices-and-durations.md';
+
+/** Small default for every type not listed: VPC, subnet, IAM, SSM and similar calls finish in seconds. */
+export const DEFAULT_DURATION: ResourceDuration = {
+  minutes: 0.25,
+  source:
+    'default 15 s for types without a published figure (VPC, subnet, security group, IAM, SSM, log group ...)',
+};
+
+export const RESOURCE_DURATIONS: Readonly<Record<string, TypeDurations>> = {
+  'AWS::DocDB::DBCluster': {
+    create: {
+      minutes: 7.5,
+      range: [5, 10],
+      source: `DocumentDB cluster create 5–10 min, midpoint (${REF})`,
+    },
+    delete: {
+      minutes: 7.5,
+      range: [5, 10],
+      source: `DocumentDB delete 5–10 min, midpoint (${REF})`,
+    },
+  },
+  'AWS::DocDB::DBInstance': {
+    create: {
+      minutes: 7.5,
+      range: [5, 10],
+      source: `DocumentDB instance create 5–10 min, midpoint (${REF})`,
+    },
+    delete: {
+      minutes: 7.5,
+      range: [5, 10],
+      source: `DocumentDB instance delete seen at 7.5 min (${REF})`,
+    },
+  },
+  'AWS::RDS::DBCluster': {
+    create: {
+      minutes: 15,
+      range: [15, 30],
+      source: `Aurora cluster create "> 15 min": lower bound (${REF})`,
+    },
+  },
+  'AWS::RDS::DBInstance': {
+    create: {
+      minutes: 7.5,
+      range: [5, 10],
+      source: `Aurora instance: no published figure; assumed like a DocumentDB instance, 5–10 min (${REF})`,
+    },
+  },
+  'AWS::EC2::NatGateway': {
+    create: {
+      minutes: 1.75,
+      range: [1.5, 2],
+      source: `NAT gateway create 1.5–2 min, midpoint (${REF})`,
+    },
+    delete: { minutes: 1, source: `NAT gateway delete ~1 min, blocks the VPC delete (${REF})` },
+  },
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': {
+    create: {
+      minutes: 2.6,
+      range: [2.3, 2.9],
+      source: `ALB create 2.3–2.9 min, midpoint (${REF})`,
+    },
+  },
+  'AWS::CloudFront::Distribution': {
+    create: {
+      minutes: 5,
+      range: [3, 45],
+      source: `CloudFront create 3–45 min; 5 min taken as typical for a new distribution since CloudFront's propagation work (https://aws.amazon.com/blogs/networking-and-content-delivery/slashing-cloudfront-change-propagation-times-in-2020-recent-changes-and-looking-forward/), not the midpoint of a long-tailed range (${REF})`,
+    },
+    delete: {
+      minutes: 30,
+      range: [30, 60],
+      source: `CloudFront delete 30 min to > 1 h (disable, wait for Deployed, delete): lower bound (${REF})`,
+    },
+  },
+  'AWS::CertificateManager::Certificate': {
+    create: {
+      minutes: 3,
+      range: [1, 10],
+      source: `ACM DNS-validated: "minutes once the record exists" (Route 53 zone given, CloudFormation writes the record); 3 min taken (${REF})`,
+    },
+  },
+  'AWS::Route53::RecordSet': {
+    create: {
+      minutes: 1,
+      source:
+        'Route 53 change reaches INSYNC within 60 s (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetChange.html); CloudFormation waits for it',
+    },
+  },
+};
+
+/** Lambda functions with VpcConfig: hyperplane ENI release 20–45 min on delete, midpoint. */
+export const LAMBDA_IN_VPC_DELETE: ResourceDuration = {
+  minutes: 32.5,
+  range: [20, 45],
+  source: `Lambda in a VPC: ENI release 20–45 min on delete, midpoint (${REF})`,
+};
+
+/**
+ * ECS service create = task start + the target group's healthy threshold. CloudFormation returns
+ * CREATE_COMPLETE when the service reaches a steady state, which for a load-balanced service means
+ * its tasks passed the target group health check (HealthyThresholdCount × HealthCheckIntervalSeconds;
+ * ALB defaults 5 × 30 s — https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ * Task start (Fargate placement, image pull of a small image, container start) is taken as 1 min.
+ */
+export const ECS_TASK_START_MINUTES = 1;
+export const ALB_HEALTH_DEFAULTS = { intervalSeconds: 30, healthyThreshold: 5 } as const;
+/** Target group deregistration delay default (300 s): an ECS service delete waits for draining. */
+export const DEREGISTRATION_DELAY_DEFAULT_SECONDS = 300;

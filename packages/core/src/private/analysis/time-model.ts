@@ -1,0 +1,184 @@
+import {
+  ALB_HEALTH_DEFAULTS,
+  DEFAULT_DURATION,
+  DEREGISTRATION_DELAY_DEFAULT_SECONDS,
+  ECS_TASK_START_MINUTES,
+  LAMBDA_IN_VPC_DELETE,
+  RESOURCE_DURATIONS,
+  type ResourceDuration,
+  type TypeDurations,
+} from './durations.js';
+import {
+  arrayOf,
+  dependenciesOf,
+  isRecord,
+  literalNumber,
+  prop,
+  refTarget,
+  resourcesOf,
+  type CfnResource,
+  type CfnTemplate,
+} from './template.js';
+
+/**
+ * Modelled time to ready (and to destroy): the longest path through the template's dependency
+ * graph, weighting each resource with a per-type duration. CloudFormation creates a resource as
+ * soon as everything it depends on exists, so with unlimited parallelism the stack is ready when
+ * the longest dependency chain is. Edges: `DependsOn`, `Ref`, `Fn::GetAtt`, `Fn::Sub` `${X}`;
+ * `Fn::ImportValue` points at another stack and is ignored.
+ */
+export interface PathStep {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly minutes: number;
+}
+
+export interface TimeModel {
+  /** The chain that decides the total, in the order CloudFormation works through it. */
+  readonly criticalPath: readonly PathStep[];
+  readonly totalMinutes: number;
+  /** Where each duration on the critical path comes from. */
+  readonly sources: readonly string[];
+}
+
+export interface TimeModelOptions {
+  /** Replaces entries of RESOURCE_DURATIONS by type. */
+  readonly durations?: Readonly<Record<string, TypeDurations>>;
+  /** @default DEFAULT_DURATION (0.25 min) */
+  readonly defaultDuration?: ResourceDuration;
+}
+
+type Phase = 'create' | 'delete';
+
+function targetGroupsOf(template: CfnTemplate, service: CfnResource): CfnResource[] {
+  return arrayOf(prop(service, 'LoadBalancers')).flatMap((lb) => {
+    const id = isRecord(lb) ? refTarget(lb['TargetGroupArn']) : undefined;
+    const group = id === undefined ? undefined : template.Resources?.[id];
+    return group === undefined ? [] : [group];
+  });
+}
+
+function targetGroupAttribute(group: CfnResource, key: string): number | undefined {
+  const attribute = arrayOf(prop(group, 'TargetGroupAttributes')).find(
+    (a) => isRecord(a) && a['Key'] === key,
+  );
+  return isRecord(attribute) ? literalNumber(attribute['Value']) : undefined;
+}
+
+function ecsServiceDuration(
+  template: CfnTemplate,
+  service: CfnResource,
+  phase: Phase,
+): ResourceDuration {
+  const groups = targetGroupsOf(template, service);
+  if (phase === 'create') {
+    const healthy = groups.map(
+      (g) =>
+        (literalNumber(prop(g, 'HealthCheckIntervalSeconds')) ??
+          ALB_HEALTH_DEFAULTS.intervalSeconds) *
+        (literalNumber(prop(g, 'HealthyThresholdCount')) ?? ALB_HEALTH_DEFAULTS.healthyThreshold),
+    );
+    const seconds = Math.max(0, ...healthy);
+    return {
+      minutes: ECS_TASK_START_MINUTES + seconds / 60,
+      source: `ECS service: ${ECS_TASK_START_MINUTES} min task start + ${seconds} s to pass the target group health check (HealthyThresholdCount × HealthCheckIntervalSeconds, ALB defaults 5 × 30 s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html)`,
+    };
+  }
+  const delays = groups.map(
+    (g) =>
+      targetGroupAttribute(g, 'deregistration_delay.timeout_seconds') ??
+      DEREGISTRATION_DELAY_DEFAULT_SECONDS,
+  );
+  const seconds = Math.max(0, ...delays);
+  return {
+    minutes: 0.5 + seconds / 60,
+    source: `ECS service delete: stop tasks (0.5 min) + ${seconds} s target deregistration delay (default 300 s: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#deregistration-delay)`,
+  };
+}
+
+function durationOf(
+  template: CfnTemplate,
+  resource: CfnResource,
+  phase: Phase,
+  options: TimeModelOptions,
+): ResourceDuration {
+  const override = options.durations?.[resource.Type]?.[phase];
+  if (override !== undefined) return override;
+  if (resource.Type === 'AWS::ECS::Service') return ecsServiceDuration(template, resource, phase);
+  if (
+    phase === 'delete' &&
+    resource.Type === 'AWS::Lambda::Function' &&
+    prop(resource, 'VpcConfig', 'SubnetIds') !== undefined
+  ) {
+    return LAMBDA_IN_VPC_DELETE;
+  }
+  return RESOURCE_DURATIONS[resource.Type]?.[phase] ?? options.defaultDuration ?? DEFAULT_DURATION;
+}
+
+function longestPath(template: CfnTemplate, phase: Phase, options: TimeModelOptions): TimeModel {
+  const resources = template.Resources ?? {};
+  // Edges point from a resource to what must finish before it starts: its dependencies when
+  // creating, its dependents when deleting (CloudFormation deletes in reverse dependency order).
+  const before = new Map<string, string[]>();
+  for (const [id] of resourcesOf(template)) before.set(id, []);
+  for (const [id, resource] of resourcesOf(template)) {
+    for (const dependency of dependenciesOf(template, resource)) {
+      if (phase === 'create') before.get(id)?.push(dependency);
+      else before.get(dependency)?.push(id);
+    }
+  }
+  const finish = new Map<string, number>();
+  const previous = new Map<string, string | undefined>();
+  const durations = new Map<string, ResourceDuration>();
+  const visiting = new Set<string>();
+  const visit = (id: string): number => {
+    const known = finish.get(id);
+    if (known !== undefined) return known;
+    const resource = resources[id];
+    if (resource === undefined || visiting.has(id)) return 0; // CloudFormation rejects cycles; do not loop
+    visiting.add(id);
+    let start = 0;
+    let from: string | undefined;
+    for (const dependency of before.get(id) ?? []) {
+      const end = visit(dependency);
+      if (end > start) [start, from] = [end, dependency];
+    }
+    visiting.delete(id);
+    const duration = durationOf(template, resource, phase, options);
+    durations.set(id, duration);
+    finish.set(id, start + duration.minutes);
+    previous.set(id, from);
+    return start + duration.minutes;
+  };
+  let last: string | undefined;
+  let total = 0;
+  for (const [id] of resourcesOf(template)) {
+    const end = visit(id);
+    if (end > total) [total, last] = [end, id];
+  }
+  const criticalPath: PathStep[] = [];
+  for (let id = last; id !== undefined; id = previous.get(id)) {
+    criticalPath.unshift({
+      logicalId: id,
+      type: resources[id]?.Type ?? '',
+      minutes: durations.get(id)?.minutes ?? 0,
+    });
+  }
+  const sources = [
+    ...new Set(criticalPath.map((step) => durations.get(step.logicalId)?.source ?? '')),
+  ];
+  return { criticalPath, totalMinutes: total, sources };
+}
+
+/** Modelled minutes from `CREATE_IN_PROGRESS` to `CREATE_COMPLETE` of a fresh stack. */
+export function modelTimeToReady(template: CfnTemplate, options: TimeModelOptions = {}): TimeModel {
+  return longestPath(template, 'create', options);
+}
+
+/** Modelled minutes to delete the stack (reverse dependency order, delete durations). */
+export function modelTimeToDestroy(
+  template: CfnTemplate,
+  options: TimeModelOptions = {},
+): TimeModel {
+  return longestPath(template, 'delete', options);
+}
