@@ -126,6 +126,17 @@ const DELETION_PROTECTION_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::EC2::Instance': 'DisableApiTermination',
 };
 
+const PROTECTED_DATABASE_TYPES = [...DATABASE_CLUSTERS, 'AWS::RDS::DBInstance'];
+
+/** Clusters, and RDS instances outside a cluster (an Aurora instance's data belongs to its cluster). */
+function holdsData(resource: CfnResource): boolean {
+  return (
+    DATABASE_CLUSTERS.has(resource.Type) ||
+    (resource.Type === 'AWS::RDS::DBInstance' &&
+      prop(resource, 'DBClusterIdentifier') === undefined)
+  );
+}
+
 const KEEPS = new Set(['Retain', 'RetainExceptOnCreate']);
 
 /**
@@ -204,7 +215,6 @@ function sameName(a: NamePart[] | undefined, b: NamePart[]): boolean {
 
 /** Facts about the whole template the per-resource rules need. */
 interface AuditContext {
-  readonly resources: Readonly<Record<string, CfnResource>>;
   /** Logical ids of `AWS::Logs::LogGroup` resources. */
   readonly logGroupIds: ReadonlySet<string>;
   /** Parsed `LogGroupName` of each log group that sets one. */
@@ -216,7 +226,6 @@ interface AuditContext {
 }
 
 function contextOf(template: CfnTemplate): AuditContext {
-  const resources = template.Resources ?? {};
   const logGroupIds = new Set<string>();
   const logGroupNames: NamePart[][] = [];
   const autoDeletedBuckets = new Set<string>();
@@ -234,7 +243,7 @@ function contextOf(template: CfnTemplate): AuditContext {
       if (repository !== undefined) autoDeletedRepositories.add(repository);
     }
   }
-  return { resources, logGroupIds, logGroupNames, autoDeletedBuckets, autoDeletedRepositories };
+  return { logGroupIds, logGroupNames, autoDeletedBuckets, autoDeletedRepositories };
 }
 
 /** True when `value` (a log group name or Ref) names a log group this template owns. */
@@ -455,16 +464,17 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
   // ---- protected environments -------------------------------------------------------------
   {
     kind: 'missing-deletion-protection',
-    types: [...DATABASE_CLUSTERS],
+    types: PROTECTED_DATABASE_TYPES,
     check: (resource) =>
-      literalBoolean(prop(resource, 'DeletionProtection')) === true
+      !holdsData(resource) || literalBoolean(prop(resource, 'DeletionProtection')) === true
         ? []
         : ['DeletionProtection is not true: a stray destroy or replacement deletes the database'],
   },
   {
     kind: 'missing-final-snapshot',
-    types: [...DATABASE_CLUSTERS],
+    types: PROTECTED_DATABASE_TYPES,
     check: (resource) => {
+      if (!holdsData(resource)) return [];
       const policy = effectiveDeletionPolicy(resource);
       return policy === 'Snapshot' || KEEPS.has(policy)
         ? []
@@ -473,10 +483,12 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
   },
   {
     kind: 'missing-backups',
-    types: [...DATABASE_CLUSTERS, 'AWS::RDS::DBInstance'],
+    types: PROTECTED_DATABASE_TYPES,
     check: (resource) => {
       const days = literalNumber(prop(resource, 'BackupRetentionPeriod'));
-      return days === 0 ? ['BackupRetentionPeriod is 0: no automated backups'] : [];
+      return holdsData(resource) && days === 0
+        ? ['BackupRetentionPeriod is 0: no automated backups']
+        : [];
     },
   },
 ];
