@@ -219,7 +219,7 @@ function busFor(shared: Shared, environment: string, client: SSMClient | undefin
     baseline,
     prefix,
 
-    get: (key) => readName(key, nameOf(key)),
+    get: async (key) => readName(key, nameOf(key)),
 
     async getByPath(path = '') {
       const clean = path.replace(/\/+$/, '');
