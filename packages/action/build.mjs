@@ -1,0 +1,65 @@
+// Bundles the action into one deterministic ESM file: `node build.mjs [outdir]` (default dist/).
+// @branch-env/core is bundled from its TypeScript sources, so the bundle never depends on
+// whether `tsc -b` ran; the stale-dist test rebuilds into a temp dir and compares bytes.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = resolve(here, '../..');
+
+// @actions/core imports its OIDC client (and with it undici, ~400 kB) at module level; none of
+// those modules has import-time effects the action relies on, so declaring them side-effect free
+// lets esbuild drop what the action never calls.
+const sideEffectFree = {
+  name: 'side-effect-free',
+  setup(b) {
+    b.onResolve(
+      { filter: /^(@actions\/(core|http-client|io|exec)|undici|tunnel)(\/|$)|^\.\.?\// },
+      async (args) => {
+        if (args.pluginData === 'side-effect-free') return undefined;
+        const external = !args.path.startsWith('.');
+        if (!external && !/node_modules[\\/](@actions|undici|tunnel)/.test(args.importer)) {
+          return undefined;
+        }
+        const resolved = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'side-effect-free',
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        return { ...resolved, sideEffects: false };
+      },
+    );
+  },
+};
+
+export async function bundle(outdir = resolve(here, 'dist')) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [resolve(here, 'src/index.ts')],
+    outfile: resolve(outdir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [sideEffectFree],
+    alias: { '@branch-env/core': resolve(root, 'packages/core/src/index.ts') },
+    // CommonJS dependencies of @actions/core call require(); give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __branchEnvCreateRequire } from 'node:module'; const require = __branchEnvCreateRequire(import.meta.url);",
+    },
+  });
+  return result;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
+  await bundle(out);
+}
