@@ -7,7 +7,8 @@ export const PR_COMMENT_MARKER = '<!-- branch-env:pr-comment -->';
 /** GitHub rejects comment bodies over 65,536 characters. */
 export const PR_COMMENT_MAX_CHARS = 65_536;
 
-export type PrCommentStatus = 'deploying' | 'deployed' | 'failed' | 'destroying' | 'destroyed';
+export type PrCommentStatus =
+  'deploying' | 'deployed' | 'failed' | 'destroying' | 'destroyed' | 'destroy-failed';
 
 export interface PrCommentInput {
   readonly environment: string;
@@ -38,6 +39,7 @@ const STATUS: Record<PrCommentStatus, string> = {
   failed: '❌ deploy failed',
   destroying: '🧹 destroying',
   destroyed: '🗑️ destroyed',
+  'destroy-failed': '❌ destroy failed (the reaper retries; see the run)',
 };
 
 /** Inline code that survives backticks and pipes in branch names. */
@@ -68,7 +70,10 @@ export function isBranchEnvComment(body: string | null | undefined): boolean {
  */
 export function renderPrComment(input: PrCommentInput): string {
   const now = input.now ?? new Date();
-  const gone = input.status === 'destroyed' || input.status === 'destroying';
+  const gone =
+    input.status === 'destroyed' ||
+    input.status === 'destroying' ||
+    input.status === 'destroy-failed';
   const rows: [string, string][] = [
     ['Status', STATUS[input.status]],
     ['Environment', inlineCode(input.environment)],
