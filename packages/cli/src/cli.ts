@@ -33,6 +33,69 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { min: 0, max: 0 },
     load: () => import('./commands/config-check/config-check.js'),
   },
+  {
+    words: ['experiment', 'start'],
+    summary:
+      "Start an experiment in a branch's environment: hypothesis, metrics (first = primary), guards, baseline",
+    usage:
+      '<branch> --hypothesis <text> --metric <name>:lower|higher [--metric …] [--guard <name>:lower|higher:<tolerance>] [--threshold 5%] [--baseline <branch>] [--id <id>] [--set key=value] [--json]',
+    options: {
+      'head-ref': { type: 'string' },
+      hypothesis: { type: 'string' },
+      metric: { type: 'string', multiple: true },
+      guard: { type: 'string', multiple: true },
+      threshold: { type: 'string' },
+      baseline: { type: 'string' },
+      id: { type: 'string' },
+      set: { type: 'string', multiple: true },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/experiment/start.js'),
+  },
+  {
+    words: ['experiment', 'record'],
+    summary:
+      "Record an experiment's results (--reference: the environment's reference measurement); big files go to S3",
+    usage: '<branch> --results <file> [--id <id> | --reference] [--json]',
+    options: {
+      'head-ref': { type: 'string' },
+      results: { type: 'string' },
+      id: { type: 'string' },
+      reference: { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/experiment/record.js'),
+  },
+  {
+    words: ['experiment', 'compare'],
+    summary:
+      "Change per metric against the baseline environment's reference results, and the recommendation",
+    usage: '<branch> [--id <id>] [--json]',
+    options: { 'head-ref': { type: 'string' }, id: { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/experiment/compare.js'),
+  },
+  {
+    words: ['experiment', 'decide'],
+    summary: 'Record promote or archive with a reason (--force to go against the recommendation)',
+    usage: '<branch> promote|archive --reason <text> [--id <id>] [--force] [--json]',
+    options: {
+      'head-ref': { type: 'string' },
+      reason: { type: 'string' },
+      id: { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    positionals: { min: 2, max: 2 },
+    load: () => import('./commands/experiment/decide.js'),
+  },
+  {
+    words: ['experiment', 'list'],
+    summary: "List experiments of a branch's environment, or of every environment of the app",
+    usage: '[<branch>] [--json]',
+    options: { 'head-ref': { type: 'string' } },
+    positionals: { min: 0, max: 1 },
+    load: () => import('./commands/experiment/list.js'),
+  },
 ];
 
 export const VERSION = '0.1.0';
