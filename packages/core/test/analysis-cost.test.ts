@@ -328,9 +328,10 @@ const CASES: {
     unpriced: ['Fast', 'Cluster'],
   },
   {
-    name: 'Route 53 records, S3, ECR, IAM and custom resources: $0 idle',
+    name: 'Route 53 records, S3, ECR, flow logs, IAM and custom resources: $0 idle',
     resources: {
       Record: { Type: 'AWS::Route53::RecordSet' },
+      FlowLog: { Type: 'AWS::EC2::FlowLog' },
       Bucket: { Type: 'AWS::S3::Bucket' },
       Repo: { Type: 'AWS::ECR::Repository' },
       Role: { Type: 'AWS::IAM::Role' },

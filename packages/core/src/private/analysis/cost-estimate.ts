@@ -123,6 +123,10 @@ const USAGE_BASED: Readonly<Record<string, readonly [label: string, note: string
   'AWS::SNS::Topic': ['SNS topic', 'usage-based: per publish and delivery'],
   'AWS::SQS::Queue': ['SQS queue', 'usage-based: per request'],
   'AWS::Events::Rule': ['EventBridge rule', 'usage-based: per custom event'],
+  'AWS::EC2::FlowLog': [
+    'VPC flow log',
+    'usage-based: vended-log ingestion to CloudWatch Logs ($0.50/GB) or S3',
+  ],
 };
 
 interface Builder {
