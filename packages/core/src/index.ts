@@ -168,6 +168,9 @@ export {
 export {
   modelTimeToReady,
   modelTimeToDestroy,
+  combineStackTimes,
+  type StackTime,
+  type CombineStackTimesOptions,
   type TimeModel,
   type TimeModelOptions,
   type PathStep,

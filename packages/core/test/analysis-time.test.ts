@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { referencedIds } from '../src/private/analysis/template.js';
-import { modelTimeToDestroy, modelTimeToReady } from '../src/private/analysis/time-model.js';
+import {
+  combineStackTimes,
+  modelTimeToDestroy,
+  modelTimeToReady,
+} from '../src/private/analysis/time-model.js';
 import type { CfnResource, CfnTemplate } from '../src/private/analysis/template.js';
 
 const template = (resources: Record<string, CfnResource>): CfnTemplate => ({
@@ -230,5 +234,35 @@ describe('modelTimeToDestroy', () => {
     const model = modelTimeToDestroy(synthesized);
     expect(model.criticalPath.some((s) => s.type === 'AWS::CloudFront::Distribution')).toBe(true);
     expect(model.totalMinutes).toBeCloseTo(0.25 + 0.25 + 30 + 0.25, 10); // auto-delete CR, bucket policy, distribution, bucket
+  });
+});
+
+describe('combineStackTimes', () => {
+  const model = (id: string, minutes: number) => ({
+    criticalPath: [{ logicalId: id, type: 'AWS::SNS::Topic', minutes }],
+    totalMinutes: minutes,
+    sources: [`source of ${id}`],
+  });
+  const stacks = [
+    { stack: 'cert', model: model('Cert', 3) },
+    { stack: 'other', model: model('Other', 4) },
+    { stack: 'main', model: model('Db', 15.75), dependsOn: ['cert'] },
+  ];
+
+  it('sums the stacks when the toolkit deploys one at a time (default)', () => {
+    const combined = combineStackTimes(stacks);
+    expect(combined.totalMinutes).toBeCloseTo(22.75, 10);
+    expect(combined.criticalPath.map((s) => s.logicalId)).toEqual([
+      'cert/Cert',
+      'other/Other',
+      'main/Db',
+    ]);
+  });
+
+  it('takes the longest chain of dependent stacks when deploying in parallel', () => {
+    const combined = combineStackTimes(stacks, { deployment: 'parallel' });
+    expect(combined.totalMinutes).toBeCloseTo(18.75, 10);
+    expect(combined.criticalPath.map((s) => s.logicalId)).toEqual(['cert/Cert', 'main/Db']);
+    expect(combined.sources).toEqual(['source of Cert', 'source of Db']);
   });
 });

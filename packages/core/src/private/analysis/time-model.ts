@@ -182,3 +182,65 @@ export function modelTimeToDestroy(
 ): TimeModel {
   return longestPath(template, 'delete', options);
 }
+
+/** One stack's modelled time and the stacks it waits for (`Stack.addDependency`). */
+export interface StackTime {
+  readonly stack: string;
+  readonly model: TimeModel;
+  readonly dependsOn?: readonly string[];
+}
+
+export interface CombineStackTimesOptions {
+  /**
+   * `sequential`: one stack at a time, the CDK toolkit's default (`--concurrency 1`), so the
+   * total is the sum. `parallel`: independent stacks at once (`--concurrency N`), so the total is
+   * the longest chain of dependent stacks.
+   * @default 'sequential'
+   */
+  readonly deployment?: 'sequential' | 'parallel';
+}
+
+/**
+ * Time to ready of an environment made of several stacks (e.g. the us-east-1 certificate stack,
+ * then the environment stack). Critical-path steps are prefixed with their stack: `stack/logicalId`.
+ */
+export function combineStackTimes(
+  stacks: readonly StackTime[],
+  options: CombineStackTimesOptions = {},
+): TimeModel {
+  const byName = new Map(stacks.map((s) => [s.stack, s]));
+  const prefixed = (s: StackTime): PathStep[] =>
+    s.model.criticalPath.map((step) => ({ ...step, logicalId: `${s.stack}/${step.logicalId}` }));
+  let chain: StackTime[];
+  if ((options.deployment ?? 'sequential') === 'sequential') {
+    chain = [...stacks];
+  } else {
+    const best = new Map<string, { total: number; chain: StackTime[] }>();
+    const visiting = new Set<string>();
+    const visit = (s: StackTime): { total: number; chain: StackTime[] } => {
+      const known = best.get(s.stack);
+      if (known !== undefined) return known;
+      if (visiting.has(s.stack)) return { total: 0, chain: [] };
+      visiting.add(s.stack);
+      let before = { total: 0, chain: [] as StackTime[] };
+      for (const name of s.dependsOn ?? []) {
+        const dependency = byName.get(name);
+        if (dependency === undefined) continue;
+        const candidate = visit(dependency);
+        if (candidate.total > before.total) before = candidate;
+      }
+      visiting.delete(s.stack);
+      const result = { total: before.total + s.model.totalMinutes, chain: [...before.chain, s] };
+      best.set(s.stack, result);
+      return result;
+    };
+    chain = stacks
+      .map(visit)
+      .reduce((a, b) => (b.total > a.total ? b : a), { total: 0, chain: [] }).chain;
+  }
+  return {
+    criticalPath: chain.flatMap(prefixed),
+    totalMinutes: chain.reduce((sum, s) => sum + s.model.totalMinutes, 0),
+    sources: [...new Set(chain.flatMap((s) => s.model.sources))],
+  };
+}
