@@ -1,4 +1,4 @@
-// Bundles the compiled service (dist/main.js) and its runtime dependencies into bundle/server.mjs:
+// Bundles the compiled service (dist/main.js) and its runtime dependencies into dist/bundle/server.mjs:
 // one architecture-independent file, so the container image needs no node_modules at all.
 // Used by the Dockerfile and by test/bundle.test.ts (which boots the result).
 import { build } from 'esbuild';
@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = process.argv[2] ?? join(root, 'bundle');
+const outdir = process.argv[2] ?? join(root, 'dist', 'bundle');
 
 await mkdir(outdir, { recursive: true });
 await build({

@@ -1,1 +1,15 @@
-export { buildApp, HEALTH_PATHS } from './app.js';
+export { buildApp, HEALTH_PATHS, type AppDependencies } from './app.js';
+export { startServer, type RunningServer, type ServerOptions } from './server.js';
+export { loadSettings, describeSettings, DATABASE_ENGINES, type Settings } from './settings.js';
+export { ConfigurationError } from './configuration-error.js';
+export { ItemService } from './items/item-service.js';
+export { ReadThroughCache, type CacheStats } from './cache/read-through-cache.js';
+export { createMemoryItemStore } from './storage/memory-item-store.js';
+export { createPostgresItemStore } from './storage/postgres-item-store.js';
+export { createMongoItemStore, mongoConnection } from './storage/mongo-item-store.js';
+export type { ItemStore } from './storage/item-store.js';
+export { EmfMetrics } from './observability/emf-metrics.js';
+export type { ConfigSource, ServiceLocation } from './config/config-source.js';
+export { createEnvConfigSource } from './config/env-config-source.js';
+export { createConfigBusSource } from './config/config-bus-source.js';
+export { createS3AttachmentStorage } from './attachments/attachment-storage.js';
