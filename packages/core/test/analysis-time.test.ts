@@ -140,6 +140,7 @@ describe('modelTimeToReady', () => {
     expect(model).toEqual({
       criticalPath: [{ logicalId: 'Cdn', type: 'AWS::CloudFront::Distribution', minutes: 45 }],
       totalMinutes: 45,
+      rangeMinutes: { low: 45, high: 45 },
       sources: ['worst case'],
     });
   });
@@ -155,7 +156,12 @@ describe('modelTimeToReady', () => {
   });
 
   it('is zero for an empty template', () => {
-    expect(modelTimeToReady({})).toEqual({ criticalPath: [], totalMinutes: 0, sources: [] });
+    expect(modelTimeToReady({})).toEqual({
+      criticalPath: [],
+      totalMinutes: 0,
+      rangeMinutes: { low: 0, high: 0 },
+      sources: [],
+    });
   });
 
   it('models a real synthesized environment: the DocumentDB chain decides', () => {
@@ -174,6 +180,10 @@ describe('modelTimeToReady', () => {
       'AWS::DocDB::DBInstance',
     ]);
     expect(model.totalMinutes).toBeCloseTo(15.75, 10);
+    // Low end: DocumentDB 5 min each (0.75 + 2 × 5). High end: CloudFront's 45 min tail takes
+    // over from DocumentDB's 0.75 + 2 × 10 (bucket, OAC ... → distribution 45 → record).
+    expect(model.rangeMinutes.low).toBeCloseTo(10.75, 10);
+    expect(model.rangeMinutes.high).toBeCloseTo(46.25, 10);
   });
 });
 
@@ -241,6 +251,7 @@ describe('combineStackTimes', () => {
   const model = (id: string, minutes: number) => ({
     criticalPath: [{ logicalId: id, type: 'AWS::SNS::Topic', minutes }],
     totalMinutes: minutes,
+    rangeMinutes: { low: minutes - 1, high: minutes + 1 },
     sources: [`source of ${id}`],
   });
   const stacks = [
@@ -252,6 +263,7 @@ describe('combineStackTimes', () => {
   it('sums the stacks when the toolkit deploys one at a time (default)', () => {
     const combined = combineStackTimes(stacks);
     expect(combined.totalMinutes).toBeCloseTo(22.75, 10);
+    expect(combined.rangeMinutes).toEqual({ low: 19.75, high: 25.75 });
     expect(combined.criticalPath.map((s) => s.logicalId)).toEqual([
       'cert/Cert',
       'other/Other',

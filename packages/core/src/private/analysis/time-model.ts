@@ -37,6 +37,11 @@ export interface TimeModel {
   /** The chain that decides the total, in the order CloudFormation works through it. */
   readonly criticalPath: readonly PathStep[];
   readonly totalMinutes: number;
+  /**
+   * The same longest-path computation with every duration at the low / high end of its published
+   * range (durations without a range count as their typical value in both).
+   */
+  readonly rangeMinutes: { readonly low: number; readonly high: number };
   /** Where each duration on the critical path comes from. */
   readonly sources: readonly string[];
 }
@@ -115,7 +120,28 @@ function durationOf(
   return RESOURCE_DURATIONS[resource.Type]?.[phase] ?? options.defaultDuration ?? DEFAULT_DURATION;
 }
 
-function longestPath(template: CfnTemplate, phase: Phase, options: TimeModelOptions): TimeModel {
+type Pick = (duration: ResourceDuration) => number;
+const TYPICAL: Pick = (d) => d.minutes;
+const LOW: Pick = (d) => d.range?.[0] ?? d.minutes;
+const HIGH: Pick = (d) => d.range?.[1] ?? d.minutes;
+
+function model(template: CfnTemplate, phase: Phase, options: TimeModelOptions): TimeModel {
+  const typical = longestPath(template, phase, options, TYPICAL);
+  return {
+    ...typical,
+    rangeMinutes: {
+      low: longestPath(template, phase, options, LOW).totalMinutes,
+      high: longestPath(template, phase, options, HIGH).totalMinutes,
+    },
+  };
+}
+
+function longestPath(
+  template: CfnTemplate,
+  phase: Phase,
+  options: TimeModelOptions,
+  pick: Pick,
+): Omit<TimeModel, 'rangeMinutes'> {
   const resources = template.Resources ?? {};
   // Edges point from a resource to what must finish before it starts: its dependencies when
   // creating, its dependents when deleting (CloudFormation deletes in reverse dependency order).
@@ -146,9 +172,9 @@ function longestPath(template: CfnTemplate, phase: Phase, options: TimeModelOpti
     visiting.delete(id);
     const duration = durationOf(template, resource, phase, options);
     durations.set(id, duration);
-    finish.set(id, start + duration.minutes);
+    finish.set(id, start + pick(duration));
     previous.set(id, from);
-    return start + duration.minutes;
+    return start + pick(duration);
   };
   let last: string | undefined;
   let total = 0;
@@ -161,7 +187,7 @@ function longestPath(template: CfnTemplate, phase: Phase, options: TimeModelOpti
     criticalPath.unshift({
       logicalId: id,
       type: resources[id]?.Type ?? '',
-      minutes: durations.get(id)?.minutes ?? 0,
+      minutes: pick(durations.get(id) ?? { minutes: 0, source: '' }),
     });
   }
   const sources = [
@@ -172,7 +198,7 @@ function longestPath(template: CfnTemplate, phase: Phase, options: TimeModelOpti
 
 /** Modelled minutes from `CREATE_IN_PROGRESS` to `CREATE_COMPLETE` of a fresh stack. */
 export function modelTimeToReady(template: CfnTemplate, options: TimeModelOptions = {}): TimeModel {
-  return longestPath(template, 'create', options);
+  return model(template, 'create', options);
 }
 
 /** Modelled minutes to delete the stack (reverse dependency order, delete durations). */
@@ -180,7 +206,7 @@ export function modelTimeToDestroy(
   template: CfnTemplate,
   options: TimeModelOptions = {},
 ): TimeModel {
-  return longestPath(template, 'delete', options);
+  return model(template, 'delete', options);
 }
 
 /** One stack's modelled time and the stacks it waits for (`Stack.addDependency`). */
@@ -241,6 +267,11 @@ export function combineStackTimes(
   return {
     criticalPath: chain.flatMap(prefixed),
     totalMinutes: chain.reduce((sum, s) => sum + s.model.totalMinutes, 0),
+    // The low/high chains are taken along the typical chain (an approximation when stacks run in parallel).
+    rangeMinutes: {
+      low: chain.reduce((sum, s) => sum + s.model.rangeMinutes.low, 0),
+      high: chain.reduce((sum, s) => sum + s.model.rangeMinutes.high, 0),
+    },
     sources: [...new Set(chain.flatMap((s) => s.model.sources))],
   };
 }
