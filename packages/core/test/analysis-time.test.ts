@@ -181,7 +181,7 @@ describe('modelTimeToReady', () => {
     ]);
     expect(model.totalMinutes).toBeCloseTo(15.75, 10);
     // Low end: DocumentDB 5 min each (0.75 + 2 × 5). High end: CloudFront's 45 min tail takes
-    // over from DocumentDB's 0.75 + 2 × 10 (bucket, OAC ... → distribution 45 → record).
+    // over from DocumentDB's 0.75 + 2 × 10: site bucket 0.25 → distribution 45 → alias record 1.
     expect(model.rangeMinutes.low).toBeCloseTo(10.75, 10);
     expect(model.rangeMinutes.high).toBeCloseTo(46.25, 10);
   });
