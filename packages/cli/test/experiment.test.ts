@@ -138,7 +138,10 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     ]);
     r = await cli(['experiment', 'compare', 'ai/cache-128']);
     expect(r.stdout).toMatch(
-      /p95_latency_ms\s+primary\s+lower\s+240\s+204\s+-36\s+-15%\s+improved \(pass\)/,
+      /p95_latency_ms\s+primary\s+lower\s+240\s+204\s+-36\s+-15%\s+improved, meets threshold/,
+    );
+    expect(r.stdout).toMatch(
+      /error_rate\s+guard\s+lower\s+0\.004\s+0\.005\s+\+0\.001\s+\+25%\s+regressed, within tolerance/,
     );
     expect(r.stdout).toContain('recommendation: promote');
 
@@ -156,6 +159,12 @@ describe('branch-env experiment (real process, fake SSM)', () => {
       reason: '15% faster at p95',
       recommendation: 'promote',
       overridden: false,
+    });
+
+    r = await cli(['experiment', 'compare', 'ai/cache-128', '--json']);
+    expect(JSON.parse(r.stdout), 'compare still works once decided').toMatchObject({
+      experiment: 'cache-128',
+      recommendation: 'promote',
     });
 
     r = await cli(['experiment', 'list', '--json']);

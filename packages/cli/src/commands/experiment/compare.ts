@@ -1,7 +1,13 @@
-import type { Comparison } from '@branch-env/config-bus';
+import type { Comparison, MetricChange } from '@branch-env/config-bus';
 import type { ParsedArgs } from '../../private/command.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import { baselineBus, columns, experimentContext, num, percent, str, withAws } from './shared.js';
+
+function verdictText(m: MetricChange): string {
+  if (m.passes === null) return m.verdict;
+  if (m.role === 'primary') return `${m.verdict}, ${m.passes ? 'meets' : 'misses'} threshold`;
+  return `${m.verdict}, ${m.passes ? 'within' : 'beyond'} tolerance`;
+}
 
 /** Text form of a comparison: one row per metric, then the recommendation and why. */
 export function comparisonText(c: Comparison): string {
@@ -24,7 +30,7 @@ export function comparisonText(c: Comparison): string {
       num(m.candidate),
       m.change === null ? '-' : `${m.change >= 0 ? '+' : ''}${num(m.change)}`,
       percent(m.relativeChange),
-      m.passes === null ? m.verdict : `${m.verdict} (${m.passes ? 'pass' : 'fail'})`,
+      verdictText(m),
     ]),
   ];
   return `experiment ${c.experiment.id} vs ${c.configuration.baseline.environment} reference\n${columns(rows)}recommendation: ${c.evaluation.recommendation}\n${c.evaluation.reasons.map((r) => `  - ${r}\n`).join('')}`;
@@ -48,7 +54,7 @@ export function comparisonJson(c: Comparison): Record<string, unknown> {
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const ctx = experimentContext(args, io);
   const comparison = await withAws('branch-env experiment compare', ctx.env.region, async () => {
-    const e = await ctx.bus.experiments.current(str(args, 'id'));
+    const e = await ctx.bus.experiments.current(str(args, 'id'), { latest: true });
     return ctx.bus.experiments.compare(
       e.id,
       e.configuration ? baselineBus(io, ctx, e.configuration) : undefined,

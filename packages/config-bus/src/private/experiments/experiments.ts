@@ -70,10 +70,10 @@ export interface Experiments {
   list(): Promise<ExperimentRecord[]>;
   get(id: string): Promise<ExperimentRecord | undefined>;
   /**
-   * The experiment `id`, or without it the one still undecided. Throws a UserError when there is
-   * none (or several undecided ones and no id).
+   * The experiment `id`, or without it the one still undecided (with `latest`, else the one started
+   * last). Throws a UserError when there is none (or several undecided ones and no id).
    */
-  current(id?: string): Promise<ExperimentRecord>;
+  current(id?: string, options?: { readonly latest?: boolean }): Promise<ExperimentRecord>;
   /** Validate everything, then write `hypothesis` and `configuration`. */
   start(input: StartExperimentInput): Promise<ExperimentRecord>;
   /**
@@ -89,7 +89,10 @@ export interface Experiments {
   reference(): Promise<StoredResults | undefined>;
   /** Record the environment's reference results, which experiments elsewhere compare against. */
   recordReference(file: string | unknown, options?: RecordOptions): Promise<StoredResults>;
-  /** Change per metric against the baseline environment's reference results. */
+  /**
+   * Change per metric against the baseline environment's reference results (of experiment `id`,
+   * else the undecided one, else the one started last).
+   */
   compare(id?: string, baselineBus?: ConfigBus): Promise<Comparison>;
   /** Record the decision; it must agree with the helper's recommendation unless `force`. */
   decide(
@@ -264,7 +267,10 @@ export function createExperiments(bus: ConfigBus, objects: () => ObjectStore): E
         : 'start one with `branch-env experiment start <branch> --hypothesis … --metric <name>:lower|higher`',
     );
 
-  const current = async (id?: string): Promise<ExperimentRecord> => {
+  const current = async (
+    id?: string,
+    options: { readonly latest?: boolean } = {},
+  ): Promise<ExperimentRecord> => {
     const all = await readAll();
     if (id !== undefined) {
       checkId(id);
@@ -274,6 +280,13 @@ export function createExperiments(bus: ConfigBus, objects: () => ObjectStore): E
     }
     const open = all.filter((e) => !e.decision);
     if (open.length === 1 && open[0]) return open[0];
+    const last = [...all]
+      .filter((e) => e.configuration)
+      .sort((a, b) =>
+        (a.configuration?.startedAt ?? '').localeCompare(b.configuration?.startedAt ?? ''),
+      )
+      .pop();
+    if (open.length === 0 && options.latest && last) return last;
     if (open.length === 0)
       throw new UserError(
         `environment ${bus.environment} has no undecided experiment`,
@@ -327,7 +340,7 @@ export function createExperiments(bus: ConfigBus, objects: () => ObjectStore): E
   };
 
   const compare = async (id?: string, baselineBus?: ConfigBus): Promise<Comparison> => {
-    const experiment = await current(id);
+    const experiment = await current(id, { latest: true });
     const configuration = experiment.configuration;
     if (!configuration)
       throw new UserError(
