@@ -1,1 +1,42 @@
-export {};
+export {
+  createEnvironmentApp,
+  CLOUDFRONT_CERTIFICATE_REGION,
+  type EnvironmentApp,
+  type EnvironmentAppProps,
+} from './environment-app/create-environment-app.js';
+export {
+  EnvironmentStack,
+  type EnvironmentStackProps,
+  type CloudFrontCertificateSource,
+} from './environment-stack/environment-stack.js';
+export {
+  ENVIRONMENT_CHECKS,
+  checkEnvironment,
+  type EnvironmentCheck,
+} from './environment-stack/checks.js';
+export { Network, type NetworkProps } from './network/network.js';
+export { Database, type DatabaseProps, type DatabaseSidecar } from './database/database.js';
+export { Registry, type RegistryProps } from './registry/registry.js';
+export {
+  Service,
+  type ServiceProps,
+  type ServiceTaskProps,
+  type ServiceImage,
+} from './service/service.js';
+export { Storage, type StorageProps } from './storage/storage.js';
+export { Web, type WebProps } from './web/web.js';
+export { SiteContent, type SiteContentProps } from './web/site-content.js';
+export { Domain, type DomainProps } from './domain/domain.js';
+export { CertificateStack, type CertificateStackProps } from './domain/certificate-stack.js';
+export {
+  Observability,
+  LATENCY_METRIC,
+  type ObservabilityProps,
+} from './observability/observability.js';
+export {
+  ConfigBus,
+  STACK_CONFIG_BUS_KEYS,
+  type ConfigBusProps,
+  type StackConfigBusKey,
+} from './config-bus/config-bus.js';
+export { physicalNames, type PhysicalNames } from './private/physical-names.js';

@@ -1,0 +1,249 @@
+import {
+  DefaultStackSynthesizer,
+  Stack,
+  Validations,
+  type CfnElement,
+  type Resource,
+} from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { EnvironmentStack } from '../environment-stack/environment-stack.js';
+
+/**
+ * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
+ * review what the environment deliberately does differently from the rule pack. Each entry names
+ * the exact finding (cdk-nag 3 acknowledges findings one by one, e.g. `AwsSolutions-IAM5[...]`)
+ * and the constructs it applies to; an entry whose construct does not exist in a profile (no
+ * database, no CloudFront, ...) applies to nothing.
+ */
+export interface Acknowledgement {
+  /** Finding id, e.g. `AwsSolutions-S1` or `AwsSolutions-IAM5[Resource::*]`. */
+  readonly id: string;
+  readonly reason: string;
+  /** The constructs (and their children) the finding is acknowledged on. */
+  readonly on: (stack: EnvironmentStack) => readonly (IConstruct | undefined)[];
+  /** Only for environments this returns true for. @default always */
+  readonly when?: (stack: EnvironmentStack) => boolean;
+}
+
+const NO_LAMBDA_IN_VPC =
+  'Rotation needs a rotation Lambda inside the VPC, and Lambda ENIs in a VPC delay teardown by 20-45 minutes. The secret is generated per environment and lives only as long as it does; rotate it by redeploying.';
+
+const LOGS_OUTSIDE_CLOUDFORMATION =
+  'Database log exports create log groups outside CloudFormation that would survive the teardown of the environment; the service logs its queries to its own log group instead.';
+
+/** `<LogicalId.Arn>` the way cdk-nag prints a reference to a resource's ARN. */
+function arnOf(resource: Resource): string {
+  const stack = Stack.of(resource);
+  return `<${stack.getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
+}
+
+/** CDK's BucketDeployment singleton (a stack-level construct with a generated id). */
+function bucketDeployment(stack: EnvironmentStack): IConstruct | undefined {
+  return stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
+}
+
+/** The stack's CDK file-asset bucket, as BucketDeployment's policy names it. */
+function assetBucketObjects(stack: EnvironmentStack): string {
+  const qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+  return `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${stack.account}-${stack.region}/*`;
+}
+
+function parameterPath(stack: EnvironmentStack, prefix: string): string {
+  return `Resource::arn:<AWS::Partition>:ssm:${stack.region}:${stack.account}:parameter${prefix}*`;
+}
+
+const db = (s: EnvironmentStack): IConstruct | undefined => s.database.cluster;
+
+export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Acknowledgement[])[] =
+  [
+    (s) => [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'Server access logs need a log bucket per environment, itself emptied on destroy; the account-level CloudTrail is the audit trail of these short-lived buckets.',
+        on: () => [s.storage.dataBucket, s.storage.siteBucket],
+      },
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: NO_LAMBDA_IN_VPC,
+        // The generated secret itself (DocumentDB and Aurora expose an attachment of it).
+        on: () => [s.database.secret, s.database.cluster?.node.tryFindChild('Secret')],
+      },
+      {
+        id: 'AwsSolutions-ECS4',
+        reason: `Container Insights is a profile knob (it bills custom metrics per task); profile '${s.branchEnvironment.profile.name}' turns it off and the dashboard charts CPU and memory from the free AWS/ECS metrics.`,
+        on: () => [s.service.cluster],
+        when: () => !s.branchEnvironment.profile.containerInsights,
+      },
+      {
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'Only non-secret settings (names, endpoint, bucket) are plain environment variables; database credentials are ECS secrets read from Secrets Manager at task start.',
+        on: () => [s.service.taskDefinition],
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf(s.storage.dataBucket)}/*]`,
+        reason:
+          'The service reads and writes any object of its own data bucket (object keys are not known in advance); nothing outside that bucket.',
+        on: () => [s.service.taskDefinition.taskRole],
+      },
+      {
+        id: `AwsSolutions-IAM5[${parameterPath(s, `/${s.branchEnvironment.app}/`)}]`,
+        reason:
+          "Service discovery reads other environments' non-secret config bus values of the same app (fallback to the baseline environment); read-only.",
+        on: () => [s.service.taskDefinition.taskRole],
+      },
+      {
+        id: `AwsSolutions-IAM5[${parameterPath(s, s.branchEnvironment.ssmPrefix)}]`,
+        reason:
+          'The service writes its own config bus keys (experiments, discovery records) under its environment prefix only.',
+        on: () => [s.service.taskDefinition.taskRole],
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken (pulling the service image) does not support resource-level permissions.',
+        on: () => [s.service.taskDefinition.executionRole],
+      },
+      {
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The load balancer is the public entry point of the environment: it accepts 443 (HTTPS) and 80 (redirect to HTTPS, or plain HTTP when no domain is configured) only.',
+        on: () => [s.service.loadBalancerSecurityGroup],
+      },
+      {
+        id: 'AwsSolutions-ELB2',
+        reason:
+          'Access logs need a log bucket per environment, itself emptied on destroy; request counts, errors and latency are on the environment dashboard.',
+        on: () => [s.service.loadBalancer],
+      },
+    ],
+    // DocumentDB
+    (s) => [
+      {
+        id: 'AwsSolutions-DOC2',
+        reason:
+          'A non-default port is obscurity, not security: the cluster is in private subnets and its security group admits only the service tasks, over TLS.',
+        on: () => [db(s)],
+      },
+      { id: 'AwsSolutions-DOC3', reason: NO_LAMBDA_IN_VPC, on: () => [db(s)] },
+      {
+        id: 'AwsSolutions-DOC4',
+        reason: `Backup retention is the profile's backups.retentionDays (${s.branchEnvironment.profile.backups.retentionDays}); ${s.branchEnvironment.protected ? 'this protected environment also keeps a final snapshot' : 'unprotected environments are disposable copies'}.`,
+        on: () => [db(s)],
+        when: () => s.branchEnvironment.profile.backups.retentionDays < 7,
+      },
+      ...['authenticate', 'createIndex', 'dropCollection'].map((kind) => ({
+        id: `AwsSolutions-DOC5[LogExport::${kind}]`,
+        reason: LOGS_OUTSIDE_CLOUDFORMATION,
+        on: () => [db(s)],
+      })),
+    ],
+    // Aurora PostgreSQL
+    (s) => [
+      {
+        id: 'AwsSolutions-RDS6',
+        reason:
+          'The service authenticates with the generated Secrets Manager credentials (ECS secrets); IAM database authentication would need token refresh in the service.',
+        on: () => [db(s)],
+      },
+      {
+        id: 'AwsSolutions-RDS10',
+        reason:
+          'Unprotected environments must be destroyable by deleting the stack (teardown guarantee); protected environments have deletion protection on.',
+        on: () => [db(s)],
+        when: () => !s.branchEnvironment.protected,
+      },
+    ],
+    // CloudFront
+    (s) => [
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'The environment serves a global audience: no geo restriction.',
+        on: () => [s.web?.distribution],
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'A WAF web ACL costs $5/month plus rules per environment; per-branch environments rely on the security headers policy and the service; add WAF to the production profile when it takes customer traffic.',
+        on: () => [s.web?.distribution],
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Standard logs need an ACL-enabled log bucket per environment, itself emptied on destroy; request metrics are in CloudWatch.',
+        on: () => [s.web?.distribution],
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, which CloudFront pins to TLSv1; with a domain the policy is TLSv1.2_2021.',
+        on: () => [s.web?.distribution],
+        when: () => s.branchEnvironment.dnsName === undefined,
+      },
+      {
+        id: 'AwsSolutions-CFR5',
+        reason:
+          'Without a custom domain the load balancer has no certificate, so CloudFront reaches it over HTTP; configure a domain for HTTPS end to end.',
+        on: () => [s.web?.distribution],
+        when: () => s.branchEnvironment.dnsName === undefined,
+      },
+    ],
+    // CDK's BucketDeployment helper (uploads the static site)
+    (s) => {
+      const deployment = bucketDeployment(s);
+      const reason =
+        'CDK BucketDeployment helper: it copies the built site from the CDK asset bucket into the site bucket and is managed by aws-cdk-lib (runtime, managed logging policy, object-level wildcards on those two buckets, cloudfront:CreateInvalidation which has no resource-level permissions).';
+      return [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-IAM5[Action::s3:GetObject*]',
+        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+        'AwsSolutions-IAM5[Action::s3:List*]',
+        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+        'AwsSolutions-IAM5[Action::s3:Abort*]',
+        `AwsSolutions-IAM5[${assetBucketObjects(s)}]`,
+        `AwsSolutions-IAM5[Resource::${arnOf(s.storage.siteBucket)}/*]`,
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+      ].map((id) => ({ id, reason, on: () => [deployment] }));
+    },
+    // CDK's AwsCustomResource reading the CloudFront certificate ARN from us-east-1
+    (s) => {
+      const reader = s.node.tryFindChild('CloudFrontCertificateArn');
+      const provider = s.node.children.find((c) =>
+        c.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'),
+      );
+      const reason =
+        'CDK AwsCustomResource helper that reads the CloudFront certificate ARN from us-east-1 (the environment is in another region); managed by aws-cdk-lib.';
+      return [
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'AwsSolutions-L1',
+      ].map((id) => ({ id, reason, on: () => [reader, provider] }));
+    },
+  ];
+
+/** Acknowledgements of the certificate stack (none today: it holds a certificate and, maybe, a parameter). */
+export const CERTIFICATE_ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [];
+
+/** Apply every acknowledgement that concerns `stack`. Returns how many were recorded. */
+export function acknowledgeEnvironmentStack(stack: EnvironmentStack): number {
+  let count = 0;
+  for (const group of ENVIRONMENT_ACKNOWLEDGEMENTS) {
+    for (const ack of group(stack)) {
+      if (ack.when && !ack.when(stack)) continue;
+      for (const target of ack.on(stack)) {
+        if (target === undefined) continue;
+        Validations.of(target).acknowledge({ id: ack.id, reason: ack.reason });
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+export function acknowledgeCertificateStack(stack: Stack): number {
+  for (const ack of CERTIFICATE_ACKNOWLEDGEMENTS) {
+    Validations.of(stack).acknowledge({ id: ack.id, reason: ack.reason });
+  }
+  return CERTIFICATE_ACKNOWLEDGEMENTS.length;
+}

@@ -1,0 +1,164 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as docdb from 'aws-cdk-lib/aws-docdb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Database as DatabaseConfig } from '@branch-env/core';
+import { Construct } from 'constructs';
+
+export interface DatabaseProps {
+  /** The profile's database: engine and its knobs (`@branch-env/core` DatabaseSchema). */
+  readonly config: DatabaseConfig;
+  readonly vpc: ec2.IVpc;
+  /** Private subnets the cluster lives in. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Protected environments: deletion protection on, final snapshot on delete. */
+  readonly protected: boolean;
+  readonly backupRetentionDays: number;
+  /** Spread the cluster over two AZs (Aurora adds a reader; DocumentDB uses `instances`). */
+  readonly multiAz: boolean;
+  /**
+   * Master user name.
+   * @default branchenv
+   */
+  readonly username?: string;
+}
+
+/** A MongoDB sidecar the service task must run (`mongodb-container`). */
+export interface DatabaseSidecar {
+  readonly image: string;
+  readonly port: number;
+}
+
+/**
+ * The environment's database. Every engine exposes the same things to the rest of the stack:
+ * `engine`, `endpoint` (host:port, never credentials), a generated `secret` with `username` and
+ * `password` (injected into the service as ECS secrets), the `connections` to open to the service,
+ * and the metrics the dashboard shows.
+ *
+ * - documentdb: a DocumentDB 5.0 cluster, TLS enforced by its parameter group, storage encrypted.
+ * - aurora-postgres: Aurora PostgreSQL Serverless v2, 0 ACU minimum with auto-pause by default.
+ * - mongodb-container: only the credentials secret; MongoDB runs as a sidecar of the service task
+ *   on localhost (data lives and dies with the task; see docs/environment-stack.md).
+ * - none: nothing.
+ */
+export class Database extends Construct {
+  readonly engine: DatabaseConfig['engine'];
+  readonly endpoint: string | undefined;
+  readonly secret: secretsmanager.ISecret | undefined;
+  readonly connections: ec2.Connections | undefined;
+  readonly sidecar: DatabaseSidecar | undefined;
+  readonly metrics: readonly cloudwatch.IMetric[];
+  /** The DocumentDB or Aurora cluster, when there is one. */
+  readonly cluster: docdb.DatabaseCluster | rds.DatabaseCluster | undefined;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const config = props.config;
+    const username = props.username ?? 'branchenv';
+    const removal = props.protected ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
+    this.engine = config.engine;
+    this.sidecar = undefined;
+    this.metrics = [];
+    this.cluster = undefined;
+    this.connections = undefined;
+    this.secret = undefined;
+    this.endpoint = undefined;
+
+    switch (config.engine) {
+      case 'none':
+        return;
+      case 'mongodb-container': {
+        this.secret = new secretsmanager.Secret(this, 'Credentials', {
+          description: 'Credentials of the MongoDB sidecar of the service task',
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify({ username }),
+            generateStringKey: 'password',
+            excludePunctuation: true,
+            passwordLength: 32,
+          },
+          removalPolicy: props.protected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
+        this.sidecar = { image: config.image, port: 27017 };
+        this.endpoint = 'localhost:27017';
+        return;
+      }
+      case 'documentdb': {
+        const parameters = new docdb.ClusterParameterGroup(this, 'Parameters', {
+          family: 'docdb5.0',
+          description: 'branch-env DocumentDB: TLS required',
+          parameters: { tls: 'enabled', ttl_monitor: 'enabled' },
+        });
+        const cluster = new docdb.DatabaseCluster(this, 'Cluster', {
+          engineVersion: '5.0.0',
+          masterUser: { username },
+          instanceType: new ec2.InstanceType(config.instanceClass.replace(/^db\./, '')),
+          instances: config.instances,
+          vpc: props.vpc,
+          vpcSubnets: props.subnets,
+          parameterGroup: parameters,
+          storageEncrypted: true,
+          backup: { retention: Duration.days(props.backupRetentionDays) },
+          deletionProtection: props.protected,
+          removalPolicy: removal,
+          instanceRemovalPolicy: RemovalPolicy.DESTROY,
+          securityGroupRemovalPolicy: RemovalPolicy.DESTROY,
+          copyTagsToSnapshot: true,
+        });
+        this.cluster = cluster;
+        this.secret = cluster.secret;
+        this.connections = cluster.connections;
+        this.endpoint = cluster.clusterEndpoint.socketAddress;
+        const metric = (metricName: string, statistic: string): cloudwatch.Metric =>
+          new cloudwatch.Metric({
+            namespace: 'AWS/DocDB',
+            metricName,
+            dimensionsMap: { DBClusterIdentifier: cluster.clusterIdentifier },
+            statistic,
+            period: Duration.minutes(1),
+          });
+        this.metrics = [
+          metric('CPUUtilization', 'Average'),
+          metric('DatabaseConnections', 'Maximum'),
+          metric('FreeableMemory', 'Minimum'),
+        ];
+        return;
+      }
+      case 'aurora-postgres': {
+        const cluster = new rds.DatabaseCluster(this, 'Cluster', {
+          engine: rds.DatabaseClusterEngine.auroraPostgres({
+            version: rds.AuroraPostgresEngineVersion.VER_16_6,
+          }),
+          credentials: rds.Credentials.fromGeneratedSecret(username),
+          defaultDatabaseName: 'app',
+          writer: rds.ClusterInstance.serverlessV2('Writer'),
+          readers: props.multiAz
+            ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true })]
+            : [],
+          serverlessV2MinCapacity: config.minCapacity,
+          serverlessV2MaxCapacity: config.maxCapacity,
+          serverlessV2AutoPauseDuration:
+            config.minCapacity === 0 ? Duration.seconds(config.autoPauseSeconds) : undefined,
+          vpc: props.vpc,
+          vpcSubnets: props.subnets,
+          storageEncrypted: true,
+          backup: { retention: Duration.days(props.backupRetentionDays) },
+          deletionProtection: props.protected,
+          removalPolicy: removal,
+          copyTagsToSnapshot: true,
+        });
+        this.cluster = cluster;
+        this.secret = cluster.secret;
+        this.connections = cluster.connections;
+        this.endpoint = cluster.clusterEndpoint.socketAddress;
+        this.metrics = [
+          cluster.metricServerlessDatabaseCapacity(),
+          cluster.metricDatabaseConnections({ statistic: 'Maximum' }),
+          cluster.metricCPUUtilization(),
+        ];
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { App, Validations, type Stack } from 'aws-cdk-lib';
+import type { ResolvedEnvironment } from '@branch-env/core';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeCertificateStack } from '../compliance/acknowledgements.js';
+import { CertificateStack } from '../domain/certificate-stack.js';
+import {
+  EnvironmentStack,
+  type CloudFrontCertificateSource,
+} from '../environment-stack/environment-stack.js';
+import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
+import type { ServiceImage } from '../service/service.js';
+
+/** The region CloudFront reads certificates from. */
+export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
+
+export interface EnvironmentAppProps {
+  /** The environment, from `resolveEnvironment()` of `@branch-env/core`. */
+  readonly environment: ResolvedEnvironment;
+  /**
+   * Commit SHA the service runs.
+   * @default 'unknown'
+   */
+  readonly commit?: string;
+  /**
+   * Cloud assembly directory.
+   * @default - `CDK_OUTDIR` when run by the CDK CLI, else a fresh temporary directory
+   */
+  readonly outdir?: string;
+  /**
+   * aws-cdk-lib's built-in CloudFormation template validation at synth (~2.5 s per app).
+   * @default true
+   */
+  readonly validate?: boolean;
+  /**
+   * Run cdk-nag AwsSolutions at synth (acknowledgements in compliance/acknowledgements.ts).
+   * @default true
+   */
+  readonly nag?: boolean;
+  /**
+   * The service image.
+   * @default apps/api/Dockerfile of this repository, built from the repository root
+   */
+  readonly serviceImage?: ServiceImage;
+  /**
+   * Built static site; `null` for none.
+   * @default apps/web/dist of this repository when it exists, else none
+   */
+  readonly siteDirectory?: string | null;
+}
+
+export interface EnvironmentApp {
+  readonly app: App;
+  /** The certificate stack first (when there is one), then the environment stack. */
+  readonly stacks: Stack[];
+}
+
+/**
+ * Build one environment's CDK app: the environment stack in its account and region, plus the
+ * CloudFront certificate stack in us-east-1 when `environment.stacks.certificate` is set. No
+ * lookups, no credentials, no Docker (image assets are only fingerprinted at synth), no output.
+ */
+export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp {
+  const env = props.environment;
+  const app = new App({
+    outdir: props.outdir,
+    builtinCloudFormationValidation: props.validate ?? true,
+    analyticsReporting: false,
+    stackTraces: false,
+  });
+  const stacks: Stack[] = [];
+
+  let certificate: CloudFrontCertificateSource | undefined;
+  let certificateStack: CertificateStack | undefined;
+  if (env.stacks.certificate !== undefined && env.domain && env.dnsName) {
+    const sameRegion = env.region === CLOUDFRONT_CERTIFICATE_REGION;
+    const arnParameterName = sameRegion
+      ? undefined
+      : `${env.ssmPrefix}domain/cloudfront-certificate-arn`;
+    certificateStack = new CertificateStack(app, env.stacks.certificate, {
+      stackName: env.stacks.certificate,
+      env: { account: env.account.id, region: CLOUDFRONT_CERTIFICATE_REGION },
+      description: `branch-env CloudFront certificate of ${env.app} environment ${env.name}`,
+      zoneName: env.domain.name,
+      hostedZoneId: env.domain.hostedZoneId,
+      dnsName: env.dnsName,
+      arnParameterName,
+      terminationProtection: env.protected,
+    });
+    acknowledgeCertificateStack(certificateStack);
+    certificate = arnParameterName
+      ? { arnParameterName }
+      : { certificate: certificateStack.certificate };
+    stacks.push(certificateStack);
+  }
+
+  const siteDirectory =
+    props.siteDirectory === null ? undefined : (props.siteDirectory ?? defaultSiteDirectory());
+  const main = new EnvironmentStack(app, env.stacks.main, {
+    environment: env,
+    commit: props.commit,
+    serviceImage: props.serviceImage ?? defaultServiceImage(),
+    siteDirectory,
+    cloudFrontCertificate: certificate,
+  });
+  if (certificateStack) {
+    main.addStackDependency(certificateStack, 'CloudFront needs the us-east-1 certificate');
+    for (const [key, value] of Object.entries(env.tags)) {
+      certificateStack.tags.setTag(key, value);
+    }
+  }
+  stacks.push(main);
+
+  if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stacks };
+}

@@ -1,0 +1,280 @@
+import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import type { ResolvedEnvironment } from '@branch-env/core';
+import type { Construct } from 'constructs';
+import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
+import { ConfigBus } from '../config-bus/config-bus.js';
+import { Database } from '../database/database.js';
+import { Domain } from '../domain/domain.js';
+import { Network } from '../network/network.js';
+import { Observability } from '../observability/observability.js';
+import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
+import { physicalNames } from '../private/physical-names.js';
+import { retentionOf } from '../private/removal.js';
+import { Registry } from '../registry/registry.js';
+import { Service, type ServiceImage } from '../service/service.js';
+import { Storage } from '../storage/storage.js';
+import { SiteContent } from '../web/site-content.js';
+import { Web } from '../web/web.js';
+import { checkEnvironment } from './checks.js';
+
+/** Where the CloudFront certificate (us-east-1) comes from. */
+export type CloudFrontCertificateSource =
+  /** The certificate stack is in the same region: reference it directly (CloudFormation export). */
+  | { readonly certificate: acm.ICertificate }
+  /** Another region: read the ARN the certificate stack published as an SSM parameter in us-east-1. */
+  | { readonly arnParameterName: string };
+
+export interface EnvironmentStackProps extends StackProps {
+  /** The environment, from `resolveEnvironment()` of `@branch-env/core`. */
+  readonly environment: ResolvedEnvironment;
+  /**
+   * Commit SHA the service runs (`BRANCH_ENV_COMMIT`).
+   * @default 'unknown'
+   */
+  readonly commit?: string;
+  /** The service image (`apps/api/Dockerfile`, repository root as build context). */
+  readonly serviceImage: ServiceImage;
+  /**
+   * Built static site (`apps/web/dist`).
+   * @default - the site bucket starts empty (the service still answers on /api/*)
+   */
+  readonly siteDirectory?: string;
+  /**
+   * CloudFront certificate, required when the profile serves a custom domain on CloudFront.
+   * @default - none
+   */
+  readonly cloudFrontCertificate?: CloudFrontCertificateSource;
+}
+
+/**
+ * One branch's complete environment, composed from its resolved environment: network, database,
+ * registry, storage, service behind a load balancer, CloudFront (per profile), DNS and
+ * certificates, dashboard and alarms, and the config bus. Account, region and availability zones
+ * are fixed (no lookups): it synthesizes offline. Unprotected environments are deleted completely
+ * with the stack; protected ones keep their data and have termination protection.
+ */
+export class EnvironmentStack extends Stack {
+  /** The resolved environment this stack builds. */
+  readonly branchEnvironment: ResolvedEnvironment;
+  readonly network: Network;
+  readonly database: Database;
+  readonly registry: Registry;
+  readonly storage: Storage;
+  readonly service: Service;
+  readonly web: Web | undefined;
+  readonly domain: Domain | undefined;
+  readonly observability: Observability;
+  readonly configBus: ConfigBus;
+  /** The environment's public URL (also `api/service-url` on the config bus). */
+  readonly serviceUrl: string;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    const env = props.environment;
+    checkEnvironment(env);
+    super(scope, id, {
+      ...props,
+      stackName: env.stacks.main,
+      env: { account: env.account.id, region: env.region },
+      description: `branch-env environment ${env.name} of ${env.app} (profile ${env.profile.name})`,
+      terminationProtection: env.protected,
+    });
+    this.branchEnvironment = env;
+    const profile = env.profile;
+    const names = physicalNames(env);
+    const retention = retentionOf(env.protected);
+    const useCloudFront = profile.cloudfront;
+
+    this.network = new Network(this, 'Network', {
+      natGateways: profile.natGateways,
+      flowLogGroupName: names.flowLogGroup,
+      logRetentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+    });
+
+    this.database = new Database(this, 'Database', {
+      config: profile.database,
+      vpc: this.network.vpc,
+      subnets: this.network.databaseSubnets,
+      protected: env.protected,
+      backupRetentionDays: profile.backups.retentionDays,
+      multiAz: profile.multiAz,
+    });
+
+    this.registry = new Registry(this, 'Registry', { removalPolicy: retention.data });
+
+    // The URL is known only once the load balancer / distribution exist; CORS reads it lazily.
+    let url: string | undefined;
+    const origin = Lazy.string({
+      produce: () => {
+        if (url === undefined) throw new Error('bug: service URL read before it was set');
+        return url;
+      },
+    });
+    this.storage = new Storage(this, 'Storage', {
+      removalPolicy: retention.data,
+      versioned: env.protected,
+      dataBucketOrigin: origin,
+      // Behind CloudFront without a domain, the origin is the distribution's name, which itself
+      // depends on the site bucket: no CORS rule there (the site is same-origin anyway).
+      siteBucketOrigin: names.dnsName !== undefined || !useCloudFront ? origin : undefined,
+    });
+
+    this.domain =
+      env.domain && names.dnsName
+        ? new Domain(this, 'Domain', {
+            zoneName: env.domain.name,
+            hostedZoneId: env.domain.hostedZoneId,
+            dnsName: names.dnsName,
+            alternativeNames:
+              useCloudFront && names.originDnsName ? [names.originDnsName] : undefined,
+          })
+        : undefined;
+
+    this.service = new Service(this, 'Service', {
+      vpc: this.network.vpc,
+      subnets: this.network.serviceSubnets,
+      assignPublicIp: this.network.tasksNeedPublicIp,
+      task: profile.task,
+      containerInsights: profile.containerInsights,
+      image: props.serviceImage,
+      environment: {
+        BRANCH_ENV_APP: env.app,
+        BRANCH_ENV_ENVIRONMENT: env.name,
+        BRANCH_ENV_BRANCH: env.branch,
+        BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
+        BRANCH_ENV_PROFILE: profile.name,
+        DATA_BUCKET: this.storage.dataBucket.bucketName,
+        DATABASE_ENGINE: this.database.engine,
+        ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
+      },
+      databaseSecret: this.database.secret,
+      sidecar: this.database.sidecar,
+      logGroupName: names.serviceLogGroup,
+      logRetentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+      certificate: this.domain?.certificate,
+      dataBucket: this.storage.dataBucket,
+      ssmPrefix: env.ssmPrefix,
+      ssmReadPrefix: `/${env.app}/`,
+    });
+    if (this.database.connections) {
+      this.database.connections.allowDefaultPortFrom(
+        this.service.serviceSecurityGroup,
+        'from the service tasks',
+      );
+    }
+
+    if (useCloudFront) {
+      const certificate = this.domain ? this.cloudFrontCertificate(props) : undefined;
+      this.web = new Web(this, 'Web', {
+        siteBucket: this.storage.siteBucket,
+        apiOriginDomainName: names.originDnsName ?? this.service.loadBalancer.loadBalancerDnsName,
+        apiOriginHttps: names.originDnsName !== undefined,
+        customDomain:
+          certificate && names.dnsName ? { certificate, domainName: names.dnsName } : undefined,
+      });
+      if (this.domain && names.dnsName && names.originDnsName) {
+        this.domain.aliasToDistribution('Alias', names.dnsName, this.web.distribution);
+        this.domain.aliasToLoadBalancer(
+          'OriginAlias',
+          names.originDnsName,
+          this.service.loadBalancer,
+        );
+      }
+      url = `https://${names.dnsName ?? this.web.distribution.distributionDomainName}`;
+    } else {
+      this.web = undefined;
+      if (this.domain && names.dnsName) {
+        this.domain.aliasToLoadBalancer('Alias', names.dnsName, this.service.loadBalancer);
+        url = `https://${names.dnsName}`;
+      } else {
+        url = `http://${this.service.loadBalancer.loadBalancerDnsName}`;
+      }
+    }
+    this.serviceUrl = url;
+
+    if (props.siteDirectory !== undefined) {
+      new SiteContent(this, 'Site', {
+        directory: props.siteDirectory,
+        bucket: this.storage.siteBucket,
+        distribution: this.web?.distribution,
+        removalPolicy: retention.data,
+      });
+    }
+
+    this.observability = new Observability(this, 'Observability', {
+      dashboardName: names.dashboard,
+      environment: env.name,
+      loadBalancer: this.service.loadBalancer,
+      targetGroup: this.service.targetGroup,
+      service: this.service.service,
+      databaseMetrics: this.database.metrics,
+    });
+
+    this.configBus = new ConfigBus(this, 'ConfigBus', {
+      prefix: env.ssmPrefix,
+      values: {
+        serviceUrl: url,
+        ecrRepository: this.registry.repository.repositoryUri,
+        databaseEngine: this.database.engine,
+        databaseEndpoint: this.database.endpoint ?? 'none',
+        databaseSecretArn: this.database.secret?.secretArn ?? 'none',
+        dataBucket: this.storage.dataBucket.bucketName,
+        siteBucket: this.storage.siteBucket.bucketName,
+        alarmTopicArn: this.observability.topic.topicArn,
+        dashboardName: names.dashboard,
+        profile: profile.name,
+      },
+    });
+
+    for (const [key, value] of Object.entries(env.tags)) Tags.of(this).add(key, value);
+
+    giveLambdasExplicitLogGroups(this, {
+      retentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+    });
+    acknowledgeEnvironmentStack(this);
+  }
+
+  /** Two fixed availability zones: no lookup, the same answer offline and in CI. */
+  override get availabilityZones(): string[] {
+    return [`${this.region}a`, `${this.region}b`];
+  }
+
+  private cloudFrontCertificate(props: EnvironmentStackProps): acm.ICertificate {
+    const source = props.cloudFrontCertificate;
+    if (source === undefined) {
+      throw new Error(
+        `bug: environment '${props.environment.name}' serves a custom domain on CloudFront but no certificate was given`,
+      );
+    }
+    if ('certificate' in source) return source.certificate;
+    const read = new cr.AwsCustomResource(this, 'CloudFrontCertificateArn', {
+      onUpdate: {
+        service: 'SSM',
+        action: 'getParameter',
+        parameters: { Name: source.arnParameterName },
+        region: 'us-east-1',
+        physicalResourceId: cr.PhysicalResourceId.of(source.arnParameterName),
+      },
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({
+        resources: [
+          this.formatArn({
+            service: 'ssm',
+            region: 'us-east-1',
+            resource: 'parameter',
+            resourceName: source.arnParameterName.replace(/^\//, ''),
+          }),
+        ],
+      }),
+      installLatestAwsSdk: false,
+    });
+    return acm.Certificate.fromCertificateArn(
+      this,
+      'CloudFrontCertificate',
+      read.getResponseField('Parameter.Value'),
+    );
+  }
+}

@@ -1,0 +1,345 @@
+import { Duration, IgnoreMode, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { DatabaseSidecar } from '../database/database.js';
+
+export interface ServiceTaskProps {
+  /** Fargate CPU units. */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly architecture: 'arm64' | 'x86_64';
+  /** Run on Fargate Spot. */
+  readonly spot: boolean;
+  readonly minTasks: number;
+  readonly maxTasks: number;
+}
+
+/** Where the service image is built from. */
+export interface ServiceImage {
+  /** Docker build context. */
+  readonly directory: string;
+  /**
+   * Dockerfile, relative to `directory`.
+   * @default Dockerfile
+   */
+  readonly file?: string;
+  /**
+   * Paths left out of the build context and of the asset fingerprint (.dockerignore syntax).
+   * @default ['**\/node_modules', '**\/cdk.out', '.git']
+   */
+  readonly exclude?: readonly string[];
+}
+
+export interface ServiceProps {
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the tasks. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Give tasks a public IP (no NAT: they reach ECR, Secrets Manager, SSM and Logs directly). */
+  readonly assignPublicIp: boolean;
+  readonly task: ServiceTaskProps;
+  readonly containerInsights: boolean;
+  /** The service image, built as a CDK image asset for the task's architecture. */
+  readonly image: ServiceImage;
+  /** Plain, non-secret environment variables of the service container. */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Database credentials, injected as the ECS secrets `DATABASE_USERNAME` and `DATABASE_PASSWORD`
+   * (the execution role reads them at task start; they never appear in the task definition).
+   * @default - no database credentials
+   */
+  readonly databaseSecret?: secretsmanager.ISecret;
+  /**
+   * A MongoDB sidecar container to run next to the service, bound to localhost.
+   * @default - none
+   */
+  readonly sidecar?: DatabaseSidecar;
+  /** Log group name of the task's containers (`/<app>/<env>/service/api`). */
+  readonly logGroupName: string;
+  readonly logRetentionDays: number;
+  readonly removalPolicy: RemovalPolicy;
+  /**
+   * Certificate of the load balancer. With it: HTTPS on 443 and a redirect on 80.
+   * @default - plain HTTP on 80 (environments without a domain)
+   */
+  readonly certificate?: acm.ICertificate;
+  /** Bucket the task role may read and write objects in. */
+  readonly dataBucket: s3.IBucket;
+  /** SSM prefix `/<app>/<env>/` the service may read and write (config bus). */
+  readonly ssmPrefix: string;
+  /** SSM prefix `/<app>/` the service may read (discovery of other environments' services). */
+  readonly ssmReadPrefix: string;
+  /**
+   * Container port of the service.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * Readiness path the load balancer checks.
+   * @default /readyz
+   */
+  readonly healthCheckPath?: string;
+}
+
+/**
+ * The environment's service: an ECS Fargate cluster and service behind an Application Load
+ * Balancer. The image is built from the service directory as a CDK image asset for the task's
+ * architecture. Deployments roll with the circuit breaker on and roll back by themselves; tasks
+ * scale on CPU between the profile's bounds; the task role may only touch the data bucket's
+ * objects and the environment's config bus parameters.
+ */
+export class Service extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly listener: elbv2.ApplicationListener;
+  readonly logGroup: logs.LogGroup;
+  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
+  readonly serviceSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceProps) {
+    super(scope, id);
+    const port = props.port ?? 8080;
+    const arm = props.task.architecture === 'arm64';
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: props.containerInsights
+        ? ecs.ContainerInsights.ENABLED
+        : ecs.ContainerInsights.DISABLED,
+      enableFargateCapacityProviders: true,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: props.logGroupName,
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.task.cpu,
+      memoryLimitMiB: props.task.memoryMiB,
+      runtimePlatform: {
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      },
+    });
+
+    const secrets: Record<string, ecs.Secret> = {};
+    if (props.databaseSecret) {
+      secrets.DATABASE_USERNAME = ecs.Secret.fromSecretsManager(props.databaseSecret, 'username');
+      secrets.DATABASE_PASSWORD = ecs.Secret.fromSecretsManager(props.databaseSecret, 'password');
+    }
+
+    const api = this.taskDefinition.addContainer('api', {
+      image: ecs.ContainerImage.fromAsset(props.image.directory, {
+        file: props.image.file,
+        platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+        exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
+        ignoreMode: IgnoreMode.DOCKER,
+      }),
+      essential: true,
+      portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
+      environment: { ...props.environment, PORT: String(port) },
+      secrets,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'api' }),
+      readonlyRootFilesystem: false,
+      stopTimeout: Duration.seconds(30),
+    });
+
+    if (props.sidecar) {
+      if (!props.databaseSecret) throw new Error('bug: a database sidecar needs its credentials');
+      const mongo = this.taskDefinition.addContainer('mongodb', {
+        image: ecs.ContainerImage.fromRegistry(props.sidecar.image),
+        essential: true,
+        // Only the service container (same task, same network namespace) can reach it.
+        command: ['--bind_ip', '127.0.0.1', '--port', String(props.sidecar.port)],
+        secrets: {
+          MONGO_INITDB_ROOT_USERNAME: ecs.Secret.fromSecretsManager(
+            props.databaseSecret,
+            'username',
+          ),
+          MONGO_INITDB_ROOT_PASSWORD: ecs.Secret.fromSecretsManager(
+            props.databaseSecret,
+            'password',
+          ),
+        },
+        healthCheck: {
+          command: [
+            'CMD',
+            'mongosh',
+            '--quiet',
+            '--port',
+            String(props.sidecar.port),
+            '--eval',
+            "db.adminCommand('ping').ok",
+          ],
+          interval: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          retries: 6,
+          startPeriod: Duration.seconds(20),
+        },
+        logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'mongodb' }),
+        stopTimeout: Duration.seconds(30),
+      });
+      api.addContainerDependencies({
+        container: mongo,
+        condition: ecs.ContainerDependencyCondition.HEALTHY,
+      });
+    }
+
+    // Task role: the data bucket's objects and the config bus, nothing else.
+    const taskRole = this.taskDefinition.taskRole;
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DataBucketObjects',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.dataBucket.arnForObjects('*')],
+      }),
+    );
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DataBucketList',
+        actions: ['s3:ListBucket'],
+        resources: [props.dataBucket.bucketArn],
+      }),
+    );
+    const stack = Stack.of(this);
+    const parameterArn = (prefix: string): string =>
+      stack.formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: `${prefix.replace(/^\//, '')}*`,
+      });
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConfigBusRead',
+        actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+        resources: [parameterArn(props.ssmReadPrefix)],
+      }),
+    );
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConfigBusWrite',
+        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'],
+        resources: [parameterArn(props.ssmPrefix)],
+      }),
+    );
+
+    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Public entry point of the environment: HTTPS (and HTTP redirect) only',
+      allowAllOutbound: false,
+    });
+    this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Service tasks: reachable only from the load balancer',
+      allowAllOutbound: true,
+    });
+    this.serviceSecurityGroup.addIngressRule(
+      this.loadBalancerSecurityGroup,
+      ec2.Port.tcp(port),
+      'from the load balancer',
+    );
+    this.loadBalancerSecurityGroup.addEgressRule(
+      this.serviceSecurityGroup,
+      ec2.Port.tcp(port),
+      'to the service tasks',
+    );
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: this.loadBalancerSecurityGroup,
+      dropInvalidHeaderFields: true,
+      http2Enabled: true,
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.task.minTasks,
+      assignPublicIp: props.assignPublicIp,
+      vpcSubnets: props.subnets,
+      securityGroups: [this.serviceSecurityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+      capacityProviderStrategies: [
+        { capacityProvider: props.task.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 },
+      ],
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      enableECSManagedTags: true,
+    });
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+      vpc: props.vpc,
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.IP,
+      targets: [this.service],
+      deregistrationDelay: Duration.seconds(10),
+      healthCheck: {
+        path: props.healthCheckPath ?? '/readyz',
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    if (props.certificate) {
+      this.listener = this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+        open: false,
+      });
+      this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+      this.openToTheInternet(443);
+      this.openToTheInternet(80);
+    } else {
+      this.listener = this.loadBalancer.addListener('Http', {
+        port: 80,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        defaultTargetGroups: [this.targetGroup],
+        open: false,
+      });
+      this.openToTheInternet(80);
+    }
+
+    if (props.task.maxTasks > props.task.minTasks) {
+      const scaling = this.service.autoScaleTaskCount({
+        minCapacity: props.task.minTasks,
+        maxCapacity: props.task.maxTasks,
+      });
+      scaling.scaleOnCpuUtilization('Cpu', {
+        targetUtilizationPercent: 60,
+        scaleInCooldown: Duration.seconds(120),
+        scaleOutCooldown: Duration.seconds(60),
+      });
+    }
+  }
+
+  private openToTheInternet(port: number): void {
+    this.loadBalancerSecurityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(port),
+      `public ${port === 443 ? 'HTTPS' : 'HTTP'}`,
+    );
+  }
+}

@@ -1,0 +1,75 @@
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface WebProps {
+  /** The static-site bucket: private, read by CloudFront through Origin Access Control. */
+  readonly siteBucket: s3.IBucket;
+  /**
+   * DNS name CloudFront reaches the load balancer on for `/api/*`.
+   */
+  readonly apiOriginDomainName: string;
+  /** Whether the load balancer serves HTTPS on `apiOriginDomainName` (it does with a domain). */
+  readonly apiOriginHttps: boolean;
+  /**
+   * CloudFront certificate (us-east-1) and the names it serves.
+   * @default - the distribution's own *.cloudfront.net name
+   */
+  readonly customDomain?: { readonly certificate: acm.ICertificate; readonly domainName: string };
+  /**
+   * Price class.
+   * @default PRICE_CLASS_100 (North America and Europe edge locations: the cheapest)
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+}
+
+/**
+ * CloudFront in front of the environment: the static site from the private site bucket (Origin
+ * Access Control, no public bucket), `/api/*` to the load balancer (HTTPS, nothing cached, every
+ * viewer header but Host forwarded), the managed security-headers response policy (HSTS,
+ * X-Content-Type-Options, X-Frame-Options, Referrer-Policy, X-XSS-Protection) on every response,
+ * TLS 1.2+ for viewers, HTTP redirected to HTTPS. No Lambda@Edge: nothing lingers at the edge
+ * after a destroy.
+ */
+export class Web extends Construct {
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: WebProps) {
+    super(scope, id);
+    const securityHeaders = cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS;
+    const api = new origins.HttpOrigin(props.apiOriginDomainName, {
+      protocolPolicy: props.apiOriginHttps
+        ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY
+        : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'branch-env environment',
+      defaultRootObject: 'index.html',
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      certificate: props.customDomain?.certificate,
+      domainNames: props.customDomain ? [props.customDomain.domainName] : undefined,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
+        compress: true,
+      },
+      additionalBehaviors: {
+        '/api/*': {
+          origin: api,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicy: securityHeaders,
+        },
+      },
+    });
+  }
+}
