@@ -1,0 +1,371 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ItemStore } from '../src/storage/item-store.js';
+import { createMemoryItemStore } from '../src/storage/memory-item-store.js';
+import { testApp } from './test-app.js';
+import type { TestApp } from './test-app.js';
+
+let t: TestApp;
+afterEach(async () => {
+  await t?.app.close();
+});
+
+async function create(name = 'first', description?: string) {
+  const r = await t.app.inject({
+    method: 'POST',
+    url: '/api/items',
+    payload: description === undefined ? { name } : { name, description },
+  });
+  expect(r.statusCode).toBe(201);
+  return r.json<{ id: string; name: string; description: string | null }>();
+}
+
+describe('items API', () => {
+  it('creates, reads, lists, updates and deletes an item', async () => {
+    t = testApp();
+    const item = await create('lamp', 'desk lamp');
+    expect(item).toMatchObject({ name: 'lamp', description: 'desk lamp', attachment: null });
+    expect(item.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const got = await t.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
+    expect(got.json()).toEqual(item);
+
+    const list = await t.app.inject({ method: 'GET', url: '/api/items?limit=10' });
+    expect(list.json<{ items: unknown[] }>().items).toEqual([item]);
+
+    const patched = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/items/${item.id}`,
+      payload: { description: null },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ id: item.id, name: 'lamp', description: null });
+    // the cache serves the updated item, not the one cached at creation
+    const again = await t.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
+    expect(again.json()).toMatchObject({ description: null });
+
+    const del = await t.app.inject({ method: 'DELETE', url: `/api/items/${item.id}` });
+    expect(del.statusCode).toBe(204);
+    const gone = await t.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toEqual({ error: 'not_found', message: `no item ${item.id}` });
+  });
+
+  it('serves repeated reads of an item from the cache', async () => {
+    t = testApp();
+    const item = await create();
+    for (let i = 0; i < 9; i++) await t.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
+    const stats = (await t.app.inject({ method: 'GET', url: '/api/cache' })).json<{
+      hits: number;
+      misses: number;
+    }>();
+    expect(stats).toMatchObject({ hits: 9, misses: 0 });
+  });
+
+  const bad: [
+    string,
+    {
+      method: 'POST' | 'PATCH' | 'GET';
+      url: string;
+      payload?: unknown;
+      headers?: Record<string, string>;
+    },
+    number,
+    string,
+    RegExp,
+  ][] = [
+    [
+      'missing name',
+      { method: 'POST', url: '/api/items', payload: {} },
+      400,
+      'validation_failed',
+      /\/name must have required property 'name'/,
+    ],
+    [
+      'name of the wrong type',
+      { method: 'POST', url: '/api/items', payload: { name: 5 } },
+      400,
+      'validation_failed',
+      /\/name must be string/,
+    ],
+    [
+      'blank name',
+      { method: 'POST', url: '/api/items', payload: { name: '   ' } },
+      400,
+      'validation_failed',
+      /\/name must contain a non-space character/,
+    ],
+    [
+      'empty name',
+      { method: 'POST', url: '/api/items', payload: { name: '' } },
+      400,
+      'validation_failed',
+      /\/name must NOT have fewer than 1 characters/,
+    ],
+    [
+      'name too long',
+      { method: 'POST', url: '/api/items', payload: { name: 'x'.repeat(201) } },
+      400,
+      'validation_failed',
+      /\/name must NOT have more than 200 characters/,
+    ],
+    [
+      'unknown property',
+      { method: 'POST', url: '/api/items', payload: { name: 'a', owner: 'me' } },
+      400,
+      'validation_failed',
+      /unknown property 'owner'/,
+    ],
+    [
+      'array body',
+      { method: 'POST', url: '/api/items', payload: [{ name: 'a' }] },
+      400,
+      'validation_failed',
+      /must be object/,
+    ],
+    [
+      'invalid JSON',
+      {
+        method: 'POST',
+        url: '/api/items',
+        payload: '{"name":',
+        headers: { 'content-type': 'application/json' },
+      },
+      400,
+      'invalid_json',
+      /not valid JSON/,
+    ],
+    [
+      'unsupported media type',
+      {
+        method: 'POST',
+        url: '/api/items',
+        payload: '<x/>',
+        headers: { 'content-type': 'application/xml' },
+      },
+      415,
+      'unsupported_media_type',
+      /Unsupported Media Type/i,
+    ],
+    [
+      'body too large',
+      {
+        method: 'POST',
+        url: '/api/items',
+        payload: { name: 'a', description: 'x'.repeat(70_000) },
+      },
+      413,
+      'body_too_large',
+      /too large/i,
+    ],
+    [
+      'empty update',
+      { method: 'PATCH', url: '/api/items/00000000-0000-4000-8000-000000000000', payload: {} },
+      400,
+      'validation_failed',
+      /must NOT have fewer than 1 properties/,
+    ],
+    [
+      'id that is not a UUID',
+      { method: 'GET', url: '/api/items/not-an-id' },
+      400,
+      'validation_failed',
+      /\/id must be an item id/,
+    ],
+    [
+      'limit out of range',
+      { method: 'GET', url: '/api/items?limit=1000' },
+      400,
+      'validation_failed',
+      /limit must be an integer from 1 to 100/,
+    ],
+    [
+      'limit not a number',
+      { method: 'GET', url: '/api/items?limit=ten' },
+      400,
+      'validation_failed',
+      /limit must be an integer/,
+    ],
+    [
+      'unknown query parameter',
+      { method: 'GET', url: '/api/items?sort=name' },
+      400,
+      'validation_failed',
+      /unknown property 'sort'/,
+    ],
+    [
+      'unknown route',
+      { method: 'GET', url: '/api/nothing-here' },
+      404,
+      'not_found',
+      /no route GET \/api\/nothing-here/,
+    ],
+  ];
+  it.each(bad)(
+    'answers %s with %i and a clear body',
+    async (_name, request, status, code, message) => {
+      t = testApp();
+      const r = await t.app.inject(request as Parameters<typeof t.app.inject>[0] & object);
+      expect(r.statusCode).toBe(status);
+      const body = r.json<{ error: string; message: string }>();
+      expect(body.error).toBe(code);
+      expect(body.message).toMatch(message);
+    },
+  );
+
+  it('lists every validation failure at once', async () => {
+    t = testApp();
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/api/items',
+      payload: { name: 7, description: 8, colour: 'red' },
+    });
+    expect(r.statusCode).toBe(400);
+    const paths = r.json<{ details: { path: string }[] }>().details.map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['/name', '/description', '/colour']));
+  });
+
+  it('answers 404 for an update or delete of an unknown item', async () => {
+    t = testApp();
+    const id = '00000000-0000-4000-8000-000000000000';
+    const p = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/items/${id}`,
+      payload: { name: 'x' },
+    });
+    expect(p.statusCode).toBe(404);
+    const d = await t.app.inject({ method: 'DELETE', url: `/api/items/${id}` });
+    expect(d.statusCode).toBe(404);
+  });
+
+  it('hides internal errors behind a 500 with a request id, not the error text', async () => {
+    const failing: ItemStore = {
+      ...createMemoryItemStore(),
+      list: async () => {
+        throw new Error('connection to 10.0.0.5 password=hunter2 refused');
+      },
+    };
+    t = testApp({ store: failing });
+    const r = await t.app.inject({ method: 'GET', url: '/api/items' });
+    expect(r.statusCode).toBe(500);
+    expect(r.body).not.toContain('hunter2');
+    expect(r.json()).toMatchObject({ error: 'internal_error', message: 'internal error' });
+  });
+});
+
+describe('health', () => {
+  it('is live and ready when database and config bus answer', async () => {
+    t = testApp();
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { database: { ok: true }, configBus: { ok: true } },
+    });
+    // the web page reaches readiness under /api (CloudFront routes only /api/* to the service)
+    expect((await t.app.inject({ method: 'GET', url: '/api/health' })).json()).toMatchObject({
+      status: 'ready',
+    });
+  });
+
+  it('is not ready when the database does not answer, but still live', async () => {
+    const down: ItemStore = {
+      ...createMemoryItemStore(),
+      ping: async () => {
+        throw new Error('ECONNREFUSED 10.0.0.5:5432');
+      },
+    };
+    t = testApp({ store: down });
+    const r = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { database: { ok: false, detail: 'ECONNREFUSED 10.0.0.5:5432' } },
+    });
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('is not ready when the config bus does not answer', async () => {
+    t = testApp({
+      config: {
+        kind: 'config-bus',
+        check: async () => ({ ok: false, detail: 'SSM Parameter Store is unavailable' }),
+        get: async () => undefined,
+        serviceUrl: async (service) => ({ service, url: null, environment: null, fallback: false }),
+      },
+    });
+    const r = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({ checks: { configBus: { ok: false } } });
+  });
+
+  it('reports draining (503) after SIGTERM so the load balancer stops sending traffic', async () => {
+    t = testApp();
+    t.lifecycle.draining = true;
+    const r = await t.app.inject({ method: 'GET', url: '/readyz' });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toMatchObject({ status: 'draining' });
+  });
+});
+
+describe('/api/env', () => {
+  it('shows identity and service discovery with baseline fallbacks', async () => {
+    t = testApp();
+    const r = await t.app.inject({ method: 'GET', url: '/api/env' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      app: 'demo',
+      environment: 'feature-x',
+      branch: 'feature/x',
+      commit: 'abc1234',
+      profile: 'preview',
+      region: 'eu-west-1',
+      databaseEngine: 'memory',
+      configSource: 'config-bus',
+      attachments: false,
+      services: [
+        {
+          service: 'api',
+          url: 'https://main.demo.example.com',
+          environment: 'main',
+          fallback: true,
+        },
+        {
+          service: 'payments',
+          url: 'https://main.demo.example.com',
+          environment: 'main',
+          fallback: true,
+        },
+      ],
+      fallbacks: ['api', 'payments'],
+    });
+  });
+});
+
+describe('request metrics', () => {
+  it('writes one EMF RequestLatency record per API request, none for health probes', async () => {
+    t = testApp();
+    await t.app.inject({ method: 'GET', url: '/healthz' });
+    await t.app.inject({ method: 'GET', url: '/readyz' });
+    await t.app.inject({ method: 'GET', url: '/api/items' });
+    expect(t.metricLines).toHaveLength(1);
+    const record = JSON.parse(t.metricLines[0] as string) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'BranchEnv',
+            Dimensions: [['Environment']],
+            Metrics: [{ Name: 'RequestLatency', Unit: 'Milliseconds' }],
+          },
+        ],
+      },
+      Environment: 'feature-x',
+      route: '/api/items',
+      method: 'GET',
+      statusCode: 200,
+    });
+    expect(typeof record.RequestLatency).toBe('number');
+    expect(record.RequestLatency as number).toBeGreaterThanOrEqual(0);
+  });
+});
