@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referencedIds } from '../src/private/analysis/template.js';
 import {
@@ -276,5 +277,74 @@ describe('combineStackTimes', () => {
     expect(combined.totalMinutes).toBeCloseTo(18.75, 10);
     expect(combined.criticalPath.map((s) => s.logicalId)).toEqual(['cert/Cert', 'main/Db']);
     expect(combined.sources).toEqual(['source of Cert', 'source of Db']);
+  });
+});
+
+describe('time model properties (random acyclic templates)', () => {
+  const TYPES = [
+    'AWS::EC2::VPC',
+    'AWS::EC2::NatGateway',
+    'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    'AWS::CloudFront::Distribution',
+    'AWS::DocDB::DBCluster',
+    'AWS::IAM::Role',
+    'AWS::CertificateManager::Certificate',
+  ];
+  // Resource i may depend on any j < i, through DependsOn or a Ref: the graph is acyclic.
+  const templates = fc
+    .array(
+      fc.record({
+        type: fc.constantFrom(...TYPES),
+        deps: fc.array(fc.nat(20), { maxLength: 3 }),
+        viaRef: fc.boolean(),
+      }),
+      { minLength: 1, maxLength: 20 },
+    )
+    .map((rows) => {
+      const resources: Record<string, CfnResource> = {};
+      rows.forEach((row, i) => {
+        const deps = [...new Set(row.deps.filter((d) => d < i).map((d) => `R${d}`))];
+        resources[`R${i}`] = row.viaRef
+          ? { Type: row.type, Properties: { Refs: deps.map((d) => ({ Ref: d })) } }
+          : { Type: row.type, DependsOn: deps };
+      });
+      return template(resources);
+    });
+
+  it('the critical path is a dependency chain whose durations add up to the total', () => {
+    fc.assert(
+      fc.property(templates, fc.boolean(), (t, destroy) => {
+        const model = destroy ? modelTimeToDestroy(t) : modelTimeToReady(t);
+        const sum = model.criticalPath.reduce((s, step) => s + step.minutes, 0);
+        expect(model.totalMinutes).toBeCloseTo(sum, 9);
+        for (let i = 1; i < model.criticalPath.length; i++) {
+          const [earlier, later] = [model.criticalPath[i - 1]!, model.criticalPath[i]!];
+          // creating: the later step depends on the earlier; destroying: the other way round
+          const [dependent, dependency] = destroy ? [earlier, later] : [later, earlier];
+          const resource = t.Resources?.[dependent.logicalId];
+          expect([
+            ...referencedIds(resource?.Properties),
+            ...[resource?.DependsOn ?? []].flat(),
+          ]).toContain(dependency.logicalId);
+        }
+        expect(model.rangeMinutes.low).toBeLessThanOrEqual(model.totalMinutes + 1e-9);
+        expect(model.rangeMinutes.high).toBeGreaterThanOrEqual(model.totalMinutes - 1e-9);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the total is at least the slowest resource and at most the sum of all', () => {
+    fc.assert(
+      fc.property(templates, (t) => {
+        const model = modelTimeToReady(t);
+        const single = Object.entries(t.Resources ?? {}).map(
+          ([id, r]) => modelTimeToReady(template({ [id]: { Type: r.Type } })).totalMinutes,
+        );
+        expect(model.totalMinutes).toBeGreaterThanOrEqual(Math.max(...single) - 1e-9);
+        expect(model.totalMinutes).toBeLessThanOrEqual(single.reduce((a, b) => a + b, 0) + 1e-9);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
