@@ -134,7 +134,7 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     ).toEqual([
       ['p95_latency_ms', -36, 'improved'],
       ['throughput_rps', 8, 'improved'],
-      ['error_rate', 0.005 - 0.004, 'regressed'],
+      ['error_rate', 0.001, 'regressed'],
     ]);
     r = await cli(['experiment', 'compare', 'ai/cache-128']);
     expect(r.stdout).toMatch(

@@ -159,7 +159,7 @@ describe('experiments', () => {
     expect(c.evaluation.recommendation).toBe('promote');
     expect(c.evaluation.changes.map((x) => [x.metric, x.change, x.relativeChange])).toEqual([
       ['p95_latency_ms', -30, -0.15],
-      ['error_rate', 0.012 - 0.01, (0.012 - 0.01) / 0.01],
+      ['error_rate', 0.002, 0.2],
     ]);
   });
 

@@ -43,6 +43,11 @@ function sized(delta: number, base: number, kind: Amount['kind']): number {
   return delta / Math.abs(base);
 }
 
+/** Drop float noise (0.005 - 0.004 = 0.0010000000000000002 -> 0.001). */
+function tidy(n: number): number {
+  return Number.isFinite(n) ? +n.toPrecision(12) : n;
+}
+
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(+n.toPrecision(6));
 }
@@ -71,8 +76,8 @@ function changeOf(
       reason: `${spec.name}: no value in ${missing}'s results`,
     };
   }
-  const change = cand - base;
-  const relativeChange = base === 0 ? null : change / Math.abs(base);
+  const change = tidy(cand - base);
+  const relativeChange = base === 0 ? null : tidy(change / Math.abs(base));
   // Positive improvement = better, whatever the direction.
   const improvement = spec.direction === 'lower' ? -change : change;
   const verdict =
