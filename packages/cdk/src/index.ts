@@ -40,3 +40,9 @@ export {
   type StackConfigBusKey,
 } from './config-bus/config-bus.js';
 export { physicalNames, type PhysicalNames } from './private/physical-names.js';
+export { nagFindings, type NagFinding } from './compliance/nag-findings.js';
+export {
+  ENVIRONMENT_ACKNOWLEDGEMENTS,
+  CERTIFICATE_ACKNOWLEDGEMENTS,
+  type Acknowledgement,
+} from './compliance/acknowledgements.js';
