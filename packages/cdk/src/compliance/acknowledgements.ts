@@ -247,3 +247,78 @@ export function acknowledgeCertificateStack(stack: Stack): number {
   }
   return CERTIFICATE_ACKNOWLEDGEMENTS.length;
 }
+
+/**
+ * Acknowledgements of the GitHub OIDC deploy-role stack (`branch-env bootstrap`, owned by
+ * packages/cdk/src/deploy-role). Every wildcard is scoped to the app's own names in this account
+ * or is an action without resource-level permissions; nothing grants deploy rights directly (the
+ * CDK bootstrap roles do that).
+ */
+export interface DeployRoleAcknowledgementTarget {
+  readonly app: string;
+  readonly accountId: string;
+  /** The account's region and us-east-1 (certificates). */
+  readonly regions: readonly string[];
+  /** The deploy policy the findings are on. */
+  readonly policy: IConstruct;
+}
+
+export function deployRoleAcknowledgements(
+  t: DeployRoleAcknowledgementTarget,
+): { readonly id: string; readonly reason: string }[] {
+  const res = (service: string, region: string, resource: string) =>
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${t.accountId}:${resource}]`;
+  return [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments) and pricing:GetProducts have no resource-level permissions; all three are read-only.',
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*]`,
+      reason: `Environment buckets are named by CloudFormation after their stack (${t.app}-<env>-...); destroy lists their object versions to empty them. Only buckets of this app.`,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*/*]`,
+      reason: `Destroy deletes the objects of the app's own buckets (${t.app}-*) so CloudFormation can delete them.`,
+    },
+    ...t.regions.flatMap((r) => [
+      {
+        id: res('ssm', r, `parameter/${t.app}/*`),
+        reason: `The config bus of every environment of the app lives under /${t.app}/<env>/; deploy records the owner there and destroy deletes it. Nothing outside the app's path.`,
+      },
+      {
+        id: res('cloudformation', r, `stack/${t.app}-*/*`),
+        reason: `Destroy and reap delete the app's environment stacks (${t.app}-<env>...) through their CloudFormation service role; stack names are per environment, so only a prefix can name them.`,
+      },
+      {
+        id: res('ecr', r, `repository/${t.app}-*`),
+        reason: `Registries are named by CloudFormation after their stack (${t.app}-<env>-...); destroy empties them. Only this app's repositories.`,
+      },
+      {
+        id: res('logs', r, 'log-group:*'),
+        reason:
+          'logs:DescribeLogGroups is authorized on the log-group:* resource only; it is read-only (finding log groups left behind).',
+      },
+      {
+        id: res('logs', r, `log-group:/${t.app}/*`),
+        reason: `Destroy deletes the environment log groups the stack names /${t.app}/<env>/... when CloudFormation retained them.`,
+      },
+      {
+        id: res('logs', r, `log-group:${t.app}-*`),
+        reason: `Log groups named by CloudFormation after the environment stack (${t.app}-<env>-...); deleted on destroy.`,
+      },
+      {
+        id: res('logs', r, `log-group:/aws/lambda/${t.app}-*`),
+        reason: `Log groups of the app's helper Lambda functions (${t.app}-<env>-...); deleted on destroy.`,
+      },
+    ]),
+  ];
+}
+
+/** Record the deploy-role acknowledgements on its policy. Returns how many were recorded. */
+export function acknowledgeDeployRoleStack(t: DeployRoleAcknowledgementTarget): number {
+  const acks = deployRoleAcknowledgements(t);
+  for (const ack of acks) Validations.of(t.policy).acknowledge({ id: ack.id, reason: ack.reason });
+  return acks.length;
+}
