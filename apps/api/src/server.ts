@@ -1,8 +1,7 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { createConfigBus } from '@branch-env/config-bus';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { createS3AttachmentStorage } from './attachments/attachment-storage.js';
+import { attachmentS3Client, createS3AttachmentStorage } from './attachments/attachment-storage.js';
 import { ReadThroughCache } from './cache/read-through-cache.js';
 import { createConfigBusSource } from './config/config-bus-source.js';
 import type { ConfigSource } from './config/config-source.js';
@@ -98,7 +97,7 @@ export async function startServer(
   });
   const attachments = settings.dataBucket
     ? createS3AttachmentStorage(
-        new S3Client(settings.region ? { region: settings.region } : {}),
+        attachmentS3Client(settings.region ? { region: settings.region } : {}),
         settings.dataBucket,
       )
     : undefined;

@@ -1,5 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 /** Item attachments in the environment's private bucket; the browser moves the bytes. */
@@ -24,6 +29,20 @@ export function contentDisposition(fileName: string): string {
   return `attachment; filename*=UTF-8''${encoded}`;
 }
 
+/**
+ * The S3 client for presigning. Since @aws-sdk/client-s3 3.729 the default checksum mode signs the
+ * CRC32 of the (empty) body at presign time into a PUT URL (`x-amz-checksum-crc32=AAAAAA==`), so
+ * every real upload fails; checksums only when an operation requires them fixes that
+ * (aws/aws-sdk-js-v3#6994).
+ */
+export function attachmentS3Client(config: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    ...config,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
 export function createS3AttachmentStorage(client: S3Client, bucket: string): AttachmentStorage {
   return {
     bucket,
@@ -33,6 +52,8 @@ export function createS3AttachmentStorage(client: S3Client, bucket: string): Att
         new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
         {
           expiresIn: PRESIGN_EXPIRES_SECONDS,
+          // Sign Content-Type so the upload must declare what the item records.
+          signableHeaders: new Set(['content-type']),
         },
       ),
     downloadUrl: (key, fileName) =>

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../src/settings.js';
+import { mongoConnection } from '../src/storage/mongo-item-store.js';
+
+describe('mongoConnection', () => {
+  it('DocumentDB: verified TLS with the shipped CA bundle, rs0, no retryable writes, credentials outside the URL', () => {
+    const s = loadSettings({
+      DATABASE_ENGINE: 'documentdb',
+      DATABASE_ENDPOINT: 'c.cluster-x.eu-west-1.docdb.amazonaws.com:27017',
+      DATABASE_USERNAME: 'app',
+      DATABASE_PASSWORD: 'p@ss:w/rd',
+    });
+    const { url, options } = mongoConnection(s.database);
+    expect(url).toBe('mongodb://c.cluster-x.eu-west-1.docdb.amazonaws.com:27017/');
+    expect(options).toMatchObject({
+      tls: true,
+      tlsCAFile: '/app/certs/global-bundle.pem',
+      replicaSet: 'rs0',
+      readPreference: 'secondaryPreferred',
+      retryWrites: false,
+      auth: { username: 'app', password: 'p@ss:w/rd' },
+    });
+    expect(options).not.toHaveProperty('tlsAllowInvalidCertificates');
+    expect(options).not.toHaveProperty('tlsInsecure');
+  });
+
+  it('preview sidecar: plain connection to localhost, no auth', () => {
+    const s = loadSettings({
+      DATABASE_ENGINE: 'mongodb-container',
+      DATABASE_ENDPOINT: 'localhost:27017',
+    });
+    const { url, options } = mongoConnection(s.database);
+    expect(url).toBe('mongodb://localhost:27017/');
+    expect(options).toMatchObject({ directConnection: true, retryWrites: false });
+    expect(options).not.toHaveProperty('tls');
+    expect(options).not.toHaveProperty('auth');
+  });
+});
