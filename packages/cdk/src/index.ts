@@ -46,3 +46,8 @@ export {
   CERTIFICATE_ACKNOWLEDGEMENTS,
   type Acknowledgement,
 } from './compliance/acknowledgements.js';
+export {
+  DeployRoleStack,
+  roleNameOf,
+  type DeployRoleStackProps,
+} from './deploy-role/deploy-role-stack.js';
