@@ -169,6 +169,27 @@ describe('auditTeardown', () => {
     expect(blockers.find((b) => b.logicalId === 'Guarded')?.reason).toMatch(/cannot prove/);
   });
 
+  it('treats an empty VpcConfig.SubnetIds as not in a VPC, an expression as in one', () => {
+    const fn = (subnets: unknown) => ({
+      Resources: {
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            LoggingConfig: { LogGroup: { Ref: 'Logs' } },
+            VpcConfig: { SubnetIds: subnets },
+          },
+        },
+        Logs: { Type: 'AWS::Logs::LogGroup' },
+      },
+    });
+    expect(auditTeardown(fn([]), { protected: false })).toEqual([]);
+    expect(
+      auditTeardown(fn({ 'Fn::Split': [',', { Ref: 'Subnets' }] }), { protected: false }).map(
+        (b) => b.kind,
+      ),
+    ).toEqual(['lambda-in-vpc']);
+  });
+
   it('returns nothing for an empty template', () => {
     expect(auditTeardown({}, { protected: false })).toEqual([]);
     expect(auditTeardown({ Resources: {} }, { protected: true })).toEqual([]);

@@ -1,6 +1,7 @@
 import {
   arrayOf,
   isRecord,
+  lambdaInVpc,
   literalBoolean,
   literalNumber,
   prop,
@@ -447,8 +448,7 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
     kind: 'lambda-in-vpc',
     types: [LAMBDA],
     check: (resource) =>
-      arrayOf(prop(resource, 'VpcConfig', 'SubnetIds')).length > 0 ||
-      isRecord(prop(resource, 'VpcConfig', 'SubnetIds'))
+      lambdaInVpc(resource)
         ? [
             'VpcConfig: Lambda releases its hyperplane ENIs 20–45 min after the function is deleted, holding up the subnet, security group and VPC delete',
           ]

@@ -122,3 +122,9 @@ export function dependenciesOf(template: CfnTemplate, resource: CfnResource): st
   for (const id of dependsOnOf(resource)) ids.add(id);
   return [...ids].filter((id) => Object.hasOwn(resources, id));
 }
+
+/** A Lambda function attached to a VPC: `VpcConfig.SubnetIds` is a non-empty list or an expression. */
+export function lambdaInVpc(resource: CfnResource): boolean {
+  const subnets = prop(resource, 'VpcConfig', 'SubnetIds');
+  return Array.isArray(subnets) ? subnets.length > 0 : isRecord(subnets);
+}

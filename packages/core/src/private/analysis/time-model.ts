@@ -12,6 +12,7 @@ import {
   arrayOf,
   dependenciesOf,
   isRecord,
+  lambdaInVpc,
   literalNumber,
   prop,
   refTarget,
@@ -110,11 +111,7 @@ function durationOf(
   const override = options.durations?.[resource.Type]?.[phase];
   if (override !== undefined) return override;
   if (resource.Type === 'AWS::ECS::Service') return ecsServiceDuration(template, resource, phase);
-  if (
-    phase === 'delete' &&
-    resource.Type === 'AWS::Lambda::Function' &&
-    prop(resource, 'VpcConfig', 'SubnetIds') !== undefined
-  ) {
+  if (phase === 'delete' && resource.Type === 'AWS::Lambda::Function' && lambdaInVpc(resource)) {
     return LAMBDA_IN_VPC_DELETE;
   }
   return RESOURCE_DURATIONS[resource.Type]?.[phase] ?? options.defaultDuration ?? DEFAULT_DURATION;
