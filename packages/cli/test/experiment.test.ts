@@ -317,6 +317,17 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('says in one message that SSM did not answer when the endpoint is unreachable', async () => {
+    const r = await cli(['experiment', 'list', 'ai/cache-128'], {
+      AWS_ENDPOINT_URL_SSM: 'http://127.0.0.1:9', // discard port: connection refused
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: branch-env experiment list: SSM Parameter Store in us-east-1 did not answer \(.*ECONNREFUSED.*\)\n {2}fix: check the network/,
+    );
+  });
+
   it('says which experiment is unknown when the environment has none', async () => {
     const r = await cli(['experiment', 'compare', 'ai/cache-128']);
     expect(r.code).toBe(1);

@@ -2,11 +2,13 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '@branch-env/core';
 import {
   ConfigBusInputError,
   createConfigBus,
+  planResults,
   silentLogger,
   type MetricSpec,
 } from '@branch-env/config-bus';
@@ -229,7 +231,7 @@ describe('experiments', () => {
     const before = writes();
     await expect(
       bus.experiments.record(undefined, JSON.stringify({ metrics: many }), { now }),
-    ).rejects.toThrow(/metrics and notes alone take \d+ bytes/);
+    ).rejects.toThrow(/metrics and notes take \d+ bytes with the S3 pointer/);
     expect(writes()).toBe(before);
   });
 
@@ -307,5 +309,48 @@ describe('experiments', () => {
     expect(await bus.experiments.list()).toEqual([
       expect.objectContaining({ id: 'manual', problems: ['configuration is not JSON'] }),
     ]);
+  });
+});
+
+describe('planResults (what goes to SSM, what goes to S3)', () => {
+  it('always yields a parameter within 4096 bytes, or refuses (property)', () => {
+    const metricsArb = fc.dictionary(
+      fc.stringMatching(/^[a-z][a-z0-9_]{0,40}$/),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      { maxKeys: 150 },
+    );
+    fc.assert(
+      fc.property(
+        metricsArb,
+        fc.option(fc.string({ maxLength: 1000 }), { nil: undefined }),
+        fc.string({ maxLength: 8000 }),
+        (metrics, notes, details) => {
+          const file = { metrics, ...(notes === undefined ? {} : { notes }), details };
+          const text = JSON.stringify(file);
+          let plan;
+          try {
+            plan = planResults(text, file, now.toISOString(), 'k.json', () => 'bucket-name');
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigBusInputError);
+            expect((error as Error).message).toMatch(
+              /metrics and notes take \d+ bytes with the S3 pointer/,
+            );
+            return;
+          }
+          const value = JSON.stringify(plan.stored);
+          expect(Buffer.byteLength(value)).toBeLessThanOrEqual(4096);
+          expect(plan.stored.metrics).toEqual(metrics);
+          const inline = JSON.stringify({ schema: 1, recordedAt: now.toISOString(), ...file });
+          expect(plan.object !== undefined).toBe(Buffer.byteLength(inline) > 4096);
+          if (plan.object) {
+            expect(plan.object.body).toBe(text);
+            expect(plan.stored.object?.sha256).toBe(
+              createHash('sha256').update(text).digest('hex'),
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -227,11 +227,19 @@ export function planResults(
     metrics: results.metrics,
     ...(results.notes === undefined ? {} : { notes: results.notes }),
   };
-  const pointerSize = valueBytes(JSON.stringify(summary)) + 220; // bucket (63), key, sha256, bytes
-  if (pointerSize > SSM_LIMITS.valueBytes)
-    throw new ConfigBusInputError('results file', [
-      `metrics and notes alone take ${pointerSize - 220} bytes; with the S3 pointer they must fit in one ${SSM_LIMITS.valueBytes}-byte parameter (record fewer metrics or shorter notes; put the rest under "details")`,
+  const tooBig = (bytes: number): ConfigBusInputError =>
+    new ConfigBusInputError('results file', [
+      `metrics and notes take ${bytes} bytes with the S3 pointer; they must fit in one ${SSM_LIMITS.valueBytes}-byte parameter (record fewer metrics or shorter notes; put the rest under "details")`,
     ]);
+  // Largest pointer to this key: a 63-character bucket name, 64 hex digits, a 13-digit size.
+  const largestPointer = valueBytes(
+    JSON.stringify({
+      object: { bucket: 'b'.repeat(63), key: objectKey, bytes: 1e12, sha256: '0'.repeat(64) },
+    }),
+  );
+  const summaryBytes = valueBytes(JSON.stringify(summary));
+  if (summaryBytes + largestPointer > SSM_LIMITS.valueBytes)
+    throw tooBig(summaryBytes + largestPointer);
   const name = bucket();
   if (!name)
     throw new ConfigBusInputError('results file', [
@@ -243,7 +251,10 @@ export function planResults(
     bytes: valueBytes(text),
     sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
   };
-  return { stored: { ...summary, object }, object: { bucket: name, key: objectKey, body: text } };
+  const stored = { ...summary, object };
+  const storedBytes = valueBytes(JSON.stringify(stored));
+  if (storedBytes > SSM_LIMITS.valueBytes) throw tooBig(storedBytes);
+  return { stored, object: { bucket: name, key: objectKey, body: text } };
 }
 
 export function createExperiments(bus: ConfigBus, objects: () => ObjectStore): Experiments {
