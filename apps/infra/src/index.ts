@@ -1,1 +1,1 @@
-export {};
+export { buildApp, type BuildAppOptions } from './build-app.js';

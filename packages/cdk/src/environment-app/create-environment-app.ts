@@ -66,6 +66,11 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     builtinCloudFormationValidation: props.validate ?? true,
     analyticsReporting: false,
     stackTraces: false,
+    context: {
+      // The certificate stack's export protects the certificate while CloudFront uses it; destroy
+      // deletes the environment stack first, then the certificate stack.
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+    },
   });
   const stacks: Stack[] = [];
 
