@@ -34,6 +34,75 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/config-check/config-check.js'),
   },
   {
+    words: ['plan'],
+    summary:
+      'Offline: synthesize the environment and explain it: route, resources by building block, teardown audit, compliance, cost per hour/month, modelled time to ready',
+    usage:
+      '<branch|ref> [--json | --markdown] [--head-ref <branch>] [--commit <sha>] [--refresh-prices] [--config <file>]',
+    options: {
+      'head-ref': { type: 'string' },
+      markdown: { type: 'boolean' },
+      commit: { type: 'string' },
+      'refresh-prices': { type: 'boolean' },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/plan/plan.js'),
+  },
+  {
+    words: ['deploy'],
+    summary:
+      'Claim the environment for the branch, deploy its stacks with the CDK toolkit (live progress), record metadata, print the URL',
+    usage: '<branch|ref> [--ci] [--commit <sha>] [--head-ref <branch>] [--json] [--config <file>]',
+    options: {
+      'head-ref': { type: 'string' },
+      ci: { type: 'boolean' },
+      commit: { type: 'string' },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/deploy/deploy.js'),
+  },
+  {
+    words: ['diff'],
+    summary: 'Infrastructure diff of the branch against what is deployed',
+    usage: '<branch|ref> [--markdown | --json] [--head-ref <branch>] [--config <file>]',
+    options: { 'head-ref': { type: 'string' }, markdown: { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/diff/diff.js'),
+  },
+  {
+    words: ['destroy'],
+    summary:
+      'Delete the stacks, then parameters, log groups and images; verify with a tag scan that nothing is left (idempotent)',
+    usage: '<branch|environment> [--force-protected] [--json] [--config <file>]',
+    options: { 'force-protected': { type: 'boolean' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/destroy/destroy.js'),
+  },
+  {
+    words: ['list'],
+    summary:
+      'Environments in the configured accounts: branch, profile, status, URL, age, expiry, cost per hour',
+    usage: '[--json] [--config <file>]',
+    options: {},
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/list/list.js'),
+  },
+  {
+    words: ['reap'],
+    summary:
+      'Destroy environments whose branch is gone or whose TTL expired (never protected ones); says what and why',
+    usage:
+      '[--dry-run] [--branches-from git|github|<file>] [--ttl-only] [--now <iso>] [--json] [--config <file>]',
+    options: {
+      'dry-run': { type: 'boolean' },
+      'branches-from': { type: 'string' },
+      'ttl-only': { type: 'boolean' },
+      now: { type: 'string' },
+    },
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/reap/reap.js'),
+  },
+  {
     words: ['experiment', 'start'],
     summary:
       "Start an experiment in a branch's environment: hypothesis, metrics (first = primary), guards, baseline",

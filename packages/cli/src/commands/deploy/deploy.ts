@@ -1,0 +1,184 @@
+import { appendFileSync } from 'node:fs';
+import {
+  CONFIG_BUS,
+  estimateCost,
+  expiresAtRecord,
+  parameterName,
+  UserError,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
+import { awsClients } from '../../private/aws/clients.js';
+import { waitForStable } from '../../private/aws/cloudformation.js';
+import { requireAccount } from '../../private/aws/credentials.js';
+import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
+import type { ParsedArgs } from '../../private/command.js';
+import { environmentFrom } from '../../private/context.js';
+import { EXIT, printJson, type Io } from '../../private/io.js';
+import type { Synthesis } from '../../private/synth.js';
+
+export interface DeployOutcome {
+  readonly environment: string;
+  readonly branch: string;
+  readonly account: string;
+  readonly region: string;
+  readonly url: string | null;
+  readonly stacks: readonly string[];
+  readonly commit: string;
+  readonly claimed: boolean;
+  readonly deployedAt: string;
+  readonly expiresAt: string;
+  readonly costPerHour: number | null;
+}
+
+/** The deploy-written config-bus records (`writer: 'deploy'` in CONFIG_BUS), as parameters. */
+export function deployRecords(
+  env: Pick<ResolvedEnvironment, 'ssmPrefix' | 'ttlHours'>,
+  input: { readonly commit: string; readonly at: Date; readonly costPerHour?: number | undefined },
+): { name: string; value: string }[] {
+  const p = (key: string) => parameterName(env.ssmPrefix, key);
+  const records = [
+    { name: p(CONFIG_BUS.commit.key), value: input.commit },
+    { name: p(CONFIG_BUS.createdAt.key), value: input.at.toISOString() },
+    { name: p(CONFIG_BUS.deployedAt.key), value: input.at.toISOString() },
+    { name: p(CONFIG_BUS.expiresAt.key), value: expiresAtRecord(env.ttlHours, input.at) },
+  ];
+  if (input.costPerHour !== undefined) {
+    records.push({
+      name: p(CONFIG_BUS.estimatedCostPerHour.key),
+      value: input.costPerHour.toFixed(4),
+    });
+  }
+  return records;
+}
+
+/** `key=value` lines for $GITHUB_OUTPUT (kebab-case keys; values are single-line). */
+export function stepOutputs(o: DeployOutcome): string {
+  const rows: [string, string][] = [
+    ['environment', o.environment],
+    ['branch', o.branch],
+    ['url', o.url ?? ''],
+    ['stack-names', o.stacks.join(',')],
+    ['account', o.account],
+    ['region', o.region],
+    ['commit', o.commit],
+    ['expires-at', o.expiresAt],
+    ['cost-per-hour', o.costPerHour === null ? '' : o.costPerHour.toFixed(4)],
+  ];
+  return rows.map(([k, v]) => `${k}=${v.replace(/[\r\n]+/g, ' ')}\n`).join('');
+}
+
+/** Markdown for $GITHUB_STEP_SUMMARY. */
+export function jobSummary(o: DeployOutcome): string {
+  return [
+    `### branch-env: deployed \`${o.environment}\``,
+    '',
+    '| | |',
+    '|---|---|',
+    `| URL | ${o.url ? `<${o.url}>` : 'n/a'} |`,
+    `| Branch | \`${o.branch}\` |`,
+    `| Account | ${o.account} (${o.region}) |`,
+    `| Stacks | ${o.stacks.map((s) => `\`${s}\``).join(', ')} |`,
+    `| Commit | \`${o.commit}\` |`,
+    `| Cost | ${o.costPerHour === null ? 'unknown' : `$${o.costPerHour.toFixed(3)}/h (modelled, idle)`} |`,
+    `| Expires | ${o.expiresAt} |`,
+    '',
+  ].join('\n');
+}
+
+function commitOf(args: ParsedArgs, io: Io): string {
+  if (typeof args.values.commit === 'string') {
+    if (!/^[0-9a-f]{7,40}$/i.test(args.values.commit))
+      throw new UserError(
+        `--commit '${args.values.commit}' is not a commit SHA`,
+        'pass --commit "$GITHUB_SHA"',
+      );
+    return args.values.commit;
+  }
+  return io.env.GITHUB_SHA ?? 'unknown';
+}
+
+export async function run(args: ParsedArgs, io: Io): Promise<number> {
+  const { env } = environmentFrom(args, io);
+  const commit = commitOf(args, io);
+  const aws = awsClients(env.region);
+
+  // 1. Credentials, for the account the branch routes to: nothing happens without them.
+  const me = await requireAccount(aws, env, 'deploy');
+  io.err(
+    `deploying ${env.name} (branch ${env.branch}) to ${env.account.key} ${env.account.id} ${env.region} as ${me.arn}\n`,
+  );
+
+  // 2. Another deploy or a delete of this environment must finish first.
+  const status = await waitForStable(aws, env.stacks.main, {
+    onStatus: (s) => s.endsWith('_IN_PROGRESS') && io.err(`waiting: ${env.stacks.main} is ${s}\n`),
+  });
+  if (status === 'DELETE_FAILED') {
+    throw new UserError(
+      `stack ${env.stacks.main} is DELETE_FAILED from an earlier destroy`,
+      `finish the destroy first: branch-env destroy ${env.branch}`,
+    );
+  }
+
+  // 3. Claim (or confirm) ownership atomically before anything is created.
+  const ownerParameter = parameterName(env.ssmPrefix, CONFIG_BUS.ownerBranch.key);
+  const ownership = await claimOwner(aws, {
+    environment: env.name,
+    parameter: ownerParameter,
+    branch: env.branch,
+    tags: env.tags,
+  });
+  io.err(
+    ownership.kind === 'unclaimed'
+      ? `claimed ${env.name} for ${env.branch}\n`
+      : `${env.name} is owned by ${env.branch}\n`,
+  );
+  const createOnly = new Set([parameterName(env.ssmPrefix, CONFIG_BUS.createdAt.key)]);
+  // An expiry exists from the first attempt on, so a deploy that fails is still reaped.
+  const early = deployRecords(env, { commit, at: new Date() }).filter((r) =>
+    [CONFIG_BUS.createdAt.key, CONFIG_BUS.expiresAt.key].some((k) => r.name.endsWith(`/${k}`)),
+  );
+  await putParameters(aws, early, env.tags, createOnly);
+
+  // 4. Synthesize in-process and deploy with the toolkit, streaming progress to stderr.
+  const [{ synthesizeEnvironment }, { deployAssembly }] = await Promise.all([
+    import('../../private/synth.js'),
+    import('../../private/aws/toolkit.js'),
+  ]);
+  let synthesis: Synthesis | undefined;
+  const deployed = await deployAssembly(
+    async (outdir) => {
+      io.err(`synthesizing ${env.name}...\n`);
+      synthesis = await synthesizeEnvironment(env, { commit, outdir, validate: true, nag: false });
+      return { directory: synthesis.directory };
+    },
+    { io, tags: env.tags },
+  );
+
+  // 5. Metadata and URL.
+  const at = new Date();
+  const costPerHour = synthesis?.stacks.reduce((s, st) => s + estimateCost(st.template).perHour, 0);
+  await putParameters(aws, deployRecords(env, { commit, at, costPerHour }), env.tags, createOnly);
+  const url =
+    (await getParameter(aws, parameterName(env.ssmPrefix, CONFIG_BUS.serviceUrl.key))) ??
+    (env.dnsName ? `https://${env.dnsName}` : null);
+  const outcome: DeployOutcome = {
+    environment: env.name,
+    branch: env.branch,
+    account: env.account.id,
+    region: env.region,
+    url,
+    stacks: deployed.map((s) => s.name),
+    commit,
+    claimed: ownership.kind === 'unclaimed',
+    deployedAt: at.toISOString(),
+    expiresAt: expiresAtRecord(env.ttlHours, at),
+    costPerHour: costPerHour === undefined ? null : Math.round(costPerHour * 10_000) / 10_000,
+  };
+  if (args.values.ci) {
+    if (io.env.GITHUB_OUTPUT) appendFileSync(io.env.GITHUB_OUTPUT, stepOutputs(outcome));
+    if (io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, jobSummary(outcome));
+  }
+  if (args.values.json) printJson(io, outcome);
+  else io.out(`${url ?? `${env.name} deployed (no URL recorded)`}\n`);
+  return EXIT.ok;
+}

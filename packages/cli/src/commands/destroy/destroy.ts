@@ -1,0 +1,235 @@
+import {
+  CONFIG_BUS,
+  UserError,
+  checkOwnership,
+  leftoversAfterDestroy,
+  parameterName,
+  protectionOf,
+  type Config,
+  type Leftover,
+} from '@branch-env/core';
+import { CERTIFICATE_REGION, scanAccounts } from '../../private/accounts.js';
+import { awsClients, type AwsClients } from '../../private/aws/clients.js';
+import { deleteStack, type StackDeleteResult } from '../../private/aws/cloudformation.js';
+import { callerIdentity } from '../../private/aws/credentials.js';
+import { deleteAllImages, repositoryName } from '../../private/aws/ecr.js';
+import { deleteLogGroups } from '../../private/aws/logs.js';
+import { sleep } from '../../private/aws/retry.js';
+import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
+import { scanTagged } from '../../private/aws/tagging.js';
+import type { ParsedArgs } from '../../private/command.js';
+import { configFrom } from '../../private/context.js';
+import { EXIT, printJson, type Io } from '../../private/io.js';
+import { targetForName, targetFromArgument, type EnvironmentTarget } from '../../private/target.js';
+
+export interface DestroyReport {
+  readonly environment: string;
+  readonly branch: string | null;
+  readonly account: string;
+  readonly region: string;
+  readonly stacks: readonly StackDeleteResult[];
+  readonly images: number;
+  readonly parameters: readonly string[];
+  readonly logGroups: readonly string[];
+  readonly leftovers: readonly Leftover[];
+  /** Nothing billable is left and every stack is gone. */
+  readonly clean: boolean;
+}
+
+export interface DestroyOptions {
+  readonly clientsFor?: (region: string) => AwsClients;
+  /** Tag scans before giving up on leftovers (the tagging index lags deletes). @default 3 */
+  readonly scans?: number;
+  /** Pause between tag scans. @default 10000 */
+  readonly scanPauseMs?: number;
+  /** The user passed --force-protected: termination protection is turned off. @default false */
+  readonly forceProtected?: boolean;
+}
+
+/**
+ * Remove an environment completely, in the order that lets each step succeed: images (so the
+ * repository can go), the environment stack, the us-east-1 certificate stack, then what lives
+ * outside CloudFormation (parameters deploy and services wrote, log groups services created),
+ * then a tag scan in both regions that proves nothing tagged with the environment remains.
+ * Safe to run again: every step treats "already gone" as done.
+ */
+export async function destroyEnvironment(
+  target: EnvironmentTarget,
+  io: Io,
+  options: DestroyOptions = {},
+): Promise<DestroyReport> {
+  const clientsFor = options.clientsFor ?? awsClients;
+  const aws = clientsFor(target.region);
+  const step = (text: string) => io.err(`[${target.environment}] ${text}\n`);
+
+  const repo = await getParameter(
+    aws,
+    parameterName(target.ssmPrefix, CONFIG_BUS.ecrRepository.key),
+  );
+  let images = 0;
+  if (repo) {
+    images = await deleteAllImages(aws, repositoryName(repo));
+    if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
+  }
+
+  const stacks: StackDeleteResult[] = [];
+  for (const [name, region] of [
+    [target.stacks.main, target.region],
+    [target.stacks.certificate, CERTIFICATE_REGION],
+  ] as const) {
+    step(`deleting stack ${name} (${region})...`);
+    const result = await deleteStack(clientsFor(region), name, {
+      onStatus: (s) => step(`${name}: ${s}`),
+      disableTerminationProtection: options.forceProtected === true,
+    });
+    for (const e of result.emptied) step(`emptied ${e} and retried the delete`);
+    step(
+      !result.existed
+        ? `${name}: not there`
+        : result.failures.length === 0
+          ? `${name}: deleted`
+          : `${name}: DELETE_FAILED (${result.failures.length} resource(s))`,
+    );
+    stacks.push(result);
+  }
+
+  const parameters = await deleteParametersUnder(aws, target.ssmPrefix);
+  if (parameters.length > 0)
+    step(`deleted ${parameters.length} parameter(s) under ${target.ssmPrefix}`);
+  const logGroups = await deleteLogGroups(aws, target.ssmPrefix);
+  if (logGroups.length > 0)
+    step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);
+
+  const scans = options.scans ?? 3;
+  let leftovers: readonly Leftover[] = [];
+  let clean = false;
+  for (let i = 1; i <= scans; i++) {
+    step(
+      `tag scan ${i}/${scans}: branch-env:app=${target.app}, branch-env:environment=${target.environment}`,
+    );
+    const regions = [...new Set([target.region, CERTIFICATE_REGION])];
+    const found = (
+      await Promise.all(
+        regions.map((r) => scanTagged(clientsFor(r), target.app, target.environment)),
+      )
+    ).flat();
+    ({ leftovers, clean } = leftoversAfterDestroy(found, {
+      app: target.app,
+      environment: target.environment,
+      keepSnapshots: target.keepSnapshots,
+    }));
+    if (clean || i === scans) break;
+    await sleep(options.scanPauseMs ?? 10_000);
+  }
+  return {
+    environment: target.environment,
+    branch: target.branch ?? null,
+    account: target.account.id,
+    region: target.region,
+    stacks,
+    images,
+    parameters,
+    logGroups,
+    leftovers,
+    clean: clean && stacks.every((s) => s.failures.length === 0),
+  };
+}
+
+export function destroyText(report: DestroyReport): string {
+  const lines: string[] = [];
+  const failed = report.stacks.filter((s) => s.failures.length > 0);
+  if (report.clean) {
+    lines.push(
+      `${report.environment} is gone: nothing tagged with it is left in ${report.account}.`,
+    );
+  } else {
+    lines.push(`${report.environment} was NOT completely destroyed:`);
+  }
+  for (const s of failed) {
+    for (const f of s.failures)
+      lines.push(`  stack ${s.stack}: ${f.logicalId} (${f.type}) ${f.reason}`);
+  }
+  for (const l of report.leftovers)
+    lines.push(`  ${l.kind.padEnd(16)} ${l.arn}\n  ${''.padEnd(16)} ${l.note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Refuse a protected environment unless --force-protected. */
+export function assertDestroyAllowed(target: EnvironmentTarget, force: boolean): void {
+  if (target.protected === true && !force) {
+    throw new UserError(
+      `environment '${target.environment}' is protected${target.branch ? ` (branch '${target.branch}')` : ''}; refusing to destroy it`,
+      `if you really mean it: branch-env destroy ${target.branch ?? target.environment} --force-protected`,
+    );
+  }
+}
+
+/** Find an environment named on the command line in the accounts the credentials reach. */
+async function lookupTarget(config: Config, name: string, io: Io): Promise<EnvironmentTarget> {
+  const { accounts } = await scanAccounts(config, io, 'destroy');
+  const hits = accounts.flatMap((a) =>
+    a.environments.filter((e) => e.environment === name).map((e) => ({ a, e })),
+  );
+  const hit = hits[0];
+  if (!hit) {
+    // Nothing recorded: still clean up by naming convention in the reachable non-production
+    // account (idempotent), so a half-created environment can be removed by name.
+    const reachable = accounts.find((a) => a.reachable && !a.production);
+    if (!reachable)
+      throw new UserError(
+        `no environment '${name}' found in the accounts these credentials reach`,
+        'check the name with `branch-env list`, or use credentials for the account it lives in',
+      );
+    return targetForName(config, name, reachable.key, undefined, 'environment-name');
+  }
+  const protection = protectionOf(hit.e, config);
+  return targetForName(
+    config,
+    name,
+    hit.a.key,
+    protection.protected,
+    'environment-name',
+    hit.e.ownerBranch,
+  );
+}
+
+export async function run(args: ParsedArgs, io: Io): Promise<number> {
+  const { config } = configFrom(args, io);
+  const arg = args.positionals[0] ?? '';
+  const force = args.values['force-protected'] === true;
+  const understood = targetFromArgument(arg, config);
+  // Protection is decided offline when the argument resolves: no AWS call before refusing.
+  if ('target' in understood) assertDestroyAllowed(understood.target, force);
+  let target: EnvironmentTarget;
+  if ('target' in understood) {
+    target = understood.target;
+    const aws = awsClients(target.region);
+    const me = await callerIdentity(aws, 'destroy');
+    if (me.account !== target.account.id) {
+      throw new UserError(
+        `the AWS credentials are for account ${me.account}, but '${target.environment}' lives in ${target.account.key} account ${target.account.id}`,
+        `use credentials for account ${target.account.id}`,
+      );
+    }
+    if (target.via === 'branch' && target.branch) {
+      const owner = await getParameter(
+        aws,
+        parameterName(target.ssmPrefix, CONFIG_BUS.ownerBranch.key),
+      );
+      const ownership = checkOwnership(owner, target.branch);
+      if (ownership.kind === 'conflict') {
+        throw new UserError(
+          `environment '${target.environment}' belongs to branch '${ownership.owner}', not '${target.branch}'`,
+          `to destroy it anyway, name the environment: branch-env destroy ${target.environment}`,
+        );
+      }
+    }
+  } else {
+    target = await lookupTarget(config, understood.lookup, io);
+    assertDestroyAllowed(target, force);
+  }
+  const report = await destroyEnvironment(target, io, { forceProtected: force });
+  if (args.values.json) printJson(io, report);
+  else io.out(destroyText(report));
+  return report.clean ? EXIT.ok : EXIT.user;
+}

@@ -1,0 +1,88 @@
+import { UserError, planReap, protectionOf, type ReapDecision } from '@branch-env/core';
+import { scanAccounts } from '../../private/accounts.js';
+import type { ParsedArgs } from '../../private/command.js';
+import { configFrom } from '../../private/context.js';
+import { EXIT, printJson, type Io } from '../../private/io.js';
+import { liveBranches } from '../../private/live-branches.js';
+import { targetForName } from '../../private/target.js';
+import { destroyEnvironment, type DestroyReport } from '../destroy/destroy.js';
+
+export function parseNow(value: unknown): Date {
+  if (value === undefined) return new Date();
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(t)) {
+    throw new UserError(
+      `--now '${String(value)}' is not a date`,
+      'pass an ISO-8601 time, e.g. --now 2026-11-22T06:00:00Z',
+    );
+  }
+  return new Date(t);
+}
+
+export function reapText(decisions: readonly ReapDecision[], dryRun: boolean): string {
+  if (decisions.length === 0) return 'no environments found\n';
+  const lines = decisions.map(
+    (d) =>
+      `${d.action === 'destroy' ? (dryRun ? 'would destroy' : 'destroy') : 'keep'}  ${d.environment} (${d.branch ?? 'owner unknown'}): ${d.reasons.join('; ')}`,
+  );
+  const n = decisions.filter((d) => d.action === 'destroy').length;
+  return `${lines.join('\n')}\n\n${n} to destroy, ${decisions.length - n} kept${dryRun ? ' (dry run: nothing was destroyed)' : ''}\n`;
+}
+
+export async function run(args: ParsedArgs, io: Io): Promise<number> {
+  const { config } = configFrom(args, io);
+  const now = parseNow(args.values.now);
+  const dryRun = args.values['dry-run'] === true;
+  const source =
+    typeof args.values['branches-from'] === 'string' ? args.values['branches-from'] : 'git';
+  // Branches first: a failing branch source must stop reap before anything is looked at.
+  const live = args.values['ttl-only'] === true ? null : await liveBranches(source, io);
+  const { accounts } = await scanAccounts(config, io, 'reap');
+  const candidates = accounts.flatMap((a) =>
+    a.environments.map((environment) => ({ environment, ...protectionOf(environment, config) })),
+  );
+  const decisions = planReap(candidates, live, now);
+  if (!args.values.json) io.out(reapText(decisions, dryRun));
+  const results: { environment: string; report?: DestroyReport; error?: string }[] = [];
+  if (!dryRun) {
+    for (const d of decisions.filter((x) => x.action === 'destroy')) {
+      const account = accounts.find((a) => a.id === d.account && a.region === d.region);
+      if (!account) continue;
+      const target = targetForName(
+        config,
+        d.environment,
+        account.key,
+        false,
+        'environment-name',
+        d.branch,
+      );
+      try {
+        const report = await destroyEnvironment(target, io);
+        results.push({ environment: d.environment, report });
+        if (!args.values.json)
+          io.out(
+            `${d.environment}: ${report.clean ? 'destroyed' : 'NOT completely destroyed (run `branch-env destroy ' + d.environment + '` for details)'}\n`,
+          );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.push({ environment: d.environment, error: message });
+        io.err(`error: reaping ${d.environment} failed: ${message}\n`);
+      }
+    }
+  }
+  if (args.values.json) {
+    printJson(io, {
+      now: now.toISOString(),
+      dryRun,
+      branchesFrom: live === null ? null : source,
+      liveBranches: live === null ? null : live.size,
+      skippedAccounts: accounts
+        .filter((a) => !a.reachable)
+        .map((a) => ({ key: a.key, id: a.id, note: a.note })),
+      decisions,
+      results,
+    });
+  }
+  const failed = results.some((r) => r.error !== undefined || r.report?.clean === false);
+  return failed ? EXIT.user : EXIT.ok;
+}

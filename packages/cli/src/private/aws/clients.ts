@@ -1,0 +1,60 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { RetryOptions } from './retry.js';
+
+/** SDK v3 clients for one region, created on first use; credentials from the standard chain. */
+export interface AwsClients {
+  readonly region: string;
+  readonly ssm: SSMClient;
+  readonly cloudformation: CloudFormationClient;
+  readonly s3: S3Client;
+  readonly logs: CloudWatchLogsClient;
+  readonly ecr: ECRClient;
+  readonly tagging: ResourceGroupsTaggingAPIClient;
+  readonly sts: STSClient;
+  /** Retry/wait tuning; tests shorten it. */
+  readonly retry?: RetryOptions;
+  /** Poll interval while waiting for CloudFormation. @default 5000 */
+  readonly pollMs?: number;
+}
+
+const cache = new Map<string, AwsClients>();
+
+export function awsClients(region: string): AwsClients {
+  const hit = cache.get(region);
+  if (hit) return hit;
+  const config = { region, maxAttempts: 4 };
+  const made: Partial<Record<string, unknown>> = {};
+  const lazy = <T>(key: string, create: () => T): T => (made[key] ??= create()) as T;
+  const clients: AwsClients = {
+    region,
+    get ssm() {
+      return lazy('ssm', () => new SSMClient(config));
+    },
+    get cloudformation() {
+      return lazy('cfn', () => new CloudFormationClient(config));
+    },
+    get s3() {
+      return lazy('s3', () => new S3Client(config));
+    },
+    get logs() {
+      return lazy('logs', () => new CloudWatchLogsClient(config));
+    },
+    get ecr() {
+      return lazy('ecr', () => new ECRClient(config));
+    },
+    get tagging() {
+      return lazy('tagging', () => new ResourceGroupsTaggingAPIClient(config));
+    },
+    get sts() {
+      return lazy('sts', () => new STSClient(config));
+    },
+  };
+  cache.set(region, clients);
+  return clients;
+}

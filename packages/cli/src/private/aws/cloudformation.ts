@@ -1,0 +1,204 @@
+import {
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  UpdateTerminationProtectionCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { UserError, type StackSummary } from '@branch-env/core';
+import type { AwsClients } from './clients.js';
+import { deleteAllImages } from './ecr.js';
+import { sleep, withRetry } from './retry.js';
+import { emptyBucket } from './s3.js';
+
+function isMissingStack(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationError' &&
+    /does not exist/.test(error.message)
+  );
+}
+
+/** One stack, or undefined when it does not exist (or is DELETE_COMPLETE). */
+export async function describeStack(aws: AwsClients, name: string): Promise<Stack | undefined> {
+  try {
+    const out = await withRetry(
+      () => aws.cloudformation.send(new DescribeStacksCommand({ StackName: name })),
+      aws.retry,
+    );
+    const stack = out.Stacks?.[0];
+    return stack && stack.StackStatus !== 'DELETE_COMPLETE' ? stack : undefined;
+  } catch (error) {
+    if (isMissingStack(error)) return undefined;
+    throw error;
+  }
+}
+
+export interface WaitOptions {
+  /** Give up after this long. @default 30 minutes */
+  readonly timeoutMs?: number;
+  readonly onStatus?: (status: string) => void;
+}
+
+export interface DeleteOptions extends WaitOptions {
+  /** Turn off termination protection first (protected environments, `--force-protected`). */
+  readonly disableTerminationProtection?: boolean;
+}
+
+/**
+ * Wait while a stack is in any `*_IN_PROGRESS` state (another deploy, a rollback, a delete) and
+ * return its settled status (`undefined` once gone). Gives a clear error when it does not settle.
+ */
+export async function waitForStable(
+  aws: AwsClients,
+  name: string,
+  options: WaitOptions = {},
+): Promise<string | undefined> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  let last: string | undefined;
+  for (;;) {
+    const stack = await describeStack(aws, name);
+    const status = stack?.StackStatus;
+    if (status !== last && status) options.onStatus?.(status);
+    last = status;
+    if (!status || !status.endsWith('_IN_PROGRESS')) return status;
+    if (Date.now() >= deadline) {
+      throw new UserError(
+        `stack ${name} is still ${status}: another deploy or delete of this environment is running`,
+        'wait for it to finish (see the CloudFormation console or `aws cloudformation describe-stack-events`), then run the command again',
+      );
+    }
+    await sleep(aws.pollMs ?? 5000);
+  }
+}
+
+/** Every stack of the region tagged `branch-env:app=<app>` (DescribeStacks, paginated). */
+export async function listAppStacks(
+  aws: AwsClients,
+  app: string,
+  account: string,
+): Promise<StackSummary[]> {
+  const out: StackSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await withRetry(
+      () => aws.cloudformation.send(new DescribeStacksCommand({ NextToken: token })),
+      aws.retry,
+    );
+    for (const s of page.Stacks ?? []) {
+      const tags = Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      if (tags['branch-env:app'] !== app || !s.StackName || !s.StackStatus) continue;
+      out.push({
+        name: s.StackName,
+        status: s.StackStatus,
+        region: aws.region,
+        account,
+        createdAt: s.CreationTime?.toISOString(),
+        tags,
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return out;
+}
+
+export interface StackDeleteResult {
+  readonly stack: string;
+  readonly existed: boolean;
+  /** Resources CloudFormation could not delete, after one retry with buckets/repositories emptied. */
+  readonly failures: readonly {
+    logicalId: string;
+    type: string;
+    physicalId?: string;
+    reason: string;
+  }[];
+  /** What was emptied to let the retry succeed. */
+  readonly emptied: readonly string[];
+}
+
+async function failedResources(aws: AwsClients, stackId: string) {
+  const failed: { logicalId: string; type: string; physicalId?: string; reason: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await withRetry(
+      () =>
+        aws.cloudformation.send(
+          new ListStackResourcesCommand({ StackName: stackId, NextToken: token }),
+        ),
+      aws.retry,
+    );
+    for (const r of page.StackResourceSummaries ?? []) {
+      if (r.ResourceStatus !== 'DELETE_FAILED') continue;
+      failed.push({
+        logicalId: r.LogicalResourceId ?? '?',
+        type: r.ResourceType ?? '?',
+        physicalId: r.PhysicalResourceId,
+        reason: r.ResourceStatusReason ?? '',
+      });
+    }
+    token = page.NextToken;
+  } while (token);
+  return failed;
+}
+
+/**
+ * Delete a stack and wait until it is gone. A stack busy with another operation is waited for
+ * first. On DELETE_FAILED, buckets and repositories that failed (not empty) are emptied and the
+ * delete is retried once; what still fails is returned, not thrown, so the caller reports it.
+ * Deleting a stack that does not exist succeeds (idempotent).
+ */
+export async function deleteStack(
+  aws: AwsClients,
+  name: string,
+  options: DeleteOptions = {},
+): Promise<StackDeleteResult> {
+  const settled = await waitForStable(aws, name, options);
+  const stack = settled ? await describeStack(aws, name) : undefined;
+  if (!stack?.StackId) return { stack: name, existed: false, failures: [], emptied: [] };
+  const id = stack.StackId;
+  if (stack.EnableTerminationProtection) {
+    if (!options.disableTerminationProtection) {
+      throw new UserError(
+        `stack ${name} has termination protection on (a protected environment)`,
+        'destroy it with --force-protected if you really mean it',
+      );
+    }
+    await withRetry(
+      () =>
+        aws.cloudformation.send(
+          new UpdateTerminationProtectionCommand({
+            StackName: id,
+            EnableTerminationProtection: false,
+          }),
+        ),
+      aws.retry,
+    );
+  }
+  const emptied: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    await withRetry(
+      () => aws.cloudformation.send(new DeleteStackCommand({ StackName: id })),
+      aws.retry,
+    );
+    const status = await waitForStable(aws, id, options);
+    if (status === undefined || status === 'DELETE_COMPLETE')
+      return { stack: name, existed: true, failures: [], emptied };
+    const failures = await failedResources(aws, id);
+    if (status !== 'DELETE_FAILED' || attempt >= 2)
+      return { stack: name, existed: true, failures, emptied };
+    let fixed = 0;
+    for (const f of failures) {
+      if (!f.physicalId) continue;
+      if (f.type === 'AWS::S3::Bucket') {
+        await emptyBucket(aws, f.physicalId);
+        emptied.push(`s3://${f.physicalId}`);
+        fixed++;
+      } else if (f.type === 'AWS::ECR::Repository') {
+        await deleteAllImages(aws, f.physicalId);
+        emptied.push(`ecr:${f.physicalId}`);
+        fixed++;
+      }
+    }
+    if (fixed === 0) return { stack: name, existed: true, failures, emptied };
+  }
+}

@@ -1,0 +1,82 @@
+import type { CfnTemplate, ComplianceFinding, ResolvedEnvironment } from '@branch-env/core';
+
+/** One synthesized stack of an environment. */
+export interface SynthesizedStack {
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+  readonly template: CfnTemplate;
+  /** Building block of each logical id: the construct directly under the stack (`Network`, ...). */
+  readonly blocks: Readonly<Record<string, string>>;
+}
+
+export interface Synthesis {
+  readonly stacks: readonly SynthesizedStack[];
+  readonly findings: readonly ComplianceFinding[];
+  /** Cloud assembly directory (deploy/diff hand it to the toolkit). */
+  readonly directory: string;
+  readonly ms: number;
+}
+
+export interface SynthOptions {
+  readonly commit?: string | undefined;
+  readonly outdir?: string | undefined;
+  /**
+   * aws-cdk-lib's built-in template validation. Off for `plan` (it costs ~2.5 s and checks
+   * nothing the deploy would not: CloudFormation validates again); deploy keeps it on.
+   * @default false
+   */
+  readonly validate?: boolean;
+  /** Collect cdk-nag AwsSolutions findings. @default true */
+  readonly nag?: boolean;
+}
+
+/**
+ * Synthesize one environment in this process: no `cdk` subprocess, no lookups, no credentials.
+ * The CDK is imported here, lazily, so commands that do not synthesize never load it.
+ */
+export async function synthesizeEnvironment(
+  environment: ResolvedEnvironment,
+  options: SynthOptions = {},
+): Promise<Synthesis> {
+  process.env.CDK_DISABLE_CLI_TELEMETRY ??= 'true';
+  const started = performance.now();
+  const [{ createEnvironmentApp, nagFindings }, cdk] = await Promise.all([
+    import('@branch-env/cdk'),
+    import('aws-cdk-lib'),
+  ]);
+  const built = createEnvironmentApp({
+    environment,
+    commit: options.commit,
+    outdir: options.outdir,
+    validate: options.validate ?? false,
+    nag: false,
+  });
+  const findings: ComplianceFinding[] =
+    (options.nag ?? true) ? nagFindings(built.app).map(({ description: _d, ...f }) => f) : [];
+  const assembly = built.app.synth();
+  const stacks = built.stacks.map((stack): SynthesizedStack => {
+    const artifact = assembly.getStackByName(stack.stackName);
+    const blocks: Record<string, string> = {};
+    for (const c of stack.node.findAll()) {
+      if (!cdk.CfnResource.isCfnResource(c)) continue;
+      const logicalId = stack.resolve(c.logicalId) as string;
+      const scopes = c.node.scopes;
+      const under = scopes[scopes.indexOf(stack) + 1];
+      blocks[logicalId] = under && under !== c ? blockName(under.node.id) : 'Stack';
+    }
+    return {
+      name: stack.stackName,
+      account: stack.account,
+      region: stack.region,
+      template: artifact.template as CfnTemplate,
+      blocks,
+    };
+  });
+  return { stacks, findings, directory: assembly.directory, ms: performance.now() - started };
+}
+
+/** Singleton providers CDK adds at the stack root (`Custom::S3AutoDeleteObjects...`, hashed ids). */
+export function blockName(id: string): string {
+  return id.startsWith('Custom::') || /[0-9a-f]{16,}/i.test(id) ? 'CDK custom resources' : id;
+}
