@@ -1,0 +1,111 @@
+/** The service's API as the page uses it: same origin, /api/* only (CloudFront routes it). */
+
+export interface Attachment {
+  fileName: string;
+  contentType: string;
+  size: number;
+}
+
+export interface Item {
+  id: string;
+  name: string;
+  description: string | null;
+  attachment: Attachment | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ServiceLocation {
+  service: string;
+  url: string | null;
+  environment: string | null;
+  fallback: boolean;
+  error?: string;
+}
+
+export interface EnvironmentInfo {
+  app: string;
+  environment: string;
+  branch: string;
+  commit: string;
+  profile: string;
+  region: string | null;
+  databaseEngine: string;
+  configSource: string;
+  attachments: boolean;
+  services: ServiceLocation[];
+  fallbacks: string[];
+}
+
+export interface Health {
+  status: 'ready' | 'not_ready' | 'draining';
+  checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;
+}
+
+/** An error body of the API (`{ error, message }`) or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(path: string, init?: RequestInit, accept: number[] = []): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...(init?.headers ?? {}) },
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', `cannot reach the API: ${(e as Error).message}`);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok && !accept.includes(response.status)) {
+    const b = (body ?? {}) as { error?: string; message?: string };
+    throw new ApiError(
+      response.status,
+      b.error ?? 'http_error',
+      b.message ?? `HTTP ${response.status}`,
+    );
+  }
+  return body as T;
+}
+
+const json = (method: string, body: unknown): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export const api = {
+  environment: () => call<EnvironmentInfo>('/api/env'),
+  /** 503 is an answer here (not ready), not an error. */
+  health: () => call<Health>('/api/health', undefined, [503]),
+  listItems: (limit = 50) => call<{ items: Item[] }>(`/api/items?limit=${limit}`),
+  createItem: (name: string, description: string | null) =>
+    call<Item>('/api/items', json('POST', description ? { name, description } : { name })),
+  deleteItem: (id: string) =>
+    call<void>(`/api/items/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  attach: (id: string, file: File) =>
+    call<{ item: Item; upload: { url: string; method: string; headers: Record<string, string> } }>(
+      `/api/items/${encodeURIComponent(id)}/attachment`,
+      json('POST', {
+        fileName: file.name,
+        contentType: file.type || 'application/octet-stream',
+        size: file.size,
+      }),
+    ),
+  downloadUrl: (id: string) =>
+    call<{ url: string }>(`/api/items/${encodeURIComponent(id)}/attachment`),
+};
