@@ -308,6 +308,19 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     ).toBeGreaterThanOrEqual(3);
   });
 
+  it('says the credentials may not do it when SSM denies access', async () => {
+    aws.failNext(
+      1,
+      'AccessDeniedException',
+      'User is not authorized to perform ssm:GetParametersByPath',
+    );
+    const r = await cli(['experiment', 'list', 'ai/cache-128']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: branch-env experiment list: the AWS credentials in use may not do this (AccessDeniedException: User is not authorized to perform ssm:GetParametersByPath)',
+    );
+  });
+
   it('fails in one line when there are no AWS credentials', async () => {
     const r = await cli(['experiment', 'list', 'ai/cache-128'], {}, false);
     expect(r.code).toBe(1);

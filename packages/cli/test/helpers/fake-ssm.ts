@@ -22,6 +22,8 @@ export interface FakeAws {
   readonly calls: { target: string; input: Record<string, unknown> }[];
   /** Answer the next `n` SSM calls with ThrottlingException. */
   throttleNext(n: number): void;
+  /** Answer the next `n` SSM calls with this error type (e.g. AccessDeniedException). */
+  failNext(n: number, type: string, message: string): void;
   /** Seed parameters (String, version 1). */
   seed(values: Record<string, string>): void;
   /** Parameters and objects as plain data, to compare before/after a command. */
@@ -57,7 +59,11 @@ export async function startFakeAws(): Promise<FakeAws> {
   const parameters = new Map<string, FakeParameter>();
   const objects = new Map<string, string>();
   const calls: FakeAws['calls'] = [];
-  let throttle = 0;
+  let failures: { left: number; type: string; message: string } = {
+    left: 0,
+    type: '',
+    message: '',
+  };
 
   const json = (res: ServerResponse, status: number, payload: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
@@ -68,9 +74,9 @@ export async function startFakeAws(): Promise<FakeAws> {
 
   const ssm = (target: string, input: Record<string, unknown>, res: ServerResponse): void => {
     calls.push({ target, input });
-    if (throttle > 0) {
-      throttle--;
-      return fail(res, 'ThrottlingException', 'Rate exceeded');
+    if (failures.left > 0) {
+      failures.left--;
+      return fail(res, failures.type, failures.message);
     }
     const name = String(input.Name ?? '');
     switch (target) {
@@ -160,7 +166,9 @@ export async function startFakeAws(): Promise<FakeAws> {
     parameters,
     objects,
     calls,
-    throttleNext: (n) => void (throttle = n),
+    throttleNext: (n) =>
+      void (failures = { left: n, type: 'ThrottlingException', message: 'Rate exceeded' }),
+    failNext: (n, type, message) => void (failures = { left: n, type, message }),
     seed(values) {
       for (const [Name, Value] of Object.entries(values))
         parameters.set(Name, { Name, Value, Type: 'String', Version: 1 });

@@ -129,6 +129,11 @@ export async function withAws<T>(what: string, region: string, call: () => Promi
         `${what}: the AWS credentials in use may not do this (${errorName(error)}: ${(error as Error).message})`,
         'use the role of the environment’s account (AWS_PROFILE) or ask for ssm:GetParameter*/PutParameter/DeleteParameter on /<app>/<environment>/*',
       );
+    if (errorName(error) === 'NoSuchBucket')
+      throw new UserError(
+        `${what}: the environment's data bucket does not exist (${(error as Error).message})`,
+        "check storage/data-bucket in the environment's config bus, or redeploy the environment",
+      );
     if (error instanceof ConfigBusUnavailableError || isUnavailable(error))
       throw new UserError(
         `${what}: SSM Parameter Store in ${region} did not answer (${error instanceof ConfigBusUnavailableError ? (error.cause as Error | undefined)?.message : (error as Error).message})`,
