@@ -1,0 +1,401 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LEFTOVER_RULES,
+  UserError,
+  arnType,
+  checkOwnership,
+  collectEnvironments,
+  expiresAtRecord,
+  expiryOf,
+  humanDuration,
+  isExpired,
+  leftoversAfterDestroy,
+  ownershipConflict,
+  planReap,
+  protectionOf,
+  statusOf,
+  type DeployedEnvironment,
+  type StackSummary,
+} from '../src/index.js';
+import { repoConfig } from './helpers.js';
+
+const config = repoConfig();
+const DEV = '111111111111';
+const PROD = '222222222222';
+const NOW = new Date('2026-11-22T12:00:00Z');
+
+function env(over: Partial<DeployedEnvironment> & { environment: string }): DeployedEnvironment {
+  return {
+    app: 'branch-env-demo',
+    account: DEV,
+    region: 'us-east-1',
+    status: 'deployed',
+    stacks: [],
+    ...over,
+  };
+}
+
+describe('checkOwnership', () => {
+  it.each([
+    [undefined, 'feature/a', { kind: 'unclaimed' }],
+    [null, 'feature/a', { kind: 'unclaimed' }],
+    ['', 'feature/a', { kind: 'unclaimed' }],
+    ['feature/a', 'feature/a', { kind: 'owned' }],
+    ['feature/A', 'feature/a', { kind: 'conflict', owner: 'feature/A' }],
+    ['feature/a.b', 'feature/a-b', { kind: 'conflict', owner: 'feature/a.b' }],
+  ])('record %j, branch %s -> %j', (record, branch, expected) => {
+    expect(checkOwnership(record, branch)).toEqual(expected);
+  });
+
+  it('the conflict error names both branches, the environment and the fix', () => {
+    const e = ownershipConflict(
+      'feature-a-b',
+      '/app/feature-a-b/meta/owner-branch',
+      'feature/a.b',
+      'feature/a-b',
+    );
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe(
+      "environment 'feature-a-b' belongs to branch 'feature/a.b', not 'feature/a-b'; refusing to deploy over it",
+    );
+    expect(e.fix).toContain("rename 'feature/a-b'");
+    expect(e.fix).toContain('branch-env destroy feature-a-b');
+  });
+});
+
+describe('expiry', () => {
+  it('records last deploy + TTL, or never', () => {
+    expect(expiresAtRecord(72, NOW)).toBe('2026-11-25T12:00:00.000Z');
+    expect(expiresAtRecord(null, NOW)).toBe('never');
+  });
+
+  it.each([
+    [{ expiresAt: 'never' }, 24, null],
+    [{ expiresAt: '2026-11-23T00:00:00Z' }, 1, new Date('2026-11-23T00:00:00Z')],
+    [{ deployedAt: '2026-11-22T00:00:00Z' }, 24, new Date('2026-11-23T00:00:00Z')],
+    [{ createdAt: '2026-11-22T00:00:00Z' }, 2, new Date('2026-11-22T02:00:00Z')],
+    [{ deployedAt: '2026-11-22T00:00:00Z' }, null, null],
+    [{ deployedAt: '2026-11-22T00:00:00Z' }, undefined, undefined],
+    [{ expiresAt: 'garbage' }, undefined, undefined],
+    [{}, 24, undefined],
+  ] as const)('%j with TTL %j -> %j', (record, ttl, expected) => {
+    expect(expiryOf(record, ttl)).toEqual(expected);
+  });
+
+  it('is expired at and after the instant, never for null or unknown', () => {
+    expect(isExpired(NOW, NOW)).toBe(true);
+    expect(isExpired(new Date(NOW.getTime() + 1), NOW)).toBe(false);
+    expect(isExpired(null, NOW)).toBe(false);
+    expect(isExpired(undefined, NOW)).toBe(false);
+  });
+
+  it('prints short durations', () => {
+    expect(humanDuration(5 * 60_000)).toBe('5 m');
+    expect(humanDuration(125 * 60_000)).toBe('2 h 05 m');
+    expect(humanDuration(-(3 * 1440 + 4 * 60) * 60_000)).toBe('3 d 4 h ago');
+  });
+});
+
+describe('collectEnvironments', () => {
+  const stack = (
+    name: string,
+    environment: string,
+    status: string,
+    extra: Record<string, string> = {},
+  ): StackSummary => ({
+    name,
+    status,
+    region: 'us-east-1',
+    account: DEV,
+    createdAt: '2026-11-20T10:00:00.000Z',
+    tags: {
+      'branch-env:app': 'branch-env-demo',
+      'branch-env:environment': environment,
+      'branch-env:branch': environment.replace('-', '/'),
+      'branch-env:profile': 'preview',
+      ...extra,
+    },
+  });
+
+  it('joins stacks and meta records; keeps record-only claims; ignores other apps and stray keys', () => {
+    const envs = collectEnvironments({
+      app: 'branch-env-demo',
+      account: DEV,
+      region: 'us-east-1',
+      stacks: [
+        stack('branch-env-demo-feature-a', 'feature-a', 'UPDATE_COMPLETE'),
+        stack('other-feature-a', 'feature-a', 'CREATE_COMPLETE', { 'branch-env:app': 'other' }),
+        stack('branch-env-demo-gone', 'gone', 'DELETE_COMPLETE'),
+      ],
+      parameters: [
+        { name: '/branch-env-demo/feature-a/meta/owner-branch', value: 'feature/a' },
+        { name: '/branch-env-demo/feature-a/meta/deployed-at', value: '2026-11-21T00:00:00.000Z' },
+        { name: '/branch-env-demo/feature-a/meta/expires-at', value: '2026-11-24T00:00:00.000Z' },
+        { name: '/branch-env-demo/feature-a/meta/estimated-cost-per-hour', value: '0.0490' },
+        {
+          name: '/branch-env-demo/feature-a/api/service-url',
+          value: 'https://feature-a.dev.example.com',
+        },
+        { name: '/branch-env-demo/half/meta/owner-branch', value: 'feature/half' },
+        { name: '/branch-env-demo/stray/experiments/x/configuration', value: '{}' },
+        { name: '/other-app/feature-a/meta/owner-branch', value: 'nope' },
+      ],
+    });
+    expect(envs.map((e) => [e.environment, e.status])).toEqual([
+      ['feature-a', 'deployed'],
+      ['half', 'no-stack'],
+    ]);
+    expect(envs[0]).toMatchObject({
+      ownerBranch: 'feature/a',
+      taggedBranch: 'feature/a',
+      profile: 'preview',
+      createdAt: '2026-11-20T10:00:00.000Z',
+      expiresAt: '2026-11-24T00:00:00.000Z',
+      costPerHour: 0.049,
+      url: 'https://feature-a.dev.example.com',
+    });
+    expect(envs[0]?.stacks.map((s) => s.name)).toEqual(['branch-env-demo-feature-a']);
+  });
+
+  it.each([
+    [[], 'no-stack'],
+    [['CREATE_COMPLETE', 'UPDATE_COMPLETE'], 'deployed'],
+    [['UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'], 'in-progress'],
+    [['ROLLBACK_COMPLETE'], 'failed'],
+    [['DELETE_FAILED'], 'failed'],
+    [['UPDATE_ROLLBACK_COMPLETE'], 'deployed'],
+  ])('status of %j is %s', (statuses, expected) => {
+    expect(statusOf(statuses.map((status) => ({ status })))).toBe(expected);
+  });
+});
+
+describe('protectionOf', () => {
+  it('takes the rule of the owner branch when it still resolves to this environment', () => {
+    expect(
+      protectionOf(env({ environment: 'feature-a', ownerBranch: 'feature/a' }), config),
+    ).toEqual({
+      protected: false,
+      ttlHours: 72,
+    });
+    expect(protectionOf(env({ environment: 'sandbox', ownerBranch: 'sandbox' }), config)).toEqual({
+      protected: true,
+      ttlHours: null,
+    });
+  });
+
+  it('uses a fixed-environment rule, the production account, or says unknown', () => {
+    expect(
+      protectionOf(
+        env({ environment: 'customer-facing', account: PROD, ownerBranch: 'gone-rule' }),
+        config,
+      ).protected,
+    ).toBe(true);
+    expect(
+      protectionOf(env({ environment: 'x', account: PROD, ownerBranch: 'unrouted' }), config)
+        .protected,
+    ).toBe(true);
+    expect(protectionOf(env({ environment: 'x', ownerBranch: 'unrouted' }), config)).toEqual({
+      protected: undefined,
+      ttlHours: undefined,
+    });
+    // routes, but to another environment name than the one found: not evidence
+    expect(
+      protectionOf(env({ environment: 'feature-b', ownerBranch: 'feature/a' }), config).protected,
+    ).toBe(undefined);
+  });
+});
+
+describe('planReap', () => {
+  const live = new Set(['main', 'sandbox', 'feature/live']);
+  const decide = (
+    e: DeployedEnvironment,
+    prot: boolean | undefined,
+    ttl?: number | null,
+    branches: ReadonlySet<string> | null = live,
+  ) => planReap([{ environment: e, protected: prot, ttlHours: ttl }], branches, NOW)[0];
+
+  it('destroys an environment whose branch is gone, naming the branch', () => {
+    const d = decide(
+      env({
+        environment: 'feature-gone',
+        ownerBranch: 'feature/gone',
+        expiresAt: '2026-12-01T00:00:00Z',
+      }),
+      false,
+    );
+    expect(d).toMatchObject({
+      action: 'destroy',
+      reasons: ["branch 'feature/gone' no longer exists"],
+    });
+  });
+
+  it('destroys an expired environment whose branch is live, with both times', () => {
+    const d = decide(
+      env({
+        environment: 'feature-live',
+        ownerBranch: 'feature/live',
+        expiresAt: '2026-11-22T10:00:00.000Z',
+      }),
+      false,
+    );
+    expect(d?.action).toBe('destroy');
+    expect(d?.reasons).toEqual(['TTL expired 2 h 00 m ago (2026-11-22T10:00:00.000Z)']);
+  });
+
+  it('gives both reasons when both hold', () => {
+    const d = decide(
+      env({
+        environment: 'feature-gone',
+        ownerBranch: 'feature/gone',
+        expiresAt: '2026-11-01T00:00:00Z',
+      }),
+      false,
+    );
+    expect(d?.reasons).toHaveLength(2);
+  });
+
+  it('computes expiry from the last deploy and TTL when no expires-at is recorded', () => {
+    const d = decide(
+      env({
+        environment: 'feature-live',
+        ownerBranch: 'feature/live',
+        deployedAt: '2026-11-19T00:00:00Z',
+      }),
+      false,
+      72,
+    );
+    expect(d).toMatchObject({ action: 'destroy', expiresAt: '2026-11-22T00:00:00.000Z' });
+  });
+
+  it('never destroys a protected environment, even with its branch gone and expired', () => {
+    const d = decide(
+      env({ environment: 'qa9', ownerBranch: 'qa9', expiresAt: '2020-01-01T00:00:00Z' }),
+      true,
+    );
+    expect(d).toMatchObject({ action: 'keep', reasons: ['protected'] });
+  });
+
+  it('keeps an environment whose protection is unknown and says how to remove it by hand', () => {
+    const d = decide(
+      env({ environment: 'old-rule', ownerBranch: 'old/rule', expiresAt: '2020-01-01T00:00:00Z' }),
+      undefined,
+    );
+    expect(d?.action).toBe('keep');
+    expect(d?.reasons[0]).toContain('branch-env destroy old-rule');
+  });
+
+  it('keeps live, unexpired environments and says when they expire', () => {
+    const d = decide(
+      env({
+        environment: 'feature-live',
+        ownerBranch: 'feature/live',
+        expiresAt: '2026-11-22T15:30:00Z',
+      }),
+      false,
+    );
+    expect(d).toMatchObject({
+      action: 'keep',
+      reasons: ["branch 'feature/live' is live", 'expires in 3 h 30 m'],
+    });
+  });
+
+  it('matches a tag-only branch by its sanitized tag value', () => {
+    const tagged = env({
+      environment: 'feature-x-y',
+      taggedBranch: 'feature/x_y',
+      expiresAt: '2026-12-01T00:00:00Z',
+    });
+    expect(decide(tagged, false, undefined, new Set(['feature/x#y']))?.action).toBe('keep');
+    expect(decide(tagged, false, undefined, new Set(['main']))?.action).toBe('destroy');
+  });
+
+  it('with no branch list (TTL only) destroys only expired ones', () => {
+    expect(
+      decide(
+        env({ environment: 'a', ownerBranch: 'feature/gone', expiresAt: '2026-12-01T00:00:00Z' }),
+        false,
+        undefined,
+        null,
+      )?.action,
+    ).toBe('keep');
+    expect(
+      decide(
+        env({ environment: 'a', ownerBranch: 'feature/gone', expiresAt: '2026-11-01T00:00:00Z' }),
+        false,
+        undefined,
+        null,
+      )?.action,
+    ).toBe('destroy');
+  });
+
+  it('refuses an empty live-branch list (a failed listing would reap everything)', () => {
+    expect(() => planReap([], new Set(), NOW)).toThrow(
+      /list of live branches is empty; refusing to reap/,
+    );
+  });
+});
+
+describe('leftoversAfterDestroy', () => {
+  const target = { app: 'branch-env-demo', environment: 'feature-a' };
+  const tags = { 'branch-env:app': 'branch-env-demo', 'branch-env:environment': 'feature-a' };
+
+  it('is clean with nothing found', () => {
+    expect(leftoversAfterDestroy([], target)).toEqual({ leftovers: [], clean: true });
+  });
+
+  it('classifies each resource type by the rules table', () => {
+    const { leftovers, clean } = leftoversAfterDestroy(
+      [
+        { arn: 'arn:aws:ecs:us-east-1:1:task-definition/api:3', tags },
+        { arn: 'arn:aws:kms:us-east-1:1:key/1234', tags },
+        { arn: 'arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf', tags },
+      ],
+      target,
+    );
+    expect(leftovers.map((l) => [l.type, l.kind])).toEqual([
+      ['ecs:task-definition', 'inactive'],
+      ['kms:key', 'pending-deletion'],
+      ['secretsmanager:secret', 'pending-deletion'],
+    ]);
+    expect(clean).toBe(true);
+  });
+
+  it('is not clean with a billable leftover, and unknown types count as billable', () => {
+    const r = leftoversAfterDestroy(
+      [
+        { arn: 'arn:aws:s3:::branch-env-demo-feature-a-data', tags },
+        { arn: 'arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x/1', tags },
+        { arn: 'arn:aws:logs:us-east-1:1:log-group:/aws/lambda/x', tags },
+      ],
+      target,
+    );
+    expect(r.clean).toBe(false);
+    expect(r.leftovers.map((l) => [l.type, l.kind])).toEqual([
+      ['elasticloadbalancing:loadbalancer', 'billable'],
+      ['logs:log-group', 'billable'],
+      ['s3:bucket', 'billable'],
+    ]);
+  });
+
+  it('ignores resources of another environment; snapshots are kept on purpose only when asked', () => {
+    const snap = { arn: 'arn:aws:rds:us-east-1:1:cluster-snapshot:final', tags };
+    const other = {
+      arn: 'arn:aws:s3:::x',
+      tags: { ...tags, 'branch-env:environment': 'feature-ab' },
+    };
+    expect(leftoversAfterDestroy([snap, other], target).leftovers.map((l) => l.kind)).toEqual([
+      'billable',
+    ]);
+    expect(leftoversAfterDestroy([snap], { ...target, keepSnapshots: true })).toMatchObject({
+      clean: true,
+      leftovers: [{ kind: 'kept' }],
+    });
+  });
+
+  it('parses ARN types', () => {
+    expect(arnType('arn:aws:s3:::bucket')).toBe('s3:bucket');
+    expect(arnType('arn:aws:logs:us-east-1:1:log-group:/a/b')).toBe('logs:log-group');
+    expect(arnType('arn:aws:ssm:us-east-1:1:parameter/a/b')).toBe('ssm:parameter');
+    expect(new Set(LEFTOVER_RULES.map((r) => r.type)).size).toBe(LEFTOVER_RULES.length);
+  });
+});
