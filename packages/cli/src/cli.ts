@@ -165,6 +165,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { min: 0, max: 1 },
     load: () => import('./commands/experiment/list.js'),
   },
+  {
+    words: ['bootstrap'],
+    summary:
+      "One-time per account: the GitHub OIDC provider and the deploy role, its trust generated from the routing rules (deploys with the account's credentials)",
+    usage:
+      '[--repository <owner/repo>] [--account <key>] [--synth-only] [--out <dir>] [--default-branch <name>] [--github-environment <name>]... [--import-oidc-provider] [--json] [--config <file>]',
+    options: {
+      repository: { type: 'string' },
+      account: { type: 'string' },
+      'synth-only': { type: 'boolean' },
+      out: { type: 'string' },
+      'default-branch': { type: 'string' },
+      'github-environment': { type: 'string', multiple: true },
+      'import-oidc-provider': { type: 'boolean' },
+    },
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/bootstrap/bootstrap.js'),
+  },
 ];
 
 export const VERSION = '0.1.0';
