@@ -117,6 +117,21 @@ describe('ssmStore (the SSM adapter)', () => {
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
   });
 
+  it('retries an unreachable endpoint and a 5xx too, then succeeds', async () => {
+    ssm
+      .on(GetParameterCommand)
+      .rejectsOnce(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+      .rejectsOnce(
+        Object.assign(new Error('internal'), {
+          name: 'InternalServerError',
+          $metadata: { httpStatusCode: 500 },
+        }),
+      )
+      .resolves({ Parameter: { Name: '/a/e/k', Value: 'v', Type: 'String', Version: 1 } });
+    await expect(ssmStore(client, retry).get('/a/e/k')).resolves.toMatchObject({ value: 'v' });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(3);
+  });
+
   it('does not retry errors that are answers (access denied)', async () => {
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     ssm.on(GetParameterCommand).rejects(denied);

@@ -20,7 +20,10 @@ export interface ConfigBusOptions {
    * (`baseline` of branch-env.config.json). @default no fallback
    */
   readonly baseline?: string | undefined;
-  /** @default new SSMClient({ region }) */
+  /**
+   * Keeps its own retry settings. @default new SSMClient({ region, maxAttempts: 1 }): the bus's
+   * `retry` policy is then the only one
+   */
   readonly client?: SSMClient | undefined;
   /** For experiment results too big for SSM. @default new S3Client({ region }) */
   readonly s3?: S3Client | undefined;
@@ -30,7 +33,7 @@ export interface ConfigBusOptions {
   readonly cacheTtlMs?: number | undefined;
   /** @default lines on stderr prefixed `[config-bus]` */
   readonly logger?: Logger | undefined;
-  /** Retries of throttled calls. @default 4 attempts, 100 ms doubling to 2 s, full jitter */
+  /** Retries of throttled/unreachable/5xx calls. @default 4 attempts, 100 ms doubling to 2 s, full jitter */
   readonly retry?: RetryPolicy | undefined;
   /** Clock for the cache (tests). @default Date.now */
   readonly now?: (() => number) | undefined;
@@ -151,7 +154,11 @@ export function createConfigBus(options: ConfigBusOptions): ConfigBus {
     options,
     stores: new Map(),
     fallbacks: new Map(),
-    defaultClient: () => (ssm ??= new SSMClient(options.region ? { region: options.region } : {})),
+    defaultClient: () =>
+      (ssm ??= new SSMClient({
+        ...(options.region ? { region: options.region } : {}),
+        maxAttempts: 1,
+      })),
     objects: () =>
       (objects ??= s3Store(
         options.s3 ??

@@ -1,4 +1,7 @@
-/** How throttled SSM calls are retried: exponential backoff with full jitter. */
+/**
+ * How SSM calls that could not be answered (throttled, unreachable, 5xx) are retried: exponential
+ * backoff with full jitter. Answers (not found, access denied, validation) are never retried.
+ */
 export interface RetryPolicy {
   /** Attempts in all, the first included. @default 4 */
   readonly attempts?: number;
@@ -78,7 +81,10 @@ export function backoffDelay(retry: number, policy: RetryPolicy = {}): number {
 
 const sleepFor = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Run `call`, retrying it while it is throttled; other errors and the last throttle propagate. */
+/**
+ * Run `call`, retrying it while SSM is unavailable ({@link isUnavailable}: throttling first of all);
+ * other errors, and the last failure once the attempts are spent, propagate.
+ */
 export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
   const attempts = Math.max(1, policy.attempts ?? 4);
   const sleep = policy.sleep ?? sleepFor;
@@ -86,7 +92,7 @@ export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy =
     try {
       return await call();
     } catch (error) {
-      if (attempt >= attempts || !isThrottling(error)) throw error;
+      if (attempt >= attempts || !isUnavailable(error)) throw error;
       await sleep(backoffDelay(attempt, policy));
     }
   }

@@ -28,10 +28,13 @@ export interface ExperimentContext {
 
 const clients = new Map<string, SSMClient>();
 
-/** One SSM client per region (credentials from the standard chain; endpoint from AWS_ENDPOINT_URL_SSM). */
+/**
+ * One SSM client per region (credentials from the standard chain; endpoint from
+ * AWS_ENDPOINT_URL_SSM). The config bus's retry policy is the only one (SDK maxAttempts 1).
+ */
 export function ssmClient(region: string): SSMClient {
   let c = clients.get(region);
-  if (!c) clients.set(region, (c = new SSMClient({ region })));
+  if (!c) clients.set(region, (c = new SSMClient({ region, maxAttempts: 1 })));
   return c;
 }
 
@@ -49,7 +52,7 @@ export function busFor(
     region,
     client: ssmClient(region),
     cacheTtlMs: 0,
-    // The CLI asks once and reports failures itself: no stale values, few retries.
+    // The CLI reports failures itself: no cache, so no stale values; 3 attempts.
     retry: { attempts: 3 },
     logger: { info: () => {}, warn: (m) => io.err(`warning: ${m}\n`) },
   });
