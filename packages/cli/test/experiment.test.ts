@@ -296,6 +296,38 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     });
   });
 
+  it("defaults the baseline to the config's and notes a baseline in another account", async () => {
+    let r = await cli(['experiment', 'start', 'ai/a', '--hypothesis', 'h', '--metric', 'x:lower']);
+    expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+    const a = JSON.parse(
+      [...aws.parameters.values()].find(
+        (p) => p.Name.startsWith('/branch-env-demo/ai-a/') && p.Name.endsWith('/configuration'),
+      )?.Value ?? '',
+    );
+    expect(a.baseline).toEqual({ environment: 'sandbox', branch: null, region: 'us-east-1' });
+    r = await cli([
+      'experiment',
+      'start',
+      'ai/b',
+      '--hypothesis',
+      'h',
+      '--metric',
+      'x:lower',
+      '--baseline',
+      'main',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'note: baseline customer-facing is in account production (222222222222), this experiment in development (111111111111); compare and decide need credentials that can read both\n',
+    );
+    expect(JSON.parse(r.stdout).configuration.baseline).toEqual({
+      environment: 'customer-facing',
+      branch: 'main',
+      region: 'us-east-1',
+    });
+  });
+
   it('retries through SSM throttling and still succeeds', async () => {
     aws.throttleNext(2);
     const r = await cli(['experiment', 'list', 'ai/cache-128', '--json']);
