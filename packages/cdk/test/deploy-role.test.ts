@@ -219,16 +219,12 @@ describe('DeployRoleStack resources', () => {
               'ssm:PutParameter',
               'ssm:DeleteParameters',
             ]),
-            Resource: {
+            Resource: ['parameter/branch-env-demo', 'parameter/branch-env-demo/*'].map((p) => ({
               'Fn::Join': [
                 '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':ssm:us-east-1:222222222222:parameter/branch-env-demo/*',
-                ],
+                ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:222222222222:${p}`],
               ],
-            },
+            })),
           }),
         ]),
       },

@@ -163,7 +163,11 @@ export class DeployRoleStack extends Stack {
           'ssm:AddTagsToResource',
           'ssm:ListTagsForResource',
         ],
-        resources: regions.map((r) => arn('ssm', r, `parameter/${app}/*`)),
+        // `parameter/<app>` too: GetParametersByPath on `/<app>/` is authorized on the path itself.
+        resources: regions.flatMap((r) => [
+          arn('ssm', r, `parameter/${app}`),
+          arn('ssm', r, `parameter/${app}/*`),
+        ]),
       }),
       new iam.PolicyStatement({
         sid: 'ReadStacks',
