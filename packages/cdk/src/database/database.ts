@@ -48,6 +48,8 @@ export class Database extends Construct {
   readonly endpoint: string | undefined;
   readonly secret: secretsmanager.ISecret | undefined;
   readonly connections: ec2.Connections | undefined;
+  /** Port the service connects to. */
+  readonly port: number | undefined;
   readonly sidecar: DatabaseSidecar | undefined;
   readonly metrics: readonly cloudwatch.IMetric[];
   /** The DocumentDB or Aurora cluster, when there is one. */
@@ -65,6 +67,7 @@ export class Database extends Construct {
     this.connections = undefined;
     this.secret = undefined;
     this.endpoint = undefined;
+    this.port = undefined;
 
     switch (config.engine) {
       case 'none':
@@ -81,6 +84,7 @@ export class Database extends Construct {
           removalPolicy: props.protected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         });
         this.sidecar = { image: config.image, port: 27017 };
+        this.port = 27017;
         this.endpoint = 'localhost:27017';
         return;
       }
@@ -92,6 +96,7 @@ export class Database extends Construct {
         });
         const cluster = new docdb.DatabaseCluster(this, 'Cluster', {
           engineVersion: '5.0.0',
+          port: 27017,
           masterUser: { username },
           instanceType: new ec2.InstanceType(config.instanceClass.replace(/^db\./, '')),
           instances: config.instances,
@@ -109,6 +114,7 @@ export class Database extends Construct {
         this.cluster = cluster;
         this.secret = cluster.secret;
         this.connections = cluster.connections;
+        this.port = 27017;
         this.endpoint = cluster.clusterEndpoint.socketAddress;
         const metric = (metricName: string, statistic: string): cloudwatch.Metric =>
           new cloudwatch.Metric({
@@ -132,6 +138,7 @@ export class Database extends Construct {
           }),
           credentials: rds.Credentials.fromGeneratedSecret(username),
           defaultDatabaseName: 'app',
+          port: 5432,
           writer: rds.ClusterInstance.serverlessV2('Writer'),
           readers: props.multiAz
             ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true })]
@@ -151,6 +158,7 @@ export class Database extends Construct {
         this.cluster = cluster;
         this.secret = cluster.secret;
         this.connections = cluster.connections;
+        this.port = 5432;
         this.endpoint = cluster.clusterEndpoint.socketAddress;
         this.metrics = [
           cluster.metricServerlessDatabaseCapacity(),

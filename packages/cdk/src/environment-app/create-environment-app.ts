@@ -1,4 +1,4 @@
-import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
 import type { ResolvedEnvironment } from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeCertificateStack } from '../compliance/acknowledgements.js';
@@ -109,9 +109,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   });
   if (certificateStack) {
     main.addStackDependency(certificateStack, 'CloudFront needs the us-east-1 certificate');
-    for (const [key, value] of Object.entries(env.tags)) {
-      certificateStack.tags.setTag(key, value);
-    }
+    for (const [key, value] of Object.entries(env.tags)) Tags.of(certificateStack).add(key, value);
   }
   stacks.push(main);
 

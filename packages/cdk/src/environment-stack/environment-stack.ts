@@ -1,5 +1,6 @@
 import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { ResolvedEnvironment } from '@branch-env/core';
 import type { Construct } from 'constructs';
@@ -159,9 +160,10 @@ export class EnvironmentStack extends Stack {
       ssmPrefix: env.ssmPrefix,
       ssmReadPrefix: `/${env.app}/`,
     });
-    if (this.database.connections) {
-      this.database.connections.allowDefaultPortFrom(
+    if (this.database.connections && this.database.port !== undefined) {
+      this.database.connections.allowFrom(
         this.service.serviceSecurityGroup,
+        ec2.Port.tcp(this.database.port),
         'from the service tasks',
       );
     }

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CfnResource, TagManager, type App, type Stack } from 'aws-cdk-lib';
+import { createEnvironmentApp, type EnvironmentAppProps } from '@branch-env/cdk';
+import {
+  parseConfig,
+  resolveEnvironment,
+  type Config,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
+
+export const ROOT = join(import.meta.dirname, '..', '..', '..');
+
+/** A template as synthesized (plain JSON). */
+export interface Template {
+  readonly Resources: Record<string, TemplateResource>;
+  readonly [key: string]: unknown;
+}
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: string | string[];
+}
+
+/**
+ * The repository's config plus test-only rules and profiles: `full/**` resolves to the full profile
+ * unprotected (the repository routes full only to protected long-lived branches), and a few
+ * variants of the other engines and of the domain / region.
+ */
+export function testConfig(): Config {
+  const raw = JSON.parse(readFileSync(join(ROOT, 'branch-env.config.json'), 'utf8')) as {
+    accounts: Record<string, unknown>;
+    profiles: Record<string, Record<string, unknown>>;
+    rules: unknown[];
+  };
+  const full = raw.profiles.full ?? {};
+  const preview = raw.profiles.preview ?? {};
+  raw.profiles['aurora'] = { ...full, database: { engine: 'aurora-postgres' } };
+  raw.profiles['bare'] = {
+    ...preview,
+    database: { engine: 'none' },
+    cloudfront: true,
+    customDomain: false,
+  };
+  raw.accounts['europe'] = {
+    id: '333333333333',
+    region: 'eu-west-1',
+    deployRoleArn: 'arn:aws:iam::333333333333:role/branch-env-deploy',
+    domain: { name: 'eu.branch-env.example.com', hostedZoneId: 'Z0EUEXAMPLE000000001' },
+  };
+  raw.rules.unshift(
+    { branch: 'full/**', account: 'development', profile: 'full' },
+    { branch: 'aurora/**', account: 'development', profile: 'aurora' },
+    { branch: 'bare/**', account: 'development', profile: 'bare' },
+    { branch: 'europe/**', account: 'europe', profile: 'full' },
+  );
+  return parseConfig(raw);
+}
+
+export function environmentOf(branch: string, config: Config = testConfig()): ResolvedEnvironment {
+  return resolveEnvironment(branch, config);
+}
+
+export interface Synthesized {
+  readonly environment: ResolvedEnvironment;
+  readonly app: App;
+  readonly stacks: Stack[];
+  /** Templates by stack name. */
+  readonly templates: Record<string, Template>;
+  /** The environment stack's template. */
+  readonly main: Template;
+}
+
+/** Build and synthesize one environment (nag on: synthesis fails on any open cdk-nag error). */
+export function synthesize(
+  branch: string,
+  props: Partial<EnvironmentAppProps> = {},
+  config: Config = testConfig(),
+): Synthesized {
+  const environment = environmentOf(branch, config);
+  const { app, stacks } = createEnvironmentApp({
+    environment,
+    outdir: mkdtempSync(join(tmpdir(), 'branch-env-cdk-')),
+    validate: false,
+    commit: '0123456789abcdef0123456789abcdef01234567',
+    ...props,
+  });
+  const assembly = app.synth();
+  const templates: Record<string, Template> = {};
+  for (const stack of stacks) {
+    templates[stack.stackName] = assembly.getStackByName(stack.stackName).template as Template;
+  }
+  const main = templates[environment.stacks.main];
+  if (!main) throw new Error(`no template for ${environment.stacks.main}`);
+  return { environment, app, stacks, templates, main };
+}
+
+export function resourcesOf(template: Template, type: string): [string, TemplateResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+export function onlyResource(template: Template, type: string): TemplateResource {
+  const found = resourcesOf(template, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]![1];
+}
+
+/** Logical ids of every taggable L1 resource of the stack (as CDK knows it). */
+export function taggableLogicalIds(stack: Stack): string[] {
+  return stack.node
+    .findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && TagManager.isTaggable(c))
+    .filter((c) => stack.resolve(c.logicalId) !== undefined)
+    .map((c) => stack.resolve(c.logicalId) as string);
+}
+
+/** Tags of a resource as a record, whether the template has them as a list or a map. */
+export function tagsOf(resource: TemplateResource): Record<string, string> {
+  const tags = resource.Properties?.Tags ?? resource.Properties?.tags;
+  if (Array.isArray(tags)) {
+    return Object.fromEntries(
+      (tags as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]),
+    );
+  }
+  if (tags && typeof tags === 'object') return tags as Record<string, string>;
+  return {};
+}
+
+/** Container definitions of the service task. */
+export function containers(template: Template): Record<string, unknown>[] {
+  const task = onlyResource(template, 'AWS::ECS::TaskDefinition');
+  return task.Properties?.ContainerDefinitions as Record<string, unknown>[];
+}
+
+export function container(template: Template, name: string): Record<string, unknown> {
+  const found = containers(template).find((c) => c.Name === name);
+  if (!found) throw new Error(`no container ${name}`);
+  return found;
+}
