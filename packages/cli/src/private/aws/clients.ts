@@ -25,7 +25,16 @@ export interface AwsClients {
 
 const cache = new Map<string, AwsClients>();
 
+/**
+ * The SDK warns on Node 20 about releases after January 2027; branch-env pins its SDK and supports
+ * Node >= 20.19, so the warning would only be noise in every command's output.
+ */
+export function quietSdkWarnings(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export function awsClients(region: string): AwsClients {
+  quietSdkWarnings();
   const hit = cache.get(region);
   if (hit) return hit;
   const config = { region, maxAttempts: 4 };

@@ -2,6 +2,7 @@ import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import type { Price, PriceKey, PriceTable } from '@branch-env/core';
 import { rethrowAws } from '../aws-errors.js';
 import type { Io } from '../io.js';
+import { quietSdkWarnings } from './clients.js';
 import { withRetry, type RetryOptions } from './retry.js';
 
 /** Which Price List product answers one key of the price table (hourly on-demand prices only). */
@@ -106,9 +107,11 @@ export async function refreshPrices(
   base: PriceTable,
   region: string,
   io: Io,
-  client: PricingClient = new PricingClient({ region: 'us-east-1' }),
+  client?: PricingClient,
   retry?: RetryOptions,
 ): Promise<PriceTable> {
+  quietSdkWarnings();
+  client ??= new PricingClient({ region: 'us-east-1' });
   const prices: Record<string, Price> = { ...base.prices };
   const refreshed: string[] = [];
   try {

@@ -1,5 +1,6 @@
 import type { IIoHost, IoMessage, IoRequest, Toolkit } from '@aws-cdk/toolkit-lib';
 import type { Io } from '../io.js';
+import { quietSdkWarnings } from './clients.js';
 
 /** Produces the environment's cloud assembly (synthesized in-process) into `outdir`. */
 export type AssemblyProducer = (outdir: string | undefined) => Promise<{ directory: string }>;
@@ -75,6 +76,7 @@ export class StderrIoHost implements IIoHost {
 
 async function toolkitFor(host: IIoHost) {
   process.env.CDK_DISABLE_CLI_TELEMETRY ??= 'true';
+  quietSdkWarnings();
   const lib = await import('@aws-cdk/toolkit-lib');
   const toolkit = new lib.Toolkit({ ioHost: host, emojis: false, color: false });
   return { lib, toolkit };

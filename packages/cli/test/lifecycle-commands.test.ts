@@ -1,0 +1,514 @@
+import {
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  CloudFormationClient,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CloudWatchLogsClient,
+  DeleteLogGroupCommand,
+  DescribeLogGroupsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { BatchDeleteImageCommand, ECRClient, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  ParameterNotFound,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import {
+  loadConfig,
+  resolveEnvironment,
+  UserError,
+  type DeployedEnvironment,
+} from '@branch-env/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  deployRecords,
+  jobSummary,
+  stepOutputs,
+  type DeployOutcome,
+} from '../src/commands/deploy/deploy.js';
+import {
+  assertDestroyAllowed,
+  destroyEnvironment,
+  destroyText,
+} from '../src/commands/destroy/destroy.js';
+import { diffMarkdown, diffText } from '../src/commands/diff/diff.js';
+import { listRow, listText } from '../src/commands/list/list.js';
+import { parseNow, reapText } from '../src/commands/reap/reap.js';
+import { StderrIoHost, summarizeDiff } from '../src/private/aws/toolkit.js';
+import { configuredAccounts } from '../src/private/accounts.js';
+import { liveBranches, nextLink, parseBranchList } from '../src/private/live-branches.js';
+import { targetFromArgument, targetOf } from '../src/private/target.js';
+import { awsError, recordingIo, testClients } from './helpers/aws-clients.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const { config } = loadConfig(join(ROOT, 'branch-env.config.json'), ROOT);
+const NOW = new Date('2026-11-22T12:00:00Z');
+
+describe('destroy: what the argument means (offline)', () => {
+  it.each([
+    ['feature/new-login', 'feature-new-login', 'branch', false],
+    ['sandbox', 'sandbox', 'branch', true],
+    ['main', 'customer-facing', 'branch', true],
+    ['customer-facing', 'customer-facing', 'fixed-environment', true],
+  ] as const)('%s -> %s via %s, protected %s', (arg, environment, via, prot) => {
+    const r = targetFromArgument(arg, config);
+    expect('target' in r && r.target).toMatchObject({ environment, via, protected: prot });
+  });
+
+  it('an environment name that is not a branch is looked up in AWS', () => {
+    expect(targetFromArgument('feature-new-login', config)).toEqual({
+      lookup: 'feature-new-login',
+    });
+  });
+
+  it('rejects what is neither a branch nor an environment name', () => {
+    expect(() => targetFromArgument('Not A Name!', config)).toThrow(UserError);
+  });
+
+  it('refuses a protected environment without --force-protected, with the exact command', () => {
+    const r = targetFromArgument('sandbox', config);
+    if (!('target' in r)) throw new Error('expected a target');
+    expect(() => assertDestroyAllowed(r.target, false)).toThrow(
+      "environment 'sandbox' is protected (branch 'sandbox'); refusing to destroy it",
+    );
+    expect(() => assertDestroyAllowed(r.target, true)).not.toThrow();
+    const fixed = targetOf(resolveEnvironment('feature/x', config));
+    expect(() => assertDestroyAllowed(fixed, false)).not.toThrow();
+  });
+});
+
+describe('destroyEnvironment (mocked AWS)', () => {
+  const ssm = mockClient(SSMClient);
+  const cfn = mockClient(CloudFormationClient);
+  const logs = mockClient(CloudWatchLogsClient);
+  const ecr = mockClient(ECRClient);
+  const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+  beforeEach(() => {
+    for (const m of [ssm, cfn, logs, ecr, tagging]) m.reset();
+  });
+  const target = targetOf(resolveEnvironment('feature/new-login', config));
+  const clients = testClients();
+  const options = { clientsFor: () => clients, scanPauseMs: 0 };
+  const prefix = '/branch-env-demo/feature-new-login/';
+  const tags = [
+    { Key: 'branch-env:app', Value: 'branch-env-demo' },
+    { Key: 'branch-env:environment', Value: 'feature-new-login' },
+  ];
+
+  it('deletes images, both stacks, parameters, log groups, then proves nothing is left', async () => {
+    ssm.on(GetParameterCommand, { Name: `${prefix}ecr-repository` }).resolves({
+      Parameter: {
+        Value: '111111111111.dkr.ecr.us-east-1.amazonaws.com/branch-env-demo/feature-new-login',
+      },
+    });
+    ecr
+      .on(ListImagesCommand)
+      .resolves({ imageIds: [{ imageDigest: 'sha256:1', imageTag: 'abc' }] });
+    ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageDigest: 'sha256:1' }] });
+    const id =
+      'arn:aws:cloudformation:us-east-1:111111111111:stack/branch-env-demo-feature-new-login/u';
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login' })
+      .resolves({
+        Stacks: [
+          { StackName: 'x', StackId: id, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: id })
+      .resolves({
+        Stacks: [
+          { StackName: 'x', StackId: id, StackStatus: 'DELETE_COMPLETE', CreationTime: new Date() },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login-certificate' })
+      .rejects(
+        awsError(
+          'ValidationError',
+          'Stack with id branch-env-demo-feature-new-login-certificate does not exist',
+        ),
+      );
+    cfn.on(DeleteStackCommand).resolves({});
+    ssm.on(GetParametersByPathCommand).resolves({
+      Parameters: [
+        { Name: `${prefix}meta/owner-branch`, Value: 'feature/new-login' },
+        { Name: `${prefix}experiments/x/configuration`, Value: '{}' },
+      ],
+    });
+    ssm
+      .on(DeleteParametersCommand)
+      .callsFake((i: { Names: string[] }) => ({ DeletedParameters: i.Names }));
+    logs
+      .on(DescribeLogGroupsCommand)
+      .resolves({ logGroups: [{ logGroupName: `${prefix}service/api` }] });
+    logs.on(DeleteLogGroupCommand).resolves({});
+    tagging
+      .on(GetResourcesCommand)
+      .resolvesOnce({
+        ResourceTagMappingList: [
+          { ResourceARN: 'arn:aws:logs:us-east-1:1:log-group:/aws/x', Tags: tags },
+        ],
+      })
+      .resolves({
+        ResourceTagMappingList: [
+          { ResourceARN: 'arn:aws:ecs:us-east-1:1:task-definition/api:1', Tags: tags },
+        ],
+      });
+
+    const io = recordingIo();
+    const report = await destroyEnvironment(target, io, options);
+    expect(report).toMatchObject({
+      environment: 'feature-new-login',
+      branch: 'feature/new-login',
+      images: 1,
+      parameters: [`${prefix}meta/owner-branch`, `${prefix}experiments/x/configuration`],
+      logGroups: [`${prefix}service/api`],
+      clean: true,
+    });
+    expect(report.stacks.map((s) => [s.stack, s.existed])).toEqual([
+      ['branch-env-demo-feature-new-login', true],
+      ['branch-env-demo-feature-new-login-certificate', false],
+    ]);
+    expect(report.leftovers.map((l) => l.kind)).toEqual(['inactive']);
+    // first scan found a billable log group, so it scanned again (the tag index lags deletes)
+    expect(tagging.commandCalls(GetResourcesCommand).length).toBeGreaterThanOrEqual(2);
+    expect(destroyText(report)).toContain('feature-new-login is gone');
+    expect(io.stderr()).toContain(
+      '[feature-new-login] deleting stack branch-env-demo-feature-new-login (us-east-1)...',
+    );
+  });
+
+  it('a second run with nothing there succeeds and changes nothing (idempotent)', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const report = await destroyEnvironment(target, recordingIo(), options);
+    expect(report.clean).toBe(true);
+    expect(report.stacks.every((s) => !s.existed)).toBe(true);
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
+    expect(ecr.commandCalls(ListImagesCommand)).toHaveLength(0);
+  });
+
+  it('reports a billable leftover that survives every scan and is not clean', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        { ResourceARN: 'arn:aws:s3:::branch-env-demo-feature-new-login-data', Tags: tags },
+      ],
+    });
+    const report = await destroyEnvironment(target, recordingIo(), { ...options, scans: 2 });
+    expect(report.clean).toBe(false);
+    // one region (the environment and its certificate stack are both in us-east-1) x two scans
+    expect(tagging.commandCalls(GetResourcesCommand)).toHaveLength(2);
+    expect(destroyText(report)).toContain(
+      'billable         arn:aws:s3:::branch-env-demo-feature-new-login-data',
+    );
+  });
+});
+
+describe('deploy records and CI outputs', () => {
+  const env = resolveEnvironment('feature/new-login', config);
+  const at = new Date('2026-11-22T10:00:00Z');
+
+  it('writes exactly the deploy-owned config-bus keys', () => {
+    expect(deployRecords(env, { commit: 'abc1234', at, costPerHour: 0.04912 })).toEqual([
+      { name: '/branch-env-demo/feature-new-login/meta/commit', value: 'abc1234' },
+      {
+        name: '/branch-env-demo/feature-new-login/meta/created-at',
+        value: '2026-11-22T10:00:00.000Z',
+      },
+      {
+        name: '/branch-env-demo/feature-new-login/meta/deployed-at',
+        value: '2026-11-22T10:00:00.000Z',
+      },
+      {
+        name: '/branch-env-demo/feature-new-login/meta/expires-at',
+        value: '2026-11-25T10:00:00.000Z',
+      },
+      { name: '/branch-env-demo/feature-new-login/meta/estimated-cost-per-hour', value: '0.0491' },
+    ]);
+    const sandbox = resolveEnvironment('sandbox', config);
+    expect(deployRecords(sandbox, { commit: 'abc1234', at }).at(-1)).toEqual({
+      name: '/branch-env-demo/sandbox/meta/expires-at',
+      value: 'never',
+    });
+  });
+
+  const outcome: DeployOutcome = {
+    environment: 'feature-new-login',
+    branch: 'feature/new-login',
+    account: '111111111111',
+    region: 'us-east-1',
+    url: 'https://feature-new-login.dev.branch-env.example.com',
+    stacks: ['branch-env-demo-feature-new-login'],
+    commit: 'abc1234',
+    claimed: true,
+    deployedAt: at.toISOString(),
+    expiresAt: '2026-11-25T10:00:00.000Z',
+    costPerHour: 0.0491,
+  };
+
+  it('step outputs are kebab-case key=value lines', () => {
+    expect(stepOutputs(outcome)).toBe(
+      [
+        'environment=feature-new-login',
+        'branch=feature/new-login',
+        'url=https://feature-new-login.dev.branch-env.example.com',
+        'stack-names=branch-env-demo-feature-new-login',
+        'account=111111111111',
+        'region=us-east-1',
+        'commit=abc1234',
+        'expires-at=2026-11-25T10:00:00.000Z',
+        'cost-per-hour=0.0491',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('job summary has the URL and cost', () => {
+    const md = jobSummary(outcome);
+    expect(md).toContain('| URL | <https://feature-new-login.dev.branch-env.example.com> |');
+    expect(md).toContain('| Cost | $0.049/h (modelled, idle) |');
+  });
+});
+
+describe('diff rendering', () => {
+  const fakeDiff = {
+    isEmpty: false,
+    permissionsBroadened: true,
+    resources: {
+      forEachDifference(cb: (id: string, c: Record<string, unknown>) => void) {
+        cb('NewQueue', { isAddition: true, isRemoval: false, resourceType: 'AWS::SQS::Queue' });
+        cb('Db', {
+          isAddition: false,
+          isRemoval: false,
+          resourceType: 'AWS::DocDB::DBCluster',
+          changeImpact: 'WILL_REPLACE',
+        });
+        cb('Old', { isAddition: false, isRemoval: true, resourceType: 'AWS::SNS::Topic' });
+        cb('Task', {
+          isAddition: false,
+          isRemoval: false,
+          resourceType: 'AWS::ECS::TaskDefinition',
+          changeImpact: 'WILL_UPDATE',
+        });
+      },
+    },
+  };
+
+  it('summarizes a TemplateDiff into add/replace/remove/update', () => {
+    const d = summarizeDiff('s', fakeDiff);
+    expect(d.changes.map((c) => c.change)).toEqual(['add', 'replace', 'remove', 'update']);
+    expect(d.permissionsBroadened).toBe(true);
+  });
+
+  it('renders markdown and text, warning about replacements', () => {
+    const d = summarizeDiff('branch-env-demo-x', fakeDiff);
+    const md = diffMarkdown('x', [d]);
+    expect(md).toContain('#### Changes to `x` (4 resource change(s))');
+    expect(md).toContain('| ! replace | `Db` | AWS::DocDB::DBCluster |');
+    expect(md).toContain('⚠️ 1 resource(s) will be replaced');
+    expect(diffMarkdown('x', [{ stack: 's', changes: [], permissionsBroadened: false }])).toContain(
+      'No infrastructure changes.',
+    );
+    expect(diffText([d])).toContain('branch-env-demo-x: 4 change(s) (broadens IAM permissions)');
+  });
+});
+
+describe('toolkit IoHost', () => {
+  it('streams progress to stderr, answers the deploy confirmation yes, others by default', async () => {
+    const io = recordingIo();
+    const host = new StderrIoHost(io);
+    const base = { time: new Date(), action: 'deploy' as const, data: undefined };
+    await host.notify({
+      ...base,
+      level: 'info',
+      message: 'stack | 3/40 | CREATE_COMPLETE | AWS::EC2::VPC\n',
+    });
+    await host.notify({ ...base, level: 'debug', message: 'noise' });
+    await host.notify({ ...base, level: 'error', message: 'boom' });
+    expect(io.stderr()).toBe('stack | 3/40 | CREATE_COMPLETE | AWS::EC2::VPC\nerror: boom\n');
+    await expect(
+      host.requestResponse({
+        ...base,
+        level: 'info',
+        message: 'deploy?',
+        code: 'CDK_TOOLKIT_I5060',
+        defaultResponse: false,
+      }),
+    ).resolves.toBe(true);
+    await expect(
+      host.requestResponse({
+        ...base,
+        level: 'info',
+        message: 'x?',
+        code: 'CDK_TOOLKIT_I7010',
+        defaultResponse: false,
+      }),
+    ).resolves.toBe(false);
+  });
+});
+
+describe('list and reap rendering', () => {
+  const found = (over: Partial<DeployedEnvironment>): DeployedEnvironment => ({
+    app: 'branch-env-demo',
+    environment: 'feature-a',
+    account: '111111111111',
+    region: 'us-east-1',
+    status: 'deployed',
+    stacks: [],
+    ...over,
+  });
+
+  it('list rows carry protection and expiry from the config', () => {
+    const row = listRow(
+      found({
+        ownerBranch: 'feature/a',
+        createdAt: '2026-11-22T09:00:00Z',
+        deployedAt: '2026-11-22T09:00:00Z',
+        costPerHour: 0.049,
+      }),
+      config,
+      NOW,
+    );
+    expect(row).toMatchObject({
+      branch: 'feature/a',
+      protected: false,
+      expiresAt: '2026-11-25T09:00:00.000Z',
+      expired: false,
+    });
+    const text = listText([row], [], NOW);
+    expect(text).toMatch(
+      /^ENVIRONMENT\s+BRANCH\s+PROFILE\s+STATUS\s+URL\s+AGE\s+EXPIRES\s+COST\/H\n/,
+    );
+    expect(text).toContain('in 2 d 21 h');
+    expect(text).toContain('1 environment(s), about $0.05/h in all');
+    const sandbox = listRow(found({ environment: 'sandbox', ownerBranch: 'sandbox' }), config, NOW);
+    expect(sandbox).toMatchObject({ protected: true, expiresAt: 'never' });
+  });
+
+  it('lists unreachable accounts instead of hiding them', () => {
+    const text = listText(
+      [],
+      [
+        {
+          key: 'production',
+          id: '222222222222',
+          region: 'us-east-1',
+          production: true,
+          reachable: false,
+          note: 'other creds',
+          environments: [],
+        },
+      ],
+      NOW,
+    );
+    expect(text).toBe('no environments found\nskipped production (222222222222): other creds\n');
+    expect(configuredAccounts(config).map((a) => a.key)).toEqual(['development', 'production']);
+  });
+
+  it('reap text says what and why; dry run says nothing was destroyed', () => {
+    const text = reapText(
+      [
+        {
+          environment: 'feature-gone',
+          branch: 'feature/gone',
+          account: '1',
+          region: 'r',
+          action: 'destroy',
+          reasons: ["branch 'feature/gone' no longer exists"],
+          expiresAt: null,
+        },
+        {
+          environment: 'sandbox',
+          branch: 'sandbox',
+          account: '1',
+          region: 'r',
+          action: 'keep',
+          reasons: ['protected'],
+          expiresAt: null,
+        },
+      ],
+      true,
+    );
+    expect(text).toBe(
+      "would destroy  feature-gone (feature/gone): branch 'feature/gone' no longer exists\nkeep  sandbox (sandbox): protected\n\n1 to destroy, 1 kept (dry run: nothing was destroyed)\n",
+    );
+    expect(parseNow('2026-11-22T00:00:00Z').toISOString()).toBe('2026-11-22T00:00:00.000Z');
+    expect(() => parseNow('tomorrow')).toThrow("--now 'tomorrow' is not a date");
+  });
+});
+
+describe('live branches', () => {
+  it('parses ls-remote output and plain lists', () => {
+    expect(
+      parseBranchList('abc\trefs/heads/main\ndef\trefs/heads/feature/a\n\n# c\nqa1\n'),
+    ).toEqual(['main', 'feature/a', 'qa1']);
+    expect(
+      nextLink(
+        '<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; rel="last"',
+      ),
+    ).toBe('https://api.github.com/x?page=2');
+    expect(nextLink(null)).toBeUndefined();
+  });
+
+  it('reads a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'be-'));
+    writeFileSync(join(dir, 'b.txt'), 'main\nfeature/a\n');
+    await expect(liveBranches(join(dir, 'b.txt'), recordingIo())).resolves.toEqual(
+      new Set(['main', 'feature/a']),
+    );
+  });
+
+  it('pages through the GitHub API with the token', async () => {
+    const seen: { url: string; auth: string | undefined }[] = [];
+    const fake = (async (url: string, init: { headers: Record<string, string> }) => {
+      seen.push({ url, auth: init.headers.authorization });
+      const page2 = url.endsWith('page=2');
+      return new Response(
+        JSON.stringify(page2 ? [{ name: 'feature/b' }] : [{ name: 'main' }, { name: 'feature/a' }]),
+        {
+          headers: page2
+            ? {}
+            : { link: '<https://api.example/repos/o/r/branches?per_page=100&page=2>; rel="next"' },
+        },
+      );
+    }) as unknown as typeof fetch;
+    const io = recordingIo({
+      GITHUB_TOKEN: 't0k',
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_API_URL: 'https://api.example',
+    });
+    await expect(liveBranches('github', io, fake)).resolves.toEqual(
+      new Set(['main', 'feature/a', 'feature/b']),
+    );
+    expect(seen).toEqual([
+      { url: 'https://api.example/repos/o/r/branches?per_page=100', auth: 'Bearer t0k' },
+      { url: 'https://api.example/repos/o/r/branches?per_page=100&page=2', auth: 'Bearer t0k' },
+    ]);
+    await expect(liveBranches('github', recordingIo(), fake)).rejects.toThrow(
+      'needs GITHUB_TOKEN and GITHUB_REPOSITORY',
+    );
+  });
+});
