@@ -147,7 +147,8 @@ export class EnvironmentStack extends Stack {
         BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
         BRANCH_ENV_PROFILE: profile.name,
         DATA_BUCKET: this.storage.dataBucket.bucketName,
-        DATABASE_ENGINE: this.database.engine,
+        // The service keeps its data in memory when the profile has no database.
+        DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,
         ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
       },
       databaseSecret: this.database.secret,

@@ -1,0 +1,242 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { auditTeardown, UserError, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  checkEnvironment,
+  ConfigBus,
+  ENVIRONMENT_CHECKS,
+  nagFindings,
+  physicalNames,
+} from '@branch-env/cdk';
+import {
+  container,
+  environmentOf,
+  onlyResource,
+  resourcesOf,
+  synthesize,
+  type Synthesized,
+} from './helpers.js';
+
+const built = {} as Record<'aurora' | 'bare' | 'europe' | 'noSite', Synthesized>;
+
+beforeAll(() => {
+  built.aurora = synthesize('aurora/reports');
+  built.bare = synthesize('bare/spike');
+  built.europe = synthesize('europe/launch');
+  built.noSite = synthesize('feature/no-site', { siteDirectory: null });
+});
+
+describe.each(['aurora', 'bare', 'europe', 'noSite'] as const)('variant %s', (key) => {
+  it('has no open cdk-nag finding and no teardown blocker', () => {
+    expect(nagFindings(built[key].app).filter((f) => !f.acknowledged)).toEqual([]);
+    for (const t of Object.values(built[key].templates)) {
+      expect(auditTeardown(t, { protected: false })).toEqual([]);
+    }
+  });
+
+  it('gives every Lambda function a log group of its own stack and no VPC', () => {
+    for (const t of Object.values(built[key].templates)) {
+      for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
+        const ref = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } })?.LogGroup
+          ?.Ref;
+        expect(t.Resources[ref ?? '']?.Type).toBe('AWS::Logs::LogGroup');
+        expect(fn.Properties?.VpcConfig).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('aurora-postgres engine', () => {
+  it('is Aurora PostgreSQL Serverless v2 that scales to 0 ACU and pauses after 300 s', () => {
+    const t = built.aurora.main;
+    const cluster = onlyResource(t, 'AWS::RDS::DBCluster');
+    expect(cluster.Properties).toMatchObject({
+      Engine: 'aurora-postgresql',
+      StorageEncrypted: true,
+      DeletionProtection: false,
+      ServerlessV2ScalingConfiguration: {
+        MinCapacity: 0,
+        MaxCapacity: 2,
+        SecondsUntilAutoPause: 300,
+      },
+      Port: 5432,
+    });
+    expect(cluster.DeletionPolicy).toBe('Delete');
+    expect(
+      resourcesOf(t, 'AWS::RDS::DBInstance').map(([, i]) => i.Properties?.DBInstanceClass),
+    ).toEqual(['db.serverless']);
+    const ingress = resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter(
+      ([, r]) => r.Properties?.FromPort === 5432,
+    );
+    expect(ingress).toHaveLength(1);
+    const env = container(t, 'api').Environment as { Name: string; Value: unknown }[];
+    expect(env).toContainEqual({ Name: 'DATABASE_ENGINE', Value: 'aurora-postgres' });
+  });
+});
+
+describe('no database, CloudFront without a custom domain', () => {
+  it('serves on the distribution name, reaches the load balancer over HTTP, has no DNS or certificate', () => {
+    const s = built.bare;
+    expect(s.environment.dnsName).toBeUndefined();
+    expect(s.stacks).toHaveLength(1);
+    expect(resourcesOf(s.main, 'AWS::Route53::RecordSet')).toHaveLength(0);
+    expect(resourcesOf(s.main, 'AWS::CertificateManager::Certificate')).toHaveLength(0);
+    const d = onlyResource(s.main, 'AWS::CloudFront::Distribution').Properties
+      ?.DistributionConfig as { Origins: Record<string, unknown>[]; Aliases?: unknown };
+    expect(d.Aliases).toBeUndefined();
+    expect(
+      d.Origins.some((o) => JSON.stringify(o.CustomOriginConfig ?? {}).includes('http-only')),
+    ).toBe(true);
+    const listener = onlyResource(s.main, 'AWS::ElasticLoadBalancingV2::Listener').Properties;
+    expect(listener).toMatchObject({ Port: 80, Protocol: 'HTTP' });
+    const url = resourcesOf(s.main, 'AWS::SSM::Parameter').find(([, p]) =>
+      String(p.Properties?.Name).endsWith('/api/service-url'),
+    );
+    expect(JSON.stringify(url?.[1].Properties?.Value)).toContain('DomainName');
+    const api = container(s.main, 'api');
+    expect(api.Secrets).toBeUndefined();
+    expect(api.Environment).toContainEqual({ Name: 'DATABASE_ENGINE', Value: 'memory' });
+    const endpoint = resourcesOf(s.main, 'AWS::SSM::Parameter').find(([, p]) =>
+      String(p.Properties?.Name).endsWith('/database/endpoint'),
+    );
+    expect(endpoint?.[1].Properties?.Value).toBe('none');
+  });
+});
+
+describe('environment outside us-east-1 with CloudFront', () => {
+  it('publishes the certificate ARN in us-east-1 and reads it with a logged custom resource, not an export', () => {
+    const s = built.europe;
+    const [cert, main] = s.stacks;
+    expect(cert?.region).toBe('us-east-1');
+    expect(main?.region).toBe('eu-west-1');
+    const certTemplate = s.templates[cert!.stackName]!;
+    const param = onlyResource(certTemplate, 'AWS::SSM::Parameter').Properties;
+    expect(param?.Name).toBe(`${s.environment.ssmPrefix}domain/cloudfront-certificate-arn`);
+    expect(JSON.stringify(s.main)).not.toContain('Fn::ImportValue');
+    const reader = onlyResource(s.main, 'Custom::AWS').Properties;
+    expect(JSON.stringify(reader)).toContain('us-east-1');
+    const subnets = resourcesOf(s.main, 'AWS::EC2::Subnet').map(
+      ([, r]) => r.Properties?.AvailabilityZone,
+    );
+    expect(new Set(subnets)).toEqual(new Set(['eu-west-1a', 'eu-west-1b']));
+  });
+});
+
+describe('site content', () => {
+  it('uploads the built site when it exists and synthesizes without it', () => {
+    const withSite = built.aurora.main;
+    const without = built.noSite.main;
+    const uploads = (t: typeof without): number =>
+      resourcesOf(t, 'Custom::CDKBucketDeployment').length;
+    expect(uploads(without)).toBe(0);
+    expect(resourcesOf(without, 'AWS::S3::Bucket')).toHaveLength(2);
+    // apps/web/dist is built by `npm run build` before the tests run; without it there is no upload.
+    const webDist = join(import.meta.dirname, '..', '..', '..', 'apps', 'web', 'dist');
+    let exists = true;
+    try {
+      readFileSync(join(webDist, 'index.html'));
+    } catch {
+      exists = false;
+    }
+    expect(uploads(withSite)).toBe(exists ? 1 : 0);
+  });
+
+  it('builds the service image from apps/api/Dockerfile with the repository root as context', () => {
+    const outdir = built.aurora.app.outdir;
+    const manifest = JSON.parse(
+      readFileSync(join(outdir, `${built.aurora.environment.stacks.main}.assets.json`), 'utf8'),
+    ) as { dockerImages: Record<string, { source: Record<string, unknown> }> };
+    const images = Object.values(manifest.dockerImages);
+    expect(images).toHaveLength(1);
+    expect(images[0]!.source).toMatchObject({
+      dockerFile: 'apps/api/Dockerfile',
+      platform: 'linux/arm64',
+    });
+  });
+});
+
+/** The preview environment with some profile fields replaced (bypassing config validation). */
+function previewWith(
+  changes: Partial<ResolvedEnvironment['profile']>,
+  isProtected = false,
+): ResolvedEnvironment {
+  const env = environmentOf('feature/checks');
+  return { ...env, protected: isProtected, profile: { ...env.profile, ...changes } };
+}
+
+describe('environment checks', () => {
+  const env = environmentOf('feature/checks');
+
+  it('passes every configured environment', () => {
+    expect(() => checkEnvironment(env)).not.toThrow();
+    expect(ENVIRONMENT_CHECKS.map((c) => c.id)).toEqual([
+      'sidecar-single-task',
+      'protected-keeps-data',
+      'tasks-run',
+      'cloudfront-certificate-stack',
+    ]);
+  });
+
+  it('fails when a mongodb-container profile allows more than one task', () => {
+    const bad = previewWith({ task: { ...env.profile.task, maxTasks: 3 } });
+    expect(() => checkEnvironment(bad)).toThrow(UserError);
+    expect(() => checkEnvironment(bad)).toThrow(
+      /mongodb-container keeps its data inside one task, but task.maxTasks is 3/,
+    );
+  });
+
+  it('fails when a protected environment keeps its database in a container', () => {
+    expect(() => checkEnvironment(previewWith({}, true))).toThrow(
+      /is protected \(rules\[\d+\]\) but its profile 'preview' uses mongodb-container/,
+    );
+  });
+
+  it('fails with every problem in one error, each with its fix', () => {
+    const bad = previewWith({ task: { ...env.profile.task, minTasks: 4, maxTasks: 2 } }, true);
+    try {
+      checkEnvironment(bad);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      const e = error as UserError;
+      expect(e.message.split('\n').filter((l) => l.startsWith('  - '))).toHaveLength(3);
+      expect(e.fix).toContain('set task.maxTasks (and task.minTasks) to 1');
+      expect(e.fix).toContain('make task.maxTasks at least task.minTasks');
+    }
+  });
+
+  it('fails when a CloudFront custom domain has no certificate stack', () => {
+    const full = environmentOf('full/checks');
+    const bad = { ...full, stacks: { main: full.stacks.main } };
+    expect(() => checkEnvironment(bad)).toThrow(
+      /serves .* on CloudFront but names no certificate stack/,
+    );
+  });
+});
+
+describe('building blocks', () => {
+  it('fails when the config bus misses a stack key', () => {
+    const stack = new Stack(new App(), 'Test');
+    expect(
+      () => new ConfigBus(stack, 'Bus', { prefix: '/a/b/', values: { profile: 'x' } }),
+    ).toThrow(/config bus values missing: api\/service-url: no value; ecr-repository: no value/);
+  });
+
+  it('fits the physical names of the longest environment name the budget allows', () => {
+    const env = environmentOf(`feature/${'x'.repeat(200)}`);
+    const names = physicalNames(env);
+    expect(names.dashboard).toBe(`${env.app}-${env.name}`);
+    expect(names.serviceLogGroup).toBe(`/${env.app}/${env.name}/service/api`);
+    expect(`${names.dnsName}`.length).toBeLessThanOrEqual(253);
+    expect(env.name.length).toBeLessThanOrEqual(63);
+  });
+
+  it('fails (a bug) when a physical name breaks its AWS limit', () => {
+    const env = environmentOf('feature/limits');
+    expect(() => physicalNames({ ...env, name: 'a'.repeat(300) })).toThrow(
+      /bug: physical names of 'a+' break AWS limits: dashboard '.*' is longer than 255/,
+    );
+  });
+});
