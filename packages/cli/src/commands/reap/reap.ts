@@ -37,6 +37,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     typeof args.values['branches-from'] === 'string' ? args.values['branches-from'] : 'git';
   // Branches first: a failing branch source must stop reap before anything is looked at.
   const live = args.values['ttl-only'] === true ? null : await liveBranches(source, io);
+  if (live !== null) planReap([], live, now); // refuses an empty list before any AWS call
   const { accounts } = await scanAccounts(config, io, 'reap');
   const candidates = accounts.flatMap((a) =>
     a.environments.map((environment) => ({ environment, ...protectionOf(environment, config) })),
