@@ -35,6 +35,18 @@ const sideEffectFree = {
   },
 };
 
+// zod ships every locale (~260 kB minified) behind `z.locales`; branch-env reports in English
+// only (zod's default `en`, which its schemas import directly), so the other locales are left out.
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+    }));
+  },
+};
+
 export async function bundle(outdir = resolve(here, 'dist')) {
   const result = await build({
     absWorkingDir: root,
@@ -49,7 +61,7 @@ export async function bundle(outdir = resolve(here, 'dist')) {
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',
-    plugins: [sideEffectFree],
+    plugins: [sideEffectFree, englishOnly],
     alias: { '@branch-env/core': resolve(root, 'packages/core/src/index.ts') },
     // CommonJS dependencies of @actions/core call require(); give the ESM bundle one.
     banner: {
