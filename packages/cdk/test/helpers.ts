@@ -87,6 +87,9 @@ export function synthesize(
     outdir: mkdtempSync(join(tmpdir(), 'branch-env-cdk-')),
     validate: false,
     commit: '0123456789abcdef0123456789abcdef01234567',
+    // A tiny image context: fingerprinting the repository root (the real context) while other
+    // test files write into it could race. One test synthesizes with the real default.
+    serviceImage: { directory: join(import.meta.dirname, 'fixtures', 'service') },
     ...props,
   });
   const assembly = app.synth();

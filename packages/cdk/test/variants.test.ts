@@ -25,7 +25,7 @@ beforeAll(() => {
   built.aurora = synthesize('aurora/reports');
   built.bare = synthesize('bare/spike');
   built.europe = synthesize('europe/launch');
-  built.noSite = synthesize('feature/no-site', { siteDirectory: null });
+  built.noSite = synthesize('feature/no-site', { siteDirectory: null, serviceImage: undefined });
 });
 
 describe.each(['aurora', 'bare', 'europe', 'noSite'] as const)('variant %s', (key) => {
@@ -144,9 +144,9 @@ describe('site content', () => {
   });
 
   it('builds the service image from apps/api/Dockerfile with the repository root as context', () => {
-    const outdir = built.aurora.app.outdir;
+    const outdir = built.noSite.app.outdir;
     const manifest = JSON.parse(
-      readFileSync(join(outdir, `${built.aurora.environment.stacks.main}.assets.json`), 'utf8'),
+      readFileSync(join(outdir, `${built.noSite.environment.stacks.main}.assets.json`), 'utf8'),
     ) as { dockerImages: Record<string, { source: Record<string, unknown> }> };
     const images = Object.values(manifest.dockerImages);
     expect(images).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
 import type { ResolvedEnvironment } from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -9,6 +10,14 @@ import {
 } from '../environment-stack/environment-stack.js';
 import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
 import type { ServiceImage } from '../service/service.js';
+
+/** Leave the cloud assembly directory out of the image context when it lies inside it. */
+function withoutOutdir(image: ServiceImage, outdir: string): ServiceImage {
+  const inside = relative(resolve(image.directory), resolve(outdir));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return image;
+  const exclude = image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'];
+  return { ...image, exclude: [...exclude, inside.split(sep).join('/')] };
+}
 
 /** The region CloudFront reads certificates from. */
 export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
@@ -103,7 +112,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   const main = new EnvironmentStack(app, env.stacks.main, {
     environment: env,
     commit: props.commit,
-    serviceImage: props.serviceImage ?? defaultServiceImage(),
+    serviceImage: withoutOutdir(props.serviceImage ?? defaultServiceImage(), app.outdir),
     siteDirectory,
     cloudFrontCertificate: certificate,
   });

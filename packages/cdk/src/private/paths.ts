@@ -22,7 +22,14 @@ export function defaultServiceImage(): ServiceImage {
         .map((l) => l.trim())
         .filter((l) => l.length > 0 && !l.startsWith('#'))
     : undefined;
-  return { directory: root, file: 'apps/api/Dockerfile', exclude };
+  // Always left out, whatever the ignore file says: dependencies, git, and cloud assemblies (a
+  // cloud assembly inside the context would be copied into the next one, recursively).
+  const always = ['**/node_modules', '.git', '**/cdk.out', '**/cdk.out*'];
+  return {
+    directory: root,
+    file: 'apps/api/Dockerfile',
+    exclude: [...new Set([...(exclude ?? []), ...always])],
+  };
 }
 
 /** `apps/web/dist`: the static site build, when `npm run build` has produced it. */
