@@ -144,7 +144,7 @@ export function loadSettings(env: Env = process.env): Settings {
       tls,
       caFile: text(env, 'DATABASE_CA_FILE') ?? DEFAULT_CA_FILE,
     },
-    cacheTtlMs: integer(env, 'CACHE_TTL_MS', 10_000, 0, 86_400_000, problems),
+    cacheTtlMs: integer(env, 'CACHE_TTL_MS', 30_000, 0, 86_400_000, problems),
     cacheMaxEntries: integer(env, 'CACHE_MAX_ENTRIES', 10_000, 1, 10_000_000, problems),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 25_000, 1, 120_000, problems),
     logLevel: text(env, 'LOG_LEVEL') ?? 'info',

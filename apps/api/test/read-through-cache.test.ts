@@ -18,7 +18,7 @@ describe('ReadThroughCache', () => {
     const cache = new ReadThroughCache<string>({ ttlMs: 1000, maxEntries: 10, now: () => now });
     const src = counter({ a: 'A' });
     expect(await cache.get('a', src.load('a'))).toBe('A');
-    now = 999;
+    now = 700; // fresh, before the refresh-ahead point
     expect(await cache.get('a', src.load('a'))).toBe('A');
     expect(src.calls).toEqual(['a']);
     now = 1000; // expired
@@ -82,5 +82,42 @@ describe('ReadThroughCache', () => {
     await cache.get('a', src.load('a'));
     expect(src.calls).toEqual(['a', 'a']);
     expect(cache.stats()).toMatchObject({ hits: 0, misses: 2, hitRate: 0 });
+  });
+
+  it('refreshes a hot entry in the background before it expires (refresh-ahead)', async () => {
+    let now = 0;
+    const cache = new ReadThroughCache<string>({ ttlMs: 1000, maxEntries: 10, now: () => now });
+    let version = 1;
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return `v${version}`;
+    };
+    expect(await cache.get('k', load)).toBe('v1');
+    version = 2;
+    now = 700; // before the refresh point: a plain hit
+    expect(await cache.get('k', load)).toBe('v1');
+    expect(loads).toBe(1);
+    now = 800; // in the last quarter: served from cache, reloaded behind it
+    expect(await cache.get('k', load)).toBe('v1');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(loads).toBe(2);
+    now = 1500; // past the first expiry, but the refreshed entry lives until 1800
+    expect(await cache.get('k', load)).toBe('v2');
+    expect(loads).toBe(2);
+    expect(cache.stats()).toMatchObject({ hits: 3, misses: 1 });
+  });
+
+  it('drops an entry whose refresh finds it gone', async () => {
+    let now = 0;
+    const cache = new ReadThroughCache<string>({ ttlMs: 1000, maxEntries: 10, now: () => now });
+    let exists = true;
+    const load = async () => (exists ? 'v' : undefined);
+    await cache.get('k', load);
+    exists = false;
+    now = 900;
+    expect(await cache.get('k', load)).toBe('v');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.get('k', load)).toBeUndefined();
   });
 });

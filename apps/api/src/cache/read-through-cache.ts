@@ -19,14 +19,21 @@ export interface CacheStats {
 interface Entry<V> {
   readonly value: V;
   readonly expiresAt: number;
+  /** After this, a hit also reloads the entry in the background (refresh-ahead). */
+  readonly refreshAt: number;
 }
+
+/** Fraction of the TTL after which a hit triggers a background refresh. */
+const REFRESH_AHEAD = 0.75;
 
 /**
  * Read-through cache for hot reads, local to one process (each ECS task has its own; a write on
  * another task is seen here at the latest after `ttlMs`).
  * - concurrent misses of one key share one load (no stampede on a hot key);
  * - `invalidate` during a load keeps that load's (possibly stale) result out of the cache;
- * - `undefined` (not found) is never cached.
+ * - `undefined` (not found) is never cached;
+ * - refresh-ahead: a hit in the last quarter of an entry's TTL reloads it in the background, so
+ *   a hot key never expires under its readers (it is still never served older than the TTL).
  */
 export class ReadThroughCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
@@ -50,22 +57,28 @@ export class ReadThroughCache<V> {
       return load();
     }
     const entry = this.entries.get(key);
-    if (entry && entry.expiresAt > this.now()) {
+    const now = this.now();
+    if (entry && entry.expiresAt > now) {
       this.hits++;
       // Refresh recency: Map keeps insertion order, the first key is the least recently used.
       this.entries.delete(key);
       this.entries.set(key, entry);
+      if (entry.refreshAt <= now && !this.loading.has(key)) this.load(key, load).catch(() => {}); // the current value stays until it expires
       return entry.value;
     }
     if (entry) this.entries.delete(key);
     this.misses++;
-    const pending = this.loading.get(key);
-    if (pending) return pending;
+    return this.loading.get(key) ?? this.load(key, load);
+  }
+
+  private load(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
     const generation = this.generations.get(key) ?? 0;
     const promise = load()
       .then((value) => {
-        if (value !== undefined && (this.generations.get(key) ?? 0) === generation)
-          this.store(key, value);
+        if ((this.generations.get(key) ?? 0) !== generation) return value;
+        if (value === undefined)
+          this.entries.delete(key); // gone at the source (refresh-ahead)
+        else this.store(key, value);
         return value;
       })
       .finally(() => {
@@ -107,7 +120,12 @@ export class ReadThroughCache<V> {
 
   private store(key: string, value: V): void {
     this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.now() + this.options.ttlMs });
+    const now = this.now();
+    this.entries.set(key, {
+      value,
+      expiresAt: now + this.options.ttlMs,
+      refreshAt: now + this.options.ttlMs * REFRESH_AHEAD,
+    });
     while (this.entries.size > this.options.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done) break;
