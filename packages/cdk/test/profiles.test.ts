@@ -305,7 +305,7 @@ describe('preview profile (feature/*): the cheap composition', () => {
     expect(JSON.stringify(svc.NetworkConfiguration)).toContain('"AssignPublicIp":"ENABLED"');
     const task = onlyResource(t(), 'AWS::ECS::TaskDefinition').Properties;
     expect(task).toMatchObject({
-      Cpu: '512',
+      Cpu: '256',
       Memory: '1024',
       RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
     });
