@@ -452,6 +452,7 @@ describe('protected environments keep their data', () => {
     for (const [, b] of resourcesOf(t, 'AWS::S3::Bucket')) expect(b.DeletionPolicy).toBe('Retain');
     expect(resourcesOf(t, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
     expect(onlyResource(t, 'AWS::ECR::Repository').DeletionPolicy).toBe('Retain');
+    expect(onlyResource(t, 'AWS::SecretsManager::Secret').DeletionPolicy).toBe('Retain');
     for (const stack of built.protectedFull.stacks) expect(stack.terminationProtection).toBe(true);
   });
 

@@ -113,6 +113,7 @@ export class Database extends Construct {
         });
         this.cluster = cluster;
         this.secret = cluster.secret;
+        keepSecretWhenProtected(cluster, props.protected);
         this.connections = cluster.connections;
         this.port = 27017;
         this.endpoint = cluster.clusterEndpoint.socketAddress;
@@ -157,6 +158,7 @@ export class Database extends Construct {
         });
         this.cluster = cluster;
         this.secret = cluster.secret;
+        keepSecretWhenProtected(cluster, props.protected);
         this.connections = cluster.connections;
         this.port = 5432;
         this.endpoint = cluster.clusterEndpoint.socketAddress;
@@ -168,5 +170,16 @@ export class Database extends Construct {
         return;
       }
     }
+  }
+}
+
+/**
+ * A protected cluster leaves a final snapshot on delete; keep its credentials with it (the
+ * generated secret is deleted with the stack otherwise).
+ */
+function keepSecretWhenProtected(cluster: Construct, isProtected: boolean): void {
+  const secret = cluster.node.tryFindChild('Secret');
+  if (isProtected && secret instanceof secretsmanager.Secret) {
+    secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
   }
 }
