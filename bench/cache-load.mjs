@@ -10,10 +10,11 @@
 //
 //   npx tsc -b apps/api
 //   export POSTGRES_URL="$(bash apps/api/scripts/start-postgres.sh)"
-//   node bench/cache-load.mjs   # env: KEYS=10000 ZIPF_S=1.1 DURATION_S=10 CONCURRENCY=32 RATE=<auto>
+//   node bench/cache-load.mjs   # env: KEYS=10000 ZIPF_S=1.1 DURATION_S=10 WARMUP_S=10 CONCURRENCY=32 RATE=<auto>
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -31,6 +32,8 @@ const ZIPF_S = Number(process.env.ZIPF_S ?? 1.1);
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);
 const WARMUP_S = 3;
+/** Open-loop warm-up: long enough for the Zipf tail to reach a steady state (a service that has run a while). */
+const STEADY_WARMUP_S = Number(process.env.WARMUP_S ?? 10);
 const CAPACITY_S = 5;
 const TTL_MS = loadSettings({ DATABASE_ENGINE: 'memory' }).cacheTtlMs; // the service default
 const table = `bench_items_${randomBytes(4).toString('hex')}`;
@@ -205,7 +208,7 @@ function capacity(ttlMs, ids) {
 
 function latency(label, ttlMs, ids, rate) {
   return withServer(ttlMs, async (base) => {
-    await openLoad(base, ids, WARMUP_S, rate, 7);
+    await openLoad(base, ids, STEADY_WARMUP_S, rate, 7);
     const before = await cacheStats(base);
     const r = await openLoad(base, ids, DURATION_S, rate, 42);
     const after = await cacheStats(base);
@@ -228,7 +231,9 @@ function latency(label, ttlMs, ids, rate) {
 const ids = await seed();
 try {
   console.log(
-    `keys ${KEYS} · Zipf s=${ZIPF_S} · ${CONCURRENCY} connections · ${DURATION_S} s per mode after ${WARMUP_S} s warm-up · PostgreSQL on loopback`,
+    `keys ${KEYS} · Zipf s=${ZIPF_S} · PostgreSQL on loopback · load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs`,
   );
   const capOff = await capacity(0, ids);
   const capOn = await capacity(TTL_MS, ids);
@@ -236,7 +241,9 @@ try {
     `capacity (closed loop, ${CONCURRENCY} connections): cache off ${capOff.toFixed(0)} req/s · cache on ${capOn.toFixed(0)} req/s · x${(capOn / capOff).toFixed(1)}`,
   );
   const rate = Number(process.env.RATE ?? Math.round(capOff * 0.5));
-  console.log(`latency (open loop at ${rate} req/s for both modes, ${DURATION_S} s each):`);
+  console.log(
+    `latency (open loop at ${rate} req/s for both modes, ${DURATION_S} s each after ${STEADY_WARMUP_S} s warm-up):`,
+  );
   const off = await latency('cache off', 0, ids, rate);
   const on = await latency(`cache on (TTL ${TTL_MS / 1000} s)`, TTL_MS, ids, rate);
   const f = (ms) => `${ms.toFixed(2)} ms`.padStart(11);
