@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditTeardown, UserError, type ResolvedEnvironment } from '@branch-env/core';
 import {
   checkEnvironment,
   ConfigBus,
+  createEnvironmentApp,
   ENVIRONMENT_CHECKS,
   nagFindings,
   physicalNames,
@@ -212,6 +216,27 @@ describe('environment checks', () => {
     const bad = { ...full, stacks: { main: full.stacks.main } };
     expect(() => checkEnvironment(bad)).toThrow(
       /serves .* on CloudFront but names no certificate stack/,
+    );
+  });
+});
+
+describe('compliance gate', () => {
+  it('fails synthesis when a resource breaks an AwsSolutions rule nobody acknowledged', () => {
+    const environment = environmentOf('feature/gate');
+    const { app, stacks } = createEnvironmentApp({
+      environment,
+      validate: false,
+      outdir: mkdtempSync(join(tmpdir(), 'branch-env-gate-')),
+      serviceImage: { directory: join(import.meta.dirname, 'fixtures', 'service') },
+    });
+    new s3.CfnBucket(stacks[0]!, 'UnencryptedLooseBucket', {});
+    expect(() => app.synth()).toThrow(/The S3 Bucket has server access logs disabled/);
+    const open = nagFindings(app).filter((f) => !f.acknowledged);
+    expect(open.map((f) => f.rule)).toEqual(
+      expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']),
+    );
+    expect(new Set(open.map((f) => f.resource))).toEqual(
+      new Set([`${environment.stacks.main}/UnencryptedLooseBucket`]),
     );
   });
 });
