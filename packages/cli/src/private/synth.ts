@@ -29,6 +29,25 @@ export interface SynthOptions {
   readonly validate?: boolean;
   /** Collect cdk-nag AwsSolutions findings. @default true */
   readonly nag?: boolean;
+  /**
+   * Copy (and zip) file and image assets into the assembly. Only a deploy publishes them; `plan`
+   * reads templates, so it skips staging (`aws:cdk:disable-asset-staging`; hashes are unchanged).
+   * @default true
+   */
+  readonly stageAssets?: boolean;
+}
+
+/** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
+function withContext<T>(context: Record<string, unknown>, build: () => T): T {
+  const saved = process.env.CDK_CONTEXT_JSON;
+  const current = saved ? (JSON.parse(saved) as Record<string, unknown>) : {};
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...current, ...context });
+  try {
+    return build();
+  } finally {
+    if (saved === undefined) delete process.env.CDK_CONTEXT_JSON;
+    else process.env.CDK_CONTEXT_JSON = saved;
+  }
 }
 
 /**
@@ -45,13 +64,18 @@ export async function synthesizeEnvironment(
     import('@branch-env/cdk'),
     import('aws-cdk-lib'),
   ]);
-  const built = createEnvironmentApp({
-    environment,
-    commit: options.commit,
-    outdir: options.outdir,
-    validate: options.validate ?? false,
-    nag: false,
-  });
+  const build = () =>
+    createEnvironmentApp({
+      environment,
+      commit: options.commit,
+      outdir: options.outdir,
+      validate: options.validate ?? false,
+      nag: false,
+    });
+  const built =
+    (options.stageAssets ?? true)
+      ? build()
+      : withContext({ 'aws:cdk:disable-asset-staging': true }, build);
   const findings: ComplianceFinding[] =
     (options.nag ?? true) ? nagFindings(built.app).map(({ description: _d, ...f }) => f) : [];
   const assembly = built.app.synth();

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   BLOCKER_KINDS,
   PRICES_2026_11,
@@ -209,7 +210,7 @@ export function planText(plan: Plan): string {
     'building blocks:',
     ...plan.resources.blocks.map(
       (b) =>
-        `  ${b.block.padEnd(16)} ${String(b.resources).padStart(3)}  ${b.types
+        `  ${b.block.padEnd(20)} ${String(b.resources).padStart(3)}  ${b.types
           .slice(0, 4)
           .map((t) => `${t.type.replace(/^AWS::/, '')}${t.count > 1 ? ` x${t.count}` : ''}`)
           .join(', ')}${b.types.length > 4 ? ', ...' : ''}`,
@@ -348,7 +349,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const { synthesizeEnvironment } = await import('../../private/synth.js');
   const synthesis = await synthesizeEnvironment(env, {
     commit: typeof args.values.commit === 'string' ? args.values.commit : undefined,
+    stageAssets: false,
   });
+  rmSync(synthesis.directory, { recursive: true, force: true });
   io.err(
     `synthesized ${synthesis.stacks.length} stack(s) in ${(synthesis.ms / 1000).toFixed(1)} s\n`,
   );
