@@ -77,6 +77,8 @@ describe('aurora-postgres engine', () => {
     expect(ingress).toHaveLength(1);
     const env = container(t, 'api').Environment as { Name: string; Value: unknown }[];
     expect(env).toContainEqual({ Name: 'DATABASE_ENGINE', Value: 'aurora-postgres' });
+    expect(env).toContainEqual({ Name: 'DATABASE_NAME', Value: 'app' });
+    expect(cluster.Properties?.DatabaseName).toBe('app');
   });
 });
 

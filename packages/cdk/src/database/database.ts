@@ -50,6 +50,8 @@ export class Database extends Construct {
   readonly connections: ec2.Connections | undefined;
   /** Port the service connects to. */
   readonly port: number | undefined;
+  /** Database the service uses, when the engine creates one (`DATABASE_NAME`). */
+  readonly databaseName: string | undefined;
   readonly sidecar: DatabaseSidecar | undefined;
   readonly metrics: readonly cloudwatch.IMetric[];
   /** The DocumentDB or Aurora cluster, when there is one. */
@@ -68,6 +70,7 @@ export class Database extends Construct {
     this.secret = undefined;
     this.endpoint = undefined;
     this.port = undefined;
+    this.databaseName = undefined;
 
     switch (config.engine) {
       case 'none':
@@ -161,6 +164,7 @@ export class Database extends Construct {
         keepSecretWhenProtected(cluster, props.protected);
         this.connections = cluster.connections;
         this.port = 5432;
+        this.databaseName = 'app';
         this.endpoint = cluster.clusterEndpoint.socketAddress;
         this.metrics = [
           cluster.metricServerlessDatabaseCapacity(),

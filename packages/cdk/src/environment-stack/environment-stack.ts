@@ -150,6 +150,7 @@ export class EnvironmentStack extends Stack {
         // The service keeps its data in memory when the profile has no database.
         DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,
         ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
+        ...(this.database.databaseName ? { DATABASE_NAME: this.database.databaseName } : {}),
       },
       databaseSecret: this.database.secret,
       sidecar: this.database.sidecar,
