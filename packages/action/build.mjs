@@ -63,10 +63,6 @@ export async function bundle(outdir = resolve(here, 'dist')) {
     logLevel: 'warning',
     plugins: [sideEffectFree, englishOnly],
     alias: { '@branch-env/core': resolve(root, 'packages/core/src/index.ts') },
-    // CommonJS dependencies of @actions/core call require(); give the ESM bundle one.
-    banner: {
-      js: "import { createRequire as __branchEnvCreateRequire } from 'node:module'; const require = __branchEnvCreateRequire(import.meta.url);",
-    },
   });
   return result;
 }
