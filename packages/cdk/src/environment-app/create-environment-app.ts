@@ -9,6 +9,7 @@ import {
   type CloudFrontCertificateSource,
 } from '../environment-stack/environment-stack.js';
 import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
+import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
 
 /** Leave the cloud assembly directory out of the image context when it lies inside it. */
@@ -87,9 +88,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   let certificateStack: CertificateStack | undefined;
   if (env.stacks.certificate !== undefined && env.domain && env.dnsName) {
     const sameRegion = env.region === CLOUDFRONT_CERTIFICATE_REGION;
-    const arnParameterName = sameRegion
-      ? undefined
-      : `${env.ssmPrefix}domain/cloudfront-certificate-arn`;
+    const arnParameterName = sameRegion ? undefined : physicalNames(env).certificateArnParameter;
     certificateStack = new CertificateStack(app, env.stacks.certificate, {
       stackName: env.stacks.certificate,
       env: { account: env.account.id, region: CLOUDFRONT_CERTIFICATE_REGION },

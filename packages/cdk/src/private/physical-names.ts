@@ -20,6 +20,11 @@ export interface PhysicalNames {
    * regional certificate, so the ACM first-name limit still only applies to `<env>.<domain>`).
    */
   readonly originDnsName: string | undefined;
+  /**
+   * SSM parameter (in us-east-1) with the CloudFront certificate's ARN, for environment stacks in
+   * other regions: `/<app>/<env>/domain/cloudfront-certificate-arn`.
+   */
+  readonly certificateArnParameter: string;
 }
 
 const LIMIT_CHECKS: readonly (readonly [keyof PhysicalNames, number, RegExp])[] = [
@@ -28,6 +33,7 @@ const LIMIT_CHECKS: readonly (readonly [keyof PhysicalNames, number, RegExp])[] 
   ['flowLogGroup', LIMITS.logGroupName, /^[.\-_/#A-Za-z0-9]+$/],
   ['dnsName', 253, /^[a-z0-9.-]+$/],
   ['originDnsName', 253, /^[a-z0-9.-]+$/],
+  ['certificateArnParameter', LIMITS.ssmParameterName, /^\/[a-zA-Z0-9_.\-/]+$/],
 ];
 
 /** The physical names of one environment; throws (a bug) when one breaks its AWS limit. */
@@ -38,6 +44,7 @@ export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
     flowLogGroup: `/${env.app}/${env.name}/vpc/flow`,
     dnsName: env.dnsName,
     originDnsName: env.dnsName === undefined ? undefined : `origin.${env.dnsName}`,
+    certificateArnParameter: `${env.ssmPrefix}domain/cloudfront-certificate-arn`,
   };
   const problems: string[] = [];
   for (const [key, limit, pattern] of LIMIT_CHECKS) {
