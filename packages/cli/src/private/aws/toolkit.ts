@@ -74,7 +74,8 @@ export class StderrIoHost implements IIoHost {
   }
 }
 
-async function toolkitFor(host: IIoHost) {
+/** A toolkit that reports through `host`, telemetry off. */
+export async function toolkitFor(host: IIoHost) {
   process.env.CDK_DISABLE_CLI_TELEMETRY ??= 'true';
   quietSdkWarnings();
   const lib = await import('@aws-cdk/toolkit-lib');
@@ -82,7 +83,8 @@ async function toolkitFor(host: IIoHost) {
   return { lib, toolkit };
 }
 
-async function sourceFor(toolkit: Toolkit, produce: AssemblyProducer) {
+/** The toolkit's assembly source for an in-process producer (no lookups, explicit environments). */
+export async function sourceFor(toolkit: Toolkit, produce: AssemblyProducer) {
   return toolkit.fromAssemblyBuilder(async ({ outdir }) => produce(outdir), {
     disposeOutdir: true,
     lookups: false,
