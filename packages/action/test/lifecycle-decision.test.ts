@@ -1,0 +1,139 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './run-action.js';
+
+type Step = { id?: string; run?: string; env?: Record<string, string> };
+const workflow = parse(readFileSync(join(ROOT, '.github/workflows/environment.yml'), 'utf8')) as {
+  jobs: { resolve: { steps: Step[] } };
+};
+const decide = workflow.jobs.resolve.steps.find((s) => s.id === 'decide');
+
+interface Scenario {
+  readonly event: string;
+  readonly action?: string;
+  readonly deleted?: boolean;
+  readonly sameRepo?: boolean;
+  /** What the extract-env action exported. */
+  readonly routed?: boolean;
+  readonly production?: boolean;
+  readonly protected?: boolean;
+  /** The open same-repository pull request `gh pr list` finds for the branch. */
+  readonly openPr?: string;
+}
+
+/**
+ * Run the resolve job's `decide` step as the runner would: bash with the step's env (event fields
+ * filled in), the BRANCH_ENV_* variables the action exported, GITHUB_OUTPUT/GITHUB_STEP_SUMMARY
+ * files, and a stand-in `gh` on PATH.
+ */
+function run(s: Scenario) {
+  const dir = mkdtempSync(join(tmpdir(), 'branch-env-decide-'));
+  const gh = join(dir, 'gh');
+  writeFileSync(gh, `#!/bin/sh\necho "$@" >> "${dir}/gh-calls"\nprintf '%s' "$FAKE_OPEN_PR"\n`);
+  chmodSync(gh, 0o755);
+  const output = join(dir, 'output');
+  writeFileSync(output, '');
+  const r = spawnSync(
+    'bash',
+    ['--noprofile', '--norc', '-eo', 'pipefail', '-c', decide?.run ?? 'exit 99'],
+    {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+        EVENT: s.event,
+        ACTION: s.action ?? '',
+        PUSH_DELETED: String(s.deleted ?? false),
+        SAME_REPO: String(s.sameRepo ?? true),
+        PR_EVENT_NUMBER: s.event === 'pull_request' ? '7' : '',
+        GH_TOKEN: 'token',
+        GH_REPO: 'acme/shop',
+        FAKE_OPEN_PR: s.openPr ?? '',
+        BRANCH_ENV_ROUTED: String(s.routed ?? true),
+        BRANCH_ENV_REASON: s.routed === false ? "branch 'x' matches no routing rule" : '',
+        BRANCH_ENV_BRANCH: s.production ? 'prod/x' : 'feature/x',
+        BRANCH_ENV_ENVIRONMENT: s.production ? 'prod-x' : 'feature-x',
+        BRANCH_ENV_PRODUCTION: String(s.production ?? false),
+        BRANCH_ENV_PROTECTED: String(s.protected ?? s.production ?? false),
+      },
+    },
+  );
+  if (r.status !== 0) throw new Error(`decide failed: ${r.stderr}`);
+  const out = Object.fromEntries(
+    readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return { operation: out.operation, pr: out['pr-number'], stdout: r.stdout };
+}
+
+describe("environment.yml's resolve/decide step", () => {
+  it('passes every event field it reads through env (no inline expressions)', () => {
+    expect(Object.keys(decide?.env ?? {}).sort()).toEqual(
+      [
+        'ACTION',
+        'EVENT',
+        'GH_REPO',
+        'GH_TOKEN',
+        'PR_EVENT_NUMBER',
+        'PUSH_DELETED',
+        'SAME_REPO',
+      ].sort(),
+    );
+  });
+
+  it.each<[string, Scenario, string, string]>([
+    ['push, no pull request', { event: 'push' }, 'deploy', ''],
+    [
+      'push with an open pull request (the PR run deploys)',
+      { event: 'push', openPr: '12' },
+      'none',
+      '12',
+    ],
+    [
+      'push of a production branch with a PR',
+      { event: 'push', production: true, openPr: '12' },
+      'deploy',
+      '12',
+    ],
+    ['push that deleted the branch', { event: 'push', deleted: true }, 'none', ''],
+    ['manual run', { event: 'workflow_dispatch', openPr: '12' }, 'deploy', '12'],
+    ['PR opened', { event: 'pull_request', action: 'opened' }, 'deploy', '7'],
+    ['PR synchronize', { event: 'pull_request', action: 'synchronize' }, 'deploy', '7'],
+    ['PR reopened', { event: 'pull_request', action: 'reopened' }, 'deploy', '7'],
+    [
+      'PR opened for a production branch',
+      { event: 'pull_request', action: 'opened', production: true },
+      'none',
+      '7',
+    ],
+    ['PR closed', { event: 'pull_request', action: 'closed' }, 'destroy', '7'],
+    [
+      'PR closed, protected',
+      { event: 'pull_request', action: 'closed', protected: true },
+      'none',
+      '7',
+    ],
+    ['branch deleted', { event: 'delete' }, 'destroy', ''],
+    ['protected branch deleted', { event: 'delete', protected: true }, 'none', ''],
+    ['unrouted branch', { event: 'push', routed: false }, 'none', ''],
+    ['fork pull request', { event: 'pull_request', action: 'opened', sameRepo: false }, 'none', ''],
+  ])('%s -> %s', (_name, scenario, operation, pr) => {
+    const r = run(scenario);
+    expect(r.operation).toBe(operation);
+    expect(r.pr).toBe(pr);
+  });
+
+  it('tells how to destroy a protected environment whose branch was deleted', () => {
+    const r = run({ event: 'delete', protected: true, production: true });
+    expect(r.stdout).toContain(
+      "::warning::protected environment prod-x is not destroyed automatically; to destroy it: npx branch-env destroy 'prod/x' --force-protected",
+    );
+  });
+});
