@@ -301,6 +301,9 @@ describe('preview profile (feature/*): the cheap composition', () => {
   it('runs one arm64 Spot task with a public IP, reachable only from the load balancer', () => {
     const svc = service(t());
     expect(svc.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }]);
+    // The service waits for the capacity providers to be associated with the cluster.
+    const [association] = resourcesOf(t(), 'AWS::ECS::ClusterCapacityProviderAssociations');
+    expect(onlyResource(t(), 'AWS::ECS::Service').DependsOn).toContain(association![0]);
     expect(svc.DesiredCount).toBe(1);
     expect(JSON.stringify(svc.NetworkConfiguration)).toContain('"AssignPublicIp":"ENABLED"');
     const task = onlyResource(t(), 'AWS::ECS::TaskDefinition').Properties;

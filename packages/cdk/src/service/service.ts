@@ -283,6 +283,10 @@ export class Service extends Construct {
       enableECSManagedTags: true,
     });
 
+    // The capacity provider association is created by an aspect of the cluster at synthesis; a
+    // dependency on the whole cluster construct makes the service wait for it on the first deploy.
+    this.service.node.addDependency(this.cluster);
+
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
       vpc: props.vpc,
       port,
