@@ -21,7 +21,7 @@ interface Scenario {
   readonly routed?: boolean;
   readonly production?: boolean;
   readonly protected?: boolean;
-  /** The open same-repository pull request `gh pr list` finds for the branch. */
+  /** What `gh pr list … --jq` prints for the branch's open pull request: `<number> <mergeable>`. */
   readonly openPr?: string;
 }
 
@@ -91,19 +91,31 @@ describe("environment.yml's resolve/decide step", () => {
   it.each<[string, Scenario, string, string]>([
     ['push, no pull request', { event: 'push' }, 'deploy', ''],
     [
-      'push with an open pull request (the PR run deploys)',
-      { event: 'push', openPr: '12' },
+      'push with a mergeable pull request (the PR run deploys)',
+      { event: 'push', openPr: '12 MERGEABLE' },
       'none',
       '12',
     ],
     [
+      'push with a conflicting pull request (GitHub starts no PR run)',
+      { event: 'push', openPr: '12 CONFLICTING' },
+      'deploy',
+      '12',
+    ],
+    [
+      'push while GitHub still computes mergeability',
+      { event: 'push', openPr: '12 UNKNOWN' },
+      'deploy',
+      '12',
+    ],
+    [
       'push of a production branch with a PR',
-      { event: 'push', production: true, openPr: '12' },
+      { event: 'push', production: true, openPr: '12 MERGEABLE' },
       'deploy',
       '12',
     ],
     ['push that deleted the branch', { event: 'push', deleted: true }, 'none', ''],
-    ['manual run', { event: 'workflow_dispatch', openPr: '12' }, 'deploy', '12'],
+    ['manual run', { event: 'workflow_dispatch', openPr: '12 MERGEABLE' }, 'deploy', '12'],
     ['PR opened', { event: 'pull_request', action: 'opened' }, 'deploy', '7'],
     ['PR synchronize', { event: 'pull_request', action: 'synchronize' }, 'deploy', '7'],
     ['PR reopened', { event: 'pull_request', action: 'reopened' }, 'deploy', '7'],
