@@ -46,7 +46,7 @@ import {
 import { diffMarkdown, diffText } from '../src/commands/diff/diff.js';
 import { listRow, listText } from '../src/commands/list/list.js';
 import { parseNow, reapText } from '../src/commands/reap/reap.js';
-import { StderrIoHost, summarizeDiff } from '../src/private/aws/toolkit.js';
+import { StderrIoHost, summarizeDiff, toolkitFailure } from '../src/private/aws/toolkit.js';
 import { configuredAccounts } from '../src/private/accounts.js';
 import { liveBranches, nextLink, parseBranchList } from '../src/private/live-branches.js';
 import { targetFromArgument, targetOf } from '../src/private/target.js';
@@ -510,5 +510,39 @@ describe('live branches', () => {
     await expect(liveBranches('github', recordingIo(), fake)).rejects.toThrow(
       'needs GITHUB_TOKEN and GITHUB_REPOSITORY',
     );
+  });
+});
+
+describe('toolkit failures', () => {
+  const toolkitError = (type: string, message: string, cause?: unknown) =>
+    Object.assign(new Error(message), { name: 'SomeCode', type, source: 'toolkit', cause });
+
+  it('a failed CloudFormation deploy is a user error naming the environment, not a bug', () => {
+    const e = toolkitFailure(
+      'deploy',
+      'feature-a',
+      toolkitError('deployment', 'The stack named x failed creation'),
+    );
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe('deploy of feature-a failed: The stack named x failed creation');
+  });
+
+  it('credentials and our own user errors pass through; synth bugs stay bugs', () => {
+    expect(
+      toolkitFailure('diff', 'x', toolkitError('toolkit', 'wrap', awsError('ExpiredToken')))
+        .message,
+    ).toBe('diff needs AWS credentials and none are usable (ExpiredToken)');
+    const mine = new UserError('bad config');
+    expect(
+      toolkitFailure('deploy', 'x', toolkitError('assembly', 'Assembly builder failed', mine)),
+    ).toBe(mine);
+    const bug = toolkitError(
+      'assembly',
+      'Assembly builder failed',
+      new TypeError('x is undefined'),
+    );
+    expect(toolkitFailure('deploy', 'x', bug)).toBe(bug);
+    const plain = new TypeError('boom');
+    expect(toolkitFailure('deploy', 'x', plain)).toBe(plain);
   });
 });

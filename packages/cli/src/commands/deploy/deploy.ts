@@ -140,7 +140,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   await putParameters(aws, early, env.tags, createOnly);
 
   // 4. Synthesize in-process and deploy with the toolkit, streaming progress to stderr.
-  const [{ synthesizeEnvironment }, { deployAssembly }] = await Promise.all([
+  const [{ synthesizeEnvironment }, { deployAssembly, toolkitFailure }] = await Promise.all([
     import('../../private/synth.js'),
     import('../../private/aws/toolkit.js'),
   ]);
@@ -152,7 +152,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       return { directory: synthesis.directory };
     },
     { io, tags: env.tags },
-  );
+  ).catch((error: unknown) => {
+    throw toolkitFailure('deploy', env.name, error);
+  });
 
   // 5. Metadata and URL.
   const at = new Date();

@@ -49,7 +49,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (args.values.json && args.values.markdown)
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   await requireAccount(awsClients(env.region), env, 'diff');
-  const [{ synthesizeEnvironment }, { diffAssembly }] = await Promise.all([
+  const [{ synthesizeEnvironment }, { diffAssembly, toolkitFailure }] = await Promise.all([
     import('../../private/synth.js'),
     import('../../private/aws/toolkit.js'),
   ]);
@@ -59,7 +59,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       directory: (await synthesizeEnvironment(env, { outdir, nag: false })).directory,
     }),
     { io },
-  );
+  ).catch((error: unknown) => {
+    throw toolkitFailure('diff', env.name, error);
+  });
   if (args.values.json) printJson(io, { environment: env.name, stacks });
   else if (args.values.markdown) io.out(diffMarkdown(env.name, stacks));
   else io.out(diffText(stacks));

@@ -1,4 +1,6 @@
 import type { IIoHost, IoMessage, IoRequest, Toolkit } from '@aws-cdk/toolkit-lib';
+import { UserError } from '@branch-env/core';
+import { isCredentialsError, noCredentials } from '../aws-errors.js';
 import type { Io } from '../io.js';
 import { quietSdkWarnings } from './clients.js';
 
@@ -151,4 +153,26 @@ export async function diffAssembly(
     summarizeDiff(name, d as unknown as TemplateDiffLike),
   );
   return { stacks, text: host.results.join('\n') };
+}
+
+/**
+ * A failed CloudFormation deploy (or diff) is the user's to fix, not a branch-env bug: say what
+ * failed in one message (the stack events were streamed above) and exit 1. Credential failures
+ * inside the toolkit get the usual one-line message.
+ */
+export function toolkitFailure(what: string, environment: string, error: unknown): Error {
+  if (isCredentialsError(error)) return noCredentials(what, error);
+  // ToolkitError and subclasses carry `source` ('toolkit' | 'user') and `type`; `name` is the code.
+  const e = error as { message?: string; cause?: unknown; source?: unknown; type?: unknown };
+  if (e.cause instanceof UserError) return e.cause; // our own synth refused the input
+  if (isCredentialsError(e.cause)) return noCredentials(what, e.cause);
+  const fromToolkit = typeof e.type === 'string' && (e.source === 'toolkit' || e.source === 'user');
+  if (!fromToolkit || e.type === 'assembly') return error as Error; // synth bugs stay bugs (exit 2)
+  const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+  return new UserError(
+    `${what} of ${environment} failed: ${e.message ?? String(error)}${cause}`,
+    what === 'deploy'
+      ? 'read the stack events above, fix the cause and deploy again; `branch-env destroy` removes a half-created environment'
+      : 'check the credentials can assume the CDK bootstrap roles of the account (`cdk bootstrap`)',
+  );
 }
