@@ -275,6 +275,22 @@ describe('planReap', () => {
     expect(d).toMatchObject({ action: 'keep', reasons: ['protected'] });
   });
 
+  it('does not race a deploy: a stack operation in progress is left for the next run', () => {
+    const d = decide(
+      env({
+        environment: 'feature-gone',
+        ownerBranch: 'feature/gone',
+        status: 'in-progress',
+        expiresAt: '2020-01-01T00:00:00Z',
+      }),
+      false,
+    );
+    expect(d).toMatchObject({
+      action: 'keep',
+      reasons: ['a deploy or delete is in progress; next run'],
+    });
+  });
+
   it('keeps an environment whose protection is unknown and says how to remove it by hand', () => {
     const d = decide(
       env({ environment: 'old-rule', ownerBranch: 'old/rule', expiresAt: '2020-01-01T00:00:00Z' }),

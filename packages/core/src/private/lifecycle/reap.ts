@@ -55,7 +55,7 @@ export interface ReapDecision {
 
 /**
  * What `reap` destroys and why. Never a protected environment, never one whose protection is
- * unknown. Destroys when the branch is gone from `liveBranches` (when given) or the TTL expired.
+ * unknown, never one with a stack operation in progress (a deploy racing the reaper). Destroys when the branch is gone from `liveBranches` (when given) or the TTL expired.
  * An empty live-branch list is refused: it almost always means the list failed, and reaping on it
  * would destroy every environment.
  */
@@ -83,6 +83,10 @@ export function planReap(
       expiresAt: expiry === undefined ? undefined : expiry === null ? null : expiry.toISOString(),
     };
     if (prot === true) return { ...base, action: 'keep', reasons: ['protected'] };
+    // A stack mid-operation means someone is deploying (or destroying) it right now: never race it.
+    if (env.status === 'in-progress') {
+      return { ...base, action: 'keep', reasons: ['a deploy or delete is in progress; next run'] };
+    }
     if (prot === undefined) {
       return {
         ...base,
