@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ItemStore } from '../src/storage/item-store.js';
 import { createMemoryItemStore } from '../src/storage/memory-item-store.js';
@@ -204,7 +205,7 @@ describe('items API', () => {
     'answers %s with %i and a clear body',
     async (_name, request, status, code, message) => {
       t = testApp();
-      const r = await t.app.inject(request as Parameters<typeof t.app.inject>[0] & object);
+      const r = await t.app.inject(request as InjectOptions);
       expect(r.statusCode).toBe(status);
       const body = r.json<{ error: string; message: string }>();
       expect(body.error).toBe(code);
