@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnResource, TagManager, type App, type Stack } from 'aws-cdk-lib';
@@ -75,6 +75,20 @@ export interface Synthesized {
   readonly main: Template;
 }
 
+const outdirs: string[] = [];
+
+/** A fresh cloud assembly directory, removed by {@link removeOutdirs}. */
+export function outdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'branch-env-cdk-'));
+  outdirs.push(dir);
+  return dir;
+}
+
+/** Remove every cloud assembly the tests of this file wrote (call in afterAll). */
+export function removeOutdirs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** Build and synthesize one environment (nag on: synthesis fails on any open cdk-nag error). */
 export function synthesize(
   branch: string,
@@ -84,7 +98,7 @@ export function synthesize(
   const environment = environmentOf(branch, config);
   const { app, stacks } = createEnvironmentApp({
     environment,
-    outdir: mkdtempSync(join(tmpdir(), 'branch-env-cdk-')),
+    outdir: outdir(),
     validate: false,
     commit: '0123456789abcdef0123456789abcdef01234567',
     // A tiny image context: fingerprinting the repository root (the real context) while other

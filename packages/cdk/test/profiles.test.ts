@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTeardown, CONFIG_BUS, estimateCost, TAG_KEYS } from '@branch-env/core';
 import { nagFindings, STACK_CONFIG_BUS_KEYS } from '@branch-env/cdk';
 import {
@@ -10,6 +10,7 @@ import {
   tagsOf,
   type Synthesized,
   type Template,
+  removeOutdirs,
 } from './helpers.js';
 
 /**
@@ -30,6 +31,7 @@ beforeAll(() => {
     built[key] = synthesize(branch);
   }
 });
+afterAll(removeOutdirs);
 
 const SECURITY_HEADERS_POLICY = '67f7725c-6f97-4210-82d7-5512b31e9d03';
 

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTeardown, UserError, type ResolvedEnvironment } from '@branch-env/core';
 import {
   checkEnvironment,
@@ -21,6 +19,8 @@ import {
   resourcesOf,
   synthesize,
   type Synthesized,
+  outdir,
+  removeOutdirs,
 } from './helpers.js';
 
 const built = {} as Record<'aurora' | 'bare' | 'europe' | 'noSite', Synthesized>;
@@ -31,6 +31,7 @@ beforeAll(() => {
   built.europe = synthesize('europe/launch');
   built.noSite = synthesize('feature/no-site', { siteDirectory: null, serviceImage: undefined });
 });
+afterAll(removeOutdirs);
 
 describe.each(['aurora', 'bare', 'europe', 'noSite'] as const)('variant %s', (key) => {
   it('has no open cdk-nag finding and no teardown blocker', () => {
@@ -228,7 +229,7 @@ describe('compliance gate', () => {
     const { app, stacks } = createEnvironmentApp({
       environment,
       validate: false,
-      outdir: mkdtempSync(join(tmpdir(), 'branch-env-gate-')),
+      outdir: outdir(),
       serviceImage: { directory: join(import.meta.dirname, 'fixtures', 'service') },
     });
     new s3.CfnBucket(stacks[0]!, 'UnencryptedLooseBucket', {});
