@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ describe('apps/infra as the CDK CLI runs it', () => {
     expect(manifest.artifacts['branch-env-demo-feature-new-login']?.environment).toBe(
       'aws://111111111111/us-east-1',
     );
+    rmSync(out, { recursive: true, force: true });
   });
 
   it('fails without a branch, saying how to pass one', () => {
