@@ -124,6 +124,8 @@ export {
 export {
   GITHUB_OIDC,
   TRUST_POLICY_MAX_CHARS,
+  TRUST_POLICY_QUOTA_MAX_CHARS,
+  trustPolicyDocument,
   oidcTrust,
   branchToStringLike,
   branchSubject,

@@ -10,6 +10,8 @@ import {
   stringLikeAny,
   stringLikeMatches,
   trustConditions,
+  trustPolicyDocument,
+  TRUST_POLICY_MAX_CHARS,
   UserError,
 } from '../src/index.js';
 import { editedConfig, repoConfig } from './helpers.js';
@@ -192,6 +194,12 @@ describe('oidcTrust for the repository config', () => {
     expect(dev.subjects).toContain(ref('dev-*'));
   });
 
+  it('measures the trust policy the way IAM counts it, within the default quota', () => {
+    expect(prod.policyChars).toBe(JSON.stringify(trustPolicyDocument(prod, '222222222222')).length);
+    expect(prod.policyChars).toBeLessThan(TRUST_POLICY_MAX_CHARS);
+    expect(dev.policyChars).toBeLessThan(TRUST_POLICY_MAX_CHARS);
+  });
+
   it('builds the IAM condition block with the audience and the subjects', () => {
     expect(trustConditions(prod)).toEqual({
       StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
@@ -242,6 +250,27 @@ describe('oidcTrust failures', () => {
     expect(trust.subjects.some((s) => s.includes('release'))).toBe(false);
     expect(stringLikeAny(trust.subjects, ref('release-12'))).toBe(false);
     expect(trust.notes.join()).toMatch(/GitHub environment production/);
+  });
+
+  it('notes a policy over the default quota and refuses one over the hard maximum', () => {
+    const many = (n: number) =>
+      parseConfig(
+        editedConfig((c) => {
+          const extra = Array.from({ length: n }, (_, i) => ({
+            branch: `release/line-${String(i).padStart(3, '0')}`,
+            account: 'production',
+            profile: 'production',
+            protected: true,
+          }));
+          c.rules.splice(1, 0, ...extra);
+        }),
+      );
+    const big = oidcTrust(many(40), { repository: REPO, account: 'production' });
+    expect(big.policyChars).toBeGreaterThan(TRUST_POLICY_MAX_CHARS);
+    expect(big.notes.join()).toMatch(/quota increase/);
+    expect(() => oidcTrust(many(90), { repository: REPO, account: 'production' })).toThrow(
+      /IAM allows at most 4096/,
+    );
   });
 
   it('fails for an unknown account, a malformed repository and an account no rule routes to', () => {

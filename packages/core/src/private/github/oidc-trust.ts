@@ -62,6 +62,32 @@ export interface OidcTrust {
   readonly explained: readonly TrustSubject[];
   /** Widenings accepted in non-production accounts, for the user to read. */
   readonly notes: readonly string[];
+  /** Length of the trust policy IAM will count (JSON without whitespace). */
+  readonly policyChars: number;
+}
+
+/** IAM's hard ceiling for a role trust policy, after a quota increase. */
+export const TRUST_POLICY_QUOTA_MAX_CHARS = 4096;
+
+/** The trust policy document as IAM stores it, for a provider in account `accountId`. */
+export function trustPolicyDocument(
+  trust: Pick<OidcTrust, 'audience' | 'subjects'>,
+  accountId: string,
+): Record<string, unknown> {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${GITHUB_OIDC.host}` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { [GITHUB_OIDC.audClaim]: trust.audience },
+          StringLike: { [GITHUB_OIDC.subClaim]: [...trust.subjects] },
+        },
+      },
+    ],
+  };
 }
 
 /** A glob or regex routing pattern translated to IAM StringLike patterns over the branch name. */
@@ -277,13 +303,29 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
       'add a rule for it in branch-env.config.json, or do not bootstrap this account',
     );
   }
+  const subjects = explained.map((e) => e.subject);
+  const policyChars = JSON.stringify(
+    trustPolicyDocument({ audience: GITHUB_OIDC.audience, subjects }, account.id),
+  ).length;
+  if (policyChars > TRUST_POLICY_QUOTA_MAX_CHARS) {
+    throw new UserError(
+      `the ${key} deploy role's trust policy would be ${policyChars} characters; IAM allows at most ${TRUST_POLICY_QUOTA_MAX_CHARS}`,
+      'merge routing rules (e.g. one prod/** instead of many literal branches) or narrow character classes',
+    );
+  }
+  if (policyChars > TRUST_POLICY_MAX_CHARS) {
+    notes.push(
+      `the trust policy is ${policyChars} characters, over IAM's default ${TRUST_POLICY_MAX_CHARS}: request the "Role trust policy length" quota increase (up to ${TRUST_POLICY_QUOTA_MAX_CHARS}) before bootstrapping`,
+    );
+  }
   return {
     account: key,
     production,
     audience: GITHUB_OIDC.audience,
-    subjects: explained.map((e) => e.subject),
+    subjects,
     explained,
     notes,
+    policyChars,
   };
 }
 
