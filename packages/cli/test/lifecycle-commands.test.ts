@@ -44,6 +44,7 @@ import {
   destroyText,
 } from '../src/commands/destroy/destroy.js';
 import { diffMarkdown, diffText } from '../src/commands/diff/diff.js';
+import { buildPlan, planMarkdown, planText } from '../src/commands/plan/plan.js';
 import { listRow, listText } from '../src/commands/list/list.js';
 import { parseNow, reapText } from '../src/commands/reap/reap.js';
 import { StderrIoHost, summarizeDiff, toolkitFailure } from '../src/private/aws/toolkit.js';
@@ -544,5 +545,94 @@ describe('toolkit failures', () => {
     expect(toolkitFailure('deploy', 'x', bug)).toBe(bug);
     const plain = new TypeError('boom');
     expect(toolkitFailure('deploy', 'x', plain)).toBe(plain);
+  });
+});
+
+describe('buildPlan over a hand-written synthesis (no CDK)', () => {
+  const env = resolveEnvironment('feature/new-login', config);
+  const synthesis = {
+    ms: 1234.4,
+    directory: '/nowhere',
+    findings: [
+      {
+        rule: 'AwsSolutions-S1',
+        level: 'error' as const,
+        resource: 'S/Storage/Data',
+        acknowledged: false,
+      },
+      {
+        rule: 'AwsSolutions-IAM4',
+        level: 'error' as const,
+        resource: 'S/Service/Role',
+        acknowledged: true,
+        reason: 'managed policy',
+      },
+    ],
+    stacks: [
+      {
+        name: 'branch-env-demo-feature-new-login',
+        account: '111111111111',
+        region: 'us-east-1',
+        blocks: { Nat: 'Network', Eip: 'Network', Data: 'Storage' },
+        template: {
+          Resources: {
+            Eip: { Type: 'AWS::EC2::EIP', Properties: { Domain: 'vpc' } },
+            Nat: {
+              Type: 'AWS::EC2::NatGateway',
+              Properties: { AllocationId: { 'Fn::GetAtt': ['Eip', 'AllocationId'] } },
+            },
+            Data: {
+              Type: 'AWS::S3::Bucket',
+              DeletionPolicy: 'Retain',
+              UpdateReplacePolicy: 'Retain',
+            },
+            Loose: { Type: 'AWS::SNS::Topic' },
+          },
+        },
+      },
+    ],
+  };
+  const plan = buildPlan(env, synthesis);
+
+  it('groups resources by block (unknown ids under Stack) and counts them', () => {
+    expect(plan.resources).toEqual({
+      total: 4,
+      blocks: [
+        {
+          block: 'Network',
+          resources: 2,
+          types: [
+            { type: 'AWS::EC2::EIP', count: 1 },
+            { type: 'AWS::EC2::NatGateway', count: 1 },
+          ],
+        },
+        { block: 'Stack', resources: 1, types: [{ type: 'AWS::SNS::Topic', count: 1 }] },
+        { block: 'Storage', resources: 1, types: [{ type: 'AWS::S3::Bucket', count: 1 }] },
+      ],
+    });
+  });
+
+  it('prices the NAT gateway, fails the teardown audit on the retained bucket and compliance on the open error', () => {
+    expect(plan.cost.lines.map((l) => l.item)).toContain('NAT gateway');
+    expect(plan.cost.perHour).toBeGreaterThanOrEqual(0.045);
+    expect(plan.teardown.passed).toBe(false);
+    expect(plan.teardown.blockers.map((b) => [b.logicalId, b.kind, b.stack])).toContainEqual([
+      'Data',
+      'retained',
+      'branch-env-demo-feature-new-login',
+    ]);
+    expect(plan.compliance).toMatchObject({ passed: false, errors: { open: 1, acknowledged: 1 } });
+    expect(plan.synth).toEqual({ milliseconds: 1234, validation: false });
+  });
+
+  it('the markdown opens the failing sections and the text lists them', () => {
+    const md = planMarkdown(plan);
+    expect(md).toContain('| Teardown | ⚠️');
+    expect(md).toContain('<details open><summary>Teardown audit</summary>');
+    expect(md).toContain('<details open><summary>Compliance (cdk-nag AwsSolutions)</summary>');
+    expect(md).toContain('| AwsSolutions-IAM4 | error | 0 | 1 | managed policy |');
+    const text = planText(plan);
+    expect(text).toContain('teardown audit:\n  retained: Data (AWS::S3::Bucket)');
+    expect(text).toContain('compliance (open):\n  error AwsSolutions-S1: 1 (S/Storage/Data)');
   });
 });
