@@ -1,6 +1,7 @@
 // Bundles the action into one deterministic ESM file: `node build.mjs [outdir]` (default dist/).
 // @branch-env/core is bundled from its TypeScript sources, so the bundle never depends on
 // whether `tsc -b` ran; the stale-dist test rebuilds into a temp dir and compares bytes.
+import { readdirSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
@@ -47,6 +48,53 @@ const englishOnly = {
   },
 };
 
+// `import { z } from 'zod'` hands out one namespace object holding all of zod (JSON Schema
+// conversion, ISO dates, coercion, ...), so nothing in it can be tree-shaken. The bundle gets a `z`
+// with only the members @branch-env/core calls (found in its sources), which halves the bundle. A
+// member missing from it fails loudly at start-up, which every process test would show.
+const TYPE_ONLY_OR_UNUSED = new Set(['input', 'output', 'infer', 'toJSONSchema']);
+async function zodMembersUsedByCore() {
+  const { z } = await import('zod');
+  const names = new Set();
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = resolve(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const m of readFileSync(path, 'utf8').matchAll(/\bz\s*\.\s*([A-Za-z_$][\w$]*)/g))
+          names.add(m[1]);
+      }
+    }
+  };
+  walk(resolve(root, 'packages/core/src'));
+  return [...names].filter((n) => !TYPE_ONLY_OR_UNUSED.has(n) && z[n] !== undefined).sort();
+}
+
+function zodSubset(members) {
+  const all = [...new Set([...members, 'config'])].sort();
+  return {
+    name: 'zod-subset',
+    setup(b) {
+      b.onResolve({ filter: /^zod$/ }, () => ({ path: 'zod', namespace: 'zod-subset' }));
+      b.onLoad({ filter: /.*/, namespace: 'zod-subset' }, () => ({
+        resolveDir: resolve(root, 'node_modules/zod'),
+        loader: 'js',
+        contents: [
+          `import { ${all.map((m) => `${m} as m_${m}`).join(', ')} } from './v4/classic/external.js';`,
+          `const members = { ${members.map((m) => `${JSON.stringify(m)}: m_${m}`).join(', ')} };`,
+          'export const config = m_config;',
+          'export const z = new Proxy(members, {',
+          '  get(target, key) {',
+          '    if (key in target) return target[key];',
+          '    throw new Error(`bug: z.${String(key)} is not in the action bundle; rebuild it (packages/action/build.mjs)`);',
+          '  },',
+          '});',
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
 export async function bundle(outdir = resolve(here, 'dist')) {
   const result = await build({
     absWorkingDir: root,
@@ -61,7 +109,7 @@ export async function bundle(outdir = resolve(here, 'dist')) {
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',
-    plugins: [sideEffectFree, englishOnly],
+    plugins: [zodSubset(await zodMembersUsedByCore()), sideEffectFree, englishOnly],
     alias: { '@branch-env/core': resolve(root, 'packages/core/src/index.ts') },
   });
   return result;
