@@ -1,0 +1,206 @@
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  GetResourcesCommand,
+  ResourceGroupsTaggingAPIClient,
+} from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  DeleteParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  ParameterNotFound,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { run as list } from '../src/commands/list/list.js';
+import { run as reap } from '../src/commands/reap/reap.js';
+import { awsError, recordingIo } from './helpers/aws-clients.js';
+
+// The commands' run() functions in-process, with every AWS client mocked: the wiring from
+// credentials through the account scan to the decisions and the destroy calls.
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CONFIG = join(ROOT, 'branch-env.config.json');
+const DEV = '111111111111';
+
+const sts = mockClient(STSClient);
+const cfn = mockClient(CloudFormationClient);
+const ssm = mockClient(SSMClient);
+const logs = mockClient(CloudWatchLogsClient);
+const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+
+const stack = (environment: string, branch: string, status = 'UPDATE_COMPLETE') => ({
+  StackName: `branch-env-demo-${environment}`,
+  StackId: `arn:aws:cloudformation:us-east-1:${DEV}:stack/branch-env-demo-${environment}/id`,
+  StackStatus: status,
+  CreationTime: new Date('2026-11-20T00:00:00Z'),
+  Tags: [
+    { Key: 'branch-env:app', Value: 'branch-env-demo' },
+    { Key: 'branch-env:environment', Value: environment },
+    { Key: 'branch-env:branch', Value: branch },
+    { Key: 'branch-env:profile', Value: environment === 'sandbox' ? 'full' : 'preview' },
+  ],
+});
+const meta = (environment: string, branch: string, expiresAt: string) => [
+  { Name: `/branch-env-demo/${environment}/meta/owner-branch`, Value: branch },
+  { Name: `/branch-env-demo/${environment}/meta/expires-at`, Value: expiresAt },
+  { Name: `/branch-env-demo/${environment}/meta/estimated-cost-per-hour`, Value: '0.0490' },
+];
+
+beforeEach(() => {
+  for (const m of [sts, cfn, ssm, logs, tagging]) m.reset();
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: DEV, Arn: `arn:aws:sts::${DEV}:assumed-role/reaper/x` });
+  cfn.on(DescribeStacksCommand, { NextToken: undefined }).resolves({
+    Stacks: [
+      stack('feature-live', 'feature/live'),
+      stack('feature-gone', 'feature/gone'),
+      stack('feature-old', 'feature/old'),
+      stack('sandbox', 'sandbox'),
+    ],
+  });
+  ssm.on(GetParametersByPathCommand, { Path: '/branch-env-demo' }).resolves({
+    Parameters: [
+      ...meta('feature-live', 'feature/live', '2026-11-24T00:00:00.000Z'),
+      ...meta('feature-gone', 'feature/gone', '2026-11-24T00:00:00.000Z'),
+      ...meta('feature-old', 'feature/old', '2026-11-21T00:00:00.000Z'),
+      { Name: '/branch-env-demo/sandbox/meta/owner-branch', Value: 'sandbox' },
+      { Name: '/branch-env-demo/sandbox/meta/expires-at', Value: 'never' },
+    ],
+  });
+});
+
+const branchesFile = () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'be-')), 'branches');
+  writeFileSync(file, 'main\nsandbox\nfeature/live\nfeature/old\n');
+  return file;
+};
+
+describe('list (run in-process, AWS mocked)', () => {
+  it('lists the environments of the reachable account and skips the other', async () => {
+    const io = recordingIo();
+    const code = await list({ positionals: [], values: { json: true, config: CONFIG } }, io);
+    expect(code).toBe(0);
+    const out = JSON.parse(io.stdout());
+    expect(out.accounts).toEqual([
+      { key: 'development', id: DEV, region: 'us-east-1', production: false, reachable: true },
+      {
+        key: 'production',
+        id: '222222222222',
+        region: 'us-east-1',
+        production: true,
+        reachable: false,
+        note: `credentials are for account ${DEV}; run again with credentials for 222222222222 to include it`,
+      },
+    ]);
+    expect(
+      out.environments.map((e: { environment: string; protected: boolean }) => [
+        e.environment,
+        e.protected,
+      ]),
+    ).toEqual([
+      ['feature-gone', false],
+      ['feature-live', false],
+      ['feature-old', false],
+      ['sandbox', true],
+    ]);
+  });
+});
+
+describe('reap (run in-process, AWS mocked)', () => {
+  it('--dry-run: says what and why, destroys nothing', async () => {
+    const io = recordingIo();
+    const code = await reap(
+      {
+        positionals: [],
+        values: {
+          'dry-run': true,
+          'branches-from': branchesFile(),
+          now: '2026-11-22T00:00:00Z',
+          config: CONFIG,
+        },
+      },
+      io,
+    );
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain(
+      "would destroy  feature-gone (feature/gone): branch 'feature/gone' no longer exists\n",
+    );
+    expect(io.stdout()).toContain(
+      'would destroy  feature-old (feature/old): TTL expired 1 d 0 h ago (2026-11-21T00:00:00.000Z)\n',
+    );
+    expect(io.stdout()).toContain('keep  sandbox (sandbox): protected\n');
+    expect(io.stdout()).toContain(
+      "keep  feature-live (feature/live): branch 'feature/live' is live; expires in 2 d 0 h\n",
+    );
+    expect(io.stdout()).toContain('2 to destroy, 2 kept (dry run: nothing was destroyed)');
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
+  });
+
+  it('destroys exactly the two it named, and nothing of the others', async () => {
+    for (const env of ['feature-gone', 'feature-old']) {
+      const s = stack(env, 'x');
+      cfn
+        .on(DescribeStacksCommand, { StackName: s.StackName })
+        .resolves({ Stacks: [s] })
+        .on(DescribeStacksCommand, { StackName: s.StackId })
+        .resolves({ Stacks: [{ ...s, StackStatus: 'DELETE_COMPLETE' }] });
+    }
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-gone-certificate' })
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'))
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-old-certificate' })
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    cfn.on(DeleteStackCommand).resolves({});
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+    for (const env of ['feature-gone', 'feature-old']) {
+      ssm
+        .on(GetParametersByPathCommand, { Path: `/branch-env-demo/${env}` })
+        .resolves({ Parameters: meta(env, 'x', 'y') });
+    }
+    ssm
+      .on(DeleteParametersCommand)
+      .callsFake((i: { Names: string[] }) => ({ DeletedParameters: i.Names }));
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+
+    const io = recordingIo();
+    const code = await reap(
+      {
+        positionals: [],
+        values: { 'branches-from': branchesFile(), now: '2026-11-22T00:00:00Z', config: CONFIG },
+      },
+      io,
+    );
+    expect(io.stderr()).not.toContain('error:');
+    expect(code).toBe(0);
+    const deleted = cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName);
+    expect(deleted).toEqual([
+      stack('feature-gone', 'x').StackId,
+      stack('feature-old', 'x').StackId,
+    ]);
+    const params = ssm
+      .commandCalls(DeleteParametersCommand)
+      .flatMap((c) => c.args[0].input.Names ?? []);
+    expect(
+      params.every(
+        (n) =>
+          n.startsWith('/branch-env-demo/feature-gone/') ||
+          n.startsWith('/branch-env-demo/feature-old/'),
+      ),
+    ).toBe(true);
+    expect(io.stdout()).toContain('feature-gone: destroyed\n');
+    expect(io.stdout()).toContain('feature-old: destroyed\n');
+  });
+});
