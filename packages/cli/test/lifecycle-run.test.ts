@@ -12,7 +12,9 @@ import {
   DeleteParametersCommand,
   GetParameterCommand,
   GetParametersByPathCommand,
+  ParameterAlreadyExists,
   ParameterNotFound,
+  PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -22,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { run as deploy } from '../src/commands/deploy/deploy.js';
 import { run as list } from '../src/commands/list/list.js';
 import { run as reap } from '../src/commands/reap/reap.js';
 import { awsError, recordingIo } from './helpers/aws-clients.js';
@@ -202,5 +205,41 @@ describe('reap (run in-process, AWS mocked)', () => {
     ).toBe(true);
     expect(io.stdout()).toContain('feature-gone: destroyed\n');
     expect(io.stdout()).toContain('feature-old: destroyed\n');
+  });
+});
+
+describe('deploy (run in-process up to the CloudFormation deploy, AWS mocked)', () => {
+  it('refuses when another branch owns the environment, before writing anything else', async () => {
+    cfn.on(DescribeStacksCommand).resolves({ Stacks: [stack('feature-a-b', 'feature/a.b')] });
+    ssm
+      .on(PutParameterCommand)
+      .rejects(new ParameterAlreadyExists({ message: 'exists', $metadata: {} }));
+    ssm
+      .on(GetParameterCommand, { Name: '/branch-env-demo/feature-a-b/meta/owner-branch' })
+      .resolves({
+        Parameter: { Value: 'feature/a.b' },
+      });
+    const error = await deploy(
+      { positionals: ['feature/a-b'], values: { config: CONFIG } },
+      recordingIo(),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "environment 'feature-a-b' belongs to branch 'feature/a.b', not 'feature/a-b'; refusing to deploy over it",
+    );
+    // only the claim was attempted
+    expect(ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input.Name)).toEqual([
+      '/branch-env-demo/feature-a-b/meta/owner-branch',
+    ]);
+  });
+
+  it('refuses credentials of another account before any other call', async () => {
+    sts
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '222222222222', Arn: 'arn:aws:sts::222222222222:x' });
+    await expect(
+      deploy({ positionals: ['feature/a'], values: { config: CONFIG } }, recordingIo()),
+    ).rejects.toThrow("but 'feature/a' routes to development account 111111111111");
+    expect(cfn.calls()).toHaveLength(0);
+    expect(ssm.calls()).toHaveLength(0);
   });
 });
