@@ -636,3 +636,39 @@ describe('buildPlan over a hand-written synthesis (no CDK)', () => {
     expect(text).toContain('compliance (open):\n  error AwsSolutions-S1: 1 (S/Storage/Data)');
   });
 });
+
+describe('destroy report', () => {
+  it('names what failed and how to fix it', () => {
+    const text = destroyText({
+      environment: 'qa1',
+      branch: 'qa1',
+      account: '111111111111',
+      region: 'us-east-1',
+      stacks: [
+        {
+          stack: 'branch-env-demo-qa1',
+          existed: true,
+          emptied: [],
+          failures: [
+            {
+              logicalId: 'DatabaseCluster',
+              type: 'AWS::DocDB::DBCluster',
+              physicalId: 'qa1-db',
+              reason: 'deletion protection is enabled',
+            },
+          ],
+        },
+      ],
+      images: 0,
+      parameters: [],
+      logGroups: [],
+      leftovers: [],
+      clean: false,
+    });
+    expect(text).toBe(
+      'qa1 was NOT completely destroyed:\n' +
+        '  stack branch-env-demo-qa1: DatabaseCluster (AWS::DocDB::DBCluster qa1-db) deletion protection is enabled\n' +
+        '    fix: deletion protection is on (a protected profile): aws docdb modify-db-cluster --db-cluster-identifier qa1-db --no-deletion-protection --apply-immediately, then destroy again\n',
+    );
+  });
+});

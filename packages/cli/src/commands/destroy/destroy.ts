@@ -135,6 +135,18 @@ export async function destroyEnvironment(
   };
 }
 
+/** What to do about a resource CloudFormation could not delete, by type. Rules as data. */
+export const DELETE_FAILURE_HINTS: Readonly<Record<string, string>> = {
+  'AWS::DocDB::DBCluster':
+    'deletion protection is on (a protected profile): aws docdb modify-db-cluster --db-cluster-identifier <id> --no-deletion-protection --apply-immediately, then destroy again',
+  'AWS::RDS::DBCluster':
+    'deletion protection is on (a protected profile): aws rds modify-db-cluster --db-cluster-identifier <id> --no-deletion-protection --apply-immediately, then destroy again',
+  'AWS::S3::Bucket': 'still not empty after emptying (a writer is still running?): destroy again',
+  'AWS::EC2::SecurityGroup':
+    'network interfaces still attached (Lambda or ECS ENIs are released up to 45 min later): destroy again later',
+  'AWS::EC2::Subnet': 'network interfaces still attached: destroy again later',
+};
+
 export function destroyText(report: DestroyReport): string {
   const lines: string[] = [];
   const failed = report.stacks.filter((s) => s.failures.length > 0);
@@ -146,8 +158,13 @@ export function destroyText(report: DestroyReport): string {
     lines.push(`${report.environment} was NOT completely destroyed:`);
   }
   for (const s of failed) {
-    for (const f of s.failures)
-      lines.push(`  stack ${s.stack}: ${f.logicalId} (${f.type}) ${f.reason}`);
+    for (const f of s.failures) {
+      lines.push(
+        `  stack ${s.stack}: ${f.logicalId} (${f.type}${f.physicalId ? ` ${f.physicalId}` : ''}) ${f.reason}`,
+      );
+      const hint = DELETE_FAILURE_HINTS[f.type];
+      if (hint) lines.push(`    fix: ${hint.replace('<id>', f.physicalId ?? '<id>')}`);
+    }
   }
   for (const l of report.leftovers)
     lines.push(`  ${l.kind.padEnd(16)} ${l.arn}\n  ${''.padEnd(16)} ${l.note}`);
