@@ -109,6 +109,14 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
       .send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
   );
 
+  // While draining, every response closes its connection: otherwise a keep-alive connection (the
+  // ALB keeps them open; fastify's keepAliveTimeout is 72 s) holds app.close() past ECS's stop
+  // timeout and the task is killed mid-request.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (lifecycle.draining) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? '(unmatched)';
     if (QUIET_PATHS.has(route)) return;

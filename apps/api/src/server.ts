@@ -22,6 +22,8 @@ export interface ServerOptions {
   readonly write?: LogWrite;
   /** Replaces the config source chosen from the settings (tests). */
   readonly config?: ConfigSource;
+  /** Replaces the store chosen from the settings (tests). */
+  readonly store?: ItemStore;
   /** How long to keep retrying the first database connection. @default 60_000 */
   readonly connectTimeoutMs?: number;
   /** Listen address. @default 0.0.0.0 */
@@ -71,7 +73,7 @@ export async function startServer(
   ): void => logLine(level, msg, fields, write);
   log('info', 'starting', { settings: describeSettings(settings) });
 
-  const store = createItemStore(settings.database);
+  const store = options.store ?? createItemStore(settings.database);
   await connect(store, options.connectTimeoutMs ?? 60_000, (msg, f) => log('warn', msg, f));
 
   const config =
