@@ -206,6 +206,23 @@ describe('destroyEnvironment (mocked AWS)', () => {
     expect(ecr.commandCalls(ListImagesCommand)).toHaveLength(0);
   });
 
+  it('never deletes the images of a protected environment (its repository is retained on purpose)', async () => {
+    const sandbox = targetOf(resolveEnvironment('sandbox', config));
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'branch-env-demo-sandbox-repo' } });
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const report = await destroyEnvironment(sandbox, recordingIo(), {
+      ...options,
+      forceProtected: true,
+    });
+    expect(report.images).toBe(0);
+    expect(ecr.commandCalls(ListImagesCommand)).toHaveLength(0);
+  });
+
   it('reports a billable leftover that survives every scan and is not clean', async () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
     cfn

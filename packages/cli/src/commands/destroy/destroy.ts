@@ -47,9 +47,9 @@ export interface DestroyOptions {
 }
 
 /**
- * Remove an environment completely, in the order that lets each step succeed: images (so the
- * repository can go), the environment stack, the us-east-1 certificate stack, then what lives
- * outside CloudFormation (parameters deploy and services wrote, log groups services created),
+ * Remove an environment completely, in the order that lets each step succeed: the environment
+ * stack, the us-east-1 certificate stack, then what lives outside CloudFormation (images left in a
+ * repository that survived, parameters deploy and services wrote, log groups services created),
  * then a tag scan in both regions that proves nothing tagged with the environment remains.
  * Safe to run again: every step treats "already gone" as done.
  */
@@ -66,11 +66,6 @@ export async function destroyEnvironment(
     aws,
     parameterName(target.ssmPrefix, CONFIG_BUS.ecrRepository.key),
   );
-  let images = 0;
-  if (repo) {
-    images = await deleteAllImages(aws, repositoryName(repo));
-    if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
-  }
 
   const stacks: StackDeleteResult[] = [];
   for (const [name, region] of [
@@ -91,6 +86,16 @@ export async function destroyEnvironment(
           : `${name}: DELETE_FAILED (${result.failures.length} resource(s))`,
     );
     stacks.push(result);
+  }
+
+  // The stack empties and deletes its repository (EmptyOnDelete). A repository that survived it
+  // (retained) still holds images CI pushed: delete them, unless the environment is protected
+  // (retention there is on purpose). Done after the stacks, so a refused or failed stack delete
+  // never leaves a running environment without its images.
+  let images = 0;
+  if (repo && target.protected !== true) {
+    images = await deleteAllImages(aws, repositoryName(repo));
+    if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
   }
 
   const parameters = await deleteParametersUnder(aws, target.ssmPrefix);
