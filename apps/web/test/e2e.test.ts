@@ -145,7 +145,9 @@ describe.skipIf(why !== undefined)('web end-to-end (real Chromium)', () => {
     });
     await page.goto(origin);
 
-    await expect.poll(() => page.getByTestId('health-status').textContent()).toBe('ready');
+    await expect
+      .poll(() => page.getByTestId('health-status').textContent(), { timeout: 15_000 })
+      .toBe('ready');
     expect(await page.getByTestId('env-commit').textContent()).toBe('e2e0000');
     expect(await page.getByTestId('env-database').textContent()).toBe('memory');
 
@@ -174,7 +176,7 @@ describe.skipIf(why !== undefined)('web end-to-end (real Chromium)', () => {
     await page.fill('#item-name', '   ');
     await page.click('button[type=submit]');
     await expect
-      .poll(() => page.getByTestId('form-error').textContent())
+      .poll(() => page.getByTestId('form-error').textContent(), { timeout: 15_000 })
       .toMatch(/name must contain a non-space character/);
     await page.close();
   });
