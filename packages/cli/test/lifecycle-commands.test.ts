@@ -1,7 +1,8 @@
 import {
+  CloudFormationClient,
   DeleteStackCommand,
   DescribeStacksCommand,
-  CloudFormationClient,
+  ListStackResourcesCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchLogsClient,
@@ -221,6 +222,47 @@ describe('destroyEnvironment (mocked AWS)', () => {
     });
     expect(report.images).toBe(0);
     expect(ecr.commandCalls(ListImagesCommand)).toHaveLength(0);
+  });
+
+  it('a stack that fails to delete keeps the records for the retry and is reported', async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
+    const id =
+      'arn:aws:cloudformation:us-east-1:111111111111:stack/branch-env-demo-feature-new-login/u';
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login' })
+      .resolves({
+        Stacks: [
+          { StackName: 'x', StackId: id, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date() },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: id })
+      .resolves({
+        Stacks: [
+          { StackName: 'x', StackId: id, StackStatus: 'DELETE_FAILED', CreationTime: new Date() },
+        ],
+      })
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login-certificate' })
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    cfn.on(DeleteStackCommand).resolves({});
+    cfn.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        {
+          LogicalResourceId: 'Sg',
+          ResourceType: 'AWS::EC2::SecurityGroup',
+          PhysicalResourceId: 'sg-1',
+          ResourceStatus: 'DELETE_FAILED',
+          ResourceStatusReason: 'has a dependent object',
+          LastUpdatedTimestamp: new Date(),
+        },
+      ],
+    });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const report = await destroyEnvironment(target, recordingIo(), options);
+    expect(report.clean).toBe(false);
+    expect(ssm.commandCalls(GetParametersByPathCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
+    expect(logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(0);
+    expect(destroyText(report)).toContain('fix: network interfaces still attached');
   });
 
   it('reports a billable leftover that survives every scan and is not clean', async () => {

@@ -92,18 +92,26 @@ export async function destroyEnvironment(
   // (retained) still holds images CI pushed: delete them, unless the environment is protected
   // (retention there is on purpose). Done after the stacks, so a refused or failed stack delete
   // never leaves a running environment without its images.
+  // A stack that failed to delete still exists: keep its records (owner, expiry) so list, reap and
+  // the next destroy see it whole, and no other branch can claim the name meanwhile.
+  const stacksGone = stacks.every((s) => s.failures.length === 0);
   let images = 0;
-  if (repo && target.protected !== true) {
-    images = await deleteAllImages(aws, repositoryName(repo));
-    if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
+  let parameters: string[] = [];
+  let logGroups: string[] = [];
+  if (stacksGone) {
+    if (repo && target.protected !== true) {
+      images = await deleteAllImages(aws, repositoryName(repo));
+      if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
+    }
+    parameters = await deleteParametersUnder(aws, target.ssmPrefix);
+    if (parameters.length > 0)
+      step(`deleted ${parameters.length} parameter(s) under ${target.ssmPrefix}`);
+    logGroups = await deleteLogGroups(aws, target.ssmPrefix);
+    if (logGroups.length > 0)
+      step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);
+  } else {
+    step('a stack is not deleted: keeping its parameters, log groups and images for the retry');
   }
-
-  const parameters = await deleteParametersUnder(aws, target.ssmPrefix);
-  if (parameters.length > 0)
-    step(`deleted ${parameters.length} parameter(s) under ${target.ssmPrefix}`);
-  const logGroups = await deleteLogGroups(aws, target.ssmPrefix);
-  if (logGroups.length > 0)
-    step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);
 
   const scans = options.scans ?? 3;
   let leftovers: readonly Leftover[] = [];
@@ -123,7 +131,7 @@ export async function destroyEnvironment(
       environment: target.environment,
       keepSnapshots: target.keepSnapshots,
     }));
-    if (clean || i === scans) break;
+    if (clean || !stacksGone || i === scans) break;
     await sleep(options.scanPauseMs ?? 10_000);
   }
   return {
@@ -136,7 +144,7 @@ export async function destroyEnvironment(
     parameters,
     logGroups,
     leftovers,
-    clean: clean && stacks.every((s) => s.failures.length === 0),
+    clean: clean && stacksGone,
   };
 }
 
