@@ -66,11 +66,15 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const write = options.write ?? ((l: string) => process.stdout.write(l));
+  const quiet = ['warn', 'error', 'fatal', 'silent'].includes(settings.logLevel);
   const log = (
     level: 'info' | 'warn' | 'error',
     msg: string,
     fields: Record<string, unknown> = {},
-  ): void => logLine(level, msg, fields, write);
+  ): void => {
+    if (level === 'info' && quiet) return;
+    logLine(level, msg, fields, write);
+  };
   log('info', 'starting', { settings: describeSettings(settings) });
 
   const store = options.store ?? createItemStore(settings.database);
