@@ -264,6 +264,13 @@ describe('waitForStable (a stack busy with another operation)', () => {
     );
   });
 
+  it('REVIEW_IN_PROGRESS (an interrupted first deploy: only a change set) is settled, not waited for', async () => {
+    cfn.on(DescribeStacksCommand).resolves(stack('REVIEW_IN_PROGRESS'));
+    await expect(waitForStable(aws, 'demo-feature-a', { timeoutMs: 0 })).resolves.toBe(
+      'REVIEW_IN_PROGRESS',
+    );
+  });
+
   it('a stack that does not exist is settled (undefined)', async () => {
     cfn
       .on(DescribeStacksCommand)

@@ -164,6 +164,7 @@ describe('collectEnvironments', () => {
     [['ROLLBACK_COMPLETE'], 'failed'],
     [['DELETE_FAILED'], 'failed'],
     [['UPDATE_ROLLBACK_COMPLETE'], 'deployed'],
+    [['REVIEW_IN_PROGRESS'], 'failed'],
   ])('status of %j is %s', (statuses, expected) => {
     expect(statusOf(statuses.map((status) => ({ status })))).toBe(expected);
   });

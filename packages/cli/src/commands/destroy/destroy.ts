@@ -72,6 +72,8 @@ export async function destroyEnvironment(
     [target.stacks.main, target.region],
     [target.stacks.certificate, CERTIFICATE_REGION],
   ] as const) {
+    // The certificate stays while the distribution that uses it is not deleted.
+    if (stacks.some((x) => x.failures.length > 0)) break;
     step(`deleting stack ${name} (${region})...`);
     const result = await deleteStack(clientsFor(region), name, {
       onStatus: (s) => step(`${name}: ${s}`),

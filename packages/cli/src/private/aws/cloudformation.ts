@@ -61,7 +61,10 @@ export async function waitForStable(
     const status = stack?.StackStatus;
     if (status !== last && status) options.onStatus?.(status);
     last = status;
-    if (!status || !status.endsWith('_IN_PROGRESS')) return status;
+    // REVIEW_IN_PROGRESS is a stack that only has an unexecuted change set (a first deploy that
+    // was interrupted): nothing is running, so it is settled (and deletable).
+    if (!status || !status.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS')
+      return status;
     if (Date.now() >= deadline) {
       throw new UserError(
         `stack ${name} is still ${status}: another deploy or delete of this environment is running`,

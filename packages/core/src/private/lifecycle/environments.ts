@@ -60,7 +60,10 @@ type MetaField = (typeof META_FIELDS)[keyof typeof META_FIELDS];
 /** Status of an environment from its stacks' CloudFormation statuses. */
 export function statusOf(stacks: readonly Pick<StackSummary, 'status'>[]): EnvironmentStatus {
   if (stacks.length === 0) return 'no-stack';
-  if (stacks.some((s) => s.status.endsWith('_IN_PROGRESS'))) return 'in-progress';
+  // REVIEW_IN_PROGRESS = only an unexecuted change set (an interrupted first deploy): not running.
+  if (stacks.some((s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS'))
+    return 'in-progress';
+  if (stacks.some((s) => s.status === 'REVIEW_IN_PROGRESS')) return 'failed';
   if (stacks.some((s) => s.status.endsWith('_FAILED') || s.status.startsWith('ROLLBACK_')))
     return 'failed';
   return 'deployed';
