@@ -3,7 +3,7 @@ import { loadSettings } from '../src/settings.js';
 import { mongoConnection } from '../src/storage/mongo-item-store.js';
 
 describe('mongoConnection', () => {
-  it('DocumentDB: verified TLS with the shipped CA bundle, rs0, no retryable writes, credentials outside the URL', () => {
+  it('DocumentDB: verified TLS with the shipped CA bundle, rs0, reads from the primary, no retryable writes, credentials outside the URL', () => {
     const s = loadSettings({
       DATABASE_ENGINE: 'documentdb',
       DATABASE_ENDPOINT: 'c.cluster-x.eu-west-1.docdb.amazonaws.com:27017',
@@ -16,7 +16,7 @@ describe('mongoConnection', () => {
       tls: true,
       tlsCAFile: '/app/certs/global-bundle.pem',
       replicaSet: 'rs0',
-      readPreference: 'secondaryPreferred',
+      readPreference: 'primary',
       retryWrites: false,
       auth: { username: 'app', password: 'p@ss:w/rd' },
     });

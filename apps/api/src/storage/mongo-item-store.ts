@@ -38,7 +38,8 @@ function toItem(d: ItemDocument): Item {
  * URL and driver options for the two MongoDB-protocol engines. Credentials go in `auth`, never in
  * the URL (URLs end up in error messages).
  * - documentdb: TLS verified with the AWS CA bundle shipped in the image, replica set `rs0`, reads
- *   from replicas when there are any, and `retryWrites=false` (DocumentDB has no retryable writes).
+ *   from the primary (a replica may lag: the page lists right after it creates, and must see the
+ *   item), and `retryWrites=false` (DocumentDB has no retryable writes).
  * - mongodb-container: the preview profile's sidecar on localhost, plain and without auth.
  */
 export function mongoConnection(db: DatabaseSettings): {
@@ -63,7 +64,7 @@ export function mongoConnection(db: DatabaseSettings): {
       tls: true,
       tlsCAFile: db.caFile,
       replicaSet: 'rs0',
-      readPreference: 'secondaryPreferred',
+      readPreference: 'primary',
       retryWrites: false,
       auth: { username: db.username ?? '', password: db.password ?? '' },
     },
