@@ -8,7 +8,7 @@ export { createMemoryItemStore } from './storage/memory-item-store.js';
 export { createPostgresItemStore } from './storage/postgres-item-store.js';
 export { createMongoItemStore, mongoConnection } from './storage/mongo-item-store.js';
 export type { ItemStore } from './storage/item-store.js';
-export { EmfMetrics } from './observability/emf-metrics.js';
+export { EmfMetrics, LATENCY_METRIC, METRIC_NAMESPACE } from './observability/emf-metrics.js';
 export type { ConfigSource, ServiceLocation } from './config/config-source.js';
 export { createEnvConfigSource } from './config/env-config-source.js';
 export { createConfigBusSource } from './config/config-bus-source.js';
