@@ -108,7 +108,7 @@ export function loadSettings(env: Env = process.env): Settings {
     if (ep === undefined)
       problems.push(`DATABASE_ENDPOINT (host:port) is required for DATABASE_ENGINE=${engine}`);
     else ({ host, port } = endpoint(ep, problems));
-    if (engine === 'documentdb' || engine === 'aurora-postgres') {
+    if (engine === 'documentdb' || engine === 'aurora-postgres' || engine === 'mongodb-container') {
       if (username === undefined)
         problems.push(
           `DATABASE_USERNAME is required for DATABASE_ENGINE=${engine} (ECS secret from Secrets Manager)`,

@@ -24,15 +24,21 @@ describe('mongoConnection', () => {
     expect(options).not.toHaveProperty('tlsInsecure');
   });
 
-  it('preview sidecar: plain connection to localhost, no auth', () => {
+  it('preview sidecar: plain connection to localhost as the root user the sidecar creates', () => {
     const s = loadSettings({
       DATABASE_ENGINE: 'mongodb-container',
       DATABASE_ENDPOINT: 'localhost:27017',
+      DATABASE_USERNAME: 'branchenv',
+      DATABASE_PASSWORD: 'p@ss:w/rd',
     });
     const { url, options } = mongoConnection(s.database);
     expect(url).toBe('mongodb://localhost:27017/');
-    expect(options).toMatchObject({ directConnection: true, retryWrites: false });
+    expect(options).toMatchObject({
+      directConnection: true,
+      retryWrites: false,
+      auth: { username: 'branchenv', password: 'p@ss:w/rd' },
+      authSource: 'admin',
+    });
     expect(options).not.toHaveProperty('tls');
-    expect(options).not.toHaveProperty('auth');
   });
 });

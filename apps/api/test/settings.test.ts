@@ -77,18 +77,30 @@ describe('loadSettings', () => {
     });
   });
 
-  it('reads the preview sidecar without credentials or TLS', () => {
+  it('reads the preview sidecar without TLS, with the credentials the sidecar starts with', () => {
     const s = loadSettings({
       DATABASE_ENGINE: 'mongodb-container',
       DATABASE_ENDPOINT: 'localhost:27017',
+      DATABASE_USERNAME: 'branchenv',
+      DATABASE_PASSWORD: 'generated',
     });
     expect(s.database).toMatchObject({
       engine: 'mongodb-container',
       host: 'localhost',
       port: 27017,
       tls: false,
+      username: 'branchenv',
+      password: 'generated',
     });
     expect(s.configBus).toBe(false);
+  });
+
+  it('fails for the preview sidecar without its credentials (the sidecar runs mongod --auth)', () => {
+    expect(() =>
+      loadSettings({ DATABASE_ENGINE: 'mongodb-container', DATABASE_ENDPOINT: 'localhost:27017' }),
+    ).toThrow(
+      /DATABASE_USERNAME is required for DATABASE_ENGINE=mongodb-container[\s\S]*DATABASE_PASSWORD is required/,
+    );
   });
 
   it('uses memory only when asked explicitly', () => {

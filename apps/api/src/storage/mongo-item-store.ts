@@ -40,7 +40,10 @@ function toItem(d: ItemDocument): Item {
  * - documentdb: TLS verified with the AWS CA bundle shipped in the image, replica set `rs0`, reads
  *   from the primary (a replica may lag: the page lists right after it creates, and must see the
  *   item), and `retryWrites=false` (DocumentDB has no retryable writes).
- * - mongodb-container: the preview profile's sidecar on localhost, plain and without auth.
+ * - mongodb-container: the preview profile's sidecar on localhost, without TLS (the traffic never
+ *   leaves the task) but with the root user the sidecar is started with (`MONGO_INITDB_ROOT_*`,
+ *   the same generated secret): the mongo image turns `--auth` on when those are set, so every
+ *   command but `ping` would otherwise fail with "requires authentication".
  */
 export function mongoConnection(db: DatabaseSettings): {
   url: string;
@@ -55,8 +58,12 @@ export function mongoConnection(db: DatabaseSettings): {
     maxPoolSize: 20,
     appName: 'branch-env-api',
   };
+  const auth = { username: db.username ?? '', password: db.password ?? '' };
   if (db.engine === 'mongodb-container')
-    return { url, options: { ...common, directConnection: true, retryWrites: false } };
+    return {
+      url,
+      options: { ...common, directConnection: true, retryWrites: false, auth, authSource: 'admin' },
+    };
   return {
     url,
     options: {
@@ -66,7 +73,7 @@ export function mongoConnection(db: DatabaseSettings): {
       replicaSet: 'rs0',
       readPreference: 'primary',
       retryWrites: false,
-      auth: { username: db.username ?? '', password: db.password ?? '' },
+      auth,
     },
   };
 }
