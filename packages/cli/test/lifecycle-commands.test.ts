@@ -533,6 +533,18 @@ describe('live branches', () => {
     expect(nextLink(null)).toBeUndefined();
   });
 
+  it('a git failure names the cause from git itself (its first stderr line)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'be-nogit-'));
+    const io = { ...recordingIo(), cwd: dir };
+    const error = await liveBranches('git', io).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    // outside a repository git says "fatal: not a git repository ..."; in one without an origin,
+    // "fatal: 'origin' does not appear to be a git repository": either way git's own words.
+    expect((error as UserError).message).toMatch(
+      /^git ls-remote --heads origin failed: fatal: .*(not a git repository|does not appear to be a git repository)/,
+    );
+  });
+
   it('reads a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'be-'));
     writeFileSync(join(dir, 'b.txt'), 'main\nfeature/a\n');

@@ -59,6 +59,19 @@ async function fromGitHub(io: Io, fetchImpl: typeof fetch): Promise<string[]> {
   return names;
 }
 
+/** Why git failed: the first line git wrote to stderr, else the error's own first line. */
+function gitCause(error: unknown): string {
+  const e = (error ?? {}) as { stderr?: unknown; message?: unknown; code?: unknown };
+  const stderr = typeof e.stderr === 'string' ? e.stderr : '';
+  const line = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  if (line) return line;
+  if (e.code === 'ENOENT') return 'git is not installed (or not on PATH)';
+  return String(e.message ?? error).split('\n')[0] ?? '';
+}
+
 async function fromGit(io: Io): Promise<string[]> {
   try {
     const { stdout } = await promisify(execFile)('git', ['ls-remote', '--heads', 'origin'], {
@@ -68,7 +81,7 @@ async function fromGit(io: Io): Promise<string[]> {
     return parseBranchList(stdout);
   } catch (error) {
     throw new UserError(
-      `git ls-remote --heads origin failed: ${(error as Error).message.split('\n')[0]}`,
+      `git ls-remote --heads origin failed: ${gitCause(error)}`,
       'run reap inside a clone whose origin is reachable, or pass --branches-from github|<file>',
     );
   }
