@@ -84,6 +84,24 @@ describe('resolveEnvironment with the repository config', () => {
   it('does not route by case: Main is not main', () => {
     expect(() => resolveEnvironment('Main', config)).toThrow(NoRouteError);
   });
+
+  it('gives environments in the baseline account the baseline for service discovery', () => {
+    expect(config.baseline).toBe('sandbox');
+    expect(resolveEnvironment('feature/new-login', config).baseline).toBe('sandbox');
+    expect(resolveEnvironment('qa1', config).baseline).toBe('sandbox');
+    // Not itself, and not across accounts (a service reads only its own account's parameters).
+    expect(resolveEnvironment('sandbox', config).baseline).toBeUndefined();
+    expect(resolveEnvironment('main', config).baseline).toBeUndefined();
+    expect(resolveEnvironment('hotfix/login', config).baseline).toBeUndefined();
+  });
+
+  it('finds a fixed-name baseline by its rule, and none when the config has no baseline', () => {
+    const fixed = parseConfig(editedConfig((c) => (c.baseline = 'customer-facing')));
+    expect(resolveEnvironment('prod/2026-11', fixed).baseline).toBe('customer-facing');
+    expect(resolveEnvironment('feature/x', fixed).baseline).toBeUndefined();
+    const none = parseConfig(editedConfig((c) => delete c.baseline));
+    expect(resolveEnvironment('feature/x', none).baseline).toBeUndefined();
+  });
 });
 
 describe('routing safety', () => {

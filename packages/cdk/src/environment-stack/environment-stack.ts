@@ -146,6 +146,8 @@ export class EnvironmentStack extends Stack {
         BRANCH_ENV_BRANCH: env.branch,
         BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
         BRANCH_ENV_PROFILE: profile.name,
+        // Service discovery falls back to the baseline's service URLs (docs/service-discovery.md).
+        ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
         DATA_BUCKET: this.storage.dataBucket.bucketName,
         // The service keeps its data in memory when the profile has no database.
         DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,

@@ -35,6 +35,12 @@ export interface ResolvedEnvironment {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string } | undefined;
   /** `/<app>/<env>/` */
   readonly ssmPrefix: string;
+  /**
+   * The environment service discovery falls back to when this one does not publish a service:
+   * the config's `baseline`, when it is another environment in the same account (a service can
+   * only read its own account's parameters). Undefined for the baseline itself and elsewhere.
+   */
+  readonly baseline?: string | undefined;
   /** Cost-allocation tags applied to every resource. */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -55,6 +61,22 @@ export function tagValue(value: string): string {
 export interface Route {
   readonly index: number;
   readonly rule: Config['rules'][number];
+}
+
+/**
+ * The account key of the config's baseline environment: the account of the rule that fixes that
+ * name, else of the rule routing the branch spelled like it (`sandbox`), when that branch's name is
+ * the baseline. Undefined when no rule produces it.
+ */
+function baselineAccount(config: Config): string | undefined {
+  const baseline = config.baseline;
+  if (baseline === undefined) return undefined;
+  const fixed = config.rules.find((r) => r.environment === baseline);
+  if (fixed) return fixed.account;
+  const route = routeOf(baseline, config);
+  if (!route || route.rule.environment !== undefined) return undefined;
+  const budget = nameBudget(config.app, configDomains(config)).maxLength;
+  return environmentName(baseline, budget).name === baseline ? route.rule.account : undefined;
 }
 
 /** The first rule matching `branch`, or undefined. */
@@ -129,6 +151,12 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
     dnsName: withDomain ? `${name}.${account.domain?.name}` : undefined,
     domain: withDomain ? account.domain : undefined,
     ssmPrefix: ssmPrefix(config.app, name),
+    baseline:
+      config.baseline !== undefined &&
+      config.baseline !== name &&
+      baselineAccount(config) === rule.account
+        ? config.baseline
+        : undefined,
     tags: {
       [TAG_KEYS.app]: config.app,
       [TAG_KEYS.environment]: name,
