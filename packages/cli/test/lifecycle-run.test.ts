@@ -146,7 +146,11 @@ describe('reap (run in-process, AWS mocked)', () => {
     expect(io.stdout()).toContain(
       "keep  feature-live (feature/live): branch 'feature/live' is live; expires in 2 d 0 h\n",
     );
-    expect(io.stdout()).toContain('2 to destroy, 2 kept (dry run: nothing was destroyed)');
+    expect(io.stdout()).toContain('2 to destroy, 2 kept (dry run: nothing was destroyed)\n');
+    // the production account was not looked at (other credentials): the text says so
+    expect(io.stdout()).toContain(
+      `skipped production (222222222222): credentials are for account ${DEV}; run again with credentials for 222222222222 to include it\n`,
+    );
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
     expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
   });

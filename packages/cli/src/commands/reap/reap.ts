@@ -1,5 +1,5 @@
 import { UserError, planReap, protectionOf, type ReapDecision } from '@branch-env/core';
-import { scanAccounts } from '../../private/accounts.js';
+import { scanAccounts, type AccountScan } from '../../private/accounts.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
@@ -19,14 +19,23 @@ export function parseNow(value: unknown): Date {
   return new Date(t);
 }
 
-export function reapText(decisions: readonly ReapDecision[], dryRun: boolean): string {
-  if (decisions.length === 0) return 'no environments found\n';
+export function reapText(
+  decisions: readonly ReapDecision[],
+  dryRun: boolean,
+  accounts: readonly Pick<AccountScan, 'key' | 'id' | 'reachable' | 'note'>[] = [],
+): string {
+  // Accounts these credentials do not reach were not looked at: say so, as `list` does.
+  const skipped = accounts
+    .filter((a) => !a.reachable)
+    .map((a) => `skipped ${a.key} (${a.id}): ${a.note ?? 'not reachable'}\n`)
+    .join('');
+  if (decisions.length === 0) return `no environments found\n${skipped}`;
   const lines = decisions.map(
     (d) =>
       `${d.action === 'destroy' ? (dryRun ? 'would destroy' : 'destroy') : 'keep'}  ${d.environment} (${d.branch ?? 'owner unknown'}): ${d.reasons.join('; ')}`,
   );
   const n = decisions.filter((d) => d.action === 'destroy').length;
-  return `${lines.join('\n')}\n\n${n} to destroy, ${decisions.length - n} kept${dryRun ? ' (dry run: nothing was destroyed)' : ''}\n`;
+  return `${lines.join('\n')}\n\n${n} to destroy, ${decisions.length - n} kept${dryRun ? ' (dry run: nothing was destroyed)' : ''}\n${skipped}`;
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
@@ -43,7 +52,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     a.environments.map((environment) => ({ environment, ...protectionOf(environment, config) })),
   );
   const decisions = planReap(candidates, live, now);
-  if (!args.values.json) io.out(reapText(decisions, dryRun));
+  if (!args.values.json) io.out(reapText(decisions, dryRun, accounts));
   const results: { environment: string; report?: DestroyReport; error?: string }[] = [];
   if (!dryRun) {
     for (const d of decisions.filter((x) => x.action === 'destroy')) {
