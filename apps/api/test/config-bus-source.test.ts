@@ -40,6 +40,7 @@ describe('config bus source (SSM through @branch-env/config-bus)', () => {
       url: 'https://feature-x.demo.example.com',
       environment: 'feature-x',
       fallback: false,
+      stale: false,
     });
   });
 
@@ -54,7 +55,37 @@ describe('config bus source (SSM through @branch-env/config-bus)', () => {
       url: 'https://payments.main.example.com',
       environment: 'main',
       fallback: true,
+      stale: false,
     });
+  });
+
+  it('says when SSM is unavailable and the last good URL is served', async () => {
+    let now = 0;
+    const s = createConfigBusSource(
+      createConfigBus({
+        app: 'demo',
+        environment: 'feature-x',
+        client: new SSMClient({ region: 'eu-west-1' }),
+        logger: silentLogger,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+        cacheTtlMs: 1_000,
+        now: () => now,
+      }),
+    );
+    ssm
+      .on(GetParameterCommand)
+      .resolvesOnce(parameter('/demo/feature-x/api/service-url', 'https://feature-x.example.com'))
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect(await s.serviceUrl('api')).toMatchObject({ stale: false });
+    now = 5_000;
+    expect(await s.serviceUrl('api')).toEqual({
+      service: 'api',
+      url: 'https://feature-x.example.com',
+      environment: 'feature-x',
+      fallback: false,
+      stale: true,
+    });
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
   });
 
   it('reports a service nobody publishes as an error, not an exception', async () => {

@@ -33,7 +33,13 @@ export function createConfigBusSource(
     async serviceUrl(service) {
       try {
         const r = await bus.serviceUrl(service);
-        return { service, url: r.url, environment: r.environment, fallback: r.fallback };
+        return {
+          service,
+          url: r.url,
+          environment: r.environment,
+          fallback: r.fallback,
+          stale: r.stale,
+        };
       } catch (e) {
         return { service, url: null, environment: null, fallback: false, error: message(e) };
       }

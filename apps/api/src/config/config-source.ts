@@ -6,6 +6,8 @@ export interface ServiceLocation {
   readonly environment: string | null;
   /** True when this environment does not publish the service and the baseline's URL is used. */
   readonly fallback: boolean;
+  /** True when SSM is unavailable and the last good value is served. */
+  readonly stale?: boolean;
   /** Why the URL is missing. */
   readonly error?: string;
 }
