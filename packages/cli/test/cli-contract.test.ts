@@ -153,17 +153,22 @@ describe('branch-env config check', () => {
         rules: [{ branch: 'feature/**', account: 'prod' }],
       }),
     );
+    // The schema problem does not hide the cross-check one (the unknown account). The account
+    // without a domain is no problem: no rule routes to it.
     const text = cli(['config', 'check'], { cwd: dir });
     expect(text.code).toBe(1);
     expect(text.stderr).toContain(
-      `error: ${file} has 1 problem:\n  - accounts.dev.id: an AWS account id is 12 digits\n`,
+      `error: ${file} has 2 problems:\n  - accounts.dev.id: an AWS account id is 12 digits\n  - rules[0].account: unknown account 'prod'; known: dev\n`,
     );
     const json = cli(['config', 'check', '--json', '--config', file], { cwd: ROOT });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toEqual({
       ok: false,
       file,
-      issues: [{ path: 'accounts.dev.id', message: 'an AWS account id is 12 digits' }],
+      issues: [
+        { path: 'accounts.dev.id', message: 'an AWS account id is 12 digits' },
+        { path: 'rules[0].account', message: "unknown account 'prod'; known: dev" },
+      ],
     });
   });
 

@@ -197,6 +197,59 @@ describe('config validation', () => {
     ]);
   });
 
+  it('fails with the cross-check problems too when the schema fails, each at its JSON path', () => {
+    const issues = issuesOf(
+      editedConfig((c) => {
+        c.accounts.development.id = '1234';
+        c.rules[4].account = 'staging';
+        c.defaults.profile = 'nope';
+      }),
+    );
+    expect(issues).toEqual([
+      { path: 'accounts.development.id', message: 'an AWS account id is 12 digits' },
+      {
+        path: 'rules[4].account',
+        message: "unknown account 'staging'; known: development, production",
+      },
+      {
+        path: 'defaults.profile',
+        message: "unknown profile 'nope'; known: preview, full, production",
+      },
+    ]);
+  });
+
+  it('fails with a cross-check problem of a rule whose other field fails the schema', () => {
+    const issues = issuesOf(
+      editedConfig((c) => {
+        c.rules[4].ttlHours = 'soon';
+        c.rules[4].account = 'staging';
+      }),
+    );
+    expect(issues.map((i) => i.path)).toEqual(['rules[4].ttlHours', 'rules[4].account']);
+  });
+
+  it('fails once per problem: a field the schema rejects is not also reported as missing', () => {
+    const issues = issuesOf(
+      editedConfig((c) => {
+        c.accounts.development.domain.name = 'Not A Domain';
+        c.rules[4].profile = 'Preview';
+        c.profiles.full.task.cpu = 300;
+      }),
+    );
+    // Without the parse, the domain would look absent ("no domain" for every development rule),
+    // rules[4] would look like it used the default profile, and the Fargate size check would run.
+    expect(issues.map((i) => i.path)).toEqual([
+      'accounts.development.domain.name',
+      'profiles.full.task.cpu',
+      'rules[4].profile',
+    ]);
+  });
+
+  it('fails for a rule naming an inherited property as its account', () => {
+    const issues = issuesOf(editedConfig((c) => (c.rules[4].account = 'constructor')));
+    expect(issues.map((i) => i.path)).toEqual(['rules[4].account']);
+  });
+
   it('fails with one message listing every problem and the command that checks the fix', () => {
     try {
       parseConfig(

@@ -3,27 +3,59 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, jsonPath, UserError, type ConfigIssue } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 import { validateConfig } from './validate.js';
+import { salvageConfig } from './view.js';
 
 export const CONFIG_FILE_NAME = 'branch-env.config.json';
 
-/** Parse and validate a config object; throws one {@link ConfigError} listing every problem. */
+/**
+ * Parse and validate a config object; throws one {@link ConfigError} listing every problem: the
+ * schema's, and those of the cross-checks (`validate.ts`), which also run when the schema fails —
+ * over the parts that did parse — so that one `config check` shows everything to fix.
+ */
 export function parseConfig(raw: unknown, file?: string): Config {
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.flatMap((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((k) => ({
-          path: jsonPath([...issue.path, k]),
-          message: 'unknown key; remove it or check its spelling',
-        }));
-      }
-      return [{ path: jsonPath(issue.path), message: issue.message }];
-    });
-    throw new ConfigError(issues, file);
+  if (parsed.success) {
+    const issues = validateConfig(parsed.data);
+    if (issues.length > 0) throw new ConfigError(issues, file);
+    return parsed.data;
   }
-  const issues = validateConfig(parsed.data);
-  if (issues.length > 0) throw new ConfigError(issues, file);
-  return parsed.data;
+  const schemaIssues: ConfigIssue[] = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((k) => ({
+        path: jsonPath([...issue.path, k]),
+        message: 'unknown key; remove it or check its spelling',
+      }));
+    }
+    return [{ path: jsonPath(issue.path), message: issue.message }];
+  });
+  throw new ConfigError(withoutDuplicates(schemaIssues, validateConfig(salvageConfig(raw))), file);
+}
+
+/** Whether JSON path `outer` is `inner` or contains it (`rules[2]` contains `rules[2].account`). */
+function covers(outer: string, inner: string): boolean {
+  return (
+    outer === '' ||
+    inner === outer ||
+    inner.startsWith(`${outer}.`) ||
+    inner.startsWith(`${outer}[`)
+  );
+}
+
+/**
+ * Schema issues, then the cross-check issues that are not one of them again: none at a path the
+ * schema already reports a problem at (or inside), none twice.
+ */
+function withoutDuplicates(
+  schemaIssues: readonly ConfigIssue[],
+  checkIssues: readonly ConfigIssue[],
+): ConfigIssue[] {
+  const out = [...schemaIssues];
+  for (const issue of checkIssues) {
+    if (schemaIssues.some((s) => covers(s.path, issue.path))) continue;
+    if (out.some((o) => o.path === issue.path && o.message === issue.message)) continue;
+    out.push(issue);
+  }
+  return out;
 }
 
 /** Parse config JSON text; a syntax error is reported with its position. */

@@ -3,18 +3,25 @@ import { environmentName, isValidEnvironmentName } from '../naming/environment-n
 import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
+import { entryOf, known, type ConfigView } from './view.js';
 
 /**
- * Checks across the parsed config that the schema alone cannot express. Each rule is data: a name
- * and a function returning issues; `validateConfig` runs them all and returns every issue.
+ * Checks across the config that the schema alone cannot express. Each rule is data: a name and a
+ * function returning issues; `validateConfig` runs them all and returns every issue. They read a
+ * {@link ConfigView}, so they also run over what parsed of a file the schema rejected: each draws
+ * conclusions only from fields that are there and {@link known}.
  */
 export interface ConfigCheck {
   readonly name: string;
-  readonly check: (config: Config) => ConfigIssue[];
+  readonly check: (config: ConfigView) => ConfigIssue[];
 }
 
-export function configDomains(config: Config): string[] {
+export function configDomains(config: Pick<ConfigView, 'accounts'>): string[] {
   return Object.values(config.accounts).flatMap((a) => (a.domain ? [a.domain.name] : []));
+}
+
+function budgetOf(config: ConfigView): number {
+  return nameBudget(config.app ?? '', configDomains(config)).maxLength;
 }
 
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
@@ -23,13 +30,21 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     check: (config) =>
       config.rules.flatMap((rule, i) => {
         const out: ConfigIssue[] = [];
-        if (!(rule.account in config.accounts)) {
+        if (
+          known(config, 'accounts') &&
+          rule.account !== undefined &&
+          entryOf(config.accounts, rule.account) === undefined
+        ) {
           out.push({
             path: `rules[${i}].account`,
             message: `unknown account '${rule.account}'; known: ${Object.keys(config.accounts).join(', ') || 'none'}`,
           });
         }
-        if (rule.profile !== undefined && !(rule.profile in config.profiles)) {
+        if (
+          known(config, 'profiles') &&
+          rule.profile !== undefined &&
+          entryOf(config.profiles, rule.profile) === undefined
+        ) {
           out.push({
             path: `rules[${i}].profile`,
             message: `unknown profile '${rule.profile}'; known: ${Object.keys(config.profiles).join(', ') || 'none'}`,
@@ -41,12 +56,14 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   {
     name: 'the default profile exists',
     check: (config) =>
-      config.defaults.profile in config.profiles
+      !known(config, 'profiles') ||
+      config.defaults.profile === undefined ||
+      entryOf(config.profiles, config.defaults.profile) !== undefined
         ? []
         : [
             {
               path: 'defaults.profile',
-              message: `unknown profile '${config.defaults.profile}'; known: ${Object.keys(config.profiles).join(', ')}`,
+              message: `unknown profile '${config.defaults.profile}'; known: ${Object.keys(config.profiles).join(', ') || 'none'}`,
             },
           ],
   },
@@ -54,6 +71,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     name: 'patterns compile',
     check: (config) =>
       config.rules.flatMap((rule, i) => {
+        if (rule.branch === undefined) return [];
         try {
           compilePattern(rule.branch);
           return [];
@@ -71,7 +89,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     name: 'only protected rules reach production accounts',
     check: (config) =>
       config.rules.flatMap((rule, i) =>
-        config.accounts[rule.account]?.production && !rule.protected
+        entryOf(config.accounts, rule.account)?.production === true && rule.protected === false
           ? [
               {
                 path: `rules[${i}].protected`,
@@ -85,7 +103,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     name: 'protected rules have no TTL',
     check: (config) =>
       config.rules.flatMap((rule, i) =>
-        rule.protected && rule.ttlHours != null
+        rule.protected === true && rule.ttlHours != null
           ? [
               {
                 path: `rules[${i}].ttlHours`,
@@ -98,7 +116,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   {
     name: 'the name budget leaves room for readable names',
     check: (config) => {
-      const budget = nameBudget(config.app, configDomains(config));
+      const budget = nameBudget(config.app ?? '', configDomains(config));
       if (budget.maxLength >= MIN_NAME_BUDGET) return [];
       const tight = budget.terms.filter((t) => t.maxEnvironmentLength < MIN_NAME_BUDGET);
       return Object.entries(config.accounts)
@@ -113,7 +131,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
             : [],
         )
         .concat(
-          tight.some((t) => t.thing.startsWith('CloudFormation'))
+          config.app !== undefined && tight.some((t) => t.thing.startsWith('CloudFormation'))
             ? [
                 {
                   path: 'app',
@@ -127,7 +145,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   {
     name: 'fixed environment names are valid and unique',
     check: (config) => {
-      const budget = nameBudget(config.app, configDomains(config)).maxLength;
+      const budget = budgetOf(config);
       const seen = new Map<string, number>();
       const out: ConfigIssue[] = [];
       config.rules.forEach((rule, i) => {
@@ -152,13 +170,16 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   {
     name: 'fixed names cannot be taken by another rule',
     check: (config) => {
-      const budget = nameBudget(config.app, configDomains(config)).maxLength;
+      // Which rule a branch routes to depends on every rule: guess nothing when one did not parse.
+      if (!known(config, 'rules')) return [];
+      const budget = budgetOf(config);
       const out: ConfigIssue[] = [];
       config.rules.forEach((rule, i) => {
         const fixed = rule.environment;
         if (fixed === undefined) return;
         config.rules.forEach((other, j) => {
           if (i === j || other.environment !== undefined || other.account !== rule.account) return;
+          if (other.branch === undefined) return;
           let pattern;
           try {
             pattern = compilePattern(other.branch);
@@ -181,10 +202,14 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     name: 'custom domains have a domain to use',
     check: (config) =>
       config.rules.flatMap((rule, i) => {
+        if (!known(rule, 'profile')) return [];
         const profileKey = rule.profile ?? config.defaults.profile;
-        const profile = config.profiles[profileKey];
-        const account = config.accounts[rule.account];
-        return profile?.customDomain && account && !account.domain
+        const profile = entryOf(config.profiles, profileKey);
+        const account = entryOf(config.accounts, rule.account);
+        return profile?.customDomain === true &&
+          account !== undefined &&
+          known(account, 'domain') &&
+          account.domain === undefined
           ? [
               {
                 path: `rules[${i}]`,
@@ -199,29 +224,28 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     check: (config) =>
       Object.entries(config.profiles).flatMap(([key, p]) => {
         const out: ConfigIssue[] = [];
-        if (p.task.minTasks > p.task.maxTasks) {
+        const { task, database } = p;
+        if (task === undefined) return out;
+        if (task.minTasks > task.maxTasks) {
           out.push({
             path: `profiles.${key}.task.minTasks`,
-            message: `minTasks ${p.task.minTasks} is above maxTasks ${p.task.maxTasks}`,
+            message: `minTasks ${task.minTasks} is above maxTasks ${task.maxTasks}`,
           });
         }
-        if (p.database.engine === 'mongodb-container' && p.task.maxTasks !== 1) {
+        if (database?.engine === 'mongodb-container' && task.maxTasks !== 1) {
           out.push({
             path: `profiles.${key}.task.maxTasks`,
             message:
               'a mongodb-container database lives in the task, so the service must run exactly one task; set minTasks and maxTasks to 1',
           });
         }
-        if (
-          p.database.engine === 'aurora-postgres' &&
-          p.database.minCapacity > p.database.maxCapacity
-        ) {
+        if (database?.engine === 'aurora-postgres' && database.minCapacity > database.maxCapacity) {
           out.push({
             path: `profiles.${key}.database.minCapacity`,
             message: 'minCapacity is above maxCapacity',
           });
         }
-        const validMemory = fargateMemoryProblem(p.task.cpu, p.task.memoryMiB);
+        const validMemory = fargateMemoryProblem(task.cpu, task.memoryMiB);
         if (validMemory) out.push({ path: `profiles.${key}.task.memoryMiB`, message: validMemory });
         return out;
       }),
@@ -230,8 +254,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     name: 'the baseline is a valid environment name',
     check: (config) => {
       if (config.baseline === undefined) return [];
-      const budget = nameBudget(config.app, configDomains(config)).maxLength;
-      return isValidEnvironmentName(config.baseline, budget)
+      return isValidEnvironmentName(config.baseline, budgetOf(config))
         ? []
         : [{ path: 'baseline', message: `'${config.baseline}' is not a valid environment name` }];
     },
@@ -261,6 +284,7 @@ export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | u
   return undefined;
 }
 
-export function validateConfig(config: Config): ConfigIssue[] {
+/** Every problem the cross-checks find in a parsed config, or in what parsed of one (`salvageConfig`). */
+export function validateConfig(config: Config | ConfigView): ConfigIssue[] {
   return CONFIG_CHECKS.flatMap((c) => c.check(config));
 }
