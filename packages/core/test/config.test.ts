@@ -115,6 +115,24 @@ describe('config validation', () => {
       /also what branch 'customer-facing' gets from rules\[11\]/,
     ],
     [
+      'a fixed name a branch spelled with / for - would compute',
+      (c) =>
+        c.rules.push({
+          branch: 'demo',
+          account: 'development',
+          environment: 'feature-x',
+          protected: true,
+        }),
+      'rules[11].environment',
+      /fixed name 'feature-x' is also what branch 'feature\/x' gets from rules\[4\] \('feature\/\*\*'\) in the same account; choose another name/,
+    ],
+    [
+      'a fixed name in the form of hashed names',
+      (c) => (c.rules[0].environment = 'customer--facing'),
+      'rules[0].environment',
+      /contains --, the mark of hashed names/,
+    ],
+    [
       'a custom domain without a domain',
       (c) => delete c.accounts.development.domain,
       'rules[4]',
@@ -180,6 +198,29 @@ describe('config validation', () => {
     const issue = issues.find((i) => i.path === path);
     expect(issue, JSON.stringify(issues)).toBeDefined();
     expect(issue?.message).toMatch(message);
+  });
+
+  it('accepts a fixed name whose spellings reach only its own rule or other accounts', () => {
+    // feature/x routes to this rule (the first that matches); feature-x matches no rule.
+    const own = editedConfig((c) =>
+      c.rules.unshift({
+        branch: 'feature/x',
+        account: 'development',
+        environment: 'feature-x',
+        protected: true,
+      }),
+    );
+    expect(() => parseConfig(own)).not.toThrow();
+    // prod-x would be taken by prod/** in production, a different account.
+    const otherAccount = editedConfig((c) =>
+      c.rules.push({
+        branch: 'demo',
+        account: 'development',
+        environment: 'prod-x',
+        protected: true,
+      }),
+    );
+    expect(() => parseConfig(otherAccount)).not.toThrow();
   });
 
   it('fails with every problem at once, not the first', () => {

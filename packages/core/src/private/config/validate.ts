@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../errors.js';
 import { environmentName, isValidEnvironmentName } from '../naming/environment-name.js';
+import { gitBranchProblem } from '../naming/git-ref.js';
 import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
@@ -155,6 +156,11 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
             path: `rules[${i}].environment`,
             message: `'${rule.environment}' is not a valid environment name: lowercase letters, digits and -, starting with a letter, no -- at positions 3-4, at most ${budget} characters`,
           });
+        } else if (rule.environment.includes('--')) {
+          out.push({
+            path: `rules[${i}].environment`,
+            message: `'${rule.environment}' contains --, the mark of hashed names (docs/naming.md): the hashed name of some branch could be it; use single - between words`,
+          });
         }
         const first = seen.get(rule.environment);
         if (first !== undefined) {
@@ -173,27 +179,29 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       // Which rule a branch routes to depends on every rule: guess nothing when one did not parse.
       if (!known(config, 'rules')) return [];
       const budget = budgetOf(config);
+      if (budget < MIN_NAME_BUDGET) return []; // reported by the name budget check
+      const route = router(config.rules);
       const out: ConfigIssue[] = [];
       config.rules.forEach((rule, i) => {
         const fixed = rule.environment;
-        if (fixed === undefined) return;
-        config.rules.forEach((other, j) => {
-          if (i === j || other.environment !== undefined || other.account !== rule.account) return;
-          if (other.branch === undefined) return;
-          let pattern;
-          try {
-            pattern = compilePattern(other.branch);
-          } catch {
-            return;
-          }
-          // The branch spelled like the fixed name would compute the same name.
-          if (matches(pattern, fixed) && environmentName(fixed, budget).name === fixed) {
-            out.push({
-              path: `rules[${i}].environment`,
-              message: `fixed name '${fixed}' is also what branch '${fixed}' gets from rules[${j}] ('${other.branch}') in the same account; choose another name`,
-            });
-          }
-        });
+        if (fixed === undefined || !isValidEnvironmentName(fixed, budget)) return;
+        // A plain branch's name is its spelling with / -> -, so the branches that compute `fixed`
+        // are its spellings with each - as - or /. Each goes to the first rule it matches.
+        const takenBy = new Map<number, string>();
+        for (const branch of dashSpellings(fixed)) {
+          const j = route(branch);
+          const other = j === undefined ? undefined : config.rules[j];
+          if (j === undefined || j === i || other === undefined || takenBy.has(j)) continue;
+          if (other.environment !== undefined || other.account !== rule.account) continue;
+          if (gitBranchProblem(branch) !== undefined) continue;
+          if (environmentName(branch, budget).name === fixed) takenBy.set(j, branch);
+        }
+        for (const [j, branch] of takenBy) {
+          out.push({
+            path: `rules[${i}].environment`,
+            message: `fixed name '${fixed}' is also what branch '${branch}' gets from rules[${j}] ('${config.rules[j]?.branch}') in the same account; choose another name`,
+          });
+        }
       });
       return out;
     },
@@ -260,6 +268,46 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     },
   },
 ];
+
+/** Spellings beyond which {@link dashSpellings} stops trying every combination. */
+const MAX_SPELLINGS = 4096;
+
+/**
+ * The branches whose plain name is `name`: each `-` spelled `-` or `/`, the name itself first.
+ * With more than 12 dashes (4096 spellings) only those with at most two `/`, and the one with
+ * every `-` as `/`, are tried.
+ */
+function* dashSpellings(name: string): Generator<string> {
+  const parts = name.split('-');
+  const dashes = parts.length - 1;
+  const spell = (slashAt: (d: number) => boolean): string =>
+    parts.reduce((acc, part, d) => `${acc}${slashAt(d - 1) ? '/' : '-'}${part}`);
+  if (2 ** dashes <= MAX_SPELLINGS) {
+    for (let mask = 0; mask < 2 ** dashes; mask++) yield spell((d) => ((mask >> d) & 1) === 1);
+    return;
+  }
+  yield name;
+  for (let a = 0; a < dashes; a++) {
+    yield spell((d) => d === a);
+    for (let b = a + 1; b < dashes; b++) yield spell((d) => d === a || d === b);
+  }
+  yield spell(() => true);
+}
+
+/** Index of the rule a branch routes to (the first whose pattern matches); broken patterns match nothing. */
+function router(rules: ConfigView['rules']): (branch: string) => number | undefined {
+  const patterns = rules.map((r) => {
+    try {
+      return r.branch === undefined ? undefined : compilePattern(r.branch);
+    } catch {
+      return undefined;
+    }
+  });
+  return (branch) => {
+    const index = patterns.findIndex((p) => p !== undefined && matches(p, branch));
+    return index === -1 ? undefined : index;
+  };
+}
 
 /** Fargate's valid CPU/memory combinations (AWS ECS task size table). */
 export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | undefined {
