@@ -253,7 +253,7 @@ describe('DeployRoleStack options and failures', () => {
     expect(roleOf(t).AssumeRolePolicyDocument.Statement[0]?.Principal?.Federated).toBe(arn);
   });
 
-  it('trusts a GitHub environment when asked to', () => {
+  it('trusts only the GitHub environment in production when asked to: main, prod/* and hotfix/* deploy through it', () => {
     const stack = new DeployRoleStack(new App(), 'Env', {
       config,
       account: 'production',
@@ -261,8 +261,25 @@ describe('DeployRoleStack options and failures', () => {
       githubEnvironments: ['production'],
     });
     const t = Template.fromStack(stack);
+    // the deploy-reviewed job of any production branch (its token's subject is the environment)
     expect(canAssume(t, { sub: `repo:${REPO}:environment:production` })).toBe(true);
     expect(canAssume(t, { sub: `repo:${REPO}:environment:staging` })).toBe(false);
+    // a push whose (edited) workflow assumes the role outside the environment skips no reviewer
+    for (const b of ['main', 'prod/new-api', 'hotfix/x', 'prod1', 'feature/new-login'])
+      expect(canAssume(t, { sub: ref(b) }), b).toBe(false);
+    expect(canAssume(t, { sub: `repo:${REPO}:pull_request` })).toBe(false);
+  });
+
+  it('does not let the development role trust a GitHub environment', () => {
+    const stack = new DeployRoleStack(new App(), 'DevEnv', {
+      config,
+      account: 'development',
+      repository: REPO,
+      githubEnvironments: ['production'],
+    });
+    const t = Template.fromStack(stack);
+    expect(canAssume(t, { sub: `repo:${REPO}:environment:production` })).toBe(false);
+    expect(canAssume(t, { sub: ref('feature/new-login') })).toBe(true);
   });
 
   it('fails for a production rule IAM cannot express exactly', () => {

@@ -85,6 +85,45 @@ describe('branch-env bootstrap --synth-only', () => {
   });
 });
 
+describe('branch-env bootstrap --github-environment', () => {
+  it('makes the production role trust only the environment, and leaves the development role alone', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'branch-env-bootstrap-env-'));
+    const r = await cli([
+      'bootstrap',
+      '--synth-only',
+      '--json',
+      '--out',
+      out,
+      '--repository',
+      'acme/shop',
+      '--github-environment',
+      'production',
+    ]);
+    expect(r.code).toBe(0);
+    const { accounts } = JSON.parse(r.stdout) as { accounts: Plan[] };
+    const prod = accounts.find((a) => a.production);
+    const dev = accounts.find((a) => !a.production);
+    expect(prod?.trust.subjects).toEqual(['repo:acme/shop:environment:production']);
+    expect(dev?.trust.subjects).toContain('repo:acme/shop:pull_request');
+    expect(dev?.trust.subjects.some((s) => s.includes(':environment:'))).toBe(false);
+  }, 60_000);
+
+  it('refuses it for a non-production account', async () => {
+    const r = await cli([
+      'bootstrap',
+      '--synth-only',
+      '--account',
+      'development',
+      '--repository',
+      'acme/shop',
+      '--github-environment',
+      'production',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--github-environment gates production deploys only');
+  }, 60_000);
+});
+
 describe('branch-env bootstrap failures', () => {
   it('refuses to deploy every account with one set of credentials', async () => {
     const r = await cli(['bootstrap', '--repository', 'acme/shop']);

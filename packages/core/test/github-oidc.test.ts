@@ -200,6 +200,38 @@ describe('oidcTrust for the repository config', () => {
     expect(dev.policyChars).toBeLessThan(TRUST_POLICY_MAX_CHARS);
   });
 
+  describe('with a GitHub environment (required reviewers) for production', () => {
+    const gated = oidcTrust(config, {
+      repository: REPO,
+      account: 'production',
+      githubEnvironments: ['production'],
+    });
+    const devToo = oidcTrust(config, {
+      repository: REPO,
+      account: 'development',
+      githubEnvironments: ['production'],
+    });
+
+    it('trusts ONLY the environment in production: no branch can skip the reviewers', () => {
+      expect(gated.subjects).toEqual([`repo:${REPO}:environment:production`]);
+      expect(stringLikeAny(gated.subjects, `repo:${REPO}:environment:production`)).toBe(true);
+      // a push to a production branch whose edited workflow skips the reviewed job
+      for (const b of ['main', 'prod/x', 'hotfix/x', 'prod1', 'feature/x'])
+        expect(stringLikeAny(gated.subjects, ref(b)), b).toBe(false);
+      expect(stringLikeAny(gated.subjects, PR)).toBe(false);
+      expect(stringLikeAny(gated.subjects, `repo:${REPO}:environment:staging`)).toBe(false);
+      expect(gated.notes.join('\n')).toMatch(
+        /trusts no branch, only jobs that run in the GitHub environment production: .*main, prod\/\*\*, hotfix\/\*\*, prod\[1-9\]/,
+      );
+    });
+
+    it('applies to production accounts only: the development role does not trust it', () => {
+      expect(devToo.subjects).toEqual(dev.subjects);
+      expect(stringLikeAny(devToo.subjects, `repo:${REPO}:environment:production`)).toBe(false);
+      expect(devToo.notes.join('\n')).toMatch(/gate production accounts only/);
+    });
+  });
+
   it('builds the IAM condition block with the audience and the subjects', () => {
     expect(trustConditions(prod)).toEqual({
       StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
@@ -246,7 +278,7 @@ describe('oidcTrust failures', () => {
       account: 'production',
       githubEnvironments: ['production'],
     });
-    expect(trust.subjects).toContain(`repo:${REPO}:environment:production`);
+    expect(trust.subjects).toEqual([`repo:${REPO}:environment:production`]);
     expect(trust.subjects.some((s) => s.includes('release'))).toBe(false);
     expect(stringLikeAny(trust.subjects, ref('release-12'))).toBe(false);
     expect(trust.notes.join()).toMatch(/GitHub environment production/);
@@ -289,5 +321,8 @@ describe('oidcTrust failures', () => {
     expect(() => oidcTrust(unused, { repository: REPO, account: 'spare' })).toThrow(
       /would trust nobody/,
     );
+    expect(() =>
+      oidcTrust(unused, { repository: REPO, account: 'spare', githubEnvironments: ['production'] }),
+    ).toThrow(/would trust nobody/);
   });
 });

@@ -22,7 +22,13 @@ export interface DeployRoleStackProps extends StackProps {
   readonly repository: string;
   /** Default branch of the repository (delete/schedule runs carry its ref). @default 'main' */
   readonly defaultBranch?: string;
-  /** GitHub environments (with required reviewers) also trusted. @default [] */
+  /**
+   * GitHub environments (with required reviewers and deployment-branch policies) through which a
+   * production account deploys: its role then trusts only `repo:<owner>/<repo>:environment:<name>`,
+   * none of the production branches, so no job can skip the reviewers. Ignored for non-production
+   * accounts (see `oidcTrust()`).
+   * @default [] - a production role trusts its protected branches
+   */
   readonly githubEnvironments?: readonly string[];
   /**
    * ARN of the account's existing GitHub OIDC provider. IAM allows one provider per URL and
@@ -59,7 +65,8 @@ export function roleNameOf(roleArn: string, accountId: string): { roleName: stri
 /**
  * One account's GitHub OIDC provider and the deploy role the workflows assume. The trust policy's
  * `sub` conditions are generated from the routing rules (`oidcTrust()` of core): a production
- * account trusts exactly its protected branch patterns and never pull-request runs. The role can
+ * account trusts exactly its protected branch patterns (or, given `githubEnvironments`, only jobs of
+ * those environments) and never pull-request runs. The role can
  * do little by itself: assume the CDK bootstrap roles (which deploy), and the cleanup `branch-env
  * destroy` and `reap` do directly (config bus, tag scan, emptying the app's buckets and registries,
  * deleting its log groups and stacks through their CloudFormation service role).

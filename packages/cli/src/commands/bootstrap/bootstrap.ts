@@ -41,11 +41,19 @@ export function optionsFrom(args: ParsedArgs, io: Io, config: Config): Bootstrap
   if (account !== undefined && !keys.includes(account)) {
     throw new UserError(`no account '${account}' in the config`, `pass one of: ${keys.join(', ')}`);
   }
+  const accounts = account ? [account] : keys;
+  const githubEnvironments = list(args.values['github-environment']);
+  if (githubEnvironments.length > 0 && !accounts.some((k) => config.accounts[k]?.production)) {
+    throw new UserError(
+      `--github-environment gates production deploys only, and ${accounts.join(', ')} ${accounts.length > 1 ? 'are' : 'is'} not a production account`,
+      'drop --github-environment, or bootstrap the production account with it: npx branch-env bootstrap --account <production account> --github-environment <name>',
+    );
+  }
   return {
     repository: repositoryFrom(str(args.values.repository), io.env, io.cwd),
-    accounts: account ? [account] : keys,
+    accounts,
     defaultBranch: str(args.values['default-branch']) ?? 'main',
-    githubEnvironments: list(args.values['github-environment']),
+    githubEnvironments,
     importOidcProvider: args.values['import-oidc-provider'] === true,
   };
 }
@@ -66,7 +74,8 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
       account: key,
       repository: options.repository,
       defaultBranch: options.defaultBranch,
-      githubEnvironments: options.githubEnvironments,
+      // A production role given environments trusts only them; other roles never trust them.
+      githubEnvironments: account.production ? options.githubEnvironments : [],
       existingOidcProviderArn: options.importOidcProvider
         ? `arn:aws:iam::${account.id}:oidc-provider/token.actions.githubusercontent.com`
         : undefined,

@@ -32,8 +32,13 @@ export interface OidcTrustOptions {
   readonly defaultBranch?: string;
   /**
    * GitHub environments (with required reviewers and deployment-branch rules) whose jobs may
-   * assume this account's role: `repo:<owner>/<repo>:environment:<name>`. The only way a
-   * production rule that cannot be expressed exactly (regex, `*` inside a segment, `?`) is allowed.
+   * assume a **production** account's role: `repo:<owner>/<repo>:environment:<name>`. When given,
+   * they REPLACE the production rules' branch subjects: a job that does not run in one of these
+   * environments (e.g. a push whose edited workflow skips the reviewed job) cannot assume the role,
+   * so the reviewers cannot be bypassed; the environments' deployment-branch policies then decide
+   * which branches may deploy. Also the only way a production rule that cannot be expressed exactly
+   * (regex, `*` inside a segment, `?`) is allowed. Ignored (with a note) for non-production
+   * accounts, which never trust an environment.
    * @default []
    */
   readonly githubEnvironments?: readonly string[];
@@ -214,7 +219,8 @@ const GITHUB_ENVIRONMENT = /^[^*?$,'"`<>:;\\/]{1,255}$/;
  * (`repo:o/r:pull_request`) are trusted by non-production accounts only.
  *
  * Production accounts get only exact patterns: a rule that IAM cannot express exactly is refused
- * (one {@link UserError} listing every such rule) unless a GitHub environment is trusted instead.
+ * (one {@link UserError} listing every such rule). A production account given GitHub environments
+ * trusts only `repo:<owner>/<repo>:environment:<name>` for them, no branch subject at all.
  */
 export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust {
   const {
@@ -250,23 +256,33 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
     if (!explained.some((e) => e.subject === subject)) explained.push({ subject, reason, exact });
   };
 
+  // Environments gate production only. A production role that trusts them trusts nothing else:
+  // a branch subject next to them would let any push to a production branch (with a workflow
+  // edited to skip the reviewed job) assume the role without a reviewer.
+  const environments = production ? githubEnvironments : [];
+  if (!production && githubEnvironments.length > 0) {
+    notes.push(
+      `GitHub environments (${githubEnvironments.join(', ')}) gate production accounts only: the ${key} role does not trust them`,
+    );
+  }
+  const viaEnvironments = environments.length > 0;
+  const environmentBranches: string[] = [];
+
   for (const [index, rule] of config.rules.entries()) {
     if (rule.account !== key) continue;
     if (production && !rule.protected) {
       problems.push(`rules[${index}] (${rule.branch}) routes to production but is not protected`);
       continue;
     }
+    if (viaEnvironments) {
+      environmentBranches.push(rule.branch);
+      continue;
+    }
     const like = branchToStringLike(rule.branch, maxExpansions);
     if (!like.exact && production) {
-      if (githubEnvironments.length === 0) {
-        problems.push(
-          `rules[${index}] (${rule.branch}): ${like.reason ?? 'not expressible'}, so the production role cannot trust exactly these branches`,
-        );
-      } else {
-        notes.push(
-          `rules[${index}] (${rule.branch}) deploys only through the GitHub environment ${githubEnvironments.join(', ')}: ${like.reason ?? ''}`,
-        );
-      }
+      problems.push(
+        `rules[${index}] (${rule.branch}): ${like.reason ?? 'not expressible'}, so the production role cannot trust exactly these branches`,
+      );
       continue;
     }
     if (!like.exact) {
@@ -294,10 +310,19 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
       true,
     );
   }
-  for (const env of githubEnvironments) {
-    add(`repo:${repository}:environment:${env}`, `GitHub environment ${env}`, true);
+  if (viaEnvironments) {
+    notes.push(
+      `the ${key} role trusts no branch, only jobs that run in the GitHub environment ${environments.join(', ')}: give it required reviewers and deployment-branch policies that admit exactly ${environmentBranches.join(', ')}`,
+    );
   }
-  if (explained.length === 0) {
+  for (const env of environments) {
+    add(
+      `repo:${repository}:environment:${env}`,
+      `GitHub environment ${env}, for ${environmentBranches.join(', ')}`,
+      true,
+    );
+  }
+  if (explained.length === 0 || (viaEnvironments && environmentBranches.length === 0)) {
     throw new UserError(
       `no routing rule routes to account '${key}', so its deploy role would trust nobody`,
       'add a rule for it in branch-env.config.json, or do not bootstrap this account',
