@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '@branch-env/core';
+import { awsFailure } from './private/aws-errors.js';
 import { COMMON_OPTIONS, type CommandSpec } from './private/command.js';
 import { EXIT, processIo, reportError, type Io } from './private/io.js';
 
@@ -213,6 +214,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return EXIT.ok;
   }
   const json = argv.includes('--json');
+  let what: string | undefined;
   try {
     const found = findCommand(argv);
     if (!found) {
@@ -246,8 +248,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       );
     }
     const module = await spec.load();
+    what = spec.words.join(' ');
     return await module.run(parsed, io);
   } catch (error) {
-    return reportError(error, io, json);
+    // What AWS refuses (expired credentials, a missing permission) is a user error with its fix,
+    // whichever call of whichever command met it: mapped once, here.
+    const mapped = what === undefined ? undefined : awsFailure(what, error);
+    return reportError(mapped ?? error, io, json);
   }
 }

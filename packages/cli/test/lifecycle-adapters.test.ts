@@ -41,7 +41,7 @@ import {
   putParameters,
 } from '../src/private/aws/ssm.js';
 import { scanTagged } from '../src/private/aws/tagging.js';
-import { isCredentialsError } from '../src/private/aws-errors.js';
+import { awsFailure, deniedAction, isCredentialsError } from '../src/private/aws-errors.js';
 import { awsError, recordingIo, testClients } from './helpers/aws-clients.js';
 
 const ssm = mockClient(SSMClient);
@@ -550,6 +550,48 @@ describe('credentials', () => {
     expect((error as UserError).message).toBe('deploy needs AWS credentials and none are usable');
     expect(isCredentialsError(awsError('ExpiredToken'))).toBe(true);
     expect(isCredentialsError(awsError('AccessDenied'))).toBe(false);
+  });
+
+  it('maps AWS refusals to user errors naming the action and the fix; other errors stay bugs', () => {
+    const denied = awsFailure(
+      'destroy',
+      awsError(
+        'AccessDeniedException',
+        'User: arn:aws:sts::1:assumed-role/deploy/x is not authorized to perform: logs:DeleteLogGroup on resource: arn:aws:logs:us-east-1:1:log-group:/aws/ecs/containerinsights/c/performance:* because no identity-based policy allows the logs:DeleteLogGroup action',
+      ),
+    );
+    expect(denied).toBeInstanceOf(UserError);
+    expect(denied?.message).toBe(
+      'destroy: AWS denied logs:DeleteLogGroup on arn:aws:logs:us-east-1:1:log-group:/aws/ecs/containerinsights/c/performance:* (AccessDeniedException)',
+    );
+    expect(denied?.fix).toContain('the credentials need logs:DeleteLogGroup');
+    expect(denied?.fix).toContain('re-run `branch-env bootstrap`');
+    // EC2 style, and S3's bare "Access Denied" (no action named)
+    expect(
+      awsFailure(
+        'deploy',
+        awsError(
+          'UnauthorizedOperation',
+          'You are not authorized to perform this operation. User: arn:x is not authorized to perform: ec2:DescribeVpcs because no identity-based policy allows it',
+        ),
+      )?.message,
+    ).toBe('deploy: AWS denied ec2:DescribeVpcs (UnauthorizedOperation)');
+    expect(awsFailure('destroy', awsError('AccessDenied', 'Access Denied'))?.message).toBe(
+      'destroy: AWS denied a call (Access Denied) (AccessDenied)',
+    );
+    expect(deniedAction('nothing here')).toEqual({});
+    // credentials: expired vs unusable
+    expect(awsFailure('reap', awsError('ExpiredToken', 'token expired'))?.fix).toMatch(
+      /^re-authenticate/,
+    );
+    expect(awsFailure('list', awsError('InvalidClientTokenId', 'bad'))?.message).toBe(
+      'list needs AWS credentials and none are usable (InvalidClientTokenId)',
+    );
+    // not AWS's refusal: stays a bug (exit 2)
+    expect(awsFailure('list', new TypeError('x is undefined'))).toBeUndefined();
+    expect(awsFailure('list', awsError('ValidationError', 'bad input'))).toBeUndefined();
+    const mine = new UserError('mine');
+    expect(awsFailure('list', mine)).toBe(mine);
   });
 
   it('credentials for another account are refused before anything changes', async () => {

@@ -603,7 +603,21 @@ describe('toolkit failures', () => {
     expect(
       toolkitFailure('diff', 'x', toolkitError('toolkit', 'wrap', awsError('ExpiredToken')))
         .message,
-    ).toBe('diff needs AWS credentials and none are usable (ExpiredToken)');
+    ).toBe('diff: the AWS credentials expired (ExpiredToken: ExpiredToken)');
+    expect(
+      toolkitFailure(
+        'deploy',
+        'x',
+        toolkitError(
+          'toolkit',
+          'wrap',
+          awsError(
+            'AccessDenied',
+            'is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/cdk-x',
+          ),
+        ),
+      ).message,
+    ).toBe('deploy: AWS denied sts:AssumeRole on arn:aws:iam::1:role/cdk-x (AccessDenied)');
     const mine = new UserError('bad config');
     expect(
       toolkitFailure('deploy', 'x', toolkitError('assembly', 'Assembly builder failed', mine)),

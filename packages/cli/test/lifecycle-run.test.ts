@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
 import { run as deploy } from '../src/commands/deploy/deploy.js';
 import { run as list } from '../src/commands/list/list.js';
 import { run as reap } from '../src/commands/reap/reap.js';
@@ -117,6 +118,43 @@ describe('list (run in-process, AWS mocked)', () => {
       ['feature-old', false],
       ['sandbox', true],
     ]);
+  });
+});
+
+describe('AWS refusals through the command runner (main, in-process)', () => {
+  it('list with CloudFormation AccessDenied: exit 1, the denied action and the fix, no stack trace', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(
+        awsError(
+          'AccessDenied',
+          `User: arn:aws:sts::${DEV}:assumed-role/reaper/x is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:${DEV}:stack/*/* because no identity-based policy allows the cloudformation:DescribeStacks action`,
+        ),
+      );
+    const io = recordingIo();
+    const code = await main(['list', '--config', CONFIG], io);
+    expect(code).toBe(1);
+    expect(io.stderr()).toContain(
+      `error: list: AWS denied cloudformation:DescribeStacks on arn:aws:cloudformation:us-east-1:${DEV}:stack/*/* (AccessDenied)\n  fix: the credentials need cloudformation:DescribeStacks: in CI the deploy role lacks it, so re-run \`branch-env bootstrap\``,
+    );
+    expect(io.stderr()).not.toContain('hit a bug');
+    expect(io.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('credentials that expire mid-run: exit 1, re-authenticate', async () => {
+    ssm
+      .on(GetParametersByPathCommand)
+      .rejects(
+        awsError('ExpiredTokenException', 'The security token included in the request is expired'),
+      );
+    const io = recordingIo();
+    const code = await main(['list', '--config', CONFIG, '--json'], io);
+    expect(code).toBe(1);
+    expect(JSON.parse(io.stdout()).error).toMatchObject({
+      message:
+        'list: the AWS credentials expired (ExpiredTokenException: The security token included in the request is expired)',
+    });
+    expect(io.stderr()).toContain('fix: re-authenticate');
   });
 });
 

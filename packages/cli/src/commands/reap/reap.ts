@@ -1,5 +1,6 @@
 import { UserError, planReap, protectionOf, type ReapDecision } from '@branch-env/core';
 import { scanAccounts, type AccountScan } from '../../private/accounts.js';
+import { awsFailure } from '../../private/aws-errors.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
@@ -74,7 +75,13 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
             `${d.environment}: ${report.clean ? 'destroyed' : 'NOT completely destroyed (run `branch-env destroy ' + d.environment + '` for details)'}\n`,
           );
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        // One environment's failure does not stop the others; AWS refusals get their fix.
+        const mapped = awsFailure('reap', error);
+        const message = mapped
+          ? `${mapped.message}${mapped.fix ? ` (fix: ${mapped.fix})` : ''}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
         results.push({ environment: d.environment, error: message });
         io.err(`error: reaping ${d.environment} failed: ${message}\n`);
       }

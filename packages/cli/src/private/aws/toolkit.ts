@@ -1,6 +1,6 @@
 import type { IIoHost, IoMessage, IoRequest, Toolkit } from '@aws-cdk/toolkit-lib';
 import { UserError } from '@branch-env/core';
-import { isCredentialsError, noCredentials } from '../aws-errors.js';
+import { awsFailure } from '../aws-errors.js';
 import type { Io } from '../io.js';
 import { quietSdkWarnings } from './clients.js';
 
@@ -161,11 +161,14 @@ export async function diffAssembly(
  * inside the toolkit get the usual one-line message.
  */
 export function toolkitFailure(what: string, environment: string, error: unknown): Error {
-  if (isCredentialsError(error)) return noCredentials(what, error);
+  if (error instanceof UserError) return error;
+  const direct = awsFailure(what, error);
+  if (direct) return direct;
   // ToolkitError and subclasses carry `source` ('toolkit' | 'user') and `type`; `name` is the code.
   const e = error as { message?: string; cause?: unknown; source?: unknown; type?: unknown };
   if (e.cause instanceof UserError) return e.cause; // our own synth refused the input
-  if (isCredentialsError(e.cause)) return noCredentials(what, e.cause);
+  const fromCause = awsFailure(what, e.cause);
+  if (fromCause) return fromCause;
   const fromToolkit = typeof e.type === 'string' && (e.source === 'toolkit' || e.source === 'user');
   if (!fromToolkit || e.type === 'assembly') return error as Error; // synth bugs stay bugs (exit 2)
   const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
