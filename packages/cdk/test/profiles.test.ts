@@ -111,7 +111,7 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
     expect(env.DATABASE_ENDPOINT).toBeDefined();
   });
 
-  it('deploys with the circuit breaker and rollback, health-checked on /readyz', () => {
+  it('deploys with the circuit breaker and rollback, health-checked on liveness (/healthz)', () => {
     expect(service(s().main).DeploymentConfiguration).toMatchObject({
       DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       MinimumHealthyPercent: 100,
@@ -119,7 +119,7 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
     });
     expect(
       onlyResource(s().main, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties,
-    ).toMatchObject({ HealthCheckPath: '/readyz', TargetType: 'ip', Port: 8080 });
+    ).toMatchObject({ HealthCheckPath: '/healthz', TargetType: 'ip', Port: 8080 });
   });
 
   it('turns Container Insights on exactly when the profile does', () => {

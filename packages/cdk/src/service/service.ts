@@ -82,8 +82,12 @@ export interface ServiceProps {
    */
   readonly port?: number;
   /**
-   * Readiness path the load balancer checks.
-   * @default /readyz
+   * Path the load balancer's target group health check requests. Liveness, not readiness: ECS
+   * replaces tasks the target group reports unhealthy, so a readiness check that pings the shared
+   * database would have every task replaced at once on a database blip, and it keeps an Aurora
+   * Serverless v2 cluster at 0 ACU from ever pausing (every load balancer node asks every 15 s).
+   * Readiness (`/readyz`) stays for people and deploy checks.
+   * @default /healthz
    */
   readonly healthCheckPath?: string;
 }
@@ -295,7 +299,7 @@ export class Service extends Construct {
       targets: [this.service],
       deregistrationDelay: Duration.seconds(10),
       healthCheck: {
-        path: props.healthCheckPath ?? '/readyz',
+        path: props.healthCheckPath ?? '/healthz',
         healthyHttpCodes: '200',
         interval: Duration.seconds(15),
         timeout: Duration.seconds(5),

@@ -368,7 +368,7 @@ function priceDatabaseInstance(
       'ACU',
       perHourOf(table.prices.auroraServerlessV2Acu, table),
       minCapacity === 0
-        ? 'minimum 0 ACU: $0 while paused (resumes in ~15 s on the first connection)'
+        ? 'minimum 0 ACU: $0 only while paused; it pauses after SecondsUntilAutoPause without a connection, so anything connecting periodically (a readiness probe that pings it) keeps it billing; resumes in ~15 s on the next connection'
         : 'billed for the minimum ACU while idle',
     );
     return;
