@@ -178,13 +178,19 @@ describe('config validation', () => {
       'an unknown database engine',
       (c) => (c.profiles.full.database.engine = 'dynamodb'),
       'profiles.full.database.engine',
-      /.+/,
+      /Expected 'documentdb' \| 'aurora-postgres' \| 'mongodb-container' \| 'none'/,
     ],
     [
       'an invalid log retention',
       (c) => (c.profiles.full.logRetentionDays = 10),
       'profiles.full.logRetentionDays',
-      /.+/,
+      /^CloudWatch Logs retention in days: one of 1, 3, 5, 7, 14, 30, .*, 3288 or 3653$/,
+    ],
+    [
+      'an invalid task CPU',
+      (c) => (c.profiles.full.task.cpu = 300),
+      'profiles.full.task.cpu',
+      /^Fargate task CPU units: one of 256, 512, 1024, 2048 or 4096$/,
     ],
     ['an app name starting with a digit', (c) => (c.app = '1app'), 'app', /starting with a letter/],
     [

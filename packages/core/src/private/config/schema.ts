@@ -114,10 +114,21 @@ export const DatabaseSchema = z
       'replaced (cheap previews). none: no database.',
   });
 
+/** `one of 1, 2 or 3`: the message of a field that takes one of a few values. */
+function oneOf(values: readonly number[], what: string): string {
+  return `${what}: one of ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+}
+
+/** The CPU units a Fargate task may have. */
+export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
+
 export const TaskSchema = z
   .strictObject({
     cpu: z
-      .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)])
+      .union(
+        FARGATE_CPU.map((c) => z.literal(c)),
+        { error: oneOf(FARGATE_CPU, 'Fargate task CPU units') },
+      )
       .default(256)
       .meta({ description: 'Fargate task CPU units. @default 256' }),
     memoryMiB: z.int().min(512).max(30_720).default(512).meta({ description: '@default 512' }),
@@ -162,7 +173,10 @@ export const ProfileSchema = z
       maxTasks: 2,
     }),
     logRetentionDays: z
-      .union(LOG_RETENTION_DAYS.map((d) => z.literal(d)))
+      .union(
+        LOG_RETENTION_DAYS.map((d) => z.literal(d)),
+        { error: oneOf(LOG_RETENTION_DAYS, 'CloudWatch Logs retention in days') },
+      )
       .default(7)
       .meta({ description: 'CloudWatch Logs retention. @default 7' }),
     multiAz: z
