@@ -1,3 +1,4 @@
+import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTeardown, CONFIG_BUS, estimateCost, TAG_KEYS } from '@branch-env/core';
 import { nagFindings, STACK_CONFIG_BUS_KEYS } from '@branch-env/cdk';
@@ -381,6 +382,21 @@ describe('full profile, unprotected', () => {
     const secret = onlyResource(t(), 'AWS::SecretsManager::Secret');
     expect(secret.Properties?.GenerateSecretString).toBeDefined();
     expect(secret.DeletionPolicy).toBe('Delete');
+  });
+
+  it('alarms on the DocumentDB cluster CPUUtilization', () => {
+    const [clusterId] = resourcesOf(t(), 'AWS::DocDB::DBCluster')[0]!;
+    CdkTemplate.fromJSON(t()).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: `${s().environment.name}: database CPU is high`,
+      Namespace: 'AWS/DocDB',
+      MetricName: 'CPUUtilization',
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: { Ref: clusterId } }],
+      Threshold: 80,
+    });
+    const databaseAlarms = resourcesOf(t(), 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties?.Namespace === 'AWS/DocDB',
+    );
+    expect(databaseAlarms.map(([, a]) => a.Properties?.MetricName)).toEqual(['CPUUtilization']);
   });
 
   it('opens the database port only to the service tasks', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTeardown, UserError, type ResolvedEnvironment } from '@branch-env/core';
@@ -80,6 +81,24 @@ describe('aurora-postgres engine', () => {
     expect(env).toContainEqual({ Name: 'DATABASE_ENGINE', Value: 'aurora-postgres' });
     expect(env).toContainEqual({ Name: 'DATABASE_NAME', Value: 'app' });
     expect(cluster.Properties?.DatabaseName).toBe('app');
+  });
+});
+
+describe('database CPU alarm', () => {
+  it('alarms on the Aurora cluster CPUUtilization, not another of its charted metrics', () => {
+    const t = built.aurora.main;
+    const [clusterId] = resourcesOf(t, 'AWS::RDS::DBCluster')[0]!;
+    CdkTemplate.fromJSON(t).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: 'aurora-reports: database CPU is high',
+      Namespace: 'AWS/RDS',
+      MetricName: 'CPUUtilization',
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: { Ref: clusterId } }],
+      Threshold: 80,
+    });
+    const databaseAlarms = resourcesOf(t, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties?.Namespace === 'AWS/RDS',
+    );
+    expect(databaseAlarms.map(([, a]) => a.Properties?.MetricName)).toEqual(['CPUUtilization']);
   });
 });
 

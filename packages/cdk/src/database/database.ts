@@ -53,6 +53,7 @@ export class Database extends Construct {
   /** Database the service uses, when the engine creates one (`DATABASE_NAME`). */
   readonly databaseName: string | undefined;
   readonly sidecar: DatabaseSidecar | undefined;
+  /** Metrics to chart, CPU (`CPUUtilization`, which the observability alarms on) first. */
   readonly metrics: readonly cloudwatch.IMetric[];
   /** The DocumentDB or Aurora cluster, when there is one. */
   readonly cluster: docdb.DatabaseCluster | rds.DatabaseCluster | undefined;
@@ -167,9 +168,9 @@ export class Database extends Construct {
         this.databaseName = 'app';
         this.endpoint = cluster.clusterEndpoint.socketAddress;
         this.metrics = [
+          cluster.metricCPUUtilization(),
           cluster.metricServerlessDatabaseCapacity(),
           cluster.metricDatabaseConnections({ statistic: 'Maximum' }),
-          cluster.metricCPUUtilization(),
         ];
         return;
       }

@@ -22,7 +22,8 @@ export interface ObservabilityProps {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly service: ecs.FargateService;
   /**
-   * Database metrics to chart (CPU first: it is also alarmed on).
+   * Database metrics to chart. The one named `CPUUtilization` (whatever its position) is also
+   * alarmed on.
    * @default [] (a note that the database runs in the task)
    */
   readonly databaseMetrics?: readonly cloudwatch.IMetric[];
@@ -113,7 +114,9 @@ export class Observability extends Construct {
       }),
     ];
     const databaseMetrics = props.databaseMetrics ?? [];
-    const databaseCpu = databaseMetrics[0];
+    const databaseCpu = databaseMetrics.find(
+      (m) => m.toMetricConfig().metricStat?.metricName === 'CPUUtilization',
+    );
     if (databaseCpu) {
       alarms.push(
         alarm('DatabaseCpu', {
