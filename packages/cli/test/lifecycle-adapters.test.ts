@@ -394,6 +394,68 @@ describe('deleteStack', () => {
     expect(result.failures.map((f) => f.reason)).toEqual(['has a dependent object']);
   });
 
+  /** A fake clock that moves `stepMin` minutes each time it is read. */
+  const clock = (stepMin: number) => {
+    let t = 0;
+    return () => (t += stepMin * 60_000);
+  };
+
+  it('waits out a CloudFront-long delete (50 min: past the 30 min of other waits)', async () => {
+    let polls = 0;
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce(stack('UPDATE_COMPLETE'))
+      .resolvesOnce(stack('UPDATE_COMPLETE'))
+      .callsFake(() => stack(++polls <= 50 ? 'DELETE_IN_PROGRESS' : 'DELETE_COMPLETE'));
+    cfn.on(DeleteStackCommand).resolves({});
+    await expect(deleteStack(aws, 'demo-feature-a', { now: clock(1) })).resolves.toEqual({
+      stack: 'demo-feature-a',
+      existed: true,
+      failures: [],
+      emptied: [],
+    });
+    expect(polls).toBe(51);
+  });
+
+  it('a delete still running after the wait (120 min): says so and how to finish, not "another deploy"', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce(stack('UPDATE_COMPLETE'))
+      .resolvesOnce(stack('UPDATE_COMPLETE'))
+      .resolves(stack('DELETE_IN_PROGRESS'));
+    cfn.on(DeleteStackCommand).resolves({});
+    const error = await deleteStack(aws, 'demo-feature-a', {
+      now: clock(10),
+      rerun: 'branch-env destroy feature-a',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(
+      'the delete of demo-feature-a is still running after 120 min (CloudFront distributions take 30–60+ min to delete)',
+    );
+    expect((error as UserError).fix).toBe(
+      'run `branch-env destroy feature-a` again to finish: it waits for the running delete, then cleans up',
+    );
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
+  });
+
+  it('a delete left running by an earlier destroy is waited for as a delete, then found gone', async () => {
+    let polls = 0;
+    cfn.on(DescribeStacksCommand).callsFake(() => {
+      if (++polls <= 40) return stack('DELETE_IN_PROGRESS');
+      throw awsError('ValidationError', 'Stack with id demo-feature-a does not exist');
+    });
+    await expect(
+      deleteStack(aws, 'demo-feature-a', { now: clock(1), deleteTimeoutMs: 60 * 60_000 }),
+    ).resolves.toMatchObject({ existed: false });
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    // another operation (an update) still gets the 30 min and the "another deploy" message
+    cfn.reset();
+    cfn.on(DescribeStacksCommand).resolves(stack('UPDATE_IN_PROGRESS'));
+    await expect(deleteStack(aws, 'demo-feature-a', { now: clock(10) })).rejects.toThrow(
+      'stack demo-feature-a is still UPDATE_IN_PROGRESS: another deploy or delete of this environment is running',
+    );
+  });
+
   it('is idempotent: a stack that is not there is no error and no delete call', async () => {
     cfn
       .on(DescribeStacksCommand)

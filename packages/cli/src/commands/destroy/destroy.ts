@@ -44,6 +44,8 @@ export interface DestroyOptions {
   readonly scanPauseMs?: number;
   /** The user passed --force-protected: termination protection is turned off. @default false */
   readonly forceProtected?: boolean;
+  /** How long a stack delete is waited for (CloudFront takes 30–60+ min). @default 120 minutes */
+  readonly deleteTimeoutMs?: number;
 }
 
 /**
@@ -78,6 +80,8 @@ export async function destroyEnvironment(
     const result = await deleteStack(clientsFor(region), name, {
       onStatus: (s) => step(`${name}: ${s}`),
       disableTerminationProtection: options.forceProtected === true,
+      deleteTimeoutMs: options.deleteTimeoutMs,
+      rerun: `branch-env destroy ${target.environment}${options.forceProtected === true ? ' --force-protected' : ''}`,
     });
     for (const e of result.emptied) step(`emptied ${e} and retried the delete`);
     step(

@@ -38,11 +38,27 @@ export interface WaitOptions {
   /** Give up after this long. @default 30 minutes */
   readonly timeoutMs?: number;
   readonly onStatus?: (status: string) => void;
+  /** The clock (tests pass a fake one). @default Date.now */
+  readonly now?: () => number;
+  /** How long to wait while the stack is in this status. @default timeoutMs for every status */
+  readonly timeoutMsFor?: (status: string) => number | undefined;
+  /** The error to give up with. @default "another deploy or delete of this environment is running" */
+  readonly timeoutError?: (status: string, waitedMs: number) => Error;
 }
+
+/** How long our own delete is waited for: CloudFront distributions take 30–60+ min to delete. */
+export const DELETE_TIMEOUT_MS = 120 * 60_000;
 
 export interface DeleteOptions extends WaitOptions {
   /** Turn off termination protection first (protected environments, `--force-protected`). */
   readonly disableTerminationProtection?: boolean;
+  /**
+   * How long a delete (ours, or one already running) is waited for before giving up with "run it
+   * again". @default {@link DELETE_TIMEOUT_MS} (120 minutes)
+   */
+  readonly deleteTimeoutMs?: number;
+  /** The command that finishes the job when the delete outlasts the wait. @default 'branch-env destroy' */
+  readonly rerun?: string;
 }
 
 /**
@@ -54,7 +70,9 @@ export async function waitForStable(
   name: string,
   options: WaitOptions = {},
 ): Promise<string | undefined> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  const now = options.now ?? Date.now;
+  const start = now();
+  const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   let last: string | undefined;
   for (;;) {
     const stack = await describeStack(aws, name);
@@ -65,7 +83,9 @@ export async function waitForStable(
     // was interrupted): nothing is running, so it is settled (and deletable).
     if (!status || !status.endsWith('_IN_PROGRESS') || status === 'REVIEW_IN_PROGRESS')
       return status;
-    if (Date.now() >= deadline) {
+    const waited = now() - start;
+    if (waited >= (options.timeoutMsFor?.(status) ?? timeoutMs)) {
+      if (options.timeoutError) throw options.timeoutError(status, waited);
       throw new UserError(
         `stack ${name} is still ${status}: another deploy or delete of this environment is running`,
         'wait for it to finish (see the CloudFormation console or `aws cloudformation describe-stack-events`), then run the command again',
@@ -155,7 +175,25 @@ export async function deleteStack(
   name: string,
   options: DeleteOptions = {},
 ): Promise<StackDeleteResult> {
-  const settled = await waitForStable(aws, name, options);
+  // A delete runs as long as its slowest resource: a CloudFront distribution is disabled, then
+  // deleted, 30–60+ min (docs/cost-and-time.md). Wait that long for a delete (a running one too:
+  // a previous destroy that gave up), and when it outlasts even that, say it is still running
+  // and how to finish, not that someone else is deploying.
+  const deleteTimeoutMs = options.deleteTimeoutMs ?? DELETE_TIMEOUT_MS;
+  const deleting: WaitOptions = {
+    timeoutMsFor: (status) => (status === 'DELETE_IN_PROGRESS' ? deleteTimeoutMs : undefined),
+    timeoutError: (status, waited) =>
+      status === 'DELETE_IN_PROGRESS'
+        ? new UserError(
+            `the delete of ${name} is still running after ${Math.round(waited / 60_000)} min (CloudFront distributions take 30–60+ min to delete)`,
+            `run \`${options.rerun ?? 'branch-env destroy'}\` again to finish: it waits for the running delete, then cleans up`,
+          )
+        : new UserError(
+            `stack ${name} is still ${status}: another deploy or delete of this environment is running`,
+            'wait for it to finish (see the CloudFormation console or `aws cloudformation describe-stack-events`), then run the command again',
+          ),
+  };
+  const settled = await waitForStable(aws, name, { ...options, ...deleting });
   const stack = settled ? await describeStack(aws, name) : undefined;
   if (!stack?.StackId) return { stack: name, existed: false, failures: [], emptied: [] };
   const id = stack.StackId;
@@ -183,7 +221,7 @@ export async function deleteStack(
       () => aws.cloudformation.send(new DeleteStackCommand({ StackName: id })),
       aws.retry,
     );
-    const status = await waitForStable(aws, id, options);
+    const status = await waitForStable(aws, id, { ...options, ...deleting });
     if (status === undefined || status === 'DELETE_COMPLETE')
       return { stack: name, existed: true, failures: [], emptied };
     const failures = await failedResources(aws, id);
