@@ -8,7 +8,13 @@ import { ACTION_DIR, ROOT } from './run-action.js';
 const DIR = join(ROOT, '.github/workflows');
 const FILES = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
+type Step = {
+  id?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+};
 type Job = {
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': unknown };
@@ -222,6 +228,24 @@ describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
     expect(src).toContain('git merge --abort');
     expect(src).toContain('gh issue create');
     expect(src).toContain('GITHUB_STEP_SUMMARY');
+  });
+
+  it('reports a rejected push like a conflict, and dispatches a redeploy only for GITHUB_TOKEN pushes', () => {
+    const wf = workflow('sync-long-lived.yml');
+    const steps = (wf.jobs.sync as Job).steps ?? [];
+    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with?.token).toBe('${{ secrets.BRANCH_ENV_SYNC_TOKEN || github.token }}');
+    const merge = steps.find((s) => s.id === 'merge')?.run ?? '';
+    // the push is a condition, never a bare command that fails the step without a report
+    expect(merge).toMatch(/elif git push origin "HEAD:refs\/heads\/\$BRANCH"/);
+    expect(merge).toContain('result=push-rejected');
+    expect(merge).toMatch(/refusing to allow[\s\S]*BRANCH_ENV_SYNC_TOKEN/);
+    const issue = steps.find((s) => s.run?.includes('gh issue create'));
+    expect(issue?.if).toContain("steps.merge.outputs.result == 'push-rejected'");
+    expect(issue?.if).toContain("steps.merge.outputs.result == 'conflict'");
+    const dispatch = steps.find((s) => s.run?.includes('gh workflow run environment.yml'));
+    expect(dispatch?.if).toContain("steps.merge.outputs.redeploy == 'true'");
+    expect(merge).toMatch(/SYNC_TOKEN_SET" = true \]; then echo "redeploy=false"/);
   });
 
   it('runs the tests on every push and pull request with the CI entry point', () => {
