@@ -294,6 +294,14 @@ describe('preview profile (feature/*): the cheap composition', () => {
       'MONGO_INITDB_ROOT_PASSWORD',
     ]);
     expect(mongo.PortMappings).toBeUndefined();
+    // A cheap TCP connect, not mongosh (a Node.js program) inside a 0.25 vCPU task.
+    expect(mongo.HealthCheck).toEqual({
+      Command: ['CMD', 'bash', '-c', '</dev/tcp/127.0.0.1/27017'],
+      Interval: 5,
+      Timeout: 2,
+      Retries: 3,
+      StartPeriod: 15,
+    });
     expect(container(t(), 'api').DependsOn).toEqual([
       { Condition: 'HEALTHY', ContainerName: 'mongodb' },
     ]);

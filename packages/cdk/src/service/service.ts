@@ -177,20 +177,16 @@ export class Service extends Construct {
             'password',
           ),
         },
+        // A TCP connect from bash (the mongo images are Ubuntu based), not mongosh: mongosh is a
+        // Node.js program that takes seconds of CPU to start inside a 0.25 vCPU task, and a timed
+        // out check marks this essential container (and so the task) unhealthy. The service
+        // retries its first connection for 60 s, which covers mongod's own start-up restart.
         healthCheck: {
-          command: [
-            'CMD',
-            'mongosh',
-            '--quiet',
-            '--port',
-            String(props.sidecar.port),
-            '--eval',
-            "db.adminCommand('ping').ok",
-          ],
-          interval: Duration.seconds(10),
-          timeout: Duration.seconds(5),
-          retries: 6,
-          startPeriod: Duration.seconds(20),
+          command: ['CMD', 'bash', '-c', `</dev/tcp/127.0.0.1/${props.sidecar.port}`],
+          interval: Duration.seconds(5),
+          timeout: Duration.seconds(2),
+          retries: 3,
+          startPeriod: Duration.seconds(15),
         },
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'mongodb' }),
         stopTimeout: Duration.seconds(30),
