@@ -194,6 +194,25 @@ describe('config validation', () => {
     ],
     ['an app name starting with a digit', (c) => (c.app = '1app'), 'app', /starting with a letter/],
     [
+      "an app name starting with 'aws'",
+      (c) => (c.app = 'awsome'),
+      'app',
+      /^may not start with 'aws' or 'ssm': SSM refuses parameter names/,
+    ],
+    ["an app name starting with 'ssm'", (c) => (c.app = 'ssm-demo'), 'app', /'aws' or 'ssm'/],
+    [
+      'a baseline only a pattern rule would produce',
+      (c) => (c.baseline = 'staging'),
+      'baseline',
+      /^'staging' is not an environment any rule is sure to produce, .*; set "baseline" to one of 'customer-facing', 'sandbox', or add a rule for the branch 'staging' before rules\[9\] \('staging\*'\)/,
+    ],
+    [
+      'a baseline no rule produces',
+      (c) => (c.baseline = 'nowhere'),
+      'baseline',
+      /add a rule for the branch 'nowhere' \(or one with "environment": "nowhere"\)$/,
+    ],
+    [
       'an invalid baseline',
       (c) => (c.baseline = 'Not Valid'),
       'baseline',
@@ -227,6 +246,13 @@ describe('config validation', () => {
       }),
     );
     expect(() => parseConfig(otherAccount)).not.toThrow();
+  });
+
+  it('accepts as baseline a fixed name or the name of a concrete branch rule', () => {
+    expect(parseConfig(editedConfig((c) => (c.baseline = 'customer-facing'))).baseline).toBe(
+      'customer-facing',
+    );
+    expect(repoConfig().baseline).toBe('sandbox');
   });
 
   it('fails with every problem at once, not the first', () => {

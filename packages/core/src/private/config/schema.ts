@@ -237,6 +237,10 @@ export const ConfigSchema = z
         /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
         '2-32 lowercase letters, digits and -, starting with a letter',
       )
+      .regex(
+        /^(?!aws|ssm)/,
+        "may not start with 'aws' or 'ssm': SSM refuses parameter names /aws… and /ssm…, and /<app>/ is the config bus root; rename it (e.g. 'my-aws-app')",
+      )
       .meta({
         description:
           'Application name: the SSM root /<app>/<environment>/ and the stack name prefix.',

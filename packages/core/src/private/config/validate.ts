@@ -259,15 +259,63 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       }),
   },
   {
-    name: 'the baseline is a valid environment name',
+    name: 'the baseline is an environment a rule produces',
     check: (config) => {
-      if (config.baseline === undefined) return [];
-      return isValidEnvironmentName(config.baseline, budgetOf(config))
-        ? []
-        : [{ path: 'baseline', message: `'${config.baseline}' is not a valid environment name` }];
+      const { baseline } = config;
+      if (baseline === undefined) return [];
+      const budget = budgetOf(config);
+      if (!isValidEnvironmentName(baseline, budget))
+        return [{ path: 'baseline', message: `'${baseline}' is not a valid environment name` }];
+      if (!known(config, 'rules') || budget < MIN_NAME_BUDGET) return [];
+      const produced = producedNames(config.rules, budget);
+      if (produced.includes(baseline)) return [];
+      const j = router(config.rules)(baseline);
+      const pattern = j === undefined ? undefined : config.rules[j];
+      const fix =
+        pattern !== undefined && pattern.environment === undefined
+          ? `add a rule for the branch '${baseline}' before rules[${j}] ('${pattern.branch}'): that pattern matches such a branch, but nothing says one exists`
+          : `add a rule for the branch '${baseline}' (or one with "environment": "${baseline}")`;
+      const instead =
+        produced.length === 0
+          ? ''
+          : `set "baseline" to ${produced.length === 1 ? `'${produced[0]}'` : `one of ${produced.map((n) => `'${n}'`).join(', ')}`}, or `;
+      return [
+        {
+          path: 'baseline',
+          message: `'${baseline}' is not an environment any rule is sure to produce, so service discovery and experiments would fall back to an environment that may never exist; ${instead}${fix}`,
+        },
+      ];
     },
   },
 ];
+
+/** A branch pattern that matches one branch only: no glob characters, not a /regex/. */
+function concreteBranch(pattern: string): boolean {
+  return (
+    !/[*?[]/.test(pattern) &&
+    !(pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/'))
+  );
+}
+
+/**
+ * The environments the rules certainly produce: fixed names, and the names of concrete branches
+ * (`sandbox`) that route to their own rule. Sorted, without duplicates.
+ */
+function producedNames(rules: ConfigView['rules'], budget: number): string[] {
+  const route = router(rules);
+  const names = new Set<string>();
+  rules.forEach((rule, i) => {
+    if (rule.environment !== undefined) names.add(rule.environment);
+    else if (
+      rule.branch !== undefined &&
+      concreteBranch(rule.branch) &&
+      gitBranchProblem(rule.branch) === undefined &&
+      route(rule.branch) === i
+    )
+      names.add(environmentName(rule.branch, budget).name);
+  });
+  return [...names].sort();
+}
 
 /** Spellings beyond which {@link dashSpellings} stops trying every combination. */
 const MAX_SPELLINGS = 4096;
