@@ -108,6 +108,7 @@ describe('git branch validation', () => {
     ['a..b', /\.\./],
     ['a@{b', /@\{/],
     ['@', /'@' alone/],
+    ['HEAD', /'HEAD' is not a valid branch name/],
     ['-a', /starts with -/],
     ['a/', /ends with \//],
     ['/a', /starts or ends with \//],
@@ -131,6 +132,9 @@ describe('git branch validation', () => {
     'x'.repeat(255),
     'é'.repeat(127) + 'x',
     'feature/🚀',
+    'head',
+    'HEAD/x',
+    'x/HEAD',
   ])('accepts %j', (branch) => {
     expect(gitBranchProblem(branch)).toBeUndefined();
   });

@@ -33,6 +33,7 @@ export function gitBranchProblem(branch: string): string | undefined {
     return `it contains ${shown}; git forbids control characters, space and ~ ^ : ? * [ \\`;
   }
   if (branch === '@') return "'@' alone is not a valid branch name";
+  if (branch === 'HEAD') return "'HEAD' is not a valid branch name (git reserves it)";
   if (branch.startsWith('-')) return 'it starts with -';
   if (branch.startsWith('/') || branch.endsWith('/')) return 'it starts or ends with /';
   if (branch.includes('//')) return 'it contains //';
