@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolveEnvironment } from '../src/index.js';
+import { BranchError, NoRouteError, resolveEnvironment, type UserError } from '../src/index.js';
 import { repoConfig, ROOT } from './helpers.js';
 
 const config = repoConfig();
@@ -34,7 +34,25 @@ describe('docs/naming.md examples', () => {
     '%s resolves as documented',
     (branch, name, form) => {
       if (name === undefined) {
-        expect(() => resolveEnvironment(branch, config)).toThrow();
+        // "no rule matches" is the one documented outcome of an unrouted branch; "error" is a ref
+        // that is no branch. Each row names its kind, and what it quotes is in the message or fix.
+        const kind = form.startsWith('no rule matches')
+          ? NoRouteError
+          : form.startsWith('error')
+            ? BranchError
+            : undefined;
+        expect(kind, `the form '${form}' names no outcome`).toBeDefined();
+        let error: unknown;
+        try {
+          resolveEnvironment(branch, config);
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(kind);
+        const { message, fix } = error as UserError;
+        if (kind === NoRouteError) expect(message).toMatch(/ matches no routing rule/);
+        for (const [, quoted] of form.matchAll(/`([^`]+)`/g))
+          expect(`${message}\n${fix}`).toContain(quoted);
         return;
       }
       const env = resolveEnvironment(branch, config);
