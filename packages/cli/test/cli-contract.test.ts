@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -98,6 +98,27 @@ describe('branch-env resolve', () => {
     const r = cli(['frobnicate']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('fails for a bug (not a user error) with exit 2 and the stack trace on stderr', () => {
+    // No hook in the CLI: the process is started with a preload that makes writing to stdout
+    // throw, an internal failure no input explains, inside the command the way any bug would.
+    const dir = mkdtempSync(join(tmpdir(), 'branch-env-bug-'));
+    const preload = join(dir, 'broken-stdout.mjs');
+    writeFileSync(
+      preload,
+      "process.stdout.write = () => { throw new TypeError('stdout broke (test preload)'); };\n",
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(preload).href, BIN, 'resolve', 'feature/x'],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, BRANCH_ENV_CONFIG: '' } },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      /^branch-env hit a bug; please report it with this output:\nTypeError: stdout broke \(test preload\)\n\s+at /,
+    );
+    expect(r.stderr).toMatch(/\n\s+at .*commands\/resolve\/resolve\.js/);
   });
 });
 
