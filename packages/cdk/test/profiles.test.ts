@@ -249,10 +249,35 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
     const topic = resourcesOf(s().main, 'AWS::SNS::Topic');
     expect(topic).toHaveLength(1);
     const alarms = resourcesOf(s().main, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    expect(alarms.length).toBeGreaterThanOrEqual(6);
     for (const [, a] of alarms) {
       expect(a.Properties?.AlarmActions).toEqual([{ Ref: topic[0]![0] }]);
     }
+  });
+
+  it('alarms when no task is healthy behind the load balancer, and on 5xx the load balancer answers itself', () => {
+    const template = CdkTemplate.fromJSON(s().main);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HealthyHostCount',
+      Statistic: 'Minimum',
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      // No data means nothing reports healthy: the same outage.
+      TreatMissingData: 'breaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_ELB_5XX_Count',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('imports the hosted zone by id (no lookup) and publishes https://<env>.<domain>', () => {

@@ -36,7 +36,8 @@ export interface ObservabilityProps {
 
 /**
  * One dashboard per environment (requests, p50/p95/p99 latency, 4xx/5xx, CPU/memory, database)
- * and alarms on 5xx, unhealthy targets, p99 latency and CPU that notify an SNS topic (TLS-only).
+ * and alarms on target 5xx, load balancer 5xx, no healthy target, unhealthy targets, p99 latency,
+ * service CPU and database CPU that notify an SNS topic (TLS-only).
  */
 export class Observability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -70,6 +71,7 @@ export class Observability extends Construct {
       period,
       statistic: 'Maximum',
     });
+    const healthy = props.targetGroup.metrics.healthyHostCount({ period, statistic: 'Minimum' });
     const cpu = props.service.metricCpuUtilization({ period });
     const memory = props.service.metricMemoryUtilization({ period });
 
@@ -87,6 +89,28 @@ export class Observability extends Construct {
       alarm('Target5xx', {
         alarmDescription: `${props.environment}: the service answers 5xx`,
         metric: target5xx.with({ period: Duration.minutes(5) }),
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      }),
+      // The environment is down: no task passes the load balancer's health check. Missing data
+      // counts as breaching: no HealthyHostCount at all means nothing reports healthy (e.g. no
+      // task registered), the same outage; the service always runs at least one task, so there is
+      // no legitimate idle state without it.
+      alarm('NoHealthyTargets', {
+        alarmDescription: `${props.environment}: no healthy task behind the load balancer (the service is down)`,
+        metric: healthy,
+        threshold: 1,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+      // 5xx the load balancer answers itself (502/503/504: no healthy target, a task refusing or
+      // dropping the connection, a timeout); the service never sees these requests.
+      alarm('LoadBalancer5xx', {
+        alarmDescription: `${props.environment}: the load balancer answers 5xx itself (no healthy task, connection errors, timeouts)`,
+        metric: elb5xx.with({ period: Duration.minutes(5) }),
         threshold: 5,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
