@@ -333,11 +333,22 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     const r = await cli(['experiment', 'list', 'ai/cache-128', '--json']);
     expect(r, r.stderr).toMatchObject({ code: 0 });
     expect(JSON.parse(r.stdout)).toEqual([]);
-    // SDK retries and the config bus's own backoff both count here; at least the two throttled
-    // calls and the one that succeeded reached the server.
-    expect(
-      aws.calls.filter((c) => c.target === 'GetParametersByPath').length,
-    ).toBeGreaterThanOrEqual(3);
+    // The SDK's retries are off (maxAttempts: 1), so the config bus's backoff is the only policy:
+    // exactly the two throttled calls and the one that succeeded reached the server.
+    expect(aws.calls.filter((c) => c.target === 'GetParametersByPath')).toHaveLength(3);
+    expect(aws.calls).toHaveLength(3);
+  });
+
+  it("gives up after the config bus's three attempts: SDK retries do not multiply them", async () => {
+    // With the SDK's own retries on, a third throttle would be retried inside one attempt.
+    aws.throttleNext(3);
+    const r = await cli(['experiment', 'list', 'ai/cache-128']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: branch-env experiment list: SSM Parameter Store in us-east-1 did not answer (Rate exceeded)',
+    );
+    expect(aws.calls.filter((c) => c.target === 'GetParametersByPath')).toHaveLength(3);
+    expect(aws.calls).toHaveLength(3);
   });
 
   it('says the credentials may not do it when SSM denies access', async () => {
