@@ -10,6 +10,7 @@ import { HEALTH_PATHS, registerHealthRoutes } from './routes/health-routes.js';
 import type { Lifecycle } from './routes/health-routes.js';
 import { errorBody } from './routes/http-errors.js';
 import { registerItemRoutes } from './routes/item-routes.js';
+import { isText, TEXT_FORMAT, TEXT_FORMAT_MESSAGE } from './routes/schemas.js';
 import type { ItemStore } from './storage/item-store.js';
 
 export { HEALTH_PATHS };
@@ -55,7 +56,12 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
     requestIdHeader: 'x-amzn-trace-id',
     ajv: {
       // Reject unknown properties and wrong types with a 400 instead of silently fixing them.
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+        formats: { [TEXT_FORMAT]: { type: 'string', validate: isText } },
+      },
     },
   });
   const lifecycle = deps.lifecycle ?? { draining: false };
@@ -72,7 +78,9 @@ export function buildApp(deps: AppDependencies): FastifyInstance {
           ? `unknown property '${extra}'`
           : v.keyword === 'pattern'
             ? (PATTERN_MESSAGES[path] ?? v.message ?? 'is invalid')
-            : (v.message ?? 'is invalid');
+            : v.keyword === 'format' && (v.params as { format?: string }).format === TEXT_FORMAT
+              ? TEXT_FORMAT_MESSAGE
+              : (v.message ?? 'is invalid');
         return { path, message };
       });
       return reply

@@ -1,7 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AttachmentStorage } from '../src/attachments/attachment-storage.js';
 import type { ItemStore } from '../src/storage/item-store.js';
 import { createMemoryItemStore } from '../src/storage/memory-item-store.js';
+import * as schemas from '../src/routes/schemas.js';
+import { createPostgresItemStore } from '../src/storage/postgres-item-store.js';
+import { describeWhenAvailable } from './availability.js';
 import { testApp } from './test-app.js';
 import type { TestApp } from './test-app.js';
 
@@ -18,6 +24,248 @@ async function create(name = 'first', description?: string) {
   });
   expect(r.statusCode).toBe(201);
   return r.json<{ id: string; name: string; description: string | null }>();
+}
+
+/** Every bad input the API must answer with a 4xx and a clear body; `{item}` is an existing item. */
+const bad: [
+  string,
+  {
+    method: 'POST' | 'PATCH' | 'GET';
+    url: string;
+    payload?: unknown;
+    headers?: Record<string, string>;
+  },
+  number,
+  string,
+  RegExp,
+][] = [
+  [
+    'missing name',
+    { method: 'POST', url: '/api/items', payload: {} },
+    400,
+    'validation_failed',
+    /\/name must have required property 'name'/,
+  ],
+  [
+    'name of the wrong type',
+    { method: 'POST', url: '/api/items', payload: { name: 5 } },
+    400,
+    'validation_failed',
+    /\/name must be string/,
+  ],
+  [
+    'blank name',
+    { method: 'POST', url: '/api/items', payload: { name: '   ' } },
+    400,
+    'validation_failed',
+    /\/name must contain a non-space character/,
+  ],
+  [
+    'empty name',
+    { method: 'POST', url: '/api/items', payload: { name: '' } },
+    400,
+    'validation_failed',
+    /\/name must NOT have fewer than 1 characters/,
+  ],
+  [
+    'name too long',
+    { method: 'POST', url: '/api/items', payload: { name: 'x'.repeat(201) } },
+    400,
+    'validation_failed',
+    /\/name must NOT have more than 200 characters/,
+  ],
+  [
+    'unknown property',
+    { method: 'POST', url: '/api/items', payload: { name: 'a', owner: 'me' } },
+    400,
+    'validation_failed',
+    /unknown property 'owner'/,
+  ],
+  [
+    'array body',
+    { method: 'POST', url: '/api/items', payload: [{ name: 'a' }] },
+    400,
+    'validation_failed',
+    /must be object/,
+  ],
+  [
+    'invalid JSON',
+    {
+      method: 'POST',
+      url: '/api/items',
+      payload: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    },
+    400,
+    'invalid_json',
+    /not valid JSON/,
+  ],
+  [
+    'unsupported media type',
+    {
+      method: 'POST',
+      url: '/api/items',
+      payload: '<x/>',
+      headers: { 'content-type': 'application/xml' },
+    },
+    415,
+    'unsupported_media_type',
+    /Unsupported Media Type/i,
+  ],
+  [
+    'body too large',
+    {
+      method: 'POST',
+      url: '/api/items',
+      payload: { name: 'a', description: 'x'.repeat(70_000) },
+    },
+    413,
+    'body_too_large',
+    /too large/i,
+  ],
+  [
+    'empty update',
+    { method: 'PATCH', url: '/api/items/00000000-0000-4000-8000-000000000000', payload: {} },
+    400,
+    'validation_failed',
+    /must NOT have fewer than 1 properties/,
+  ],
+  [
+    'id that is not a UUID',
+    { method: 'GET', url: '/api/items/not-an-id' },
+    400,
+    'validation_failed',
+    /\/id must be an item id/,
+  ],
+  [
+    'limit out of range',
+    { method: 'GET', url: '/api/items?limit=1000' },
+    400,
+    'validation_failed',
+    /limit must be an integer from 1 to 100/,
+  ],
+  [
+    'limit not a number',
+    { method: 'GET', url: '/api/items?limit=ten' },
+    400,
+    'validation_failed',
+    /limit must be an integer/,
+  ],
+  [
+    'unknown query parameter',
+    { method: 'GET', url: '/api/items?sort=name' },
+    400,
+    'validation_failed',
+    /unknown property 'sort'/,
+  ],
+  [
+    'unknown route',
+    { method: 'GET', url: '/api/nothing-here' },
+    404,
+    'not_found',
+    /no route GET \/api\/nothing-here/,
+  ],
+  [
+    'NUL in a name',
+    { method: 'POST', url: '/api/items', payload: { name: 'a\u0000b' } },
+    400,
+    'validation_failed',
+    /\/name must be well-formed Unicode text: no NUL \(U\+0000\)/,
+  ],
+  [
+    'NUL in a description',
+    { method: 'POST', url: '/api/items', payload: { name: 'a', description: 'x\u0000' } },
+    400,
+    'validation_failed',
+    /\/description must be well-formed Unicode text/,
+  ],
+  [
+    'unpaired surrogate in a name',
+    { method: 'POST', url: '/api/items', payload: { name: 'a\ud800b' } },
+    400,
+    'validation_failed',
+    /\/name must be well-formed Unicode text: .*no unpaired surrogates/,
+  ],
+  [
+    'NUL in an update',
+    { method: 'PATCH', url: '/api/items/{item}', payload: { name: 'lamp\u0000' } },
+    400,
+    'validation_failed',
+    /\/name must be well-formed Unicode text/,
+  ],
+  [
+    'unpaired surrogate in an update',
+    { method: 'PATCH', url: '/api/items/{item}', payload: { description: '\udc00' } },
+    400,
+    'validation_failed',
+    /\/description must be well-formed Unicode text/,
+  ],
+  [
+    'unpaired surrogate in an attachment file name',
+    {
+      method: 'POST',
+      url: '/api/items/{item}/attachment',
+      payload: { fileName: 'a\ud800b.png', contentType: 'image/png', size: 1 },
+    },
+    400,
+    'validation_failed',
+    /\/fileName must be well-formed Unicode text/,
+  ],
+  [
+    'NUL in an attachment file name',
+    {
+      method: 'POST',
+      url: '/api/items/{item}/attachment',
+      payload: { fileName: 'a\u0000b.png', contentType: 'image/png', size: 1 },
+    },
+    400,
+    'validation_failed',
+    /\/fileName must be well-formed Unicode text/,
+  ],
+];
+
+/** Presigns nothing: the bad-input table only needs attachments to be configured. */
+const fakeAttachments: AttachmentStorage = {
+  bucket: 'demo-feature-x-data',
+  uploadUrl: async (key) => `https://demo-feature-x-data.s3.example.com/${key}`,
+  downloadUrl: async (key) => `https://demo-feature-x-data.s3.example.com/${key}`,
+  delete: async () => {},
+};
+
+/**
+ * The bad-input table against one storage adapter: what the schema accepts must be storable, so
+ * a bad input is a 4xx before it reaches the database (never a 500 from it).
+ */
+function badInputSuite(store: () => Promise<ItemStore>): void {
+  it.each(bad)(
+    'answers %s with a 4xx and a clear body',
+    async (_name, request, status, code, message) => {
+      t = testApp({ store: await store(), attachments: fakeAttachments });
+      const url = request.url.includes('{item}')
+        ? request.url.replace('{item}', (await create('lamp')).id)
+        : request.url;
+      const r = await t.app.inject({ ...request, url } as InjectOptions);
+      expect(r.statusCode).toBe(status);
+      const body = r.json<{ error: string; message: string }>();
+      expect(body.error).toBe(code);
+      expect(body.message).toMatch(message);
+    },
+  );
+
+  it('keeps well-formed non-ASCII text exactly (accents, emoji, a surrogate pair)', async () => {
+    t = testApp({ store: await store(), attachments: fakeAttachments });
+    const name = 'Café ☕ 😀 𝔘';
+    const item = await create(name, 'naïve — “quoted”');
+    expect(item).toMatchObject({ name, description: 'naïve — “quoted”' });
+    const a = await t.app.inject({
+      method: 'POST',
+      url: `/api/items/${item.id}/attachment`,
+      payload: { fileName: 'résumé 😀.pdf', contentType: 'application/pdf', size: 10 },
+    });
+    expect(a.statusCode).toBe(201);
+    const got = await t.app.inject({ method: 'GET', url: `/api/items/${item.id}` });
+    expect(got.json()).toMatchObject({ name, attachment: { fileName: 'résumé 😀.pdf' } });
+  });
 }
 
 describe('items API', () => {
@@ -62,156 +310,31 @@ describe('items API', () => {
     expect(stats).toMatchObject({ hits: 9, misses: 0 });
   });
 
-  const bad: [
-    string,
-    {
-      method: 'POST' | 'PATCH' | 'GET';
-      url: string;
-      payload?: unknown;
-      headers?: Record<string, string>;
-    },
-    number,
-    string,
-    RegExp,
-  ][] = [
-    [
-      'missing name',
-      { method: 'POST', url: '/api/items', payload: {} },
-      400,
-      'validation_failed',
-      /\/name must have required property 'name'/,
-    ],
-    [
-      'name of the wrong type',
-      { method: 'POST', url: '/api/items', payload: { name: 5 } },
-      400,
-      'validation_failed',
-      /\/name must be string/,
-    ],
-    [
-      'blank name',
-      { method: 'POST', url: '/api/items', payload: { name: '   ' } },
-      400,
-      'validation_failed',
-      /\/name must contain a non-space character/,
-    ],
-    [
-      'empty name',
-      { method: 'POST', url: '/api/items', payload: { name: '' } },
-      400,
-      'validation_failed',
-      /\/name must NOT have fewer than 1 characters/,
-    ],
-    [
-      'name too long',
-      { method: 'POST', url: '/api/items', payload: { name: 'x'.repeat(201) } },
-      400,
-      'validation_failed',
-      /\/name must NOT have more than 200 characters/,
-    ],
-    [
-      'unknown property',
-      { method: 'POST', url: '/api/items', payload: { name: 'a', owner: 'me' } },
-      400,
-      'validation_failed',
-      /unknown property 'owner'/,
-    ],
-    [
-      'array body',
-      { method: 'POST', url: '/api/items', payload: [{ name: 'a' }] },
-      400,
-      'validation_failed',
-      /must be object/,
-    ],
-    [
-      'invalid JSON',
-      {
-        method: 'POST',
-        url: '/api/items',
-        payload: '{"name":',
-        headers: { 'content-type': 'application/json' },
-      },
-      400,
-      'invalid_json',
-      /not valid JSON/,
-    ],
-    [
-      'unsupported media type',
-      {
-        method: 'POST',
-        url: '/api/items',
-        payload: '<x/>',
-        headers: { 'content-type': 'application/xml' },
-      },
-      415,
-      'unsupported_media_type',
-      /Unsupported Media Type/i,
-    ],
-    [
-      'body too large',
-      {
-        method: 'POST',
-        url: '/api/items',
-        payload: { name: 'a', description: 'x'.repeat(70_000) },
-      },
-      413,
-      'body_too_large',
-      /too large/i,
-    ],
-    [
-      'empty update',
-      { method: 'PATCH', url: '/api/items/00000000-0000-4000-8000-000000000000', payload: {} },
-      400,
-      'validation_failed',
-      /must NOT have fewer than 1 properties/,
-    ],
-    [
-      'id that is not a UUID',
-      { method: 'GET', url: '/api/items/not-an-id' },
-      400,
-      'validation_failed',
-      /\/id must be an item id/,
-    ],
-    [
-      'limit out of range',
-      { method: 'GET', url: '/api/items?limit=1000' },
-      400,
-      'validation_failed',
-      /limit must be an integer from 1 to 100/,
-    ],
-    [
-      'limit not a number',
-      { method: 'GET', url: '/api/items?limit=ten' },
-      400,
-      'validation_failed',
-      /limit must be an integer/,
-    ],
-    [
-      'unknown query parameter',
-      { method: 'GET', url: '/api/items?sort=name' },
-      400,
-      'validation_failed',
-      /unknown property 'sort'/,
-    ],
-    [
-      'unknown route',
-      { method: 'GET', url: '/api/nothing-here' },
-      404,
-      'not_found',
-      /no route GET \/api\/nothing-here/,
-    ],
-  ];
-  it.each(bad)(
-    'answers %s with %i and a clear body',
-    async (_name, request, status, code, message) => {
-      t = testApp();
-      const r = await t.app.inject(request as InjectOptions);
-      expect(r.statusCode).toBe(status);
-      const body = r.json<{ error: string; message: string }>();
-      expect(body.error).toBe(code);
-      expect(body.message).toMatch(message);
-    },
-  );
+  badInputSuite(async () => createMemoryItemStore());
+
+  it('checks every string field of every request schema for NUL and unpaired surrogates', () => {
+    const strings: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as { type?: unknown; format?: unknown; properties?: object };
+      if ([schema.type].flat().includes('string')) {
+        strings.push(path);
+        expect(schema.format, path).toBe(schemas.TEXT_FORMAT);
+      }
+      for (const [key, child] of Object.entries(schema.properties ?? {}))
+        walk(child, `${path}/${key}`);
+    };
+    for (const [name, schema] of Object.entries(schemas)) walk(schema, name);
+    expect(strings).toEqual(
+      expect.arrayContaining([
+        'createItemBody/name',
+        'createItemBody/description',
+        'updateItemBody/name',
+        'attachmentBody/fileName',
+        'attachmentBody/contentType',
+      ]),
+    );
+  });
 
   it('lists every validation failure at once', async () => {
     t = testApp();
@@ -252,6 +375,30 @@ describe('items API', () => {
     expect(r.json()).toMatchObject({ error: 'internal_error', message: 'internal error' });
   });
 });
+
+const postgresUrl = process.env.POSTGRES_URL;
+describeWhenAvailable(
+  'bad input against the PostgreSQL adapter',
+  postgresUrl
+    ? undefined
+    : 'POSTGRES_URL is not set (apt-get install -y postgresql; export POSTGRES_URL="$(bash apps/api/scripts/start-postgres.sh)")',
+  () => {
+    const table = `items_http_${randomBytes(4).toString('hex')}`;
+    let store: ItemStore;
+    beforeAll(async () => {
+      store = createPostgresItemStore({ connection: { connectionString: postgresUrl }, table });
+      await store.init();
+    });
+    afterAll(async () => {
+      await store?.close();
+      const c = new pg.Client({ connectionString: postgresUrl });
+      await c.connect();
+      await c.query(`DROP TABLE IF EXISTS ${table}`);
+      await c.end();
+    });
+    badInputSuite(async () => store);
+  },
+);
 
 describe('health', () => {
   it('is live and ready when database and config bus answer', async () => {
