@@ -21,8 +21,10 @@ import {
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   loadConfig,
+  protectionOf,
   resolveEnvironment,
   UserError,
   type DeployedEnvironment,
@@ -49,7 +51,8 @@ import { buildPlan, planMarkdown, planText } from '../src/commands/plan/plan.js'
 import { listRow, listText } from '../src/commands/list/list.js';
 import { parseNow, reapText } from '../src/commands/reap/reap.js';
 import { StderrIoHost, summarizeDiff, toolkitFailure } from '../src/private/aws/toolkit.js';
-import { configuredAccounts } from '../src/private/accounts.js';
+import { configuredAccounts, scanAccounts } from '../src/private/accounts.js';
+import type { AwsClients } from '../src/private/aws/clients.js';
 import { liveBranches, nextLink, parseBranchList } from '../src/private/live-branches.js';
 import { targetFromArgument, targetOf } from '../src/private/target.js';
 import { awsError, recordingIo, testClients } from './helpers/aws-clients.js';
@@ -97,12 +100,22 @@ describe('destroyEnvironment (mocked AWS)', () => {
   const logs = mockClient(CloudWatchLogsClient);
   const ecr = mockClient(ECRClient);
   const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+  const sts = mockClient(STSClient);
   beforeEach(() => {
-    for (const m of [ssm, cfn, logs, ecr, tagging]) m.reset();
+    for (const m of [ssm, cfn, logs, ecr, tagging, sts]) m.reset();
   });
   const target = targetOf(resolveEnvironment('feature/new-login', config));
-  const clients = testClients();
-  const options = { clientsFor: () => clients, scanPauseMs: 0 };
+  // One set of clients per region, as in production: a call made in the wrong region is seen.
+  const regional = new Map<string, AwsClients>();
+  const clientsFor = (region: string): AwsClients => {
+    let c = regional.get(region);
+    if (!c) regional.set(region, (c = testClients(region)));
+    return c;
+  };
+  /** The region of the client a mocked call was made with (prototype mocks see the instance). */
+  const regionOf = (call: { thisValue: unknown }) =>
+    [...regional.values()].find((c) => Object.values(c).includes(call.thisValue))?.region;
+  const options = { clientsFor, scanPauseMs: 0 };
   const prefix = '/branch-env-demo/feature-new-login/';
   const tags = [
     { Key: 'branch-env:app', Value: 'branch-env-demo' },
@@ -263,6 +276,110 @@ describe('destroyEnvironment (mocked AWS)', () => {
     expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
     expect(logs.commandCalls(DescribeLogGroupsCommand)).toHaveLength(0);
     expect(destroyText(report)).toContain('fix: network interfaces still attached');
+  });
+
+  describe('an account outside us-east-1 (development in eu-west-1)', () => {
+    const euConfig = {
+      ...config,
+      accounts: {
+        ...config.accounts,
+        development: { ...config.accounts.development!, region: 'eu-west-1' },
+      },
+    };
+    const euTarget = targetOf(resolveEnvironment('feature/new-login', euConfig));
+    const main = 'branch-env-demo-feature-new-login';
+    const certificate = 'branch-env-demo-feature-new-login-certificate';
+    const summary = (name: string, environment: string, region: string, status: string) => ({
+      StackName: name,
+      StackId: `arn:aws:cloudformation:${region}:111111111111:stack/${name}/u`,
+      StackStatus: status,
+      CreationTime: new Date('2026-11-20T00:00:00Z'),
+      Tags: [
+        { Key: 'branch-env:app', Value: 'branch-env-demo' },
+        { Key: 'branch-env:environment', Value: environment },
+      ],
+    });
+
+    it('destroy: the environment stack in eu-west-1, its certificate stack in us-east-1', async () => {
+      ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+      const gone = new Set<string>();
+      cfn.on(DescribeStacksCommand).callsFake((input: { StackName?: string }, getClient) => {
+        const region =
+          getClient() === clientsFor('eu-west-1').cloudformation ? 'eu-west-1' : 'us-east-1';
+        const name = input.StackName?.includes(':stack/')
+          ? input.StackName.split('/')[1]
+          : input.StackName;
+        const home = name === main ? 'eu-west-1' : name === certificate ? 'us-east-1' : undefined;
+        if (home !== region || gone.has(name ?? ''))
+          throw awsError('ValidationError', `Stack with id ${name} does not exist`);
+        return {
+          Stacks: [summary(name ?? '', 'feature-new-login', region, 'UPDATE_COMPLETE')],
+        };
+      });
+      cfn.on(DeleteStackCommand).callsFake((input: { StackName: string }) => {
+        gone.add(input.StackName.split('/')[1] ?? '');
+        return {};
+      });
+      ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+      logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+      tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+
+      const report = await destroyEnvironment(euTarget, recordingIo(), options);
+      expect(report).toMatchObject({ region: 'eu-west-1', clean: true });
+      expect(report.stacks.map((x) => [x.stack, x.existed])).toEqual([
+        [main, true],
+        [certificate, true],
+      ]);
+      expect(
+        cfn.commandCalls(DeleteStackCommand).map((c) => [c.args[0].input.StackName, regionOf(c)]),
+      ).toEqual([
+        [`arn:aws:cloudformation:eu-west-1:111111111111:stack/${main}/u`, 'eu-west-1'],
+        [`arn:aws:cloudformation:us-east-1:111111111111:stack/${certificate}/u`, 'us-east-1'],
+      ]);
+      // records and log groups live in the environment's region; the tag scan covers both
+      expect(ssm.calls().map(regionOf)).toEqual(ssm.calls().map(() => 'eu-west-1'));
+      expect(logs.calls().map(regionOf)).toEqual(['eu-west-1']);
+      expect(tagging.calls().map(regionOf).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    });
+
+    it('scan: no us-east-1 phantoms, only the certificate stack of an eu-west-1 environment', async () => {
+      sts.on(GetCallerIdentityCommand).resolves({ Account: '111111111111', Arn: 'arn:me' });
+      cfn.on(DescribeStacksCommand).callsFake((_input, getClient) =>
+        getClient() === clientsFor('eu-west-1').cloudformation
+          ? { Stacks: [summary(main, 'feature-new-login', 'eu-west-1', 'UPDATE_COMPLETE')] }
+          : {
+              Stacks: [
+                summary(certificate, 'feature-new-login', 'us-east-1', 'UPDATE_COMPLETE'),
+                // environments of the account's us-east-1 region are not eu-west-1's
+                summary('branch-env-demo-east-only', 'east-only', 'us-east-1', 'CREATE_COMPLETE'),
+                summary(
+                  'branch-env-demo-east-only-certificate',
+                  'east-only',
+                  'us-east-1',
+                  'CREATE_COMPLETE',
+                ),
+              ],
+            },
+      );
+      ssm.on(GetParametersByPathCommand).resolves({
+        Parameters: [
+          {
+            Name: '/branch-env-demo/feature-new-login/meta/owner-branch',
+            Value: 'feature/new-login',
+          },
+        ],
+      });
+      const { accounts } = await scanAccounts(euConfig, recordingIo(), 'list', clientsFor);
+      const dev = accounts.find((a) => a.key === 'development');
+      expect(dev?.environments.map((e) => e.environment)).toEqual(['feature-new-login']);
+      expect(dev?.environments[0]?.stacks.map((x) => [x.name, x.region])).toEqual([
+        [main, 'eu-west-1'],
+        [certificate, 'us-east-1'],
+      ]);
+      expect(dev?.environments[0]?.region).toBe('eu-west-1');
+      expect(protectionOf(dev!.environments[0]!, euConfig).protected).toBe(false);
+      expect(ssm.calls().map(regionOf)).toEqual(['eu-west-1']);
+    });
   });
 
   it('reports a billable leftover that survives every scan and is not clean', async () => {

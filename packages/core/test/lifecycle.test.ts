@@ -157,6 +157,44 @@ describe('collectEnvironments', () => {
     expect(envs[0]?.stacks.map((s) => s.name)).toEqual(['branch-env-demo-feature-a']);
   });
 
+  it('an account outside us-east-1: from us-east-1 only the certificate stacks of its own environments', () => {
+    const at = (region: string, s: StackSummary): StackSummary => ({ ...s, region });
+    const envs = collectEnvironments({
+      app: 'branch-env-demo',
+      account: DEV,
+      region: 'eu-west-1',
+      stacks: [
+        at('eu-west-1', stack('branch-env-demo-feature-a', 'feature-a', 'UPDATE_COMPLETE')),
+        at(
+          'us-east-1',
+          stack('branch-env-demo-feature-a-certificate', 'feature-a', 'DELETE_IN_PROGRESS'),
+        ),
+        // record-only in eu-west-1 (a failed first deploy): its certificate stack joins it
+        at('us-east-1', stack('branch-env-demo-half-certificate', 'half', 'CREATE_COMPLETE')),
+        // environments of a us-east-1 entry of the same account: not this region's
+        at('us-east-1', stack('branch-env-demo-east-only', 'east-only', 'CREATE_COMPLETE')),
+        at(
+          'us-east-1',
+          stack('branch-env-demo-east-only-certificate', 'east-only', 'CREATE_COMPLETE'),
+        ),
+        // named like a certificate stack but not this environment's
+        at('us-east-1', stack('branch-env-demo-feature-a', 'feature-a', 'CREATE_COMPLETE')),
+      ],
+      parameters: [
+        { name: '/branch-env-demo/feature-a/meta/owner-branch', value: 'feature/a' },
+        { name: '/branch-env-demo/half/meta/owner-branch', value: 'feature/half' },
+      ],
+    });
+    expect(envs.map((e) => [e.environment, e.region, e.status])).toEqual([
+      ['feature-a', 'eu-west-1', 'in-progress'],
+      ['half', 'eu-west-1', 'deployed'],
+    ]);
+    expect(envs[0]?.stacks.map((s) => [s.name, s.region])).toEqual([
+      ['branch-env-demo-feature-a', 'eu-west-1'],
+      ['branch-env-demo-feature-a-certificate', 'us-east-1'],
+    ]);
+  });
+
   it.each([
     [[], 'no-stack'],
     [['CREATE_COMPLETE', 'UPDATE_COMPLETE'], 'deployed'],
@@ -203,6 +241,22 @@ describe('protectionOf', () => {
     expect(
       protectionOf(env({ environment: 'feature-b', ownerBranch: 'feature/a' }), config).protected,
     ).toBe(undefined);
+    // the same name in another region of the account (not where the rule puts it): not evidence
+    expect(
+      protectionOf(
+        env({ environment: 'feature-a', ownerBranch: 'feature/a', region: 'eu-west-1' }),
+        config,
+      ),
+    ).toEqual({ protected: undefined, ttlHours: undefined });
+    expect(
+      protectionOf(
+        env({ environment: 'customer-facing', account: PROD, region: 'eu-west-1' }),
+        config,
+      ).protected,
+    ).toBe(true); // still a production account
+    expect(
+      protectionOf(env({ environment: 'customer-facing', account: DEV }), config).protected,
+    ).toBe(undefined); // the fixed rule is the production account's
   });
 });
 

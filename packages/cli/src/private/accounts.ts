@@ -31,8 +31,9 @@ export function configuredAccounts(config: Config) {
 
 /**
  * Environments in every configured account the current credentials reach: stacks tagged
- * `branch-env:app=<app>` (in the account's region and in us-east-1 for certificate stacks) joined
- * with the `meta/*` records under `/<app>/`. Accounts of other credentials are listed as
+ * `branch-env:app=<app>` (in the account's region, plus the us-east-1 certificate stacks of those
+ * environments: `collectEnvironments` drops every other us-east-1 stack) joined with the `meta/*`
+ * records under `/<app>/`. Accounts of other credentials are listed as
  * unreachable; CI runs once per account with that account's role.
  */
 export async function scanAccounts(

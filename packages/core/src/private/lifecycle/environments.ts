@@ -1,4 +1,5 @@
 import { CONFIG_BUS, ssmPrefix } from '../config-bus/catalogue.js';
+import { STACK_SUFFIXES } from '../naming/limits.js';
 import { TAG_KEYS } from '../routing/resolve.js';
 
 /** A CloudFormation stack as `list` sees it (DescribeStacks). */
@@ -73,6 +74,11 @@ export function statusOf(stacks: readonly Pick<StackSummary, 'status'>[]): Envir
  * Join stacks (tagged `branch-env:app=<app>`) and parameters (under `/<app>/`) of one account and
  * region into environments. An environment with parameters but no stack (a claim whose deploy
  * failed, or leftovers) is listed too, as `no-stack`: reap and destroy must see it.
+ *
+ * Stacks of another region (the us-east-1 scan of an account elsewhere) count only as the
+ * CloudFront certificate stack (`<app>-<env>-certificate`) of an environment found in the
+ * account's own region (its main stack or its records): every other stack there belongs to an
+ * environment of another account entry (same id, us-east-1) and would be a phantom here.
  */
 export function collectEnvironments(input: {
   readonly app: string;
@@ -82,11 +88,17 @@ export function collectEnvironments(input: {
   readonly parameters: readonly ParameterValue[];
 }): DeployedEnvironment[] {
   const stacksByEnv = new Map<string, StackSummary[]>();
+  const certificateStacks: [string, StackSummary][] = [];
   for (const stack of input.stacks) {
     if (stack.tags[TAG_KEYS.app] !== input.app) continue;
     if (stack.status === 'DELETE_COMPLETE') continue;
     const env = stack.tags[TAG_KEYS.environment];
     if (!env) continue;
+    if (stack.region !== input.region) {
+      if (stack.name === `${input.app}-${env}${STACK_SUFFIXES.certificate}`)
+        certificateStacks.push([env, stack]);
+      continue;
+    }
     stacksByEnv.set(env, [...(stacksByEnv.get(env) ?? []), stack]);
   }
   const metaByEnv = new Map<string, Partial<Record<MetaField | 'cost', string>>>();
@@ -104,14 +116,19 @@ export function collectEnvironments(input: {
     else if (key === CONFIG_BUS.estimatedCostPerHour.key) meta.cost = p.value;
     metaByEnv.set(env, meta);
   }
+  // Parameters alone without an owner record are stray service keys, not an environment.
+  const recorded = (meta: Partial<Record<MetaField | 'cost', string>> | undefined) =>
+    meta?.ownerBranch !== undefined || meta?.deployedAt !== undefined;
+  for (const [env, stack] of certificateStacks) {
+    if (!stacksByEnv.has(env) && !recorded(metaByEnv.get(env))) continue;
+    stacksByEnv.set(env, [...(stacksByEnv.get(env) ?? []), stack]);
+  }
   const names = new Set([...stacksByEnv.keys(), ...metaByEnv.keys()]);
   const out: DeployedEnvironment[] = [];
   for (const environment of names) {
     const stacks = stacksByEnv.get(environment) ?? [];
     const meta = metaByEnv.get(environment) ?? {};
-    // Parameters alone without an owner record are stray service keys, not an environment.
-    if (stacks.length === 0 && meta.ownerBranch === undefined && meta.deployedAt === undefined)
-      continue;
+    if (stacks.length === 0 && !recorded(meta)) continue;
     const cost = meta.cost === undefined ? undefined : Number(meta.cost);
     const firstCreated = stacks
       .map((s) => s.createdAt)

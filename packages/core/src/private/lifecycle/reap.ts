@@ -6,26 +6,42 @@ import { expiryOf, humanDuration, isExpired } from './expiry.js';
 
 /**
  * Whether an environment found in an account is protected, judged from the config as it is now:
- * - its owner branch still resolves to this environment name: that rule's `protected`;
- * - a rule with a fixed `environment` of this name: that rule's `protected`;
+ * - its owner branch still resolves to this environment name, account and region: that rule's
+ *   `protected`;
+ * - a rule with a fixed `environment` of this name, in this account and region: that rule's
+ *   `protected`;
  * - the environment lives in a production account: protected;
  * - otherwise `undefined` (unknown): reap leaves it alone and says so.
  */
 export function protectionOf(
-  env: Pick<DeployedEnvironment, 'environment' | 'account' | 'ownerBranch' | 'taggedBranch'>,
+  env: Pick<
+    DeployedEnvironment,
+    'environment' | 'account' | 'region' | 'ownerBranch' | 'taggedBranch'
+  >,
   config: Config,
 ): { protected: boolean | undefined; ttlHours: number | null | undefined } {
   const branch = branchOf(env as DeployedEnvironment);
   if (branch !== undefined) {
     try {
       const resolved = resolveEnvironment(branch, config);
-      if (resolved.name === env.environment && resolved.account.id === env.account)
+      if (
+        resolved.name === env.environment &&
+        resolved.account.id === env.account &&
+        resolved.region === env.region
+      )
         return { protected: resolved.protected, ttlHours: resolved.ttlHours };
     } catch {
       // the branch no longer routes: fall through to the other evidence
     }
   }
-  const fixed = config.rules.find((r) => r.environment === env.environment);
+  const fixed = config.rules.find((r) => {
+    const account = config.accounts[r.account];
+    return (
+      r.environment === env.environment &&
+      account?.id === env.account &&
+      account.region === env.region
+    );
+  });
   if (fixed) return { protected: fixed.protected, ttlHours: fixed.protected ? null : undefined };
   const production = Object.values(config.accounts).some(
     (a) => a.id === env.account && a.production,
