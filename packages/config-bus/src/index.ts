@@ -1,5 +1,6 @@
 export {
   createConfigBus,
+  catalogueAccessor,
   type ConfigBus,
   type ConfigBusOptions,
   type GetResult,

@@ -1,7 +1,12 @@
 import { GetParameterCommand, PutParameterCommand, ThrottlingException } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_BUS } from '@branch-env/core';
-import { ConfigBusInputError, ServiceNotFoundError, createConfigBus } from '@branch-env/config-bus';
+import { CONFIG_BUS, type ConfigBusEntry } from '@branch-env/core';
+import {
+  ConfigBusInputError,
+  ServiceNotFoundError,
+  catalogueAccessor,
+  createConfigBus,
+} from '@branch-env/config-bus';
 import { memorySsm, recordingLogger } from './memory-ssm.js';
 
 const noSleep = { sleep: async () => {}, attempts: 2 };
@@ -104,6 +109,36 @@ describe('get / put / delete / getByPath under the prefix', () => {
     });
     await b.catalogue.commit.put('abc123');
     await expect(b.get('meta/commit')).resolves.toMatchObject({ value: 'abc123' });
+  });
+
+  it('stores a catalogue entry as its secure flag says: SecureString when set, else String', async () => {
+    const { b, ssm } = bus();
+    const token = catalogueAccessor(b, {
+      key: 'payment/api-token',
+      writer: 'service',
+      description: 'A token the payment service publishes.',
+      secure: true,
+    });
+    await token.put('t0ken');
+    await b.catalogue.commit.put('abc123');
+    expect(ssm.mock.commandCalls(PutParameterCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        Name: '/shop/feature-x/payment/api-token',
+        Value: 't0ken',
+        Type: 'SecureString',
+        Overwrite: true,
+      },
+      { Name: '/shop/feature-x/meta/commit', Value: 'abc123', Type: 'String', Overwrite: true },
+    ]);
+    await expect(token.get()).resolves.toMatchObject({ value: 't0ken', type: 'SecureString' });
+    // Every accessor of the shared catalogue follows its entry's flag.
+    for (const [name, entry] of Object.entries(CONFIG_BUS)) {
+      ssm.mock.resetHistory();
+      await b.catalogue[name as keyof typeof CONFIG_BUS].put('v');
+      expect(ssm.mock.commandCalls(PutParameterCommand)[0]?.args[0].input.Type, name).toBe(
+        (entry as ConfigBusEntry).secure ? 'SecureString' : 'String',
+      );
+    }
   });
 
   it('serves a stale value with stale: true and a log line while SSM is throttled', async () => {

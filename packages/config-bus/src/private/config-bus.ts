@@ -1,6 +1,12 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { S3Client } from '@aws-sdk/client-s3';
-import { CONFIG_BUS, serviceUrlKey, ssmPrefix, type ConfigBusKey } from '@branch-env/core';
+import {
+  CONFIG_BUS,
+  serviceUrlKey,
+  ssmPrefix,
+  type ConfigBusEntry,
+  type ConfigBusKey,
+} from '@branch-env/core';
 import { StaleCache } from './cache.js';
 import { ConfigBusInputError, ServiceNotFoundError } from './errors.js';
 import { checkedName, valueProblems } from './limits.js';
@@ -118,6 +124,22 @@ export interface ConfigBus {
   environmentBus(environment: string, client?: SSMClient): ConfigBus;
 }
 
+/**
+ * Typed access to one catalogue entry through `bus`: writes overwrite, and an entry marked
+ * `secure` is stored as a SecureString. `bus.catalogue` holds one per `CONFIG_BUS` entry; a
+ * service can make its own for keys it publishes.
+ */
+export function catalogueAccessor(
+  bus: Pick<ConfigBus, 'get' | 'put'>,
+  entry: ConfigBusEntry,
+): CatalogueAccessor {
+  return {
+    key: entry.key,
+    get: () => bus.get(entry.key),
+    put: (value) => bus.put(entry.key, value, { secure: entry.secure ?? false, overwrite: true }),
+  };
+}
+
 const SEGMENT = /^[A-Za-z0-9_.-]+$/;
 
 function segmentProblems(what: string, value: string): string[] {
@@ -220,6 +242,11 @@ function busFor(shared: Shared, environment: string, client: SSMClient | undefin
       : { found: false, key, name, stale: read.stale };
   };
 
+  // The accessors are made while `bus` is being built: they reach it only when called.
+  const self: Pick<ConfigBus, 'get' | 'put'> = {
+    get: (key) => bus.get(key),
+    put: (key, value, putOptions) => bus.put(key, value, putOptions),
+  };
   const bus: ConfigBus = {
     app,
     environment,
@@ -319,15 +346,10 @@ function busFor(shared: Shared, environment: string, client: SSMClient | undefin
     },
 
     catalogue: Object.fromEntries(
-      (Object.keys(CONFIG_BUS) as ConfigBusKey[]).map((k) => {
-        const entry = CONFIG_BUS[k];
-        const accessor: CatalogueAccessor = {
-          key: entry.key,
-          get: () => bus.get(entry.key),
-          put: (value) => bus.put(entry.key, value, { secure: false, overwrite: true }),
-        };
-        return [k, accessor];
-      }),
+      (Object.keys(CONFIG_BUS) as ConfigBusKey[]).map((k) => [
+        k,
+        catalogueAccessor(self, CONFIG_BUS[k]),
+      ]),
     ) as { [K in ConfigBusKey]: CatalogueAccessor },
 
     get experiments() {
