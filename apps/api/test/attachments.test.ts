@@ -21,13 +21,16 @@ function storage() {
 }
 
 describe('S3 attachment storage', () => {
-  it('presigns a PUT bound to the key and the content type, valid 5 minutes', async () => {
-    const url = new URL(await storage().uploadUrl('items/abc/def', 'image/png'));
+  it('presigns a PUT bound to the key, the content type and the length, valid 5 minutes', async () => {
+    const url = new URL(await storage().uploadUrl('items/abc/def', 'image/png', 1234));
     expect(url.hostname).toBe('demo-feature-x-data.s3.eu-west-1.amazonaws.com');
     expect(url.pathname).toBe('/items/abc/def');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('content-type');
+    // S3 refuses an upload whose Content-Type or Content-Length differs from the signed ones
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(
+      expect.arrayContaining(['content-type', 'content-length']),
+    );
     // no checksum of the empty body signed in (it would make every real upload fail)
     expect(
       [...url.searchParams.keys()].filter((k) => k.toLowerCase().includes('checksum')),

@@ -10,8 +10,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 /** Item attachments in the environment's private bucket; the browser moves the bytes. */
 export interface AttachmentStorage {
   readonly bucket: string;
-  /** Presigned PUT; the upload must send exactly this Content-Type. */
-  uploadUrl(key: string, contentType: string): Promise<string>;
+  /**
+   * Presigned PUT; the upload must send exactly this Content-Type and a Content-Length of exactly
+   * `size` bytes (both are signed, so S3 refuses any other), which is how the declared size limit
+   * holds for the bytes actually stored.
+   */
+  uploadUrl(key: string, contentType: string, size: number): Promise<string>;
   /** Presigned GET that downloads under `fileName`. */
   downloadUrl(key: string, fileName: string): Promise<string>;
   delete(key: string): Promise<void>;
@@ -46,14 +50,20 @@ export function attachmentS3Client(config: S3ClientConfig = {}): S3Client {
 export function createS3AttachmentStorage(client: S3Client, bucket: string): AttachmentStorage {
   return {
     bucket,
-    uploadUrl: (key, contentType) =>
+    uploadUrl: (key, contentType, size) =>
       getSignedUrl(
         client,
-        new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ContentType: contentType,
+          ContentLength: size,
+        }),
         {
           expiresIn: PRESIGN_EXPIRES_SECONDS,
-          // Sign Content-Type so the upload must declare what the item records.
-          signableHeaders: new Set(['content-type']),
+          // Sign Content-Type and Content-Length so the upload must be what the item records: a
+          // body of another length (e.g. over the 10 MiB the API checked) fails the signature.
+          signableHeaders: new Set(['content-type', 'content-length']),
         },
       ),
     downloadUrl: (key, fileName) =>

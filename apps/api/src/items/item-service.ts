@@ -110,7 +110,7 @@ export class ItemService {
     const current = await this.options.store.get(id);
     if (!current) return undefined;
     const key = `items/${id}/${this.newId()}`;
-    const uploadUrl = await storage.uploadUrl(key, request.contentType);
+    const uploadUrl = await storage.uploadUrl(key, request.contentType, request.size);
     this.options.cache.invalidate(id);
     const item = await this.options.store.update(
       id,
