@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CfnResource, TagManager, type App, type Stack } from 'aws-cdk-lib';
+import type { App, Stack } from 'aws-cdk-lib';
 import { createEnvironmentApp, type EnvironmentAppProps } from '@branch-env/cdk';
 import {
   parseConfig,
@@ -124,15 +124,6 @@ export function onlyResource(template: Template, type: string): TemplateResource
   const found = resourcesOf(template, type);
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0]![1];
-}
-
-/** Logical ids of every taggable L1 resource of the stack (as CDK knows it). */
-export function taggableLogicalIds(stack: Stack): string[] {
-  return stack.node
-    .findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && TagManager.isTaggable(c))
-    .filter((c) => stack.resolve(c.logicalId) !== undefined)
-    .map((c) => stack.resolve(c.logicalId) as string);
 }
 
 /** Tags of a resource as a record, whether the template has them as a list or a map. */

@@ -8,6 +8,7 @@ import {
   EnvironmentStack,
   type CloudFrontCertificateSource,
 } from '../environment-stack/environment-stack.js';
+import { HelperResourceTags } from '../private/helper-resource-tags.js';
 import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
@@ -120,6 +121,9 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     for (const [key, value] of Object.entries(env.tags)) Tags.of(certificateStack).add(key, value);
   }
   stacks.push(main);
+  // CDK's helper providers (S3 auto-delete, default security group restriction) create their
+  // Lambda functions and roles as raw CfnResources that Tags.of() does not reach.
+  HelperResourceTags.applyTo(app);
 
   if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stacks };
