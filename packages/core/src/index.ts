@@ -36,12 +36,7 @@ export {
   fargateMemoryProblem,
   type ConfigCheck,
 } from './private/config/validate.js';
-export {
-  salvageConfig,
-  known,
-  type ConfigView,
-  type Salvaged,
-} from './private/config/view.js';
+export { salvageConfig, known, type ConfigView, type Salvaged } from './private/config/view.js';
 export {
   gitBranchProblem,
   assertGitBranch,
