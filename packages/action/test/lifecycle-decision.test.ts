@@ -8,9 +8,10 @@ import { ROOT } from './run-action.js';
 
 type Step = { id?: string; run?: string; env?: Record<string, string> };
 const workflow = parse(readFileSync(join(ROOT, '.github/workflows/environment.yml'), 'utf8')) as {
-  jobs: { resolve: { steps: Step[] } };
+  jobs: { resolve: { steps: Step[] }; deploy: { steps: Step[] } };
 };
 const decide = workflow.jobs.resolve.steps.find((s) => s.id === 'decide');
+const current = workflow.jobs.deploy.steps.find((s) => s.id === 'current');
 
 interface Scenario {
   readonly event: string;
@@ -146,6 +147,87 @@ describe("environment.yml's resolve/decide step", () => {
     const r = run({ event: 'delete', protected: true, production: true });
     expect(r.stdout).toContain(
       "::warning::protected environment prod-x is not destroyed automatically; to destroy it: npx branch-env destroy 'prod/x' --force-protected",
+    );
+  });
+});
+
+describe("environment.yml's deploy re-check (superseded by destroy)", () => {
+  /** Run the `current` step with a stand-in `gh`: the branch's ref name and the PR's state. */
+  function check(o: { ref: string; prState?: string; prNumber?: string; protected?: boolean }) {
+    const dir = mkdtempSync(join(tmpdir(), 'branch-env-current-'));
+    const gh = join(dir, 'gh');
+    writeFileSync(
+      gh,
+      [
+        '#!/bin/sh',
+        `printf '%s\\n' "$*" >> "${dir}/gh-calls"`,
+        'case "$2" in graphql) printf "%s" "$FAKE_REF" ;; *) printf "%s" "$FAKE_PR_STATE" ;; esac',
+      ].join('\n'),
+    );
+    chmodSync(gh, 0o755);
+    const output = join(dir, 'output');
+    writeFileSync(output, '');
+    const r = spawnSync(
+      'bash',
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', current?.run ?? 'exit 99'],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: `${dir}:${process.env.PATH}`,
+          GITHUB_OUTPUT: output,
+          GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+          BRANCH: 'feature/x',
+          PROTECTED: String(o.protected ?? false),
+          PR_NUMBER: o.prNumber ?? '',
+          GH_TOKEN: 'token',
+          GH_REPO: 'acme/shop',
+          FAKE_REF: o.ref,
+          FAKE_PR_STATE: o.prState ?? '',
+        },
+      },
+    );
+    if (r.status !== 0) throw new Error(`current failed: ${r.stderr}`);
+    return {
+      superseded: readFileSync(output, 'utf8').trim(),
+      stdout: r.stdout,
+      calls: readFileSync(join(dir, 'gh-calls'), 'utf8'),
+    };
+  }
+
+  it('passes everything it reads through env', () => {
+    expect(Object.keys(current?.env ?? {}).sort()).toEqual(
+      ['BRANCH', 'GH_REPO', 'GH_TOKEN', 'PROTECTED', 'PR_NUMBER'].sort(),
+    );
+  });
+
+  it.each<[string, Parameters<typeof check>[0], string]>([
+    ['push, branch exists', { ref: 'feature/x' }, 'superseded=false'],
+    ['push, branch deleted meanwhile', { ref: '' }, 'superseded=true'],
+    [
+      'pull request still open',
+      { ref: 'feature/x', prNumber: '7', prState: 'open' },
+      'superseded=false',
+    ],
+    [
+      'pull request closed meanwhile (branch kept)',
+      { ref: 'feature/x', prNumber: '7', prState: 'closed' },
+      'superseded=true',
+    ],
+    [
+      'pull request closed, protected environment (no destroy follows)',
+      { ref: 'feature/x', prNumber: '7', prState: 'closed', protected: true },
+      'superseded=false',
+    ],
+  ])('%s -> %s', (_name, o, expected) => {
+    expect(check(o).superseded).toBe(expected);
+  });
+
+  it('asks for the exact ref with GraphQL variables (no URL built from the branch name)', () => {
+    const r = check({ ref: '', prNumber: '7' });
+    expect(r.calls).toContain('-f ref=refs/heads/feature/x');
+    expect(r.calls).toContain('-f owner=acme -f name=shop');
+    expect(r.stdout).toContain(
+      '::notice::superseded by destroy: branch feature/x no longer exists; nothing deployed',
     );
   });
 });

@@ -145,6 +145,24 @@ describe('environment.yml', () => {
     expect(reviewed.concurrency?.['cancel-in-progress']).toBe(false);
   });
 
+  it('re-checks just before deploying that the branch (and pull request) still exist, else deploys nothing', () => {
+    for (const job of [deploy, reviewed]) {
+      const steps = job?.steps ?? [];
+      const at = steps.findIndex((s) => s.id === 'deploy');
+      const check = steps[at - 1];
+      expect(check?.id).toBe('current');
+      expect(check?.run).toContain('refs/heads/$BRANCH');
+      expect(check?.run).toContain('repos/$GH_REPO/pulls/$PR_NUMBER');
+      expect(check?.run).toContain('superseded by destroy');
+      expect(steps[at]?.if).toBe("steps.current.outputs.superseded == 'false'");
+      expect(job?.outputs?.superseded).toBe('${{ steps.current.outputs.superseded }}');
+      expect(job?.permissions?.['pull-requests']).toBe('read');
+    }
+    // ...and a superseded deploy leaves the comment to the destroy's run
+    expect(comment?.if).toContain("needs.deploy.outputs.superseded != 'true'");
+    expect(comment?.if).toContain("needs.deploy-reviewed.outputs.superseded != 'true'");
+  });
+
   it('sends production deploys through a GitHub environment when BRANCH_ENV_PRODUCTION_ENVIRONMENT is set, and never both ways', () => {
     expect(reviewed.environment?.name).toBe('${{ vars.BRANCH_ENV_PRODUCTION_ENVIRONMENT }}');
     expect(reviewed.if).toContain("needs.resolve.outputs.production == 'true'");
