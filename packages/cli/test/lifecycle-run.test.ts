@@ -193,9 +193,14 @@ describe('reap (run in-process, AWS mocked)', () => {
     expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
   });
 
+  const scanned = {
+    'feature-gone': ['feature/gone', '2026-11-24T00:00:00.000Z'],
+    'feature-old': ['feature/old', '2026-11-21T00:00:00.000Z'],
+  } as const;
+
   it('destroys exactly the two it named, and nothing of the others', async () => {
-    for (const env of ['feature-gone', 'feature-old']) {
-      const s = stack(env, 'x');
+    for (const [env, [branch]] of Object.entries(scanned)) {
+      const s = stack(env, branch);
       cfn
         .on(DescribeStacksCommand, { StackName: s.StackName })
         .resolves({ Stacks: [s] })
@@ -209,10 +214,11 @@ describe('reap (run in-process, AWS mocked)', () => {
       .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
     cfn.on(DeleteStackCommand).resolves({});
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
-    for (const env of ['feature-gone', 'feature-old']) {
+    // what the fresh look before each destroy (and then the destroy itself) reads: as scanned
+    for (const [env, [branch, expiresAt]] of Object.entries(scanned)) {
       ssm
         .on(GetParametersByPathCommand, { Path: `/branch-env-demo/${env}` })
-        .resolves({ Parameters: meta(env, 'x', 'y') });
+        .resolves({ Parameters: meta(env, branch, expiresAt) });
     }
     ssm
       .on(DeleteParametersCommand)
@@ -235,6 +241,18 @@ describe('reap (run in-process, AWS mocked)', () => {
       stack('feature-gone', 'x').StackId,
       stack('feature-old', 'x').StackId,
     ]);
+    // each was looked at again, by name, right before its destroy
+    expect(
+      ssm
+        .commandCalls(GetParametersByPathCommand)
+        .map((c) => c.args[0].input.Path)
+        .filter((p) => p !== '/branch-env-demo'),
+    ).toEqual([
+      '/branch-env-demo/feature-gone',
+      '/branch-env-demo/feature-gone',
+      '/branch-env-demo/feature-old',
+      '/branch-env-demo/feature-old',
+    ]);
     const params = ssm
       .commandCalls(DeleteParametersCommand)
       .flatMap((c) => c.args[0].input.Names ?? []);
@@ -244,6 +262,41 @@ describe('reap (run in-process, AWS mocked)', () => {
     );
     expect(io.stdout()).toContain('feature-gone: destroyed\n');
     expect(io.stdout()).toContain('feature-old: destroyed\n');
+  });
+  it('looks again before each destroy: skips one redeployed since the scan and one mid-deploy', async () => {
+    // feature-gone: a deploy is running now; feature-old: redeployed, expires later than scanned
+    cfn
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-gone' })
+      .resolves({ Stacks: [stack('feature-gone', 'feature/gone', 'UPDATE_IN_PROGRESS')] })
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-old' })
+      .resolves({ Stacks: [stack('feature-old', 'feature/old')] })
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-gone-certificate' })
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'))
+      .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-old-certificate' })
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm
+      .on(GetParametersByPathCommand, { Path: '/branch-env-demo/feature-gone' })
+      .resolves({ Parameters: meta('feature-gone', 'feature/gone', '2026-11-24T00:00:00.000Z') })
+      .on(GetParametersByPathCommand, { Path: '/branch-env-demo/feature-old' })
+      .resolves({ Parameters: meta('feature-old', 'feature/old', '2026-11-25T00:00:00.000Z') });
+
+    const io = recordingIo();
+    const code = await reap(
+      {
+        positionals: [],
+        values: { 'branches-from': branchesFile(), now: '2026-11-22T00:00:00Z', config: CONFIG },
+      },
+      io,
+    );
+    expect(code).toBe(0);
+    expect(io.stdout()).toContain(
+      'feature-gone: skipped: operation in progress (branch-env-demo-feature-gone is UPDATE_IN_PROGRESS); next run\n',
+    );
+    expect(io.stdout()).toContain(
+      "feature-old: skipped: redeployed since the scan (now expires 2026-11-25T00:00:00.000Z): branch 'feature/old' is live; expires in 3 d 0 h\n",
+    );
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
   });
 });
 

@@ -105,9 +105,11 @@ export {
   type ParameterValue,
 } from './private/lifecycle/environments.js';
 export {
+  confirmReap,
   planReap,
   protectionOf,
   type ReapCandidate,
+  type ReapCheck,
   type ReapDecision,
 } from './private/lifecycle/reap.js';
 export {

@@ -5,6 +5,7 @@ import {
   arnType,
   checkOwnership,
   collectEnvironments,
+  confirmReap,
   expiresAtRecord,
   expiryOf,
   humanDuration,
@@ -403,6 +404,57 @@ describe('planReap', () => {
     expect(() => planReap([], new Set(), NOW)).toThrow(
       /list of live branches is empty; refusing to reap/,
     );
+  });
+});
+
+describe('confirmReap (a fresh look right before each destroy)', () => {
+  const live = new Set(['main', 'feature/live']);
+  const scanned = env({
+    environment: 'feature-live',
+    ownerBranch: 'feature/live',
+    expiresAt: '2026-11-22T10:00:00.000Z',
+  });
+  const [planned] = planReap([{ environment: scanned, protected: false }], live, NOW);
+  const check = (fresh: DeployedEnvironment | undefined, prot: boolean | undefined = false) =>
+    confirmReap(planned!, fresh && { environment: fresh, protected: prot }, live, NOW);
+
+  it('destroys when the fresh look decides the same', () => {
+    expect(planned?.action).toBe('destroy');
+    expect(check(scanned)).toMatchObject({ destroy: true, decision: { action: 'destroy' } });
+  });
+
+  it('skips one redeployed since the scan (a later expires-at), saying so', () => {
+    expect(check({ ...scanned, expiresAt: '2026-11-25T12:00:00.000Z' })).toEqual({
+      destroy: false,
+      reason:
+        "redeployed since the scan (now expires 2026-11-25T12:00:00.000Z): branch 'feature/live' is live; expires in 3 d 0 h",
+    });
+  });
+
+  it('skips one with a stack operation in progress, and one gone or now protected', () => {
+    const busy = {
+      ...scanned,
+      status: 'in-progress' as const,
+      stacks: [
+        {
+          name: 'branch-env-demo-feature-live',
+          status: 'UPDATE_IN_PROGRESS',
+          region: 'us-east-1',
+          account: DEV,
+          tags: {},
+        },
+      ],
+    };
+    expect(check(busy)).toEqual({
+      destroy: false,
+      reason:
+        'operation in progress (branch-env-demo-feature-live is UPDATE_IN_PROGRESS); next run',
+    });
+    expect(check(undefined)).toEqual({ destroy: false, reason: 'gone since the scan' });
+    expect(check(scanned, true)).toEqual({
+      destroy: false,
+      reason: 'no longer to destroy: protected',
+    });
   });
 });
 

@@ -1,6 +1,13 @@
-import { collectEnvironments, type Config, type DeployedEnvironment } from '@branch-env/core';
+import {
+  collectEnvironments,
+  ssmPrefix,
+  STACK_SUFFIXES,
+  type Config,
+  type DeployedEnvironment,
+  type StackSummary,
+} from '@branch-env/core';
 import { awsClients, type AwsClients } from './aws/clients.js';
-import { listAppStacks } from './aws/cloudformation.js';
+import { describeStack, listAppStacks, stackSummary } from './aws/cloudformation.js';
 import { callerIdentity, type CallerIdentity } from './aws/credentials.js';
 import { parametersUnder } from './aws/ssm.js';
 import type { Io } from './io.js';
@@ -71,4 +78,41 @@ export async function scanAccounts(
     out.push({ ...a, reachable: true, environments });
   }
   return { caller, accounts: out };
+}
+
+/**
+ * One environment of a scanned account, looked at afresh: its two stacks by name (DescribeStacks)
+ * and its records under `/<app>/<env>/`, joined the way {@link scanAccounts} joins them. `undefined`
+ * when nothing of it is found. Reap calls it right before each destroy.
+ */
+export async function scanEnvironment(
+  config: Config,
+  account: Pick<AccountScan, 'id' | 'region'>,
+  environment: string,
+  clientsFor: (region: string) => AwsClients = awsClients,
+): Promise<DeployedEnvironment | undefined> {
+  const stem = `${config.app}-${environment}`;
+  const found = await Promise.all(
+    (
+      [
+        [`${stem}${STACK_SUFFIXES.main}`, account.region],
+        [`${stem}${STACK_SUFFIXES.certificate}`, CERTIFICATE_REGION],
+      ] as const
+    ).map(async ([name, region]) => {
+      const stack = await describeStack(clientsFor(region), name);
+      return stack && stackSummary(stack, region, account.id);
+    }),
+  );
+  const stacks = found.filter((s): s is StackSummary => s !== undefined);
+  const parameters = await parametersUnder(
+    clientsFor(account.region),
+    ssmPrefix(config.app, environment),
+  );
+  return collectEnvironments({
+    app: config.app,
+    account: account.id,
+    region: account.region,
+    stacks,
+    parameters,
+  }).find((e) => e.environment === environment);
 }

@@ -1,5 +1,11 @@
-import { UserError, planReap, protectionOf, type ReapDecision } from '@branch-env/core';
-import { scanAccounts, type AccountScan } from '../../private/accounts.js';
+import {
+  UserError,
+  confirmReap,
+  planReap,
+  protectionOf,
+  type ReapDecision,
+} from '@branch-env/core';
+import { scanAccounts, scanEnvironment, type AccountScan } from '../../private/accounts.js';
 import { awsFailure } from '../../private/aws-errors.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
@@ -54,20 +60,40 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   );
   const decisions = planReap(candidates, live, now);
   if (!args.values.json) io.out(reapText(decisions, dryRun, accounts));
-  const results: { environment: string; report?: DestroyReport; error?: string }[] = [];
+  const results: {
+    environment: string;
+    report?: DestroyReport;
+    error?: string;
+    skipped?: string;
+  }[] = [];
   if (!dryRun) {
     for (const d of decisions.filter((x) => x.action === 'destroy')) {
       const account = accounts.find((a) => a.id === d.account && a.region === d.region);
       if (!account) continue;
-      const target = targetForName(
-        config,
-        d.environment,
-        account.key,
-        false,
-        'environment-name',
-        d.branch,
-      );
       try {
+        // The scan may be hours old by now (destroys run one after the other, and the reaper is
+        // not in the per-environment concurrency group of deploys): look again at this one
+        // environment and destroy it only if the same decision still says so.
+        const fresh = await scanEnvironment(config, account, d.environment);
+        const check = confirmReap(
+          d,
+          fresh && { environment: fresh, ...protectionOf(fresh, config) },
+          live,
+          now,
+        );
+        if (!check.destroy) {
+          results.push({ environment: d.environment, skipped: check.reason });
+          if (!args.values.json) io.out(`${d.environment}: skipped: ${check.reason}\n`);
+          continue;
+        }
+        const target = targetForName(
+          config,
+          d.environment,
+          account.key,
+          false,
+          'environment-name',
+          check.decision.branch,
+        );
         const report = await destroyEnvironment(target, io);
         results.push({ environment: d.environment, report });
         if (!args.values.json)

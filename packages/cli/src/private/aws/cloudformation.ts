@@ -95,6 +95,19 @@ export async function waitForStable(
   }
 }
 
+/** A DescribeStacks entry as `list` sees it; undefined without a name or status. */
+export function stackSummary(s: Stack, region: string, account: string): StackSummary | undefined {
+  if (!s.StackName || !s.StackStatus) return undefined;
+  return {
+    name: s.StackName,
+    status: s.StackStatus,
+    region,
+    account,
+    createdAt: s.CreationTime?.toISOString(),
+    tags: Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  };
+}
+
 /** Every stack of the region tagged `branch-env:app=<app>` (DescribeStacks, paginated). */
 export async function listAppStacks(
   aws: AwsClients,
@@ -109,16 +122,8 @@ export async function listAppStacks(
       aws.retry,
     );
     for (const s of page.Stacks ?? []) {
-      const tags = Object.fromEntries((s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-      if (tags['branch-env:app'] !== app || !s.StackName || !s.StackStatus) continue;
-      out.push({
-        name: s.StackName,
-        status: s.StackStatus,
-        region: aws.region,
-        account,
-        createdAt: s.CreationTime?.toISOString(),
-        tags,
-      });
+      const summary = stackSummary(s, aws.region, account);
+      if (summary?.tags['branch-env:app'] === app) out.push(summary);
     }
     token = page.NextToken;
   } while (token);

@@ -139,3 +139,48 @@ export function planReap(
     return { ...base, action: 'keep', reasons: keep };
   });
 }
+
+/** What a fresh look at one environment, just before reap destroys it, says to do. */
+export type ReapCheck =
+  | { readonly destroy: true; readonly decision: ReapDecision }
+  | { readonly destroy: false; readonly reason: string };
+
+/**
+ * Re-decide one environment from a fresh scan taken immediately before destroying it. Reap scans
+ * every environment once and destroys them one after the other (each can take 30+ min), and the
+ * reaper does not share the per-environment concurrency group of deploys: by the time an
+ * environment's turn comes it may have been redeployed (a later `meta/expires-at`), be mid-deploy,
+ * or have changed hands. Destroy only if the same pure decision ({@link planReap}) still says so.
+ * `fresh` is `undefined` when the environment is no longer found at all.
+ */
+export function confirmReap(
+  planned: ReapDecision,
+  fresh: ReapCandidate | undefined,
+  liveBranches: ReadonlySet<string> | null,
+  now: Date,
+): ReapCheck {
+  if (fresh === undefined) return { destroy: false, reason: 'gone since the scan' };
+  const busy = fresh.environment.stacks.find(
+    (s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS',
+  );
+  if (busy) {
+    return {
+      destroy: false,
+      reason: `operation in progress (${busy.name} is ${busy.status}); next run`,
+    };
+  }
+  const [decision] = planReap([fresh], liveBranches, now);
+  if (decision === undefined) throw new Error('bug: planReap returned no decision');
+  if (decision.action === 'destroy') return { destroy: true, decision };
+  const later =
+    typeof decision.expiresAt === 'string' &&
+    typeof planned.expiresAt === 'string' &&
+    Date.parse(decision.expiresAt) > Date.parse(planned.expiresAt);
+  if (later || (decision.expiresAt === null && planned.expiresAt !== null)) {
+    return {
+      destroy: false,
+      reason: `redeployed since the scan (now expires ${decision.expiresAt ?? 'never'}): ${decision.reasons.join('; ')}`,
+    };
+  }
+  return { destroy: false, reason: `no longer to destroy: ${decision.reasons.join('; ')}` };
+}
