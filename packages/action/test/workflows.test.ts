@@ -16,6 +16,7 @@ type Step = {
   with?: Record<string, unknown>;
 };
 type Job = {
+  'timeout-minutes'?: number;
   permissions?: Record<string, string>;
   concurrency?: { group: string; 'cancel-in-progress': unknown };
   needs?: string | string[];
@@ -98,6 +99,23 @@ describe('workflows', () => {
       expect(idToken, `${f} ${name}`).toBe(usesAws(job));
     }
   });
+
+  it.each(FILES)(
+    '%s requests AWS sessions as long as the job may run, within the role’s 4 hours',
+    (f) => {
+      // DeployRoleStack's MaxSessionDuration (asserted in packages/cdk/test/deploy-role.test.ts)
+      const ROLE_MAX_SESSION_SECONDS = 14_400;
+      for (const [name, job] of Object.entries(workflow(f).jobs)) {
+        const creds = job.steps?.find((s) =>
+          s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+        );
+        if (!creds) continue;
+        const seconds = Number(creds.with?.['role-duration-seconds']);
+        expect(seconds, `${f} ${name}`).toBe(Number(job['timeout-minutes']) * 60);
+        expect(seconds, `${f} ${name}`).toBeLessThanOrEqual(ROLE_MAX_SESSION_SECONDS);
+      }
+    },
+  );
 
   it('grants pull-requests: write only to the comment job, and nothing at workflow level', () => {
     const writers: string[] = [];
