@@ -503,6 +503,13 @@ describe('full profile, unprotected', () => {
     expect(databaseAlarms.map(([, a]) => a.Properties?.MetricName)).toEqual(['CPUUtilization']);
   });
 
+  it('exports no database log (DocumentDB would create the log group outside the stack)', () => {
+    const cluster = onlyResource(t(), 'AWS::DocDB::DBCluster');
+    expect(cluster.Properties?.EnableCloudwatchLogsExports).toBeUndefined();
+    const params = onlyResource(t(), 'AWS::DocDB::DBClusterParameterGroup').Properties;
+    expect(params?.Parameters).not.toHaveProperty('audit_logs');
+  });
+
   it('opens the database port only to the service tasks', () => {
     const ingress = resourcesOf(t(), 'AWS::EC2::SecurityGroupIngress')
       .map(([, r]) => r.Properties)
@@ -580,6 +587,19 @@ describe('protected environments keep their data', () => {
     expect(onlyResource(t, 'AWS::SecretsManager::Secret').DeletionPolicy).toBe('Retain');
     for (const stack of built.protectedFull.stacks) expect(stack.terminationProtection).toBe(true);
   });
+
+  it.each(['protectedFull', 'production'] as const)(
+    '%s: exports the DocumentDB audit log (authentication and DDL events)',
+    (key) => {
+      const t = built[key].main;
+      expect(
+        onlyResource(t, 'AWS::DocDB::DBCluster').Properties?.EnableCloudwatchLogsExports,
+      ).toEqual(['audit']);
+      expect(
+        onlyResource(t, 'AWS::DocDB::DBClusterParameterGroup').Properties?.Parameters,
+      ).toMatchObject({ audit_logs: 'enabled', tls: 'enabled' });
+    },
+  );
 
   it('production (main): two DocumentDB instances, two NAT gateways, Container Insights, 2-6 tasks', () => {
     const t = built.production.main;

@@ -12,6 +12,7 @@ import {
   ENVIRONMENT_CHECKS,
   nagFindings,
   physicalNames,
+  Web,
 } from '@branch-env/cdk';
 import {
   container,
@@ -264,6 +265,41 @@ describe('compliance gate', () => {
 });
 
 describe('building blocks', () => {
+  it('attaches a given WAF web ACL to the distribution, and none by default', () => {
+    const stack = new Stack(new App(), 'Test', {
+      env: { account: '111111111111', region: 'us-east-1' },
+    });
+    const siteBucket = new s3.Bucket(stack, 'Site');
+    const webAclArn = 'arn:aws:wafv2:us-east-1:111111111111:global/webacl/shared/0123';
+    const withAcl = new Web(stack, 'WithAcl', {
+      siteBucket,
+      apiOriginDomainName: 'origin.example.com',
+      apiOriginHttps: true,
+      webAclArn,
+    });
+    const without = new Web(stack, 'Without', {
+      siteBucket,
+      apiOriginDomainName: 'origin.example.com',
+      apiOriginHttps: true,
+    });
+    expect([withAcl.webAclArn, without.webAclArn]).toEqual([webAclArn, undefined]);
+    const configs = CdkTemplate.fromStack(stack).findResources('AWS::CloudFront::Distribution');
+    expect(
+      Object.values(configs).map(
+        (d) => (d.Properties.DistributionConfig as { WebACLId?: string }).WebACLId,
+      ),
+    ).toEqual([webAclArn, undefined]);
+  });
+
+  it('acknowledges CFR2 (no WAF) with a reason that names the way to attach one', () => {
+    const cfr2 = nagFindings(built.aurora.app).filter((f) => f.rule === 'AwsSolutions-CFR2');
+    expect(cfr2).toHaveLength(1);
+    expect(cfr2[0]).toMatchObject({
+      acknowledged: true,
+      reason: expect.stringContaining('webAclArn'),
+    });
+  });
+
   it('fails when the config bus misses a stack key', () => {
     const stack = new Stack(new App(), 'Test');
     expect(

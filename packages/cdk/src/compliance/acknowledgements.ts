@@ -25,11 +25,24 @@ export interface Acknowledgement {
   readonly when?: (stack: EnvironmentStack) => boolean;
 }
 
-const NO_LAMBDA_IN_VPC =
-  'Rotation needs a rotation Lambda inside the VPC, and Lambda ENIs in a VPC delay teardown by 20-45 minutes. The secret is generated per environment and lives only as long as it does; rotate it by redeploying.';
+/** SMG4 on the generated credentials of a DocumentDB or Aurora cluster. */
+function noRotation(s: EnvironmentStack): string {
+  const why =
+    'The password is generated once, when the secret is created, and does not change: redeploying keeps it. Rotating it needs a rotation Lambda inside the VPC (it must reach the database), whose ENIs delay the teardown of the VPC by 20-45 minutes, and the service reads the password only at task start (ECS secrets), so after a rotation its new connections fail until its tasks are replaced.';
+  return s.branchEnvironment.protected
+    ? `${why} This environment is protected (long-lived): to rotate, add cluster.addRotationSingleUser() (a hosted rotation Lambda in the private subnets, reaching Secrets Manager through the NAT gateway) and force a new deployment of the service after each rotation; until then, rotate by hand (set a new password on the cluster and in the secret, then force a new deployment).`
+    : `${why} This unprotected environment and its secret are deleted together with the stack.`;
+}
 
-const LOGS_OUTSIDE_CLOUDFORMATION =
-  'Database log exports create log groups outside CloudFormation that would survive the teardown of the environment; the service logs its queries to its own log group instead.';
+const SIDECAR_NO_ROTATION =
+  'The MongoDB sidecar creates its root user from this secret when its task starts on empty storage; a rotation Lambda cannot reach it (it listens on the task localhost only). The password is generated once, when the secret is created, and is deleted with the environment (protected environments may not use the sidecar).';
+
+/** DOC5: the audit log export, on for protected environments only. */
+function documentDbLogs(s: EnvironmentStack): string {
+  return s.branchEnvironment.protected
+    ? "The cluster exports its audit log (EnableCloudwatchLogsExports ['audit'], parameter group audit_logs=enabled) to /aws/docdb/<cluster>/audit: it records authenticate, createIndex and dropCollection events among others. cdk-nag's DOC5 looks for those event names in EnableCloudwatchLogsExports, whose only valid values are audit and profiler, so it reports them even then (cdklabs/cdk-nag#1421)."
+    : 'Unprotected environments export no database log: DocumentDB creates the exported log group /aws/docdb/<cluster>/audit itself, outside CloudFormation, so it would outlive the teardown of the environment (teardown audit kind database-log-export). Nothing records authentication or DDL events of these disposable clusters; protected environments export the audit log.';
+}
 
 /** `<LogicalId.Arn>` the way cdk-nag prints a reference to a resource's ARN. */
 function arnOf(resource: Resource): string {
@@ -60,14 +73,20 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       {
         id: 'AwsSolutions-S1',
         reason:
-          'Server access logs need a log bucket per environment, itself emptied on destroy; the account-level CloudTrail is the audit trail of these short-lived buckets.',
+          'Server access logs need a log bucket per environment, itself emptied on destroy. Without them there is no record of object-level access: CloudTrail records bucket-level management calls by default, object reads and writes only where the account turns on S3 data events (billed per event). The data bucket is private and written only by the task role; the site bucket is read only by CloudFront (Origin Access Control).',
         on: () => [s.storage.dataBucket, s.storage.siteBucket],
       },
       {
         id: 'AwsSolutions-SMG4',
-        reason: NO_LAMBDA_IN_VPC,
+        reason: noRotation(s),
         // The generated secret itself (DocumentDB and Aurora expose an attachment of it).
-        on: () => [s.database.secret, s.database.cluster?.node.tryFindChild('Secret')],
+        on: () => [s.database.cluster?.node.tryFindChild('Secret')],
+      },
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: SIDECAR_NO_ROTATION,
+        on: () => [s.database.secret],
+        when: () => s.database.engine === 'mongodb-container',
       },
       {
         id: 'AwsSolutions-ECS4',
@@ -135,7 +154,12 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
           'A non-default port is obscurity, not security: the cluster is in private subnets and its security group admits only the service tasks, over TLS.',
         on: () => [db(s)],
       },
-      { id: 'AwsSolutions-DOC3', reason: NO_LAMBDA_IN_VPC, on: () => [db(s)] },
+      {
+        id: 'AwsSolutions-DOC3',
+        reason:
+          "The master user name and password are Secrets Manager dynamic references to the generated secret ({{resolve:secretsmanager:<secret>:SecretString:...}}, built with Fn::Join over the secret's Ref); cdk-nag's DOC3 cannot resolve the intrinsic and reports a rule error instead of passing.",
+        on: () => [db(s)],
+      },
       {
         id: 'AwsSolutions-DOC4',
         reason: `Backup retention is the profile's backups.retentionDays (${s.branchEnvironment.profile.backups.retentionDays}); ${s.branchEnvironment.protected ? 'this protected environment also keeps a final snapshot' : 'unprotected environments are disposable copies'}.`,
@@ -144,7 +168,7 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       },
       ...['authenticate', 'createIndex', 'dropCollection'].map((kind) => ({
         id: `AwsSolutions-DOC5[LogExport::${kind}]`,
-        reason: LOGS_OUTSIDE_CLOUDFORMATION,
+        reason: documentDbLogs(s),
         on: () => [db(s)],
       })),
     ],
@@ -174,8 +198,9 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       {
         id: 'AwsSolutions-CFR2',
         reason:
-          'A WAF web ACL costs $5/month plus rules per environment; per-branch environments rely on the security headers policy and the service; add WAF to the production profile when it takes customer traffic.',
+          'No AWS WAF web ACL is given (Web webAclArn): a web ACL costs $5/month plus $1 per rule-month and $0.60 per million requests, so branch-env creates none by default; the distribution has the managed security-headers policy and the service validates its input. An environment that takes customer traffic should pass a CloudFront-scope web ACL (us-east-1) as webAclArn; until it does, it runs without WAF.',
         on: () => [s.web?.distribution],
+        when: () => s.web?.webAclArn === undefined,
       },
       {
         id: 'AwsSolutions-CFR3',

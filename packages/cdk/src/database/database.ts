@@ -37,7 +37,8 @@ export interface DatabaseSidecar {
  * `password` (injected into the service as ECS secrets), the `connections` to open to the service,
  * and the metrics the dashboard shows.
  *
- * - documentdb: a DocumentDB 5.0 cluster, TLS enforced by its parameter group, storage encrypted.
+ * - documentdb: a DocumentDB 5.0 cluster, TLS enforced by its parameter group, storage encrypted;
+ *   protected environments export its audit log to CloudWatch Logs.
  * - aurora-postgres: Aurora PostgreSQL Serverless v2, 0 ACU minimum with auto-pause by default.
  * - mongodb-container: only the credentials secret; MongoDB runs as a sidecar of the service task
  *   on localhost (data lives and dies with the task; see docs/environment-stack.md).
@@ -93,10 +94,19 @@ export class Database extends Construct {
         return;
       }
       case 'documentdb': {
+        // Protected environments keep an audit log (authentication, DDL such as createIndex and
+        // dropCollection, user management). DocumentDB creates the exported log group
+        // /aws/docdb/<cluster>/audit itself, outside CloudFormation: it would outlive the teardown
+        // of an unprotected environment, so those export nothing.
+        const auditLog = props.protected;
         const parameters = new docdb.ClusterParameterGroup(this, 'Parameters', {
           family: 'docdb5.0',
           description: 'branch-env DocumentDB: TLS required',
-          parameters: { tls: 'enabled', ttl_monitor: 'enabled' },
+          parameters: {
+            tls: 'enabled',
+            ttl_monitor: 'enabled',
+            ...(auditLog ? { audit_logs: 'enabled' } : {}),
+          },
         });
         const cluster = new docdb.DatabaseCluster(this, 'Cluster', {
           engineVersion: '5.0.0',
@@ -108,6 +118,7 @@ export class Database extends Construct {
           vpcSubnets: props.subnets,
           parameterGroup: parameters,
           storageEncrypted: true,
+          exportAuditLogsToCloudWatch: auditLog,
           backup: { retention: Duration.days(props.backupRetentionDays) },
           deletionProtection: props.protected,
           removalPolicy: removal,

@@ -23,6 +23,13 @@ export interface WebProps {
    * @default PRICE_CLASS_100 (North America and Europe edge locations: the cheapest)
    */
   readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * ARN of an AWS WAF web ACL (scope CLOUDFRONT, in us-east-1) to attach to the distribution. A
+   * web ACL bills $5/month plus rules and requests, so none is created here; share one between
+   * the environments that take customer traffic.
+   * @default - no web ACL (cdk-nag CFR2 is acknowledged in compliance/acknowledgements.ts)
+   */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -35,9 +42,12 @@ export interface WebProps {
  */
 export class Web extends Construct {
   readonly distribution: cloudfront.Distribution;
+  /** The web ACL attached to the distribution, if any. */
+  readonly webAclArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: WebProps) {
     super(scope, id);
+    this.webAclArn = props.webAclArn;
     const securityHeaders = cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS;
     const api = new origins.HttpOrigin(props.apiOriginDomainName, {
       protocolPolicy: props.apiOriginHttps
@@ -53,6 +63,7 @@ export class Web extends Construct {
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       certificate: props.customDomain?.certificate,
       domainNames: props.customDomain ? [props.customDomain.domainName] : undefined,
+      webAclId: props.webAclArn,
       defaultBehavior: {
         origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
