@@ -30,7 +30,7 @@ function noRotation(s: EnvironmentStack): string {
   const why =
     'The password is generated once, when the secret is created, and does not change: redeploying keeps it. Rotating it needs a rotation Lambda inside the VPC (it must reach the database), whose ENIs delay the teardown of the VPC by 20-45 minutes, and the service reads the password only at task start (ECS secrets), so after a rotation its new connections fail until its tasks are replaced.';
   return s.branchEnvironment.protected
-    ? `${why} This environment is protected (long-lived): to rotate, add cluster.addRotationSingleUser() (a hosted rotation Lambda in the private subnets, reaching Secrets Manager through the NAT gateway) and force a new deployment of the service after each rotation; until then, rotate by hand (set a new password on the cluster and in the secret, then force a new deployment).`
+    ? `${why} This environment is protected (long-lived): to rotate, add cluster.addRotationSingleUser() (a rotation Lambda from the Secrets Manager templates, in the private subnets, reaching Secrets Manager through the NAT gateway) and force a new deployment of the service after each rotation; until then, rotate by hand (set a new password on the cluster and in the secret, then force a new deployment).`
     : `${why} This unprotected environment and its secret are deleted together with the stack.`;
 }
 
