@@ -289,4 +289,14 @@ describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
     expect((wf.jobs.test as Job).steps?.some((s) => s.run === 'bash .ci/run')).toBe(true);
   });
+
+  it('keeps the web end-to-end screenshot as an artifact, also when the tests fail', () => {
+    const steps = (workflow('ci.yml').jobs.test as Job).steps ?? [];
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.if).toBe('always()');
+    expect(upload?.with?.path).toBe('test-results/web-e2e.png');
+    expect(steps.indexOf(upload as Step)).toBeGreaterThan(
+      steps.findIndex((s) => s.run === 'bash .ci/run'),
+    );
+  });
 });
