@@ -75,6 +75,19 @@ const CASES: { file: string; protected: boolean; expected: string[] }[] = [
   },
   { file: 'bad-backup-vault.json', protected: false, expected: ['Vault backup-vault'] },
   {
+    // Near-misses: an Aurora instance (its cluster exports), an empty list, and a cluster whose
+    // exported log group the template owns under its literal identifier.
+    file: 'bad-database-log-export.json',
+    protected: false,
+    expected: [
+      'Aurora database-log-export',
+      'Conditional database-log-export',
+      'DocDb database-log-export',
+      'DocDb database-log-export',
+      'Standalone database-log-export',
+    ],
+  },
+  {
     // Real `cdk synth` output (aws-cdk-lib 2.276) with CDK's defaults left in.
     file: 'bad-cdk-defaults.json',
     protected: false,

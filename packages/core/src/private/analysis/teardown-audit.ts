@@ -32,6 +32,7 @@ export type BlockerKind =
   | 'lambda-in-vpc'
   | 'secret-retained'
   | 'backup-vault'
+  | 'database-log-export'
   // protected environments: database protections that are missing
   | 'missing-deletion-protection'
   | 'missing-final-snapshot'
@@ -96,6 +97,10 @@ export const BLOCKER_KINDS: Readonly<Record<BlockerKind, BlockerKindInfo>> = {
     mode: 'unprotected',
     fix: "No AWS Backup plan/vault in unprotected environments (the database's own automated backups are deleted with it).",
   },
+  'database-log-export': {
+    mode: 'unprotected',
+    fix: 'No log exports on the database of unprotected environments (docdb exportAuditLogsToCloudWatch / exportProfilerLogsToCloudWatch, rds cloudwatchLogsExports: only when protected), or own the exact log group in the stack (needs a literal cluster identifier).',
+  },
   'missing-deletion-protection': {
     mode: 'protected',
     fix: 'deletionProtection: true on the database cluster of protected environments.',
@@ -128,6 +133,22 @@ const DELETION_PROTECTION_PROPERTY: Readonly<Record<string, string>> = {
 };
 
 const PROTECTED_DATABASE_TYPES = [...DATABASE_CLUSTERS, 'AWS::RDS::DBInstance'];
+
+/**
+ * Where each database service writes the log types listed in `EnableCloudwatchLogsExports`: a
+ * log group it creates itself, outside CloudFormation, named after the cluster or instance
+ * identifier. https://docs.aws.amazon.com/documentdb/latest/developerguide/cloud_watch.html,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html,
+ * https://docs.aws.amazon.com/neptune/latest/userguide/cloudwatch-logs.html
+ */
+const EXPORTED_LOG_GROUP: Readonly<
+  Record<string, { readonly identifier: string; readonly prefix: string }>
+> = {
+  'AWS::DocDB::DBCluster': { identifier: 'DBClusterIdentifier', prefix: '/aws/docdb/' },
+  'AWS::RDS::DBCluster': { identifier: 'DBClusterIdentifier', prefix: '/aws/rds/cluster/' },
+  'AWS::RDS::DBInstance': { identifier: 'DBInstanceIdentifier', prefix: '/aws/rds/instance/' },
+  'AWS::Neptune::DBCluster': { identifier: 'DBClusterIdentifier', prefix: '/aws/neptune/' },
+};
 
 /** Clusters, and RDS instances outside a cluster (an Aurora instance's data belongs to its cluster). */
 function holdsData(resource: CfnResource): boolean {
@@ -460,6 +481,29 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
     check: () => [
       'a backup vault that holds recovery points cannot be deleted; recovery points outlive the stack and bill',
     ],
+  },
+  {
+    kind: 'database-log-export',
+    types: Object.keys(EXPORTED_LOG_GROUP),
+    check: (resource, _id, ctx) => {
+      const exports = prop(resource, 'EnableCloudwatchLogsExports');
+      if (exports === undefined) return [];
+      const where = EXPORTED_LOG_GROUP[resource.Type]!;
+      if (!Array.isArray(exports)) {
+        return [
+          `EnableCloudwatchLogsExports is set from an expression; the audit cannot prove it exports nothing, and the service would create ${where.prefix}<id>/<log> outside the stack`,
+        ];
+      }
+      const name = prop(resource, where.identifier);
+      return exports.flatMap((log) => {
+        const type = typeof log === 'string' ? log : '<expression>';
+        if (typeof name === 'string' && ownsLogGroupNamed(ctx, [`${where.prefix}${name}/${type}`]))
+          return [];
+        return [
+          `exports its ${type} log to ${where.prefix}<${typeof name === 'string' ? name : 'generated id'}>/${type}, a log group the database service creates outside the stack: it outlives the destroy`,
+        ];
+      });
+    },
   },
   // ---- protected environments -------------------------------------------------------------
   {
