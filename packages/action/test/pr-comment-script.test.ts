@@ -143,6 +143,20 @@ describe("environment.yml's pull request comment script", () => {
     expect(calls.map((c) => c.method)).toEqual(['createComment']);
   });
 
+  it.each([
+    ['a deploy', { DEPLOY_RESULT: 'cancelled' }],
+    ['a destroy', { DEPLOY_RESULT: 'skipped', DESTROY_RESULT: 'cancelled' }],
+  ])(
+    'says superseded, not failed, for %s cancelled (replaced in the concurrency queue)',
+    (_name, results) => {
+      const calls = runScript([], { ...env, ...results }, temp);
+      const body = String(calls[0]?.params.body);
+      expect(body).toContain('| Status | ⏭️ superseded');
+      expect(body).not.toContain('failed');
+      expect(body).not.toContain('| Expires |');
+    },
+  );
+
   it('reports a destroy', () => {
     const calls = runScript(
       [],

@@ -79,6 +79,15 @@ describe('renderPrComment', () => {
     expect(body).not.toContain('<details>');
   });
 
+  it('says superseded (not failed) for a cancelled run, without cost or expiry it cannot know', () => {
+    const body = renderPrComment({ ...base, status: 'superseded' });
+    expect(body).toContain('| Status | ⏭️ superseded: cancelled before it finished');
+    expect(body).toContain('| URL | <https://feature-new-login.dev.example.com> |');
+    expect(body).not.toContain('| Cost |');
+    expect(body).not.toContain('| Expires |');
+    expect(body).toContain('**Destroy:**');
+  });
+
   it('says the URL comes after the first deploy when it is not known, and omits unknown cost', () => {
     const body = renderPrComment({ ...base, url: null, costPerHour: undefined });
     expect(body).toContain('| URL | known after the first deploy |');

@@ -8,7 +8,18 @@ export const PR_COMMENT_MARKER = '<!-- branch-env:pr-comment -->';
 export const PR_COMMENT_MAX_CHARS = 65_536;
 
 export type PrCommentStatus =
-  'deploying' | 'deployed' | 'failed' | 'destroying' | 'destroyed' | 'destroy-failed';
+  | 'deploying'
+  | 'deployed'
+  | 'failed'
+  | 'destroying'
+  | 'destroyed'
+  | 'destroy-failed'
+  /**
+   * The run's deploy or destroy job was cancelled: replaced while pending by a newer run of the
+   * environment (its concurrency group keeps one pending job), or stopped (timeout, by hand). Not
+   * a failure of the environment; what it runs now is unknown to this run.
+   */
+  | 'superseded';
 
 export interface PrCommentInput {
   readonly environment: string;
@@ -40,6 +51,8 @@ const STATUS: Record<PrCommentStatus, string> = {
   destroying: '🧹 destroying',
   destroyed: '🗑️ destroyed',
   'destroy-failed': '❌ destroy failed (the reaper retries; see the run)',
+  superseded:
+    '⏭️ superseded: cancelled before it finished, by a newer run of this environment (or a timeout or a person; see the run)',
 };
 
 /** Inline code that survives backticks and pipes in branch names. */
@@ -80,8 +93,12 @@ export function renderPrComment(input: PrCommentInput): string {
     ['Branch', inlineCode(input.branch)],
     ['Account', inlineCode(input.account)],
   ];
+  // This run does not know what a superseded run left running: no cost, no expiry.
+  const known = input.status !== 'superseded';
   if (!gone) {
     rows.push(['URL', input.url ? `<${input.url}>` : 'known after the first deploy']);
+  }
+  if (!gone && known) {
     if (input.costPerHour !== undefined && input.costPerHour !== null) {
       const perDay = input.costPerHour * 24;
       rows.push([
