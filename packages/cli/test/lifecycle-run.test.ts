@@ -263,6 +263,21 @@ describe('reap (run in-process, AWS mocked)', () => {
     expect(io.stdout()).toContain('feature-gone: destroyed\n');
     expect(io.stdout()).toContain('feature-old: destroyed\n');
   });
+  it('refuses a branch list from another repository (only main) before destroying anything', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'be-')), 'branches');
+    writeFileSync(file, 'main\n');
+    const io = recordingIo();
+    const error = await reap(
+      { positionals: [], values: { 'branches-from': file, config: CONFIG } },
+      io,
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "none of the 1 live branch(es) owns a protected environment (their owners: sandbox); the list looks like another repository's or a partial one, so refusing to reap (every unprotected environment would look orphaned)",
+    );
+    expect(io.stdout()).toBe('');
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
   it('looks again before each destroy: skips one redeployed since the scan and one mid-deploy', async () => {
     // feature-gone: a deploy is running now; feature-old: redeployed, expires later than scanned
     cfn

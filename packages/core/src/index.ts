@@ -105,6 +105,7 @@ export {
   type ParameterValue,
 } from './private/lifecycle/environments.js';
 export {
+  checkLiveBranches,
   confirmReap,
   planReap,
   protectionOf,

@@ -4,6 +4,7 @@ import {
   UserError,
   arnType,
   checkOwnership,
+  checkLiveBranches,
   collectEnvironments,
   confirmReap,
   expiresAtRecord,
@@ -404,6 +405,38 @@ describe('planReap', () => {
     expect(() => planReap([], new Set(), NOW)).toThrow(
       /list of live branches is empty; refusing to reap/,
     );
+  });
+});
+
+describe("checkLiveBranches (is the list this repository's?)", () => {
+  const candidates = [
+    { environment: env({ environment: 'sandbox', ownerBranch: 'sandbox' }), protected: true },
+    { environment: env({ environment: 'qa1', taggedBranch: 'qa1' }), protected: true },
+    {
+      environment: env({ environment: 'customer-facing', account: PROD, ownerBranch: 'main' }),
+      protected: true,
+    },
+    { environment: env({ environment: 'feature-a', ownerBranch: 'feature/a' }), protected: false },
+  ];
+
+  it('accepts a list naming an owner of a protected environment', () => {
+    expect(checkLiveBranches(candidates, new Set(['main', 'qa1', 'feature/b']))).toEqual({
+      checked: true,
+      evidence: ['qa1'],
+    });
+  });
+
+  it('refuses a list from another repository: only main (every repository has one)', () => {
+    expect(() => checkLiveBranches(candidates, new Set(['main', 'feature/a']))).toThrow(
+      "none of the 2 live branch(es) owns a protected environment (their owners: qa1, sandbox); the list looks like another repository's or a partial one, so refusing to reap",
+    );
+  });
+
+  it('cannot check without a protected environment whose owner is known (a new setup)', () => {
+    expect(checkLiveBranches(candidates.slice(2), new Set(['main']))).toEqual({
+      checked: false,
+      evidence: [],
+    });
   });
 });
 

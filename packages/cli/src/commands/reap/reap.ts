@@ -1,5 +1,6 @@
 import {
   UserError,
+  checkLiveBranches,
   confirmReap,
   planReap,
   protectionOf,
@@ -58,6 +59,15 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const candidates = accounts.flatMap((a) =>
     a.environments.map((environment) => ({ environment, ...protectionOf(environment, config) })),
   );
+  if (live !== null) {
+    // A list from the wrong remote or repository must not reap everything: it has to name at
+    // least one owner of a protected environment found (refuses otherwise, exit 1).
+    const guard = checkLiveBranches(candidates, live);
+    if (!guard.checked)
+      io.err(
+        'warning: no protected environment with a known owner branch was found, so the live-branch list could not be cross-checked\n',
+      );
+  }
   const decisions = planReap(candidates, live, now);
   if (!args.values.json) io.out(reapText(decisions, dryRun, accounts));
   const results: {

@@ -58,6 +58,42 @@ export interface ReapCandidate {
   readonly ttlHours?: number | null | undefined;
 }
 
+/** Branch names every repository has: their presence says nothing about which repository it is. */
+const DEFAULT_BRANCHES: ReadonlySet<string> = new Set(['main', 'master']);
+
+/**
+ * Sanity check of a non-empty live-branch list against what the accounts hold: it must contain at
+ * least one branch that owns a protected environment found there (`sandbox`, `qa1`, ...). Those
+ * branches live as long as the repository, so a list without any of them is not this
+ * repository's branches (a wrong remote, another repository's token, a truncated file) and reaping
+ * on it would destroy every unprotected environment. The default branch alone is no evidence:
+ * every repository has one. When no protected environment with a known owner is found (a new
+ * setup), there is nothing to check against: `checked: false`, and the caller says so.
+ */
+export function checkLiveBranches(
+  candidates: readonly ReapCandidate[],
+  liveBranches: ReadonlySet<string>,
+): { readonly checked: boolean; readonly evidence: readonly string[] } {
+  const liveTags = new Set([...liveBranches].map((b) => tagValue(b)));
+  const owners = candidates
+    .filter((c) => c.protected === true && branchOf(c.environment) !== undefined)
+    .map((c) => ({
+      branch: branchOf(c.environment) as string,
+      exact: c.environment.ownerBranch !== undefined,
+    }))
+    .filter((o) => !DEFAULT_BRANCHES.has(o.branch));
+  if (owners.length === 0) return { checked: false, evidence: [] };
+  const evidence = owners
+    .filter((o) => (o.exact ? liveBranches.has(o.branch) : liveTags.has(o.branch)))
+    .map((o) => o.branch);
+  if (evidence.length > 0) return { checked: true, evidence: [...new Set(evidence)].sort() };
+  const names = [...new Set(owners.map((o) => o.branch))].sort();
+  throw new UserError(
+    `none of the ${liveBranches.size} live branch(es) owns a protected environment (their owners: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); the list looks like another repository's or a partial one, so refusing to reap (every unprotected environment would look orphaned)`,
+    'make the branch source list this repository: run reap in a checkout of it (`git ls-remote --heads origin` there must show those branches), or use --branches-from github with its GITHUB_REPOSITORY; --ttl-only reaps on expiry alone',
+  );
+}
+
 export interface ReapDecision {
   readonly environment: string;
   readonly branch: string | undefined;
