@@ -37,6 +37,24 @@ export interface EnvironmentInfo {
   fallbacks: string[];
 }
 
+/** The API's attachment limits (apps/api ITEM_LIMITS.attachmentMaxBytes, attachmentBody). */
+export const ATTACHMENT_LIMITS = { minBytes: 1, maxBytes: 10 * 1024 * 1024, nameMaxLength: 255 };
+
+/**
+ * Why the API would refuse this file as an attachment, or undefined. Checked before the item is
+ * created: the item and its attachment are two requests, and a refused attachment would leave
+ * the item behind.
+ */
+export function attachmentProblem(file: { name: string; size: number }): string | undefined {
+  const { minBytes, maxBytes, nameMaxLength } = ATTACHMENT_LIMITS;
+  if (file.size < minBytes) return `${file.name} is empty`;
+  if (file.size > maxBytes)
+    return `${file.name} is ${file.size} bytes; an attachment may be at most ${maxBytes / 1024 / 1024} MiB (${maxBytes} bytes)`;
+  if (file.name.length > nameMaxLength)
+    return `the file name is longer than ${nameMaxLength} characters`;
+  return undefined;
+}
+
 export interface Health {
   status: 'ready' | 'not_ready' | 'draining';
   checks: Record<string, { ok: boolean; detail: string; latencyMs: number }>;

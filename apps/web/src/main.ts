@@ -1,5 +1,5 @@
 import './style.css';
-import { api, ApiError } from './api-client.js';
+import { api, ApiError, attachmentProblem } from './api-client.js';
 import type { EnvironmentInfo, Health, Item } from './api-client.js';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -144,28 +144,44 @@ async function download(id: string): Promise<void> {
   }
 }
 
+/** Records the attachment, then PUTs the bytes to the presigned URL (Content-Length = file.size). */
+async function upload(itemId: string, file: File): Promise<void> {
+  const { upload: target } = await api.attach(itemId, file);
+  const put = await fetch(target.url, {
+    method: target.method,
+    headers: target.headers,
+    body: file,
+  });
+  if (!put.ok) throw new Error(`upload of ${file.name} failed: HTTP ${put.status}`);
+}
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   void (async () => {
     const data = new FormData(form);
     const name = String(data.get('name') ?? '');
     const description = String(data.get('description') ?? '').trim();
+    const file = attachmentsEnabled ? fileInput.files?.[0] : undefined;
     formError.textContent = '';
+    // Creating the item and attaching the file are two requests: refuse a file the API would
+    // refuse before the item exists.
+    const problem = file ? attachmentProblem(file) : undefined;
+    if (problem) {
+      formError.textContent = problem;
+      return;
+    }
     const submit = form.querySelector('button[type=submit]') as HTMLButtonElement;
     submit.disabled = true;
     try {
       const item = await api.createItem(name, description === '' ? null : description);
-      const file = fileInput.files?.[0];
-      if (file && attachmentsEnabled) {
-        const { upload } = await api.attach(item.id, file);
-        const put = await fetch(upload.url, {
-          method: upload.method,
-          headers: upload.headers,
-          body: file,
-        });
-        if (!put.ok) throw new Error(`upload of ${file.name} failed: HTTP ${put.status}`);
+      try {
+        if (file) await upload(item.id, file);
+        form.reset();
+      } catch (e) {
+        // The item exists: clear the form, so submitting again does not create it a second time.
+        form.reset();
+        formError.textContent = `${item.name} was created, but its attachment was not: ${message(e)}`;
       }
-      form.reset();
     } catch (e) {
       formError.textContent = message(e);
     } finally {
