@@ -45,7 +45,10 @@ export function createPostgresItemStore(options: PostgresItemStoreOptions): Item
     options.pool ??
     new pg.Pool({
       max: 10,
-      connectionTimeoutMillis: 5_000,
+      // Aurora Serverless v2 at 0 ACU pauses when idle and takes ~15 s to resume on the next
+      // connection (shared/reference/aws-prices-and-durations.md): wait for it rather than fail
+      // the first request after a quiet period.
+      connectionTimeoutMillis: 30_000,
       idleTimeoutMillis: 30_000,
       query_timeout: 10_000,
       ...options.connection,
