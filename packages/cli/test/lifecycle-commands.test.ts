@@ -204,6 +204,108 @@ describe('destroyEnvironment (mocked AWS)', () => {
     );
   });
 
+  describe('the Container Insights log group (named after the CloudFormation-generated cluster)', () => {
+    const cluster = 'branch-env-demo-feature-new-login-ServiceCluster1A2B3C4D-xYz';
+    const group = `/aws/ecs/containerinsights/${cluster}/performance`;
+    const id =
+      'arn:aws:cloudformation:us-east-1:111111111111:stack/branch-env-demo-feature-new-login/u';
+    beforeEach(() => {
+      ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+      cfn
+        .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login' })
+        .resolves({
+          Stacks: [
+            {
+              StackName: 'x',
+              StackId: id,
+              StackStatus: 'UPDATE_COMPLETE',
+              CreationTime: new Date(),
+            },
+          ],
+        })
+        .on(DescribeStacksCommand, { StackName: id })
+        .resolves({
+          Stacks: [
+            {
+              StackName: 'x',
+              StackId: id,
+              StackStatus: 'DELETE_COMPLETE',
+              CreationTime: new Date(),
+            },
+          ],
+        })
+        .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login-certificate' })
+        .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+      cfn.on(DeleteStackCommand).resolves({});
+      cfn.on(ListStackResourcesCommand).resolves({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'ServiceCluster1A2B3C4D',
+            ResourceType: 'AWS::ECS::Cluster',
+            PhysicalResourceId: cluster,
+            ResourceStatus: 'UPDATE_COMPLETE',
+            LastUpdatedTimestamp: new Date(),
+          },
+          {
+            LogicalResourceId: 'Vpc',
+            ResourceType: 'AWS::EC2::VPC',
+            PhysicalResourceId: 'vpc-1',
+            ResourceStatus: 'UPDATE_COMPLETE',
+            LastUpdatedTimestamp: new Date(),
+          },
+        ],
+      });
+      ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+      logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+      tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    });
+
+    it('reads the cluster before the stack delete and deletes its log group after it', async () => {
+      logs.on(DeleteLogGroupCommand, { logGroupName: group }).resolves({});
+      const report = await destroyEnvironment(target, recordingIo(), options);
+      expect(report).toMatchObject({ clean: true, logGroups: [group] });
+      expect(cfn.commandCalls(ListStackResourcesCommand)[0]?.args[0].input).toEqual({
+        StackName: 'branch-env-demo-feature-new-login',
+        NextToken: undefined,
+      });
+      // the cluster was read while the stack existed: before its DeleteStack
+      const order = cfn
+        .calls()
+        .map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
+      expect(order.indexOf('ListStackResourcesCommand')).toBeLessThan(
+        order.indexOf('DeleteStackCommand'),
+      );
+      expect(logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([
+        { logGroupName: group },
+      ]);
+    });
+
+    it('not there (Container Insights off): nothing to report; denied: a leftover with the permission', async () => {
+      logs.on(DeleteLogGroupCommand).rejects(awsError('ResourceNotFoundException'));
+      const none = await destroyEnvironment(target, recordingIo(), options);
+      expect(none).toMatchObject({ clean: true, logGroups: [] });
+
+      logs
+        .on(DeleteLogGroupCommand)
+        .rejects(
+          awsError(
+            'AccessDeniedException',
+            `User: x is not authorized to perform: logs:DeleteLogGroup on resource: ${group}`,
+          ),
+        );
+      const denied = await destroyEnvironment(target, recordingIo(), options);
+      expect(denied.clean).toBe(false);
+      expect(denied.leftovers).toEqual([
+        {
+          arn: `arn:aws:logs:us-east-1:111111111111:log-group:${group}`,
+          type: 'logs:log-group',
+          kind: 'billable',
+          note: expect.stringContaining('(logs:DeleteLogGroup)'),
+        },
+      ]);
+    });
+  });
+
   it('a second run with nothing there succeeds and changes nothing (idempotent)', async () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
     cfn

@@ -10,10 +10,19 @@ import {
 } from '@branch-env/core';
 import { CERTIFICATE_REGION, scanAccounts } from '../../private/accounts.js';
 import { awsClients, type AwsClients } from '../../private/aws/clients.js';
-import { deleteStack, type StackDeleteResult } from '../../private/aws/cloudformation.js';
+import {
+  deleteStack,
+  physicalIdsOfType,
+  type StackDeleteResult,
+} from '../../private/aws/cloudformation.js';
 import { callerIdentity } from '../../private/aws/credentials.js';
+import { isPermissionError } from '../../private/aws-errors.js';
 import { deleteAllImages, repositoryName } from '../../private/aws/ecr.js';
-import { deleteLogGroups } from '../../private/aws/logs.js';
+import {
+  containerInsightsLogGroup,
+  deleteLogGroup,
+  deleteLogGroups,
+} from '../../private/aws/logs.js';
 import { sleep } from '../../private/aws/retry.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
 import { scanTagged } from '../../private/aws/tagging.js';
@@ -51,7 +60,8 @@ export interface DestroyOptions {
 /**
  * Remove an environment completely, in the order that lets each step succeed: the environment
  * stack, the us-east-1 certificate stack, then what lives outside CloudFormation (images left in a
- * repository that survived, parameters deploy and services wrote, log groups services created),
+ * repository that survived, parameters deploy and services wrote, log groups services and
+ * Container Insights created),
  * then a tag scan in both regions that proves nothing tagged with the environment remains.
  * Safe to run again: every step treats "already gone" as done.
  */
@@ -68,6 +78,11 @@ export async function destroyEnvironment(
     aws,
     parameterName(target.ssmPrefix, CONFIG_BUS.ecrRepository.key),
   );
+
+  // Container Insights writes to /aws/ecs/containerinsights/<cluster>/performance, a log group ECS
+  // creates at run time (no stack resource); the cluster's name is CloudFormation's, so it is read
+  // while the stack still exists.
+  const clusters = await physicalIdsOfType(aws, target.stacks.main, 'AWS::ECS::Cluster');
 
   const stacks: StackDeleteResult[] = [];
   for (const [name, region] of [
@@ -104,6 +119,7 @@ export async function destroyEnvironment(
   let images = 0;
   let parameters: string[] = [];
   let logGroups: string[] = [];
+  const undeleted: Leftover[] = [];
   if (stacksGone) {
     if (repo && target.protected !== true) {
       images = await deleteAllImages(aws, repositoryName(repo));
@@ -115,6 +131,25 @@ export async function destroyEnvironment(
     logGroups = await deleteLogGroups(aws, target.ssmPrefix);
     if (logGroups.length > 0)
       step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);
+    for (const cluster of clusters) {
+      const group = containerInsightsLogGroup(cluster);
+      try {
+        if (await deleteLogGroup(aws, group)) {
+          logGroups.push(group);
+          step(`deleted ${group}`);
+        }
+      } catch (error) {
+        // Not a reason to stop the cleanup: report it as what is left, with the permission.
+        if (!isPermissionError(error)) throw error;
+        step(`could not delete ${group}: ${(error as Error).name}`);
+        undeleted.push({
+          arn: `arn:aws:logs:${target.region}:${target.account.id}:log-group:${group}`,
+          type: 'logs:log-group',
+          kind: 'billable',
+          note: 'Container Insights log group; the credentials may not delete it (logs:DeleteLogGroup): delete it by hand, or give the deploy role that permission and destroy again',
+        });
+      }
+    }
   } else {
     step('a stack is not deleted: keeping its parameters, log groups and images for the retry');
   }
@@ -139,6 +174,10 @@ export async function destroyEnvironment(
     }));
     if (clean || !stacksGone || i === scans) break;
     await sleep(options.scanPauseMs ?? 10_000);
+  }
+  if (undeleted.length > 0) {
+    leftovers = [...leftovers, ...undeleted];
+    clean = false;
   }
   return {
     environment: target.environment,

@@ -144,6 +144,37 @@ export interface StackDeleteResult {
   readonly emptied: readonly string[];
 }
 
+/**
+ * Physical ids of a stack's resources of one type (ListStackResources, paginated), e.g. the
+ * CloudFormation-generated name of its `AWS::ECS::Cluster`. A stack that does not exist has none.
+ */
+export async function physicalIdsOfType(
+  aws: AwsClients,
+  stack: string,
+  type: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await withRetry(
+        () =>
+          aws.cloudformation.send(
+            new ListStackResourcesCommand({ StackName: stack, NextToken: token }),
+          ),
+        aws.retry,
+      );
+      for (const r of page?.StackResourceSummaries ?? [])
+        if (r.ResourceType === type && r.PhysicalResourceId) ids.push(r.PhysicalResourceId);
+      token = page?.NextToken;
+    } while (token);
+  } catch (error) {
+    if (isMissingStack(error)) return [];
+    throw error;
+  }
+  return ids;
+}
+
 async function failedResources(aws: AwsClients, stackId: string) {
   const failed: { logicalId: string; type: string; physicalId?: string; reason: string }[] = [];
   let token: string | undefined;

@@ -34,3 +34,22 @@ export async function deleteLogGroups(aws: AwsClients, prefix: string): Promise<
   }
   return deleted;
 }
+
+/** Delete one log group; `false` when it is not there (idempotent). */
+export async function deleteLogGroup(aws: AwsClients, name: string): Promise<boolean> {
+  try {
+    await withRetry(
+      () => aws.logs.send(new DeleteLogGroupCommand({ logGroupName: name })),
+      aws.retry,
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
+}
+
+/** The log group Container Insights creates at run time for a cluster (outside CloudFormation). */
+export function containerInsightsLogGroup(cluster: string): string {
+  return `/aws/ecs/containerinsights/${cluster}/performance`;
+}
