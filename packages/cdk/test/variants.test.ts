@@ -23,6 +23,7 @@ import {
   type Synthesized,
   outdir,
   removeOutdirs,
+  testConfig,
 } from './helpers.js';
 
 const built = {} as Record<'aurora' | 'bare' | 'europe' | 'noSite', Synthesized>;
@@ -290,6 +291,20 @@ describe('building blocks', () => {
         (d) => (d.Properties.DistributionConfig as { WebACLId?: string }).WebACLId,
       ),
     ).toEqual([webAclArn, undefined]);
+  });
+
+  it("attaches the profile's web ACL, and then needs no CFR2 acknowledgement", () => {
+    const webAclArn =
+      'arn:aws:wafv2:us-east-1:111111111111:global/webacl/shared/0a1b2c3d-0000-0000-0000-000000000000';
+    const base = testConfig();
+    const config = {
+      ...base,
+      profiles: { ...base.profiles, full: { ...base.profiles['full']!, webAclArn } },
+    };
+    const s = synthesize('full/waf', {}, config);
+    const distribution = onlyResource(s.main, 'AWS::CloudFront::Distribution').Properties ?? {};
+    expect((distribution.DistributionConfig as { WebACLId?: string }).WebACLId).toBe(webAclArn);
+    expect(nagFindings(s.app).filter((f) => f.rule === 'AwsSolutions-CFR2')).toEqual([]);
   });
 
   it('acknowledges CFR2 (no WAF) with a reason that names the way to attach one', () => {

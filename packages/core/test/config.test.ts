@@ -54,6 +54,14 @@ describe('config validation', () => {
       /unknown profile 'huge'/,
     ],
     [
+      'a web ACL that is not a CloudFront-scope WAF ARN',
+      (c) =>
+        (c.profiles.full.webAclArn =
+          'arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/shared/0a1b2c3d-0000-0000-0000-000000000000'),
+      'profiles.full.webAclArn',
+      /must be the ARN of a CloudFront-scope AWS WAF web ACL: arn:aws:wafv2:us-east-1:/,
+    ],
+    [
       'an unknown default profile',
       (c) => (c.defaults.profile = 'nope'),
       'defaults.profile',

@@ -178,6 +178,7 @@ export class EnvironmentStack extends Stack {
         siteBucket: this.storage.siteBucket,
         apiOriginDomainName: names.originDnsName ?? this.service.loadBalancer.loadBalancerDnsName,
         apiOriginHttps: names.originDnsName !== undefined,
+        webAclArn: profile.webAclArn,
         customDomain:
           certificate && names.dnsName ? { certificate, domainName: names.dnsName } : undefined,
       });

@@ -160,6 +160,17 @@ export const ProfileSchema = z
         'NAT gateways; 0 puts tasks in public subnets behind locked-down security groups. @default 0',
     }),
     cloudfront: z.boolean().default(true).meta({ description: '@default true' }),
+    webAclArn: z
+      .string()
+      .regex(
+        /^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]{1,128}\/[0-9a-f-]{36}$/,
+        'must be the ARN of a CloudFront-scope AWS WAF web ACL: arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>',
+      )
+      .optional()
+      .meta({
+        description:
+          'AWS WAF web ACL (CloudFront scope, us-east-1) attached to the distribution; branch-env creates none ($5/month + $1 per rule). @default none',
+      }),
     customDomain: z.boolean().default(true).meta({
       description:
         'Publish <environment>.<domain> with ACM certificates, on CloudFront when it is on, else on the load balancer. @default true',
