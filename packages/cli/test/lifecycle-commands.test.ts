@@ -21,6 +21,7 @@ import {
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   loadConfig,
@@ -92,6 +93,16 @@ describe('destroy: what the argument means (offline)', () => {
     const fixed = targetOf(resolveEnvironment('feature/x', config));
     expect(() => assertDestroyAllowed(fixed, false)).not.toThrow();
   });
+
+  it('a protected environment keeps its final snapshot on purpose; an unprotected one does not', () => {
+    const keeps = (arg: string) => {
+      const r = targetFromArgument(arg, config);
+      return 'target' in r && r.target.keepSnapshots;
+    };
+    expect(keeps('sandbox')).toBe(true);
+    expect(keeps('customer-facing')).toBe(true);
+    expect(keeps('feature/x')).toBe(false);
+  });
 });
 
 describe('destroyEnvironment (mocked AWS)', () => {
@@ -101,8 +112,9 @@ describe('destroyEnvironment (mocked AWS)', () => {
   const ecr = mockClient(ECRClient);
   const tagging = mockClient(ResourceGroupsTaggingAPIClient);
   const sts = mockClient(STSClient);
+  const secrets = mockClient(SecretsManagerClient);
   beforeEach(() => {
-    for (const m of [ssm, cfn, logs, ecr, tagging, sts]) m.reset();
+    for (const m of [ssm, cfn, logs, ecr, tagging, sts, secrets]) m.reset();
   });
   const target = targetOf(resolveEnvironment('feature/new-login', config));
   // One set of clients per region, as in production: a call made in the wrong region is seen.
@@ -304,6 +316,69 @@ describe('destroyEnvironment (mocked AWS)', () => {
         },
       ]);
     });
+  });
+
+  it('destroy --force-protected: the final snapshot and the kept secret are kept on purpose, exit-0 clean', async () => {
+    const sandbox = targetOf(resolveEnvironment('sandbox', config));
+    const sandboxTags = [
+      { Key: 'branch-env:app', Value: 'branch-env-demo' },
+      { Key: 'branch-env:environment', Value: 'sandbox' },
+    ];
+    const kept = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:sandbox-db-AbCdEf';
+    const deleted = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:sandbox-other-GhIjKl';
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({
+      ResourceTagMappingList: [
+        {
+          ResourceARN: 'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:sandbox-final',
+          Tags: sandboxTags,
+        },
+        { ResourceARN: kept, Tags: sandboxTags },
+        { ResourceARN: deleted, Tags: sandboxTags },
+      ],
+    });
+    secrets
+      .on(DescribeSecretCommand, { SecretId: kept })
+      .resolves({ ARN: kept })
+      .on(DescribeSecretCommand, { SecretId: deleted })
+      .resolves({ ARN: deleted, DeletedDate: new Date() });
+    const report = await destroyEnvironment(sandbox, recordingIo(), {
+      ...options,
+      forceProtected: true,
+    });
+    expect(report.leftovers.map((l) => [l.arn, l.kind])).toEqual([
+      ['arn:aws:rds:us-east-1:111111111111:cluster-snapshot:sandbox-final', 'kept'],
+      [kept, 'kept'],
+      [deleted, 'pending-deletion'],
+    ]);
+    expect(report.clean).toBe(true);
+    expect(destroyText(report)).toContain('sandbox is gone');
+  });
+
+  it('an unprotected environment: an active secret is billable; without DescribeSecret the rule stands', async () => {
+    const secret = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:db-AbCdEf';
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging
+      .on(GetResourcesCommand)
+      .resolves({ ResourceTagMappingList: [{ ResourceARN: secret, Tags: tags }] });
+    secrets.on(DescribeSecretCommand).resolves({ ARN: secret });
+    const active = await destroyEnvironment(target, recordingIo(), { ...options, scans: 1 });
+    expect(active.leftovers.map((l) => l.kind)).toEqual(['billable']);
+    expect(active.clean).toBe(false);
+
+    secrets.on(DescribeSecretCommand).rejects(awsError('AccessDeniedException', 'no'));
+    const unknown = await destroyEnvironment(target, recordingIo(), { ...options, scans: 1 });
+    expect(unknown.leftovers.map((l) => l.kind)).toEqual(['pending-deletion']);
   });
 
   it('a second run with nothing there succeeds and changes nothing (idempotent)', async () => {

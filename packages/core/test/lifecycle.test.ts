@@ -516,6 +516,26 @@ describe('leftoversAfterDestroy', () => {
     expect(clean).toBe(true);
   });
 
+  it('a secret known to be active is not "pending deletion": kept (protected) or billable', () => {
+    const secret = { arn: 'arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf', tags };
+    const kinds = (state: 'active' | 'pending-deletion' | undefined, keepSnapshots: boolean) =>
+      leftoversAfterDestroy([{ ...secret, state }], { ...target, keepSnapshots }).leftovers.map(
+        (l) => l.kind,
+      );
+    expect(kinds('pending-deletion', false)).toEqual(['pending-deletion']);
+    expect(kinds('pending-deletion', true)).toEqual(['pending-deletion']);
+    expect(kinds('active', true)).toEqual(['kept']);
+    expect(kinds(undefined, true)).toEqual(['kept']);
+    expect(kinds('active', false)).toEqual(['billable']);
+    expect(kinds(undefined, false)).toEqual(['pending-deletion']);
+    const kept = leftoversAfterDestroy([{ ...secret, state: 'active' }], {
+      ...target,
+      keepSnapshots: true,
+    });
+    expect(kept.clean).toBe(true);
+    expect(kept.leftovers[0]?.note).toContain('kept on purpose with the final snapshot');
+  });
+
   it('is not clean with a billable leftover, and unknown types count as billable', () => {
     const r = leftoversAfterDestroy(
       [

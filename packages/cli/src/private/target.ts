@@ -22,7 +22,10 @@ export interface EnvironmentTarget {
   readonly protected: boolean | undefined;
   readonly stacks: { readonly main: string; readonly certificate: string };
   readonly ssmPrefix: string;
-  /** Profile keeps final database snapshots on purpose. */
+  /**
+   * Final database snapshots (and the credentials secret kept with them) stay on purpose: a
+   * protected environment's database is deleted with a snapshot by design.
+   */
   readonly keepSnapshots: boolean;
   /** How the argument was understood. */
   readonly via: 'branch' | 'fixed-environment' | 'environment-name';
@@ -41,7 +44,7 @@ export function targetOf(env: ResolvedEnvironment): EnvironmentTarget {
       certificate: env.stacks.certificate ?? `${env.app}-${env.name}${STACK_SUFFIXES.certificate}`,
     },
     ssmPrefix: env.ssmPrefix,
-    keepSnapshots: false,
+    keepSnapshots: env.protected,
     via: 'branch',
   };
 }
@@ -58,19 +61,20 @@ export function targetForName(
   const account = config.accounts[accountKey];
   if (!account) throw new Error(`bug: unknown account ${accountKey}`);
   const stem = `${config.app}-${environment}`;
+  const isProtected = protectedFlag ?? (account.production ? true : undefined);
   return {
     app: config.app,
     environment,
     branch,
     account: { key: accountKey, id: account.id, production: account.production },
     region: account.region,
-    protected: protectedFlag ?? (account.production ? true : undefined),
+    protected: isProtected,
     stacks: {
       main: `${stem}${STACK_SUFFIXES.main}`,
       certificate: `${stem}${STACK_SUFFIXES.certificate}`,
     },
     ssmPrefix: ssmPrefix(config.app, environment),
-    keepSnapshots: false,
+    keepSnapshots: isProtected === true,
     via,
   };
 }

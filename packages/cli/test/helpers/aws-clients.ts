@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../../src/private/aws/clients.js';
@@ -20,6 +21,7 @@ export function testClients(region = 'us-east-1'): AwsClients {
     ecr: new ECRClient(config),
     tagging: new ResourceGroupsTaggingAPIClient(config),
     sts: new STSClient(config),
+    secretsManager: new SecretsManagerClient(config),
     retry: { sleep: async () => {}, baseMs: 0 },
     pollMs: 0,
   };

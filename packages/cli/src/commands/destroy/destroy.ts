@@ -1,12 +1,14 @@
 import {
   CONFIG_BUS,
   UserError,
+  arnType,
   checkOwnership,
   leftoversAfterDestroy,
   parameterName,
   protectionOf,
   type Config,
   type Leftover,
+  type TaggedResource,
 } from '@branch-env/core';
 import { CERTIFICATE_REGION, scanAccounts } from '../../private/accounts.js';
 import { awsClients, type AwsClients } from '../../private/aws/clients.js';
@@ -25,6 +27,7 @@ import {
 } from '../../private/aws/logs.js';
 import { sleep } from '../../private/aws/retry.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
+import { secretState } from '../../private/aws/secrets.js';
 import { scanTagged } from '../../private/aws/tagging.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
@@ -162,11 +165,14 @@ export async function destroyEnvironment(
       `tag scan ${i}/${scans}: branch-env:app=${target.app}, branch-env:environment=${target.environment}`,
     );
     const regions = [...new Set([target.region, CERTIFICATE_REGION])];
-    const found = (
-      await Promise.all(
-        regions.map((r) => scanTagged(clientsFor(r), target.app, target.environment)),
-      )
-    ).flat();
+    const found = await withSecretStates(
+      (
+        await Promise.all(
+          regions.map((r) => scanTagged(clientsFor(r), target.app, target.environment)),
+        )
+      ).flat(),
+      clientsFor,
+    );
     ({ leftovers, clean } = leftoversAfterDestroy(found, {
       app: target.app,
       environment: target.environment,
@@ -191,6 +197,27 @@ export async function destroyEnvironment(
     leftovers,
     clean: clean && stacksGone,
   };
+}
+
+/**
+ * Secrets the tag scan finds, with whether each is scheduled for deletion or active (DescribeSecret
+ * `DeletedDate`): a deleted secret waits out its recovery window, a kept one is active. Secrets
+ * already gone are dropped; without the permission to look, the state stays unknown.
+ */
+async function withSecretStates(
+  found: readonly TaggedResource[],
+  clientsFor: (region: string) => AwsClients,
+): Promise<TaggedResource[]> {
+  const out: TaggedResource[] = [];
+  for (const r of found) {
+    if (arnType(r.arn) !== 'secretsmanager:secret') {
+      out.push(r);
+      continue;
+    }
+    const state = await secretState(clientsFor(r.arn.split(':')[3] ?? ''), r.arn);
+    if (state !== 'gone') out.push({ ...r, state });
+  }
+  return out;
 }
 
 /** What to do about a resource CloudFormation could not delete, by type. Rules as data. */

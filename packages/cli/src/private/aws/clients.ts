@@ -3,6 +3,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { RetryOptions } from './retry.js';
@@ -17,6 +18,7 @@ export interface AwsClients {
   readonly ecr: ECRClient;
   readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly sts: STSClient;
+  readonly secretsManager: SecretsManagerClient;
   /** Retry/wait tuning; tests shorten it. */
   readonly retry?: RetryOptions;
   /** Poll interval while waiting for CloudFormation. @default 5000 */
@@ -62,6 +64,9 @@ export function awsClients(region: string): AwsClients {
     },
     get sts() {
       return lazy('sts', () => new STSClient(config));
+    },
+    get secretsManager() {
+      return lazy('secretsmanager', () => new SecretsManagerClient(config));
     },
   };
   cache.set(region, clients);

@@ -2,6 +2,11 @@
 export interface TaggedResource {
   readonly arn: string;
   readonly tags?: Readonly<Record<string, string>> | undefined;
+  /**
+   * For resources AWS deletes later by itself (secrets): whether it is scheduled for deletion
+   * (Secrets Manager `DeletedDate`) or still active. `undefined` when not checked.
+   */
+  readonly state?: 'active' | 'pending-deletion' | undefined;
 }
 
 /**
@@ -37,12 +42,12 @@ export const LEFTOVER_RULES: readonly Rule[] = [
   {
     type: 'kms:key',
     kind: 'pending-deletion',
-    note: 'KMS keys are scheduled for deletion (7–30 days) and cost nothing while pending',
+    note: 'a KMS key the stack deleted is scheduled for deletion (7–30 days) and costs nothing while pending (not checked with DescribeKey)',
   },
   {
     type: 'secretsmanager:secret',
     kind: 'pending-deletion',
-    note: 'secrets stay in their recovery window, then AWS deletes them',
+    note: 'a secret the stack deleted stays in its recovery window, then AWS deletes it; no charge meanwhile',
   },
   {
     type: 'rds:cluster-snapshot',
@@ -74,8 +79,10 @@ export function arnType(arn: string): string {
 /**
  * What is left of an environment after destroy, from a tag scan filtered on
  * `branch-env:app=<app>` and `branch-env:environment=<env>`. Resources whose tags do not match
- * both (defensive: the API already filters) are ignored. `keepSnapshots` marks database snapshots
- * as kept on purpose (a profile with final snapshots).
+ * both (defensive: the API already filters) are ignored. `keepSnapshots` (a protected
+ * environment: its database leaves a final snapshot, and keeps the credentials secret with it)
+ * marks database snapshots and active secrets as kept on purpose. A secret known to be active
+ * (`state`) is not pending deletion: kept on purpose, or billable for an unprotected environment.
  */
 export function leftoversAfterDestroy(
   scan: readonly TaggedResource[],
@@ -99,7 +106,19 @@ export function leftoversAfterDestroy(
     let note = rule?.note ?? 'still exists after the stacks were deleted; delete it by hand';
     if (type.endsWith('snapshot') && target.keepSnapshots) {
       kind = 'kept';
-      note = 'final snapshot kept because the profile keeps backups';
+      note =
+        'final snapshot kept on purpose (protected environment); it bills storage until deleted by hand';
+    }
+    if (type === 'secretsmanager:secret' && r.state !== 'pending-deletion') {
+      if (target.keepSnapshots) {
+        kind = 'kept';
+        note =
+          'database credentials kept on purpose with the final snapshot (protected environment); $0.40/month until deleted with `aws secretsmanager delete-secret`';
+      } else if (r.state === 'active') {
+        kind = 'billable';
+        note =
+          'the secret is active (not scheduled for deletion): it survived the stack; delete it with `aws secretsmanager delete-secret`';
+      }
     }
     leftovers.push({ arn: r.arn, type, kind, note });
   }
