@@ -181,6 +181,7 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
     });
     expect(env.DATA_BUCKET).toBeDefined();
     expect(env.DATABASE_ENDPOINT).toBeDefined();
+    expect(env.BRANCH_ENV_BASELINE).toBe(e.baseline);
   });
 
   it('deploys with the circuit breaker and rollback, health-checked on liveness (/healthz)', () => {
@@ -222,12 +223,31 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
       for (const action of [st.Action].flat()) expect(String(action)).not.toContain('*');
       for (const resource of [st.Resource].flat()) expect(resource).not.toBe('*');
     }
-    expect(statements.map((st) => st.Sid).sort()).toEqual([
-      'ConfigBusRead',
-      'ConfigBusWrite',
-      'DataBucketList',
-      'DataBucketObjects',
-    ]);
+    const e = s().environment;
+    expect(statements.map((st) => st.Sid).sort()).toEqual(
+      [
+        'ConfigBusRead',
+        'ConfigBusWrite',
+        'DataBucketList',
+        'DataBucketObjects',
+        ...(e.baseline !== undefined ? ['ServiceDiscoveryRead'] : []),
+      ].sort(),
+    );
+    // SSM: its own prefix, and of the baseline only the service URLs, read-only.
+    const parameter = (name: string) => ({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, `:ssm:${e.region}:${e.account.id}:parameter${name}`],
+      ],
+    });
+    const bySid = Object.fromEntries(statements.map((st) => [st.Sid, st]));
+    expect(bySid.ConfigBusRead?.Resource).toEqual(parameter(`${e.ssmPrefix}*`));
+    expect(bySid.ConfigBusWrite?.Resource).toEqual(parameter(`${e.ssmPrefix}*`));
+    if (e.baseline !== undefined)
+      expect(bySid.ServiceDiscoveryRead).toMatchObject({
+        Action: 'ssm:GetParameter',
+        Resource: parameter(`/${e.app}/${e.baseline}/*/service-url`),
+      });
   });
 
   it('encrypts both buckets, blocks public access, requires TLS and allows only its own origin', () => {
@@ -403,6 +423,13 @@ describe('preview profile (feature/*): the cheap composition', () => {
     ]);
     const env = container(t(), 'api').Environment as { Name: string; Value: unknown }[];
     expect(env).toContainEqual({ Name: 'DATABASE_ENDPOINT', Value: 'localhost:27017' });
+    // The mongo image runs mongod --auth with that root user: the service logs in as the same one.
+    const from = (c: Record<string, unknown>, name: string) =>
+      (c.Secrets as { Name: string; ValueFrom: unknown }[]).find((x) => x.Name === name)?.ValueFrom;
+    const api = container(t(), 'api');
+    expect(from(api, 'DATABASE_USERNAME')).toEqual(from(mongo, 'MONGO_INITDB_ROOT_USERNAME'));
+    expect(from(api, 'DATABASE_PASSWORD')).toEqual(from(mongo, 'MONGO_INITDB_ROOT_PASSWORD'));
+    expect(from(api, 'DATABASE_PASSWORD')).toBeDefined();
   });
 
   it('runs one arm64 Spot task with a public IP, reachable only from the load balancer', () => {

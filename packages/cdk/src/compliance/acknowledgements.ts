@@ -1,3 +1,4 @@
+import { baselineServiceUrls } from '../private/physical-names.js';
 import {
   DefaultStackSynthesizer,
   Stack,
@@ -107,15 +108,16 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
         on: () => [s.service.taskDefinition.taskRole],
       },
       {
-        id: `AwsSolutions-IAM5[${parameterPath(s, `/${s.branchEnvironment.app}/`)}]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${baselineServiceUrls(s.branchEnvironment) ?? ''}]`,
         reason:
-          "Service discovery reads other environments' non-secret config bus values of the same app (fallback to the baseline environment); read-only.",
+          "Service discovery's fallback reads the baseline environment's service URLs (`<service>/service-url`, any service: which ones a branch lacks is only known at run time); GetParameter only, nothing else of the baseline.",
         on: () => [s.service.taskDefinition.taskRole],
+        when: () => s.branchEnvironment.baseline !== undefined,
       },
       {
         id: `AwsSolutions-IAM5[${parameterPath(s, s.branchEnvironment.ssmPrefix)}]`,
         reason:
-          'The service writes its own config bus keys (experiments, discovery records) under its environment prefix only.',
+          'The service reads and writes its own config bus keys (experiments, discovery records) under its environment prefix only.',
         on: () => [s.service.taskDefinition.taskRole],
       },
       {

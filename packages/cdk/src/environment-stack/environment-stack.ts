@@ -11,7 +11,7 @@ import { Domain } from '../domain/domain.js';
 import { Network } from '../network/network.js';
 import { Observability } from '../observability/observability.js';
 import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
-import { physicalNames } from '../private/physical-names.js';
+import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
 import { Registry } from '../registry/registry.js';
 import { Service, type ServiceImage } from '../service/service.js';
@@ -162,7 +162,7 @@ export class EnvironmentStack extends Stack {
       certificate: this.domain?.certificate,
       dataBucket: this.storage.dataBucket,
       ssmPrefix: env.ssmPrefix,
-      ssmReadPrefix: `/${env.app}/`,
+      ssmDiscoveryParameters: [baselineServiceUrls(env)].filter((p) => p !== undefined),
     });
     if (this.database.connections && this.database.port !== undefined) {
       this.database.connections.allowFrom(

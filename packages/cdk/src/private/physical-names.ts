@@ -1,4 +1,4 @@
-import { LIMITS, type ResolvedEnvironment } from '@branch-env/core';
+import { LIMITS, serviceUrlKey, ssmPrefix, type ResolvedEnvironment } from '@branch-env/core';
 
 /**
  * Every physical name the environment stack sets, derived in one place from the resolved
@@ -59,4 +59,14 @@ export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
     );
   }
   return names;
+}
+
+/**
+ * IAM pattern of the parameters service discovery's fallback reads, the baseline environment's
+ * service URLs (`/<app>/<baseline>/` + `*` + `/service-url`); undefined without a baseline.
+ */
+export function baselineServiceUrls(env: ResolvedEnvironment): string | undefined {
+  return env.baseline === undefined
+    ? undefined
+    : `${ssmPrefix(env.app, env.baseline)}${serviceUrlKey('*')}`;
 }

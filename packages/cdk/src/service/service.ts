@@ -74,8 +74,12 @@ export interface ServiceProps {
   readonly dataBucket: s3.IBucket;
   /** SSM prefix `/<app>/<env>/` the service may read and write (config bus). */
   readonly ssmPrefix: string;
-  /** SSM prefix `/<app>/` the service may read (discovery of other environments' services). */
-  readonly ssmReadPrefix: string;
+  /**
+   * SSM parameter names (IAM patterns, `*` matches across `/`) the service may read besides its
+   * own prefix: service discovery's fallback, e.g. `/<app>/<baseline>/*` + `/service-url`.
+   * @default - none: the service reads only its own prefix
+   */
+  readonly ssmDiscoveryParameters?: readonly string[];
   /**
    * Container port of the service.
    * @default 8080
@@ -214,24 +218,34 @@ export class Service extends Construct {
       }),
     );
     const stack = Stack.of(this);
-    const parameterArn = (prefix: string): string =>
+    const parameterArn = (name: string): string =>
       stack.formatArn({
         service: 'ssm',
         resource: 'parameter',
-        resourceName: `${prefix.replace(/^\//, '')}*`,
+        resourceName: name.replace(/^\//, ''),
       });
+    const own = parameterArn(`${props.ssmPrefix}*`);
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ConfigBusRead',
         actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        resources: [parameterArn(props.ssmReadPrefix)],
+        resources: [own],
       }),
     );
+    const discovery = props.ssmDiscoveryParameters ?? [];
+    if (discovery.length > 0)
+      taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ServiceDiscoveryRead',
+          actions: ['ssm:GetParameter'],
+          resources: discovery.map(parameterArn),
+        }),
+      );
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ConfigBusWrite',
         actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'],
-        resources: [parameterArn(props.ssmPrefix)],
+        resources: [own],
       }),
     );
 
