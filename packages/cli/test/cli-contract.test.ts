@@ -52,6 +52,37 @@ describe('branch-env resolve', () => {
     expect(json.naming).toEqual({ name: 'customer-facing', form: 'fixed' });
   });
 
+  it('keeps every JSON key, null where the environment has none', () => {
+    const keys = [
+      'environment',
+      'naming',
+      'branch',
+      'app',
+      'rule',
+      'account',
+      'region',
+      'deployRoleArn',
+      'profile',
+      'protected',
+      'ttlHours',
+      'stacks',
+      'dnsName',
+      'url',
+      'ssmPrefix',
+      'baseline',
+      'tags',
+    ];
+    const preview = JSON.parse(cli(['resolve', 'feature/new-login', '--json']).stdout);
+    const main = JSON.parse(cli(['resolve', 'main', '--json']).stdout);
+    expect(Object.keys(preview)).toEqual(keys);
+    expect(Object.keys(main)).toEqual(keys);
+    expect(preview.stacks).toEqual({
+      main: 'branch-env-demo-feature-new-login',
+      certificate: null,
+    });
+    expect([preview.baseline, main.baseline]).toEqual(['sandbox', null]);
+  });
+
   it('resolves a pull request ref with its head branch', () => {
     const r = cli(['resolve', 'refs/pull/12/merge', '--head-ref', 'feature/x', '--json']);
     expect(r.code).toBe(0);

@@ -3,7 +3,10 @@ import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, table, type Io } from '../../private/io.js';
 
-/** The stable `--json` shape of `branch-env resolve` (documented in docs/naming.md). */
+/**
+ * The stable `--json` shape of `branch-env resolve` (docs/cli.md): every key is always present,
+ * `null` where the environment has no such thing.
+ */
 export function resolveJson(env: ResolvedEnvironment): Record<string, unknown> {
   return {
     environment: env.name,
@@ -17,10 +20,11 @@ export function resolveJson(env: ResolvedEnvironment): Record<string, unknown> {
     profile: env.profile,
     protected: env.protected,
     ttlHours: env.ttlHours,
-    stacks: env.stacks,
+    stacks: { main: env.stacks.main, certificate: env.stacks.certificate ?? null },
     dnsName: env.dnsName ?? null,
     url: env.dnsName ? `https://${env.dnsName}` : null,
     ssmPrefix: env.ssmPrefix,
+    baseline: env.baseline ?? null,
     tags: env.tags,
   };
 }
