@@ -1,7 +1,7 @@
 /**
- * Branch patterns of routing rules. Globs follow GitHub Actions' branch filters: `*` matches any
- * characters except `/`, `**` any characters including `/`, `?` one character except `/`,
- * `[...]` a character class. A pattern written `/.../` is a regular expression (Unicode mode),
+ * Branch patterns of routing rules. Globs like GitHub Actions' branch filters: `*` matches any
+ * characters except `/`, `**` any characters including `/`, `[...]` a character class; unlike
+ * them, `?` is one character except `/` (shell-style, not "previous character optional"). A pattern written `/.../` is a regular expression (Unicode mode),
  * matched against the whole branch.
  */
 export interface BranchPattern {
