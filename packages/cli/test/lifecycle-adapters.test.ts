@@ -11,6 +11,11 @@ import {
   GetResourcesCommand,
   ResourceGroupsTaggingAPIClient,
 } from '@aws-sdk/client-resource-groups-tagging-api';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteParametersCommand,
@@ -40,6 +45,7 @@ import {
   parametersUnder,
   putParameters,
 } from '../src/private/aws/ssm.js';
+import { acmValidationRecords, deleteAcmValidationRecords } from '../src/private/aws/route53.js';
 import { scanTagged } from '../src/private/aws/tagging.js';
 import { awsFailure, deniedAction, isCredentialsError } from '../src/private/aws-errors.js';
 import { awsError, recordingIo, testClients } from './helpers/aws-clients.js';
@@ -52,9 +58,10 @@ const ecr = mockClient(ECRClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const sts = mockClient(STSClient);
 const pricing = mockClient(PricingClient);
+const route53 = mockClient(Route53Client);
 
 beforeEach(() => {
-  for (const m of [ssm, cfn, s3, logs, ecr, tagging, sts, pricing]) m.reset();
+  for (const m of [ssm, cfn, s3, logs, ecr, tagging, sts, pricing, route53]) m.reset();
 });
 
 const aws = testClients();
@@ -584,6 +591,130 @@ describe('out-of-CloudFormation leftovers', () => {
       PaginationToken: undefined,
     });
     expect(inputs[1]?.PaginationToken).toBe('p');
+  });
+});
+
+describe('ACM validation records (Route 53)', () => {
+  const zone = 'Z0DEVEXAMPLE00000001';
+  const domain = 'dev.example.com';
+  const cname = (name: string, value = '_0a1b.xyz.acm-validations.aws.') => ({
+    Name: name,
+    Type: 'CNAME' as const,
+    TTL: 300,
+    ResourceRecords: [{ Value: value }],
+  });
+
+  it('pages from <env>.<domain>, keeps reading one page past the subtree, then stops', async () => {
+    route53
+      .on(ListResourceRecordSetsCommand)
+      .resolvesOnce({
+        ResourceRecordSets: [
+          {
+            Name: 'feature-x.dev.example.com.',
+            Type: 'A',
+            AliasTarget: {
+              HostedZoneId: 'Z2',
+              DNSName: 'd1.cloudfront.net.',
+              EvaluateTargetHealth: false,
+            },
+          },
+          cname('_a1.feature-x.dev.example.com.'),
+          cname('api.feature-x.dev.example.com.', 'lb.example.com.'),
+          cname('_b2.feature-x.dev.example.com.', 'not-acm.example.com.'),
+        ],
+        IsTruncated: true,
+        NextRecordName: '_c3.origin.feature-x.dev.example.com.',
+        NextRecordType: 'CNAME',
+        MaxItems: 4,
+      })
+      .resolvesOnce({
+        ResourceRecordSets: [
+          cname('_c3.origin.feature-x.dev.example.com.'),
+          // past the subtree: another environment whose name only starts the same
+          cname('_d4.feature-x-2.dev.example.com.'),
+          cname('_e5.feature-xa.dev.example.com.'),
+        ],
+        IsTruncated: true,
+        NextRecordName: 'feature-y.dev.example.com.',
+        NextRecordType: 'A',
+        MaxItems: 3,
+      })
+      .resolvesOnce({
+        ResourceRecordSets: [cname('_f6.feature-y.dev.example.com.')],
+        IsTruncated: true,
+        NextRecordName: 'feature-z.dev.example.com.',
+        NextRecordType: 'A',
+      })
+      .resolves({ ResourceRecordSets: [], IsTruncated: false });
+    const found = await acmValidationRecords(testClients(), zone, 'feature-x', domain);
+    expect(found.map((r) => r.Name)).toEqual([
+      '_a1.feature-x.dev.example.com.',
+      '_c3.origin.feature-x.dev.example.com.',
+    ]);
+    expect(route53.commandCalls(ListResourceRecordSetsCommand).map((c) => c.args[0].input)).toEqual(
+      [
+        {
+          HostedZoneId: zone,
+          StartRecordName: 'feature-x.dev.example.com.',
+          StartRecordType: undefined,
+          StartRecordIdentifier: undefined,
+        },
+        {
+          HostedZoneId: zone,
+          StartRecordName: '_c3.origin.feature-x.dev.example.com.',
+          StartRecordType: 'CNAME',
+          StartRecordIdentifier: undefined,
+        },
+        {
+          HostedZoneId: zone,
+          StartRecordName: 'feature-y.dev.example.com.',
+          StartRecordType: 'A',
+          StartRecordIdentifier: undefined,
+        },
+      ],
+    );
+  });
+
+  it('never reads more than maxPages', async () => {
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [cname('_a1.feature-x.dev.example.com.')],
+      IsTruncated: true,
+      NextRecordName: '_a1.feature-x.dev.example.com.',
+      NextRecordType: 'CNAME',
+    });
+    await acmValidationRecords(testClients(), zone, 'feature-x', domain, { maxPages: 3 });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(3);
+  });
+
+  it('deletes each with the exact record read; one already gone is skipped (idempotent)', async () => {
+    const a = cname('_a1.feature-x.dev.example.com.');
+    const b = cname('_b2.origin.feature-x.dev.example.com.');
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [a, b] });
+    route53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejectsOnce(
+        awsError(
+          'InvalidChangeBatch',
+          "[Tried to delete resource record set [name='_a1.feature-x.dev.example.com.', type='CNAME'] but it was not found]",
+        ),
+      )
+      .resolves({});
+    await expect(
+      deleteAcmValidationRecords(testClients(), zone, 'feature-x', domain),
+    ).resolves.toEqual(['_b2.origin.feature-x.dev.example.com.']);
+    expect(
+      route53
+        .commandCalls(ChangeResourceRecordSetsCommand)
+        .map((c) => c.args[0].input.ChangeBatch?.Changes),
+    ).toEqual([
+      [{ Action: 'DELETE', ResourceRecordSet: a }],
+      [{ Action: 'DELETE', ResourceRecordSet: b }],
+    ]);
+    // other Route 53 errors are not swallowed
+    route53.on(ChangeResourceRecordSetsCommand).rejects(awsError('InvalidChangeBatch', 'bad TTL'));
+    await expect(
+      deleteAcmValidationRecords(testClients(), zone, 'feature-x', domain),
+    ).rejects.toThrow('bad TTL');
   });
 });
 

@@ -21,6 +21,11 @@ import {
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
@@ -113,8 +118,17 @@ describe('destroyEnvironment (mocked AWS)', () => {
   const tagging = mockClient(ResourceGroupsTaggingAPIClient);
   const sts = mockClient(STSClient);
   const secrets = mockClient(SecretsManagerClient);
+  const route53 = mockClient(Route53Client);
   beforeEach(() => {
-    for (const m of [ssm, cfn, logs, ecr, tagging, sts, secrets]) m.reset();
+    for (const m of [ssm, cfn, logs, ecr, tagging, sts, secrets, route53]) m.reset();
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+  });
+  const zone = 'Z0DEVEXAMPLE00000001';
+  const validation = (name: string, value = '_x9.abcdefgh.acm-validations.aws.') => ({
+    Name: name,
+    Type: 'CNAME' as const,
+    TTL: 300,
+    ResourceRecords: [{ Value: value }],
   });
   const target = targetOf(resolveEnvironment('feature/new-login', config));
   // One set of clients per region, as in production: a call made in the wrong region is seen.
@@ -381,6 +395,81 @@ describe('destroyEnvironment (mocked AWS)', () => {
     expect(unknown.leftovers.map((l) => l.kind)).toEqual(['pending-deletion']);
   });
 
+  it("removes the environment's ACM validation CNAMEs from the account's hosted zone, nothing else", async () => {
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(awsError('ValidationError', 'Stack with id x does not exist'));
+    ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const apex = 'feature-new-login.dev.branch-env.example.com.';
+    const records = [
+      validation(`_a1b2.${apex}`),
+      validation(`_c3d4.origin.${apex}`),
+      validation(`api.${apex}`, 'elsewhere.example.com.'),
+      validation('_e5f6.feature-new-login-2.dev.branch-env.example.com.'),
+    ];
+    route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: records });
+    route53.on(ChangeResourceRecordSetsCommand).resolves({});
+    const report = await destroyEnvironment(target, recordingIo(), options);
+    expect(report).toMatchObject({
+      clean: true,
+      dnsRecords: [`_a1b2.${apex}`, `_c3d4.origin.${apex}`],
+    });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)[0]?.args[0].input).toMatchObject({
+      HostedZoneId: zone,
+      StartRecordName: apex,
+    });
+    expect(
+      route53.commandCalls(ChangeResourceRecordSetsCommand).map((c) => c.args[0].input),
+    ).toEqual(
+      [records[0], records[1]].map((r) => ({
+        HostedZoneId: zone,
+        ChangeBatch: {
+          Comment: 'branch-env destroy feature-new-login: ACM validation record',
+          Changes: [{ Action: 'DELETE', ResourceRecordSet: r }],
+        },
+      })),
+    );
+
+    // without the Route 53 permissions: reported, not proven clean
+    route53.on(ListResourceRecordSetsCommand).rejects(awsError('AccessDenied', 'no'));
+    const denied = await destroyEnvironment(target, recordingIo(), options);
+    expect(denied.clean).toBe(false);
+    expect(denied.leftovers.map((l) => [l.arn, l.kind])).toEqual([
+      [`arn:aws:route53:::hostedzone/${zone}`, 'unverified'],
+    ]);
+  });
+
+  it('a stack that failed to delete keeps its validation records (its certificate may need them)', async () => {
+    const id =
+      'arn:aws:cloudformation:us-east-1:111111111111:stack/branch-env-demo-feature-new-login/u';
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'no', $metadata: {} }));
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        { StackName: 'x', StackId: id, StackStatus: 'DELETE_FAILED', CreationTime: new Date() },
+      ],
+    });
+    cfn.on(DeleteStackCommand).resolves({});
+    cfn.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        {
+          LogicalResourceId: 'Sg',
+          ResourceType: 'AWS::EC2::SecurityGroup',
+          PhysicalResourceId: 'sg-1',
+          ResourceStatus: 'DELETE_FAILED',
+          ResourceStatusReason: 'has a dependent object',
+          LastUpdatedTimestamp: new Date(),
+        },
+      ],
+    });
+    tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
+    const report = await destroyEnvironment(target, recordingIo(), options);
+    expect(report.clean).toBe(false);
+    expect(route53.calls()).toHaveLength(0);
+  });
+
   it('a second run with nothing there succeeds and changes nothing (idempotent)', async () => {
     ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
     cfn
@@ -395,6 +484,8 @@ describe('destroyEnvironment (mocked AWS)', () => {
     expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
     expect(ssm.commandCalls(DeleteParametersCommand)).toHaveLength(0);
     expect(ecr.commandCalls(ListImagesCommand)).toHaveLength(0);
+    expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(report.dnsRecords).toEqual([]);
   });
 
   it('never deletes the images of a protected environment (its repository is retained on purpose)', async () => {
@@ -1041,6 +1132,7 @@ describe('destroy report', () => {
       images: 0,
       parameters: [],
       logGroups: [],
+      dnsRecords: [],
       leftovers: [],
       clean: false,
     });

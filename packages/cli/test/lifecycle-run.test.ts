@@ -17,6 +17,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ const cfn = mockClient(CloudFormationClient);
 const ssm = mockClient(SSMClient);
 const logs = mockClient(CloudWatchLogsClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
+const route53 = mockClient(Route53Client);
 
 const stack = (environment: string, branch: string, status = 'UPDATE_COMPLETE') => ({
   StackName: `branch-env-demo-${environment}`,
@@ -61,7 +63,8 @@ const meta = (environment: string, branch: string, expiresAt: string) => [
 ];
 
 beforeEach(() => {
-  for (const m of [sts, cfn, ssm, logs, tagging]) m.reset();
+  for (const m of [sts, cfn, ssm, logs, tagging, route53]) m.reset();
+  route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: DEV, Arn: `arn:aws:sts::${DEV}:assumed-role/reaper/x` });

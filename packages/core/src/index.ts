@@ -114,6 +114,12 @@ export {
   type ReapDecision,
 } from './private/lifecycle/reap.js';
 export {
+  environmentApex,
+  inEnvironmentSubtree,
+  isAcmValidationRecord,
+  type DnsRecord,
+} from './private/lifecycle/dns-records.js';
+export {
   leftoversAfterDestroy,
   arnType,
   LEFTOVER_RULES,

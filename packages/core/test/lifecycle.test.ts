@@ -7,9 +7,12 @@ import {
   checkLiveBranches,
   collectEnvironments,
   confirmReap,
+  environmentApex,
   expiresAtRecord,
   expiryOf,
   humanDuration,
+  inEnvironmentSubtree,
+  isAcmValidationRecord,
   isExpired,
   leftoversAfterDestroy,
   ownershipConflict,
@@ -488,6 +491,48 @@ describe('confirmReap (a fresh look right before each destroy)', () => {
       destroy: false,
       reason: 'no longer to destroy: protected',
     });
+  });
+});
+
+describe('ACM validation records (which DNS records destroy removes)', () => {
+  const cname = (Name: string, Value = '_0a1b.xyz.acm-validations.aws.') => ({
+    Name,
+    Type: 'CNAME',
+    ResourceRecords: [{ Value }],
+  });
+  const domain = 'dev.example.com';
+
+  it.each([
+    ['feature-x.dev.example.com.', true],
+    ['feature-x.dev.example.com', true],
+    ['_a.origin.feature-x.dev.example.com.', true],
+    ['FEATURE-X.dev.example.com.', true],
+    ['feature-x-2.dev.example.com.', false],
+    ['xfeature-x.dev.example.com.', false],
+    ['feature-x.dev.example.com.evil.', false],
+  ])('%s is in the subtree of feature-x: %s', (name, expected) => {
+    expect(inEnvironmentSubtree(name, 'feature-x', domain)).toBe(expected);
+  });
+
+  it.each([
+    [cname('_a1b2c3.feature-x.dev.example.com.'), true],
+    [cname('_a1b2c3.origin.feature-x.dev.example.com.'), true],
+    [cname('_a1b2c3.feature-x.dev.example.com.', '_x.acm-validations.aws'), true],
+    [cname('_a1b2c3.api.feature-x.dev.example.com.'), false],
+    [cname('_a1b2c3.feature-x-2.dev.example.com.'), false],
+    [cname('a1b2c3.feature-x.dev.example.com.'), false],
+    [cname('_a.b.feature-x.dev.example.com.'), false],
+    [cname('_a1b2c3.feature-x.dev.example.com.', 'elsewhere.example.com.'), false],
+    [cname('_a1b2c3.feature-x.dev.example.com.', 'acm-validations.aws.evil.com.'), false],
+    [{ ...cname('_a1b2c3.feature-x.dev.example.com.'), Type: 'TXT' }, false],
+    [{ ...cname('_a1b2c3.feature-x.dev.example.com.'), AliasTarget: {} }, false],
+    [{ Name: '_a1b2c3.feature-x.dev.example.com.', Type: 'CNAME', ResourceRecords: [] }, false],
+  ])('%j is a validation record of feature-x: %s', (record, expected) => {
+    expect(isAcmValidationRecord(record, 'feature-x', domain)).toBe(expected);
+  });
+
+  it('the apex is lowercase with the trailing dot', () => {
+    expect(environmentApex('feature-x', 'Dev.Example.com')).toBe('feature-x.dev.example.com.');
   });
 });
 

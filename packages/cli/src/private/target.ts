@@ -22,6 +22,8 @@ export interface EnvironmentTarget {
   readonly protected: boolean | undefined;
   readonly stacks: { readonly main: string; readonly certificate: string };
   readonly ssmPrefix: string;
+  /** The account's hosted zone, when it has one: destroy removes the ACM validation records there. */
+  readonly domain?: { readonly name: string; readonly hostedZoneId: string } | undefined;
   /**
    * Final database snapshots (and the credentials secret kept with them) stay on purpose: a
    * protected environment's database is deleted with a snapshot by design.
@@ -44,6 +46,7 @@ export function targetOf(env: ResolvedEnvironment): EnvironmentTarget {
       certificate: env.stacks.certificate ?? `${env.app}-${env.name}${STACK_SUFFIXES.certificate}`,
     },
     ssmPrefix: env.ssmPrefix,
+    domain: env.account.domain,
     keepSnapshots: env.protected,
     via: 'branch',
   };
@@ -74,6 +77,7 @@ export function targetForName(
       certificate: `${stem}${STACK_SUFFIXES.certificate}`,
     },
     ssmPrefix: ssmPrefix(config.app, environment),
+    domain: account.domain,
     keepSnapshots: isProtected === true,
     via,
   };

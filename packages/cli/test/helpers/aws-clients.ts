@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -22,6 +23,7 @@ export function testClients(region = 'us-east-1'): AwsClients {
     tagging: new ResourceGroupsTaggingAPIClient(config),
     sts: new STSClient(config),
     secretsManager: new SecretsManagerClient(config),
+    route53: new Route53Client(config),
     retry: { sleep: async () => {}, baseMs: 0 },
     pollMs: 0,
   };

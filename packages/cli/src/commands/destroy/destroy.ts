@@ -27,6 +27,7 @@ import {
 } from '../../private/aws/logs.js';
 import { sleep } from '../../private/aws/retry.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
+import { deleteAcmValidationRecords } from '../../private/aws/route53.js';
 import { secretState } from '../../private/aws/secrets.js';
 import { scanTagged } from '../../private/aws/tagging.js';
 import type { ParsedArgs } from '../../private/command.js';
@@ -43,6 +44,8 @@ export interface DestroyReport {
   readonly images: number;
   readonly parameters: readonly string[];
   readonly logGroups: readonly string[];
+  /** ACM DNS validation CNAMEs deleted from the account's hosted zone. */
+  readonly dnsRecords: readonly string[];
   readonly leftovers: readonly Leftover[];
   /** Nothing billable is left and every stack is gone. */
   readonly clean: boolean;
@@ -64,7 +67,7 @@ export interface DestroyOptions {
  * Remove an environment completely, in the order that lets each step succeed: the environment
  * stack, the us-east-1 certificate stack, then what lives outside CloudFormation (images left in a
  * repository that survived, parameters deploy and services wrote, log groups services and
- * Container Insights created),
+ * Container Insights created, the ACM validation records in the hosted zone),
  * then a tag scan in both regions that proves nothing tagged with the environment remains.
  * Safe to run again: every step treats "already gone" as done.
  */
@@ -122,6 +125,7 @@ export async function destroyEnvironment(
   let images = 0;
   let parameters: string[] = [];
   let logGroups: string[] = [];
+  let dnsRecords: string[] = [];
   const undeleted: Leftover[] = [];
   if (stacksGone) {
     if (repo && target.protected !== true) {
@@ -150,6 +154,30 @@ export async function destroyEnvironment(
           type: 'logs:log-group',
           kind: 'billable',
           note: 'Container Insights log group; the credentials may not delete it (logs:DeleteLogGroup): delete it by hand, or give the deploy role that permission and destroy again',
+        });
+      }
+    }
+    // ACM adds a DNS validation CNAME per certificate name to the hosted zone and leaves it when
+    // the certificate is deleted: remove the environment's, now that no certificate needs them.
+    if (target.domain) {
+      const zone = target.domain.hostedZoneId;
+      try {
+        dnsRecords = await deleteAcmValidationRecords(
+          clientsFor(CERTIFICATE_REGION),
+          zone,
+          target.environment,
+          target.domain.name,
+        );
+        if (dnsRecords.length > 0)
+          step(`deleted ${dnsRecords.length} ACM validation record(s) from hosted zone ${zone}`);
+      } catch (error) {
+        if (!isPermissionError(error)) throw error;
+        step(`could not check hosted zone ${zone}: ${(error as Error).name}`);
+        undeleted.push({
+          arn: `arn:aws:route53:::hostedzone/${zone}`,
+          type: 'route53:hostedzone',
+          kind: 'unverified',
+          note: `ACM validation records _<token>.${target.environment}.${target.domain.name} not checked: the credentials may not read or change the hosted zone (route53:ListResourceRecordSets, route53:ChangeResourceRecordSets)`,
         });
       }
     }
@@ -194,6 +222,7 @@ export async function destroyEnvironment(
     images,
     parameters,
     logGroups,
+    dnsRecords,
     leftovers,
     clean: clean && stacksGone,
   };

@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -19,6 +20,8 @@ export interface AwsClients {
   readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly sts: STSClient;
   readonly secretsManager: SecretsManagerClient;
+  /** Route 53 is global: any region's client reaches it. */
+  readonly route53: Route53Client;
   /** Retry/wait tuning; tests shorten it. */
   readonly retry?: RetryOptions;
   /** Poll interval while waiting for CloudFormation. @default 5000 */
@@ -67,6 +70,9 @@ export function awsClients(region: string): AwsClients {
     },
     get secretsManager() {
       return lazy('secretsmanager', () => new SecretsManagerClient(config));
+    },
+    get route53() {
+      return lazy('route53', () => new Route53Client(config));
     },
   };
   cache.set(region, clients);

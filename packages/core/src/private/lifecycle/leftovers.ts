@@ -15,8 +15,10 @@ export interface TaggedResource {
  *   no further charge.
  * - `inactive`: kept by AWS as an inert record that costs nothing (INACTIVE ECS task definitions).
  * - `kept`: left on purpose because the profile says so (final database snapshots).
+ * - `unverified`: could not be checked or removed with the credentials in use (a denied call):
+ *   the destroy is not proven complete.
  */
-export type LeftoverKind = 'billable' | 'pending-deletion' | 'inactive' | 'kept';
+export type LeftoverKind = 'billable' | 'pending-deletion' | 'inactive' | 'kept' | 'unverified';
 
 export interface Leftover {
   readonly arn: string;
@@ -123,5 +125,10 @@ export function leftoversAfterDestroy(
     leftovers.push({ arn: r.arn, type, kind, note });
   }
   leftovers.sort((a, b) => a.arn.localeCompare(b.arn));
-  return { leftovers, clean: !leftovers.some((l) => l.kind === 'billable') };
+  return { leftovers, clean: leftovers.every((l) => isSettled(l.kind)) };
+}
+
+/** Whether a leftover of this kind lets a destroy count as complete. */
+export function isSettled(kind: LeftoverKind): boolean {
+  return kind !== 'billable' && kind !== 'unverified';
 }
