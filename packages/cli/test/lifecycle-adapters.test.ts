@@ -36,7 +36,11 @@ import { deleteStack, waitForStable } from '../src/private/aws/cloudformation.js
 import { callerIdentity, requireAccount } from '../src/private/aws/credentials.js';
 import { deleteAllImages, repositoryName } from '../src/private/aws/ecr.js';
 import { deleteLogGroups } from '../src/private/aws/logs.js';
-import { hourlyPrice, refreshPrices } from '../src/private/aws/pricing.js';
+import {
+  documentDbInstanceClasses,
+  hourlyPrice,
+  refreshPrices,
+} from '../src/private/aws/pricing.js';
 import { isThrottling, withRetry } from '../src/private/aws/retry.js';
 import { emptyBucket } from '../src/private/aws/s3.js';
 import {
@@ -860,5 +864,55 @@ describe('price refresh (AWS Price List API)', () => {
     );
     expect(table.source).toContain('3 refreshed: natGateway, fargateVcpu, fargateMemoryGb');
     expect(io.stderr()).toContain('no Price List answer for applicationLoadBalancer in eu-west-1');
+  });
+
+  it("refreshes the DocumentDB instance classes the templates use, not only the table's", async () => {
+    pricing
+      .on(GetProductsCommand)
+      .callsFake((input: { ServiceCode: string; Filters: { Field: string; Value: string }[] }) => {
+        const filters = Object.fromEntries(input.Filters.map((f) => [f.Field, f.Value]));
+        if (input.ServiceCode === 'AmazonDocDB' && filters.instanceType === 'db.r6g.large')
+          return { PriceList: [product('EU-InstanceUsage:db.r6g.large', '0.305')] };
+        return { PriceList: [] };
+      });
+    const classes = documentDbInstanceClasses([
+      {
+        Resources: {
+          Db1: { Type: 'AWS::DocDB::DBInstance', Properties: { DBInstanceClass: 'db.r6g.large' } },
+          Db2: { Type: 'AWS::DocDB::DBInstance', Properties: { DBInstanceClass: 'db.r6g.large' } },
+          Sls: { Type: 'AWS::DocDB::DBInstance', Properties: { DBInstanceClass: 'db.serverless' } },
+          Rds: { Type: 'AWS::RDS::DBInstance', Properties: { DBInstanceClass: 'db.t4g.micro' } },
+          Ref: { Type: 'AWS::DocDB::DBInstance', Properties: { DBInstanceClass: { Ref: 'P' } } },
+        },
+      },
+      { Resources: {} },
+    ]);
+    expect(classes).toEqual(['db.r6g.large']);
+    const io = recordingIo();
+    const table = await refreshPrices(
+      PRICES_2026_11,
+      'eu-west-1',
+      io,
+      new PricingClient({ region: 'us-east-1' }),
+      { sleep: async () => {} },
+      classes,
+    );
+    expect(table.documentDbInstances['db.r6g.large']).toEqual({
+      usd: 0.305,
+      per: 'hour',
+      unit: 'instance',
+    });
+    expect(table.documentDbInstances['db.t3.medium']).toEqual(
+      PRICES_2026_11.documentDbInstances['db.t3.medium'],
+    );
+    expect(table.source).toContain('documentDb db.r6g.large');
+    expect(io.stderr()).toContain(
+      'no Price List answer for DocumentDB db.t3.medium in eu-west-1; keeping 2026-11 price',
+    );
+    const docdbCalls = pricing
+      .commandCalls(GetProductsCommand)
+      .filter((c) => c.args[0].input.ServiceCode === 'AmazonDocDB')
+      .map((c) => c.args[0].input.Filters?.find((f) => f.Field === 'instanceType')?.Value);
+    expect(docdbCalls).toEqual(['db.r6g.large', 'db.t3.medium']);
   });
 });

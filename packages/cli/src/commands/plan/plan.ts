@@ -339,12 +339,6 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     const { UserError } = await import('@branch-env/core');
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   }
-  let prices: PriceTable | undefined;
-  if (args.values['refresh-prices']) {
-    const { refreshPrices } = await import('../../private/aws/pricing.js');
-    io.err('refreshing prices from the AWS Price List API...\n');
-    prices = await refreshPrices(PRICES_2026_11, env.region, io);
-  }
   io.err(`synthesizing ${env.name} (${env.profile.name} profile) in-process...\n`);
   const { synthesizeEnvironment } = await import('../../private/synth.js');
   const synthesis = await synthesizeEnvironment(env, {
@@ -355,6 +349,15 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   io.err(
     `synthesized ${synthesis.stacks.length} stack(s) in ${(synthesis.ms / 1000).toFixed(1)} s\n`,
   );
+  let prices: PriceTable | undefined;
+  if (args.values['refresh-prices']) {
+    // After the synth: the DocumentDB instance classes to refresh are the templates' own.
+    const { documentDbInstanceClasses, refreshPrices } =
+      await import('../../private/aws/pricing.js');
+    io.err('refreshing prices from the AWS Price List API...\n');
+    const classes = documentDbInstanceClasses(synthesis.stacks.map((s) => s.template));
+    prices = await refreshPrices(PRICES_2026_11, env.region, io, undefined, undefined, classes);
+  }
   const plan = buildPlan(env, synthesis, prices ? { prices } : {});
   if (args.values.json) printJson(io, plan);
   else if (args.values.markdown) io.out(planMarkdown(plan));

@@ -1,5 +1,5 @@
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
-import type { Price, PriceKey, PriceTable } from '@branch-env/core';
+import type { CfnTemplate, Price, PriceKey, PriceTable } from '@branch-env/core';
 import { rethrowAws } from '../aws-errors.js';
 import type { Io } from '../io.js';
 import { quietSdkWarnings } from './clients.js';
@@ -99,9 +99,25 @@ async function products(
 }
 
 /**
- * A price table with the keys in {@link PRICE_SPECS} (and DocumentDB instance classes) refreshed
- * from the AWS Price List API for `region`; keys the API does not answer keep the dated value.
- * Needs credentials (pricing:GetProducts); the API endpoint lives in us-east-1.
+ * The provisioned DocumentDB instance classes templates use (`AWS::DocDB::DBInstance`
+ * `DBInstanceClass` literals; Serverless is priced per DCU, not per instance). Pure.
+ */
+export function documentDbInstanceClasses(templates: readonly CfnTemplate[]): string[] {
+  const classes = new Set<string>();
+  for (const t of templates)
+    for (const r of Object.values(t.Resources ?? {})) {
+      const cls = (r.Properties as { DBInstanceClass?: unknown } | undefined)?.DBInstanceClass;
+      if (r.Type === 'AWS::DocDB::DBInstance' && typeof cls === 'string' && cls !== 'db.serverless')
+        classes.add(cls);
+    }
+  return [...classes].sort();
+}
+
+/**
+ * A price table with the keys in {@link PRICE_SPECS} and the DocumentDB instance classes (those
+ * of the table and `documentDbClasses`, the ones the templates use) refreshed from the AWS Price
+ * List API for `region`; keys the API does not answer keep the dated value (a class the table
+ * lacks stays unpriced). Needs credentials (pricing:GetProducts); the endpoint lives in us-east-1.
  */
 export async function refreshPrices(
   base: PriceTable,
@@ -109,6 +125,7 @@ export async function refreshPrices(
   io: Io,
   client?: PricingClient,
   retry?: RetryOptions,
+  documentDbClasses: readonly string[] = [],
 ): Promise<PriceTable> {
   quietSdkWarnings();
   client ??= new PricingClient({ region: 'us-east-1' });
@@ -127,7 +144,8 @@ export async function refreshPrices(
       refreshed.push(key);
     }
     const documentDbInstances: Record<string, Price> = { ...base.documentDbInstances };
-    for (const cls of Object.keys(base.documentDbInstances)) {
+    const classes = new Set([...Object.keys(base.documentDbInstances), ...documentDbClasses]);
+    for (const cls of [...classes].sort()) {
       const list = await products(
         client,
         {
@@ -139,10 +157,14 @@ export async function refreshPrices(
         retry,
       );
       const usd = hourlyPrice(list, `InstanceUsage:${cls}`);
-      if (usd !== undefined) {
-        documentDbInstances[cls] = { usd, per: 'hour', unit: 'instance' };
-        refreshed.push(`documentDb ${cls}`);
+      if (usd === undefined) {
+        io.err(
+          `warning: no Price List answer for DocumentDB ${cls} in ${region}; ${cls in base.documentDbInstances ? `keeping ${base.date} price` : 'it stays unpriced'}\n`,
+        );
+        continue;
       }
+      documentDbInstances[cls] = { usd, per: 'hour', unit: 'instance' };
+      refreshed.push(`documentDb ${cls}`);
     }
     const today = new Date().toISOString().slice(0, 10);
     return {
