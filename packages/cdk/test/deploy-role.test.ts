@@ -231,6 +231,36 @@ describe('DeployRoleStack resources', () => {
     });
   });
 
+  it('may delete only ACM validation CNAMEs (_*.<domain>) in its own hosted zone', () => {
+    prodTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'DeleteValidationRecords',
+            Action: 'route53:ChangeResourceRecordSets',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0PRODEXAMPLE0000001'],
+              ],
+            },
+            Condition: {
+              'ForAllValues:StringEquals': {
+                'route53:ChangeResourceRecordSetsActions': ['DELETE'],
+                'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+              },
+              'ForAllValues:StringLike': {
+                'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
+                  '_*.branch-env.example.com',
+                ],
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('is cdk-nag AwsSolutions clean, every acknowledgement with a reason', () => {
     const findings = nagFindings(app);
     expect(findings.filter((f) => !f.acknowledged)).toEqual([]);

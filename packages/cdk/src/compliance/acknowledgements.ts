@@ -1,3 +1,4 @@
+import { TAG_KEYS } from '@branch-env/core';
 import { baselineServiceUrls } from '../private/physical-names.js';
 import {
   DefaultStackSynthesizer,
@@ -318,6 +319,10 @@ export function deployRoleAcknowledgements(
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*/*]`,
       reason: `Destroy deletes the objects of the app's own buckets (${t.app}-*) so CloudFormation can delete them.`,
     },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*/experiments/*]`,
+      reason: `\`branch-env experiment record\` puts results too large for SSM into the environment's data bucket under experiments/<id>/ and \`compare\` reads them back; only that prefix of the app's buckets.`,
+    },
     ...t.regions.flatMap((r) => [
       {
         id: res('ssm', r, `parameter/${t.app}/*`),
@@ -347,6 +352,14 @@ export function deployRoleAcknowledgements(
       {
         id: res('logs', r, `log-group:/aws/lambda/${t.app}-*`),
         reason: `Log groups of the app's helper Lambda functions (${t.app}-<env>-...); deleted on destroy.`,
+      },
+      {
+        id: res('logs', r, `log-group:/aws/ecs/containerinsights/${t.app}-*`),
+        reason: `Container Insights writes /aws/ecs/containerinsights/<cluster>/performance outside the stack; the cluster is named by CloudFormation after the environment stack (${t.app}-<env>-...), so destroy deletes it by that prefix.`,
+      },
+      {
+        id: res('secretsmanager', r, 'secret:*'),
+        reason: `destroy tells a secret pending deletion from an active one (DescribeSecret, read-only) for secrets tagged ${TAG_KEYS.app}=${t.app} only (condition aws:ResourceTag); secret names are generated, so only the tag can scope them.`,
       },
     ]),
   ];

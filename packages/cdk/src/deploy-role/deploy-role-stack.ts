@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   GITHUB_OIDC,
   oidcTrust,
+  TAG_KEYS,
   trustConditions,
   UserError,
   type Config,
@@ -137,6 +138,7 @@ export class DeployRoleStack extends Stack {
     });
 
     const regions = [...new Set([account.region, CERTIFICATE_REGION])];
+    const hostedZoneArn = (id: string) => `arn:${Aws.PARTITION}:route53:::hostedzone/${id}`;
     const arn = (service: string, region: string, resource: string) =>
       `arn:${Aws.PARTITION}:${service}:${region}:${account.id}:${resource}`;
 
@@ -218,6 +220,17 @@ export class DeployRoleStack extends Stack {
         resources: [`arn:${Aws.PARTITION}:s3:::${app}-*`, `arn:${Aws.PARTITION}:s3:::${app}-*/*`],
       }),
       new iam.PolicyStatement({
+        sid: 'ExperimentResultObjects',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [`arn:${Aws.PARTITION}:s3:::${app}-*/experiments/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadAppSecretState',
+        actions: ['secretsmanager:DescribeSecret'],
+        resources: regions.map((r) => arn('secretsmanager', r, 'secret:*')),
+        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
+      }),
+      new iam.PolicyStatement({
         sid: 'CleanAppRegistries',
         actions: [
           'ecr:DescribeRepositories',
@@ -239,8 +252,36 @@ export class DeployRoleStack extends Stack {
           arn('logs', r, `log-group:/${app}/*`),
           arn('logs', r, `log-group:${app}-*`),
           arn('logs', r, `log-group:/aws/lambda/${app}-*`),
+          // Container Insights' performance log group of a cluster CloudFormation named after the stack.
+          arn('logs', r, `log-group:/aws/ecs/containerinsights/${app}-*`),
         ]),
       }),
+      ...(account.domain
+        ? [
+            // ACM leaves its DNS validation CNAMEs in the zone; destroy deletes them.
+            new iam.PolicyStatement({
+              sid: 'FindValidationRecords',
+              actions: ['route53:ListResourceRecordSets'],
+              resources: [hostedZoneArn(account.domain.hostedZoneId)],
+            }),
+            new iam.PolicyStatement({
+              sid: 'DeleteValidationRecords',
+              actions: ['route53:ChangeResourceRecordSets'],
+              resources: [hostedZoneArn(account.domain.hostedZoneId)],
+              conditions: {
+                'ForAllValues:StringEquals': {
+                  'route53:ChangeResourceRecordSetsActions': ['DELETE'],
+                  'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+                },
+                'ForAllValues:StringLike': {
+                  'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
+                    `_*.${account.domain.name.toLowerCase()}`,
+                  ],
+                },
+              },
+            }),
+          ]
+        : []),
       new iam.PolicyStatement({
         sid: 'RefreshPrices',
         actions: ['pricing:GetProducts'],
