@@ -405,6 +405,26 @@ describe('deleteStack', () => {
     expect(result.failures.map((f) => f.reason)).toEqual(['has a dependent object']);
   });
 
+  it('DELETE_FAILED with no failed resource listed: the stack itself is the failure, never deleted', async () => {
+    const reason = 'Role arn:aws:iam::111111111111:role/cfn-exec is invalid or cannot be assumed';
+    cfn
+      .on(DescribeStacksCommand)
+      .resolvesOnce(stack('CREATE_COMPLETE'))
+      .resolvesOnce(stack('CREATE_COMPLETE'))
+      .resolves(stack('DELETE_FAILED', { StackStatusReason: reason }));
+    cfn.on(DeleteStackCommand).resolves({});
+    cfn.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+    const result = await deleteStack(aws, 'demo-feature-a');
+    expect(cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
+    expect(result.failures).toEqual([
+      {
+        logicalId: 'demo-feature-a',
+        type: 'AWS::CloudFormation::Stack',
+        reason: `DELETE_FAILED: ${reason}`,
+      },
+    ]);
+  });
+
   /** A fake clock that moves `stepMin` minutes each time it is read. */
   const clock = (stepMin: number) => {
     let t = 0;

@@ -261,6 +261,16 @@ export async function deleteStack(
     if (status === undefined || status === 'DELETE_COMPLETE')
       return { stack: name, existed: true, failures: [], emptied };
     const failures = await failedResources(aws, id);
+    if (failures.length === 0) {
+      // Not gone, yet no resource says why (e.g. the stack's own role was deleted first): the
+      // stack itself is the failure, never "deleted".
+      const reason = (await describeStack(aws, id))?.StackStatusReason;
+      failures.push({
+        logicalId: name,
+        type: 'AWS::CloudFormation::Stack',
+        reason: `${status}${reason ? `: ${reason}` : ''}`,
+      });
+    }
     if (status !== 'DELETE_FAILED' || attempt >= 2)
       return { stack: name, existed: true, failures, emptied };
     let fixed = 0;
