@@ -102,6 +102,21 @@ describe('resolveEnvironment with the repository config', () => {
     const none = parseConfig(editedConfig((c) => delete c.baseline));
     expect(resolveEnvironment('feature/x', none).baseline).toBeUndefined();
   });
+
+  it('gives the baseline a rule for one concrete branch produces, however that branch is spelled', () => {
+    // `config check` accepts this baseline (rule 0 produces it), so resolve must find it too.
+    const slashed = parseConfig(
+      editedConfig((c) => {
+        c.rules = [
+          { branch: 'dev/sandbox', account: 'development', profile: 'full', protected: true },
+          { branch: 'feature/**', account: 'development', profile: 'preview' },
+        ];
+        c.baseline = 'dev-sandbox';
+      }),
+    );
+    expect(resolveEnvironment('feature/x', slashed).baseline).toBe('dev-sandbox');
+    expect(resolveEnvironment('dev/sandbox', slashed).baseline).toBeUndefined();
+  });
 });
 
 describe('routing safety', () => {

@@ -267,8 +267,8 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       if (!isValidEnvironmentName(baseline, budget))
         return [{ path: 'baseline', message: `'${baseline}' is not a valid environment name` }];
       if (!known(config, 'rules') || budget < MIN_NAME_BUDGET) return [];
+      if (baselineRule(config) !== undefined) return [];
       const produced = producedNames(config.rules, budget);
-      if (produced.includes(baseline)) return [];
       const j = router(config.rules)(baseline);
       const pattern = j === undefined ? undefined : config.rules[j];
       const fix =
@@ -297,24 +297,54 @@ function concreteBranch(pattern: string): boolean {
   );
 }
 
+/** A rule that certainly produces an environment, and the environment's name. */
+interface Producer {
+  readonly index: number;
+  readonly account: string | undefined;
+  readonly name: string;
+}
+
 /**
- * The environments the rules certainly produce: fixed names, and the names of concrete branches
- * (`sandbox`) that route to their own rule. Sorted, without duplicates.
+ * The environments the rules certainly produce, in rule order: fixed names, and the names of
+ * concrete branches (`sandbox`, `dev/sandbox`) that route to their own rule.
  */
-function producedNames(rules: ConfigView['rules'], budget: number): string[] {
+function producers(rules: ConfigView['rules'], budget: number): Producer[] {
   const route = router(rules);
-  const names = new Set<string>();
-  rules.forEach((rule, i) => {
-    if (rule.environment !== undefined) names.add(rule.environment);
-    else if (
+  return rules.flatMap((rule, index): Producer[] => {
+    if (rule.environment !== undefined)
+      return [{ index, account: rule.account, name: rule.environment }];
+    if (
       rule.branch !== undefined &&
       concreteBranch(rule.branch) &&
       gitBranchProblem(rule.branch) === undefined &&
-      route(rule.branch) === i
+      route(rule.branch) === index
     )
-      names.add(environmentName(rule.branch, budget).name);
+      return [{ index, account: rule.account, name: environmentName(rule.branch, budget).name }];
+    return [];
   });
-  return [...names].sort();
+}
+
+/** Sorted, without duplicates: the names of {@link producers}. */
+function producedNames(rules: ConfigView['rules'], budget: number): string[] {
+  return [...new Set(producers(rules, budget).map((p) => p.name))].sort();
+}
+
+/**
+ * The rule that produces the config's `baseline` environment: the rule fixing that name, else the
+ * first rule for one concrete branch whose name it is. Undefined when there is no baseline or no
+ * rule is sure to produce it (`config check` reports that); what `resolveEnvironment` takes the
+ * baseline's account from.
+ */
+export function baselineRule(
+  config: ConfigView,
+): { readonly index: number; readonly account: string | undefined } | undefined {
+  const { baseline } = config;
+  if (baseline === undefined || !known(config, 'rules')) return undefined;
+  const budget = budgetOf(config);
+  if (budget < MIN_NAME_BUDGET) return undefined;
+  const named = producers(config.rules, budget).filter((p) => p.name === baseline);
+  const found = named.find((p) => config.rules[p.index]?.environment !== undefined) ?? named[0];
+  return found && { index: found.index, account: found.account };
 }
 
 /** Spellings beyond which {@link dashSpellings} stops trying every combination. */

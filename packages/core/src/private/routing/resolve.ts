@@ -1,5 +1,5 @@
 import type { Account, Config, Profile } from '../config/schema.js';
-import { configDomains } from '../config/validate.js';
+import { baselineRule, configDomains } from '../config/validate.js';
 import { NoRouteError } from '../errors.js';
 import { environmentName, type EnvironmentName } from '../naming/environment-name.js';
 import { sourceBranch, type RefInput } from '../naming/git-ref.js';
@@ -61,22 +61,6 @@ export function tagValue(value: string): string {
 export interface Route {
   readonly index: number;
   readonly rule: Config['rules'][number];
-}
-
-/**
- * The account key of the config's baseline environment: the account of the rule that fixes that
- * name, else of the rule routing the branch spelled like it (`sandbox`), when that branch's name is
- * the baseline. Undefined when no rule produces it.
- */
-function baselineAccount(config: Config): string | undefined {
-  const baseline = config.baseline;
-  if (baseline === undefined) return undefined;
-  const fixed = config.rules.find((r) => r.environment === baseline);
-  if (fixed) return fixed.account;
-  const route = routeOf(baseline, config);
-  if (!route || route.rule.environment !== undefined) return undefined;
-  const budget = nameBudget(config.app, configDomains(config)).maxLength;
-  return environmentName(baseline, budget).name === baseline ? route.rule.account : undefined;
 }
 
 /** The first rule matching `branch`, or undefined. */
@@ -154,7 +138,7 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
     baseline:
       config.baseline !== undefined &&
       config.baseline !== name &&
-      baselineAccount(config) === rule.account
+      baselineRule(config)?.account === rule.account
         ? config.baseline
         : undefined,
     tags: {
