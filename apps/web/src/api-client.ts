@@ -38,7 +38,20 @@ export interface EnvironmentInfo {
 }
 
 /** The API's attachment limits (apps/api ITEM_LIMITS.attachmentMaxBytes, attachmentBody). */
-export const ATTACHMENT_LIMITS = { minBytes: 1, maxBytes: 10 * 1024 * 1024, nameMaxLength: 255 };
+export const ATTACHMENT_LIMITS = {
+  minBytes: 1,
+  maxBytes: 10 * 1024 * 1024,
+  nameMaxLength: 255,
+  contentTypeMaxLength: 100,
+};
+
+/** The API's patterns for an attachment's file name and media type (attachmentBody). */
+export const ATTACHMENT_PATTERNS = {
+  fileName: '^[^\\u0000-\\u001f/\\\\]+$',
+  contentType: '^[a-z0-9.+-]+/[a-z0-9.+-]+$',
+};
+const FILE_NAME = new RegExp(ATTACHMENT_PATTERNS.fileName);
+const CONTENT_TYPE = new RegExp(ATTACHMENT_PATTERNS.contentType);
 
 /**
  * Why the API would refuse this file as an attachment, or undefined. Checked before the item is
@@ -52,7 +65,21 @@ export function attachmentProblem(file: { name: string; size: number }): string 
     return `${file.name} is ${file.size} bytes; an attachment may be at most ${maxBytes / 1024 / 1024} MiB (${maxBytes} bytes)`;
   if (file.name.length > nameMaxLength)
     return `the file name is longer than ${nameMaxLength} characters`;
+  if (!FILE_NAME.test(file.name))
+    return `the file name ${JSON.stringify(file.name)} contains / or \\ or a control character; rename the file`;
   return undefined;
+}
+
+/**
+ * The media type sent for a file: the browser's, lowercased and without parameters, when the API
+ * accepts it (`type/subtype` of `a-z 0-9 . + -`, at most 100 characters), else
+ * `application/octet-stream` (browsers report e.g. `…macroEnabled.12` or nothing at all).
+ */
+export function attachmentContentType(browserType: string): string {
+  const type = (browserType.split(';')[0] ?? '').trim().toLowerCase();
+  return type.length <= ATTACHMENT_LIMITS.contentTypeMaxLength && CONTENT_TYPE.test(type)
+    ? type
+    : 'application/octet-stream';
 }
 
 export interface Health {
@@ -120,7 +147,7 @@ export const api = {
       `/api/items/${encodeURIComponent(id)}/attachment`,
       json('POST', {
         fileName: file.name,
-        contentType: file.type || 'application/octet-stream',
+        contentType: attachmentContentType(file.type),
         size: file.size,
       }),
     ),
