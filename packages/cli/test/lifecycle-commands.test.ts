@@ -3,6 +3,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
+  ListStacksCommand,
 } from '@aws-sdk/client-cloudformation';
 import {
   CloudWatchLogsClient,
@@ -301,6 +302,64 @@ describe('destroyEnvironment (mocked AWS)', () => {
       expect(order.indexOf('ListStackResourcesCommand')).toBeLessThan(
         order.indexOf('DeleteStackCommand'),
       );
+      expect(logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([
+        { logGroupName: group },
+      ]);
+    });
+
+    it('run again after the stack delete finished: reads the cluster from the newest deleted stack by id', async () => {
+      const missing = awsError('ValidationError', 'Stack with id x does not exist');
+      const older = `${id}-older`;
+      cfn
+        .on(DescribeStacksCommand, { StackName: 'branch-env-demo-feature-new-login' })
+        .rejects(missing)
+        .on(ListStackResourcesCommand, { StackName: 'branch-env-demo-feature-new-login' })
+        .rejects(missing)
+        .on(ListStacksCommand, { StackStatusFilter: ['DELETE_COMPLETE'], NextToken: undefined })
+        .resolves({
+          StackSummaries: [
+            {
+              StackName: 'branch-env-demo-feature-new-login',
+              StackId: older,
+              StackStatus: 'DELETE_COMPLETE',
+              CreationTime: new Date('2026-10-01T00:00:00Z'),
+              DeletionTime: new Date('2026-10-02T00:00:00Z'),
+            },
+          ],
+          NextToken: 'page-2',
+        })
+        .on(ListStacksCommand, { StackStatusFilter: ['DELETE_COMPLETE'], NextToken: 'page-2' })
+        .resolves({
+          StackSummaries: [
+            {
+              StackName: 'branch-env-demo-feature-new-login-2',
+              StackId: `${id}-other`,
+              StackStatus: 'DELETE_COMPLETE',
+              CreationTime: new Date('2026-11-22T00:00:00Z'),
+              DeletionTime: new Date('2026-11-22T11:00:00Z'),
+            },
+            {
+              StackName: 'branch-env-demo-feature-new-login',
+              StackId: id,
+              StackStatus: 'DELETE_COMPLETE',
+              CreationTime: new Date('2026-11-20T00:00:00Z'),
+              DeletionTime: new Date('2026-11-22T10:00:00Z'),
+            },
+          ],
+        })
+        .on(ListStackResourcesCommand, { StackName: older })
+        .resolves({ StackResourceSummaries: [] });
+      logs.on(DeleteLogGroupCommand, { logGroupName: group }).resolves({});
+
+      const report = await destroyEnvironment(target, recordingIo(), options);
+
+      expect(report).toMatchObject({ clean: true, logGroups: [group] });
+      expect(report.stacks[0]).toMatchObject({ existed: false });
+      expect(cfn.commandCalls(ListStacksCommand)).toHaveLength(2);
+      expect(cfn.commandCalls(ListStackResourcesCommand).map((c) => c.args[0].input)).toEqual([
+        { StackName: 'branch-env-demo-feature-new-login', NextToken: undefined },
+        { StackName: id, NextToken: undefined },
+      ]);
       expect(logs.commandCalls(DeleteLogGroupCommand).map((c) => c.args[0].input)).toEqual([
         { logGroupName: group },
       ]);

@@ -87,7 +87,8 @@ export async function destroyEnvironment(
 
   // Container Insights writes to /aws/ecs/containerinsights/<cluster>/performance, a log group ECS
   // creates at run time (no stack resource); the cluster's name is CloudFormation's, so it is read
-  // while the stack still exists.
+  // from the stack before it is deleted, or, when destroy runs again after the delete finished,
+  // from the deleted stack by its id.
   const clusters = await physicalIdsOfType(aws, target.stacks.main, 'AWS::ECS::Cluster');
 
   const stacks: StackDeleteResult[] = [];

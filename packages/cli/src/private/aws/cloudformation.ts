@@ -2,8 +2,10 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
   ListStackResourcesCommand,
+  ListStacksCommand,
   UpdateTerminationProtectionCommand,
   type Stack,
+  type StackSummary as SdkStackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { UserError, type StackSummary } from '@branch-env/core';
 import type { AwsClients } from './clients.js';
@@ -145,22 +147,48 @@ export interface StackDeleteResult {
 }
 
 /**
+ * The id of the most recently deleted stack named `name` (ListStacks filtered to DELETE_COMPLETE,
+ * paginated), or undefined. A deleted stack's resources stay readable by its id for 90 days.
+ */
+export async function deletedStackId(aws: AwsClients, name: string): Promise<string | undefined> {
+  const time = (s: SdkStackSummary) => (s.DeletionTime ?? s.CreationTime)?.getTime() ?? 0;
+  let newest: SdkStackSummary | undefined;
+  let token: string | undefined;
+  do {
+    const page = await withRetry(
+      () =>
+        aws.cloudformation.send(
+          new ListStacksCommand({ StackStatusFilter: ['DELETE_COMPLETE'], NextToken: token }),
+        ),
+      aws.retry,
+    );
+    for (const s of page?.StackSummaries ?? []) {
+      if (s.StackName === name && s.StackId && (!newest || time(s) > time(newest))) newest = s;
+    }
+    token = page?.NextToken;
+  } while (token);
+  return newest?.StackId;
+}
+
+/**
  * Physical ids of a stack's resources of one type (ListStackResources, paginated), e.g. the
- * CloudFormation-generated name of its `AWS::ECS::Cluster`. A stack that does not exist has none.
+ * CloudFormation-generated name of its `AWS::ECS::Cluster`. When no stack of that name exists,
+ * the most recently deleted one is read by its id ({@link deletedStackId}), so a destroy run again
+ * after the delete finished still finds what the stack had; a stack never created has none.
  */
 export async function physicalIdsOfType(
   aws: AwsClients,
   stack: string,
   type: string,
 ): Promise<string[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  try {
+  const idsOf = async (stackNameOrId: string): Promise<string[]> => {
+    const ids: string[] = [];
+    let token: string | undefined;
     do {
       const page = await withRetry(
         () =>
           aws.cloudformation.send(
-            new ListStackResourcesCommand({ StackName: stack, NextToken: token }),
+            new ListStackResourcesCommand({ StackName: stackNameOrId, NextToken: token }),
           ),
         aws.retry,
       );
@@ -168,11 +196,15 @@ export async function physicalIdsOfType(
         if (r.ResourceType === type && r.PhysicalResourceId) ids.push(r.PhysicalResourceId);
       token = page?.NextToken;
     } while (token);
+    return ids;
+  };
+  try {
+    return await idsOf(stack);
   } catch (error) {
-    if (isMissingStack(error)) return [];
-    throw error;
+    if (!isMissingStack(error)) throw error;
   }
-  return ids;
+  const deleted = await deletedStackId(aws, stack);
+  return deleted === undefined ? [] : idsOf(deleted);
 }
 
 async function failedResources(aws: AwsClients, stackId: string) {
