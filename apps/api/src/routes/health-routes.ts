@@ -9,7 +9,10 @@ export const API_HEALTH_PATH = '/api/health';
 const CHECK_TIMEOUT_MS = 2_000;
 
 export interface Lifecycle {
-  /** Set on SIGTERM: readiness answers 503 so the load balancer stops sending traffic. */
+  /**
+   * Set on SIGTERM: readiness answers 503 and responses close their connections. (ECS has already
+   * deregistered the task from the load balancer, whose health check is the liveness `/healthz`.)
+   */
   draining: boolean;
 }
 
