@@ -241,7 +241,10 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
       ],
     });
     const bySid = Object.fromEntries(statements.map((st) => [st.Sid, st]));
-    expect(bySid.ConfigBusRead?.Resource).toEqual(parameter(`${e.ssmPrefix}*`));
+    expect(bySid.ConfigBusRead?.Resource).toEqual([
+      parameter(e.ssmPrefix.replace(/\/$/, '')),
+      parameter(`${e.ssmPrefix}*`),
+    ]);
     expect(bySid.ConfigBusWrite?.Resource).toEqual(parameter(`${e.ssmPrefix}*`));
     if (e.baseline !== undefined)
       expect(bySid.ServiceDiscoveryRead).toMatchObject({

@@ -293,6 +293,19 @@ describe('building blocks', () => {
     ).toEqual([webAclArn, undefined]);
   });
 
+  it('has no "no healthy task" alarm for a parked environment (minTasks 0), which would sit in ALARM', () => {
+    const base = testConfig();
+    const bare = base.profiles['bare']!;
+    const config = {
+      ...base,
+      profiles: { ...base.profiles, bare: { ...bare, task: { ...bare.task, minTasks: 0 } } },
+    };
+    const metrics = (t: Synthesized) =>
+      resourcesOf(t.main, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties?.MetricName);
+    expect(metrics(built.bare)).toContain('HealthyHostCount');
+    expect(metrics(synthesize('bare/parked', {}, config))).not.toContain('HealthyHostCount');
+  });
+
   it("attaches the profile's web ACL, and then needs no CFR2 acknowledgement", () => {
     const webAclArn =
       'arn:aws:wafv2:us-east-1:111111111111:global/webacl/shared/0a1b2c3d-0000-0000-0000-000000000000';

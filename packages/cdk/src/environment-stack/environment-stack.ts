@@ -218,6 +218,7 @@ export class EnvironmentStack extends Stack {
       targetGroup: this.service.targetGroup,
       service: this.service.service,
       databaseMetrics: this.database.metrics,
+      alwaysRunsTasks: profile.task.minTasks >= 1,
     });
 
     this.configBus = new ConfigBus(this, 'ConfigBus', {

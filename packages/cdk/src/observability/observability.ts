@@ -32,6 +32,13 @@ export interface ObservabilityProps {
    * @default 2000
    */
   readonly latencyThresholdMs?: number;
+  /**
+   * The service always runs at least one task (the profile's `task.minTasks` ≥ 1), so "no healthy
+   * target" is an outage and alarms. False for a parked environment (`minTasks: 0`), which would
+   * otherwise sit in ALARM.
+   * @default true
+   */
+  readonly alwaysRunsTasks?: boolean;
 }
 
 /**
@@ -95,17 +102,21 @@ export class Observability extends Construct {
       }),
       // The environment is down: no task passes the load balancer's health check. Missing data
       // counts as breaching: no HealthyHostCount at all means nothing reports healthy (e.g. no
-      // task registered), the same outage; the service always runs at least one task, so there is
-      // no legitimate idle state without it.
-      alarm('NoHealthyTargets', {
-        alarmDescription: `${props.environment}: no healthy task behind the load balancer (the service is down)`,
-        metric: healthy,
-        threshold: 1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      }),
+      // task registered), the same outage. Only when the service always runs a task: a parked
+      // environment (minTasks 0) has no healthy target on purpose.
+      ...(props.alwaysRunsTasks === false
+        ? []
+        : [
+            alarm('NoHealthyTargets', {
+              alarmDescription: `${props.environment}: no healthy task behind the load balancer (the service is down)`,
+              metric: healthy,
+              threshold: 1,
+              evaluationPeriods: 2,
+              datapointsToAlarm: 2,
+              comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+              treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+            }),
+          ]),
       // 5xx the load balancer answers itself (502/503/504: no healthy target, a task refusing or
       // dropping the connection, a timeout); the service never sees these requests.
       alarm('LoadBalancer5xx', {

@@ -229,7 +229,9 @@ export class Service extends Construct {
       new iam.PolicyStatement({
         sid: 'ConfigBusRead',
         actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        resources: [own],
+        // The prefix without its slash too: GetParametersByPath of the whole environment
+        // (`Path: /<app>/<env>`) is authorized on the path itself.
+        resources: [parameterArn(props.ssmPrefix.replace(/\/$/, '')), own],
       }),
     );
     const discovery = props.ssmDiscoveryParameters ?? [];
