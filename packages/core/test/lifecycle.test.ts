@@ -200,6 +200,32 @@ describe('collectEnvironments', () => {
     ]);
   });
 
+  it("an account in us-east-1 sharing its id with an entry elsewhere: no environment of that entry's certificate stack alone", () => {
+    const envs = collectEnvironments({
+      app: 'branch-env-demo',
+      account: DEV,
+      region: 'us-east-1',
+      stacks: [
+        stack('branch-env-demo-feature-a', 'feature-a', 'UPDATE_COMPLETE'),
+        stack('branch-env-demo-feature-a-certificate', 'feature-a', 'CREATE_COMPLETE'),
+        // record-only here (a failed first deploy): its certificate stack joins it
+        stack('branch-env-demo-half-certificate', 'half', 'CREATE_COMPLETE'),
+        // the certificate stack of the eu-west-1 entry's environment: not one of this region's
+        stack('branch-env-demo-west-only-certificate', 'west-only', 'CREATE_COMPLETE'),
+      ],
+      parameters: [{ name: '/branch-env-demo/half/meta/owner-branch', value: 'feature/half' }],
+    });
+    expect(envs.map((e) => [e.environment, e.status])).toEqual([
+      ['feature-a', 'deployed'],
+      ['half', 'deployed'],
+    ]);
+    expect(envs[0]?.stacks.map((s) => s.name)).toEqual([
+      'branch-env-demo-feature-a',
+      'branch-env-demo-feature-a-certificate',
+    ]);
+    expect(envs[1]?.stacks.map((s) => s.name)).toEqual(['branch-env-demo-half-certificate']);
+  });
+
   it.each([
     [[], 'no-stack'],
     [['CREATE_COMPLETE', 'UPDATE_COMPLETE'], 'deployed'],

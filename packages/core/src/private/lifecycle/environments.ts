@@ -75,10 +75,11 @@ export function statusOf(stacks: readonly Pick<StackSummary, 'status'>[]): Envir
  * region into environments. An environment with parameters but no stack (a claim whose deploy
  * failed, or leftovers) is listed too, as `no-stack`: reap and destroy must see it.
  *
- * Stacks of another region (the us-east-1 scan of an account elsewhere) count only as the
- * CloudFront certificate stack (`<app>-<env>-certificate`) of an environment found in the
- * account's own region (its main stack or its records): every other stack there belongs to an
- * environment of another account entry (same id, us-east-1) and would be a phantom here.
+ * A CloudFront certificate stack (`<app>-<env>-certificate`, in us-east-1) joins only an
+ * environment found in the account's own region by its other stacks or its records, whatever the
+ * region: us-east-1 also holds the certificate stacks of another account entry with the same id
+ * (in eu-west-1, say), which alone would be phantom environments here. Other stacks of another
+ * region (the us-east-1 scan of an account elsewhere) belong to such an entry and are left out.
  */
 export function collectEnvironments(input: {
   readonly app: string;
@@ -94,11 +95,11 @@ export function collectEnvironments(input: {
     if (stack.status === 'DELETE_COMPLETE') continue;
     const env = stack.tags[TAG_KEYS.environment];
     if (!env) continue;
-    if (stack.region !== input.region) {
-      if (stack.name === `${input.app}-${env}${STACK_SUFFIXES.certificate}`)
-        certificateStacks.push([env, stack]);
+    if (stack.name === `${input.app}-${env}${STACK_SUFFIXES.certificate}`) {
+      certificateStacks.push([env, stack]);
       continue;
     }
+    if (stack.region !== input.region) continue;
     stacksByEnv.set(env, [...(stacksByEnv.get(env) ?? []), stack]);
   }
   const metaByEnv = new Map<string, Partial<Record<MetaField | 'cost', string>>>();
