@@ -309,6 +309,31 @@ describe('config validation', () => {
     expect(issues.map((i) => i.path)).toEqual(['rules[4].ttlHours', 'rules[4].account']);
   });
 
+  it('still checks fixed names and the baseline when a rule fails only in a field routing does not read', () => {
+    const issues = issuesOf(
+      editedConfig((c) => {
+        c.rules[4].ttlHours = 'x';
+        c.baseline = 'nothing';
+      }),
+    );
+    expect(issues.map((i) => i.path)).toEqual(['rules[4].ttlHours', 'baseline']);
+    expect(issues[1]?.message).toMatch(
+      /^'nothing' is not an environment any rule is sure to produce/,
+    );
+  });
+
+  it('checks neither when a rule fails in its branch, account or environment, or is not an object', () => {
+    for (const edit of [
+      (c: Record<string, any>) => (c.rules[4].branch = 7),
+      (c: Record<string, any>) => (c.rules[4].account = 7),
+      (c: Record<string, any>) => (c.rules[0].environment = 7),
+      (c: Record<string, any>) => (c.rules[4] = 'feature/**'),
+    ]) {
+      const issues = issuesOf(editedConfig((c) => (edit(c), (c.baseline = 'nothing'))));
+      expect(issues.map((i) => i.path)).not.toContain('baseline');
+    }
+  });
+
   it('fails once per problem: a field the schema rejects is not also reported as missing', () => {
     const issues = issuesOf(
       editedConfig((c) => {

@@ -26,7 +26,11 @@ export interface ConfigView {
   readonly defaults: Salvaged<Config['defaults']>;
   readonly rules: readonly Salvaged<Rule>[];
   readonly baseline?: string | undefined;
-  /** `rules` is here when any rule has a field that failed: routing over them would be a guess. */
+  /**
+   * `rules` is here when there are none, or a rule is not an object or its `branch`, `account` or
+   * `environment` failed: which rule a branch routes to, and the name it gets there, would be a
+   * guess. (Another field that failed, say `ttlHours`, changes neither.)
+   */
   readonly [INVALID]?: ReadonlySet<string>;
 }
 
@@ -80,8 +84,15 @@ export function salvageConfig(raw: unknown): ConfigView {
     return undefined;
   };
   const shape = ConfigSchema.shape;
-  const rules = Array.isArray(top.rules) ? top.rules.map((r) => salvageObject(RuleSchema, r)) : [];
-  if (rules.length === 0 || rules.some((r) => (r[INVALID]?.size ?? 0) > 0)) invalid.add('rules');
+  const rawRules: unknown[] = Array.isArray(top.rules) ? top.rules : [];
+  const rules = rawRules.map((r) => salvageObject(RuleSchema, r));
+  const routingFields = ['branch', 'account', 'environment'];
+  if (
+    rules.length === 0 ||
+    rawRules.some((r) => !isObject(r)) ||
+    rules.some((r) => routingFields.some((f) => !known(r, f)))
+  )
+    invalid.add('rules');
   if (!isObject(top.accounts)) invalid.add('accounts');
   if (!isObject(top.profiles)) invalid.add('profiles');
   return {
