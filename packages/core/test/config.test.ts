@@ -135,6 +135,21 @@ describe('config validation', () => {
       /fixed name 'feature-x' is also what branch 'feature\/x' gets from rules\[4\] \('feature\/\*\*'\) in the same account; choose another name/,
     ],
     [
+      'a fixed name with more dashes than are all spelled out, computed by a concrete branch rule',
+      (c) =>
+        c.rules.push(
+          { branch: 'a/b/c/d-e-f-g-h-i-j-k-l-m-n', account: 'development' },
+          {
+            branch: 'demo',
+            account: 'development',
+            environment: 'a-b-c-d-e-f-g-h-i-j-k-l-m-n',
+            protected: true,
+          },
+        ),
+      'rules[12].environment',
+      /fixed name 'a-b-c-d-e-f-g-h-i-j-k-l-m-n' is also what branch 'a\/b\/c\/d-e-f-g-h-i-j-k-l-m-n' gets from rules\[11\]/,
+    ],
+    [
       'a fixed name in the form of hashed names',
       (c) => (c.rules[0].environment = 'customer--facing'),
       'rules[0].environment',

@@ -181,19 +181,22 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       const budget = budgetOf(config);
       if (budget < MIN_NAME_BUDGET) return []; // reported by the name budget check
       const route = router(config.rules);
+      const concrete = config.rules.flatMap((r) =>
+        r.branch !== undefined && concreteBranch(r.branch) ? [r.branch] : [],
+      );
       const out: ConfigIssue[] = [];
       config.rules.forEach((rule, i) => {
         const fixed = rule.environment;
         if (fixed === undefined || !isValidEnvironmentName(fixed, budget)) return;
         // A plain branch's name is its spelling with / -> -, so the branches that compute `fixed`
-        // are its spellings with each - as - or /. Each goes to the first rule it matches.
+        // are its spellings with each - as - or /; past 12 dashes not all of them are tried, so the
+        // concrete branches of the rules are compared too. Each goes to the first rule it matches.
         const takenBy = new Map<number, string>();
-        for (const branch of dashSpellings(fixed)) {
+        for (const branch of [...dashSpellings(fixed), ...concrete]) {
           const j = route(branch);
           const other = j === undefined ? undefined : config.rules[j];
           if (j === undefined || j === i || other === undefined || takenBy.has(j)) continue;
           if (other.environment !== undefined || other.account !== rule.account) continue;
-          if (gitBranchProblem(branch) !== undefined) continue;
           if (environmentName(branch, budget).name === fixed) takenBy.set(j, branch);
         }
         for (const [j, branch] of takenBy) {
@@ -289,11 +292,15 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   },
 ];
 
-/** A branch pattern that matches one branch only: no glob characters, not a /regex/. */
+/**
+ * A branch pattern that matches one branch only, one git accepts: no glob characters, not a
+ * /regex/, a valid branch name.
+ */
 function concreteBranch(pattern: string): boolean {
   return (
     !/[*?[]/.test(pattern) &&
-    !(pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/'))
+    !(pattern.length >= 2 && pattern.startsWith('/') && pattern.endsWith('/')) &&
+    gitBranchProblem(pattern) === undefined
   );
 }
 
@@ -313,12 +320,7 @@ function producers(rules: ConfigView['rules'], budget: number): Producer[] {
   return rules.flatMap((rule, index): Producer[] => {
     if (rule.environment !== undefined)
       return [{ index, account: rule.account, name: rule.environment }];
-    if (
-      rule.branch !== undefined &&
-      concreteBranch(rule.branch) &&
-      gitBranchProblem(rule.branch) === undefined &&
-      route(rule.branch) === index
-    )
+    if (rule.branch !== undefined && concreteBranch(rule.branch) && route(rule.branch) === index)
       return [{ index, account: rule.account, name: environmentName(rule.branch, budget).name }];
     return [];
   });
