@@ -449,10 +449,11 @@ describe("checkLiveBranches (is the list this repository's?)", () => {
   ];
 
   it('accepts a list naming an owner of a protected environment', () => {
+    // qa1 by its branch tag, sandbox by its exact owner record
     expect(checkLiveBranches(candidates, new Set(['main', 'qa1', 'feature/b']))).toEqual({
       checked: true,
-      evidence: ['qa1'],
     });
+    expect(checkLiveBranches(candidates, new Set(['sandbox']))).toEqual({ checked: true });
   });
 
   it('refuses a list from another repository: only main (every repository has one)', () => {
@@ -462,10 +463,7 @@ describe("checkLiveBranches (is the list this repository's?)", () => {
   });
 
   it('cannot check without a protected environment whose owner is known (a new setup)', () => {
-    expect(checkLiveBranches(candidates.slice(2), new Set(['main']))).toEqual({
-      checked: false,
-      evidence: [],
-    });
+    expect(checkLiveBranches(candidates.slice(2), new Set(['main']))).toEqual({ checked: false });
   });
 });
 

@@ -1,7 +1,5 @@
 import {
   collectEnvironments,
-  ssmPrefix,
-  STACK_SUFFIXES,
   type Config,
   type DeployedEnvironment,
   type StackSummary,
@@ -11,6 +9,7 @@ import { describeStack, listAppStacks, stackSummary } from './aws/cloudformation
 import { callerIdentity, type CallerIdentity } from './aws/credentials.js';
 import { parametersUnder } from './aws/ssm.js';
 import type { Io } from './io.js';
+import type { EnvironmentTarget } from './target.js';
 
 /** Region of the CloudFront certificate stacks. */
 export const CERTIFICATE_REGION = 'us-east-1';
@@ -81,38 +80,35 @@ export async function scanAccounts(
 }
 
 /**
- * One environment of a scanned account, looked at afresh: its two stacks by name (DescribeStacks)
- * and its records under `/<app>/<env>/`, joined the way {@link scanAccounts} joins them. `undefined`
- * when nothing of it is found. Reap calls it right before each destroy.
+ * One environment, looked at afresh: its two stacks by name (DescribeStacks) and its records under
+ * its SSM prefix, joined the way {@link scanAccounts} joins them. `undefined` when nothing of it is
+ * found. Reap calls it right before each destroy, with the target it then destroys.
  */
 export async function scanEnvironment(
-  config: Config,
-  account: Pick<AccountScan, 'id' | 'region'>,
-  environment: string,
+  target: Pick<
+    EnvironmentTarget,
+    'app' | 'environment' | 'account' | 'region' | 'stacks' | 'ssmPrefix'
+  >,
   clientsFor: (region: string) => AwsClients = awsClients,
 ): Promise<DeployedEnvironment | undefined> {
-  const stem = `${config.app}-${environment}`;
   const found = await Promise.all(
     (
       [
-        [`${stem}${STACK_SUFFIXES.main}`, account.region],
-        [`${stem}${STACK_SUFFIXES.certificate}`, CERTIFICATE_REGION],
+        [target.stacks.main, target.region],
+        [target.stacks.certificate, CERTIFICATE_REGION],
       ] as const
     ).map(async ([name, region]) => {
       const stack = await describeStack(clientsFor(region), name);
-      return stack && stackSummary(stack, region, account.id);
+      return stack && stackSummary(stack, region, target.account.id);
     }),
   );
   const stacks = found.filter((s): s is StackSummary => s !== undefined);
-  const parameters = await parametersUnder(
-    clientsFor(account.region),
-    ssmPrefix(config.app, environment),
-  );
+  const parameters = await parametersUnder(clientsFor(target.region), target.ssmPrefix);
   return collectEnvironments({
-    app: config.app,
-    account: account.id,
-    region: account.region,
+    app: target.app,
+    account: target.account.id,
+    region: target.region,
     stacks,
     parameters,
-  }).find((e) => e.environment === environment);
+  }).find((e) => e.environment === target.environment);
 }

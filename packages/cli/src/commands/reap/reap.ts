@@ -84,7 +84,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
         // The scan may be hours old by now (destroys run one after the other, and the reaper is
         // not in the per-environment concurrency group of deploys): look again at this one
         // environment and destroy it only if the same decision still says so.
-        const fresh = await scanEnvironment(config, account, d.environment);
+        const target = targetForName(config, d.environment, account.key, false, 'environment-name');
+        const fresh = await scanEnvironment(target);
         const check = confirmReap(
           d,
           fresh && { environment: fresh, ...protectionOf(fresh, config) },
@@ -96,15 +97,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
           if (!args.values.json) io.out(`${d.environment}: skipped: ${check.reason}\n`);
           continue;
         }
-        const target = targetForName(
-          config,
-          d.environment,
-          account.key,
-          false,
-          'environment-name',
-          check.decision.branch,
-        );
-        const report = await destroyEnvironment(target, io);
+        const report = await destroyEnvironment({ ...target, branch: check.decision.branch }, io);
         results.push({ environment: d.environment, report });
         if (!args.values.json)
           io.out(

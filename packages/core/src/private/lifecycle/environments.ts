@@ -58,12 +58,20 @@ const META_FIELDS = {
 
 type MetaField = (typeof META_FIELDS)[keyof typeof META_FIELDS];
 
+/**
+ * The first of `stacks` that a deploy, rollback or delete is running on (`*_IN_PROGRESS`), if any.
+ * REVIEW_IN_PROGRESS is only an unexecuted change set (an interrupted first deploy): not running.
+ */
+export function busyStack<S extends Pick<StackSummary, 'status'>>(
+  stacks: readonly S[],
+): S | undefined {
+  return stacks.find((s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS');
+}
+
 /** Status of an environment from its stacks' CloudFormation statuses. */
 export function statusOf(stacks: readonly Pick<StackSummary, 'status'>[]): EnvironmentStatus {
   if (stacks.length === 0) return 'no-stack';
-  // REVIEW_IN_PROGRESS = only an unexecuted change set (an interrupted first deploy): not running.
-  if (stacks.some((s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS'))
-    return 'in-progress';
+  if (busyStack(stacks)) return 'in-progress';
   if (stacks.some((s) => s.status === 'REVIEW_IN_PROGRESS')) return 'failed';
   if (stacks.some((s) => s.status.endsWith('_FAILED') || s.status.startsWith('ROLLBACK_')))
     return 'failed';

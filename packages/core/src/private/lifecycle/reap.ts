@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { resolveEnvironment, tagValue } from '../routing/resolve.js';
-import { branchOf, type DeployedEnvironment } from './environments.js';
+import { branchOf, busyStack, type DeployedEnvironment } from './environments.js';
 import { expiryOf, humanDuration, isExpired } from './expiry.js';
 
 /**
@@ -73,25 +73,41 @@ const DEFAULT_BRANCHES: ReadonlySet<string> = new Set(['main', 'master']);
 export function checkLiveBranches(
   candidates: readonly ReapCandidate[],
   liveBranches: ReadonlySet<string>,
-): { readonly checked: boolean; readonly evidence: readonly string[] } {
-  const liveTags = new Set([...liveBranches].map((b) => tagValue(b)));
-  const owners = candidates
-    .filter((c) => c.protected === true && branchOf(c.environment) !== undefined)
-    .map((c) => ({
-      branch: branchOf(c.environment) as string,
-      exact: c.environment.ownerBranch !== undefined,
-    }))
-    .filter((o) => !DEFAULT_BRANCHES.has(o.branch));
-  if (owners.length === 0) return { checked: false, evidence: [] };
-  const evidence = owners
-    .filter((o) => (o.exact ? liveBranches.has(o.branch) : liveTags.has(o.branch)))
-    .map((o) => o.branch);
-  if (evidence.length > 0) return { checked: true, evidence: [...new Set(evidence)].sort() };
+): { readonly checked: boolean } {
+  const liveTags = tagValues(liveBranches);
+  const owners = candidates.flatMap((c) => {
+    const branch = branchOf(c.environment);
+    return c.protected === true && branch !== undefined && !DEFAULT_BRANCHES.has(branch)
+      ? [{ environment: c.environment, branch }]
+      : [];
+  });
+  if (owners.length === 0) return { checked: false };
+  if (owners.some((o) => isLive(o.environment, liveBranches, liveTags))) return { checked: true };
   const names = [...new Set(owners.map((o) => o.branch))].sort();
   throw new UserError(
     `none of the ${liveBranches.size} live branch(es) owns a protected environment (their owners: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); the list looks like another repository's or a partial one, so refusing to reap (every unprotected environment would look orphaned)`,
     'make the branch source list this repository: run reap in a checkout of it (`git ls-remote --heads origin` there must show those branches), or use --branches-from github with its GITHUB_REPOSITORY; --ttl-only reaps on expiry alone',
   );
+}
+
+/** The `branch-env:branch` tag values of `branches` (tags hold a sanitized branch). */
+function tagValues(branches: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set([...branches].map((b) => tagValue(b)));
+}
+
+/**
+ * Whether the branch of `env` is live: its exact owner branch is in `live`, or, with only the
+ * (sanitized) branch tag to go by, that tag is one of `liveTags` ({@link tagValues} of `live`).
+ * Undefined when its branch is unknown.
+ */
+function isLive(
+  env: Pick<DeployedEnvironment, 'ownerBranch' | 'taggedBranch'>,
+  live: ReadonlySet<string>,
+  liveTags: ReadonlySet<string>,
+): boolean | undefined {
+  if (env.ownerBranch !== undefined) return live.has(env.ownerBranch);
+  if (env.taggedBranch !== undefined) return liveTags.has(env.taggedBranch);
+  return undefined;
 }
 
 export interface ReapDecision {
@@ -122,8 +138,7 @@ export function planReap(
       'check the branch source (`git ls-remote --heads origin`, GITHUB_TOKEN, or the file) returns the branches',
     );
   }
-  const liveTagValues =
-    liveBranches === null ? null : new Set([...liveBranches].map((b) => tagValue(b)));
+  const liveTags = liveBranches === null ? null : tagValues(liveBranches);
   return candidates.map(({ environment: env, protected: prot, ttlHours }) => {
     const branch = branchOf(env);
     const expiry = expiryOf(env, ttlHours);
@@ -149,12 +164,8 @@ export function planReap(
       };
     }
     const reasons: string[] = [];
-    if (liveBranches !== null && liveTagValues !== null && branch !== undefined) {
-      const gone =
-        env.ownerBranch !== undefined
-          ? !liveBranches.has(env.ownerBranch)
-          : !liveTagValues.has(branch);
-      if (gone) reasons.push(`branch '${branch}' no longer exists`);
+    if (branch !== undefined && liveBranches !== null && liveTags !== null) {
+      if (!isLive(env, liveBranches, liveTags)) reasons.push(`branch '${branch}' no longer exists`);
     }
     if (isExpired(expiry, now)) {
       reasons.push(
@@ -196,9 +207,8 @@ export function confirmReap(
   now: Date,
 ): ReapCheck {
   if (fresh === undefined) return { destroy: false, reason: 'gone since the scan' };
-  const busy = fresh.environment.stacks.find(
-    (s) => s.status.endsWith('_IN_PROGRESS') && s.status !== 'REVIEW_IN_PROGRESS',
-  );
+  // planReap keeps it too, but this names the stack and what it is doing.
+  const busy = busyStack(fresh.environment.stacks);
   if (busy) {
     return {
       destroy: false,
