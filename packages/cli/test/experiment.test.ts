@@ -351,7 +351,7 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     expect(aws.calls).toHaveLength(3);
   });
 
-  it('says the credentials may not do it when SSM denies access', async () => {
+  it('names the denied action and the fix when SSM denies access (the one AWS mapping)', async () => {
     aws.failNext(
       1,
       'AccessDeniedException',
@@ -360,8 +360,23 @@ describe('branch-env experiment (real process, fake SSM)', () => {
     const r = await cli(['experiment', 'list', 'ai/cache-128']);
     expect(r.code).toBe(1);
     expect(r.stderr.split('\n')[0]).toBe(
-      'error: branch-env experiment list: the AWS credentials in use may not do this (AccessDeniedException: User is not authorized to perform ssm:GetParametersByPath)',
+      'error: branch-env experiment list: AWS denied ssm:GetParametersByPath (AccessDeniedException)',
     );
+    expect(r.stderr).toContain('the credentials need ssm:GetParametersByPath');
+  });
+
+  it('says the credentials expired when SSM says so, and how to go on', async () => {
+    aws.failNext(
+      1,
+      'ExpiredTokenException',
+      'The security token included in the request is expired',
+    );
+    const r = await cli(['experiment', 'list', 'ai/cache-128']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: branch-env experiment list: the AWS credentials expired (ExpiredTokenException: The security token included in the request is expired)',
+    );
+    expect(r.stderr).toContain('fix: re-authenticate');
   });
 
   it('fails in one line when there are no AWS credentials', async () => {

@@ -796,6 +796,28 @@ describe('credentials', () => {
     expect(awsFailure('destroy', awsError('AccessDenied', 'Access Denied'))?.message).toBe(
       'destroy: AWS denied a call (Access Denied) (AccessDenied)',
     );
+    // a service exception of another code saying so (CloudFormation's iam:PassRole), mapped
+    expect(
+      awsFailure(
+        'deploy',
+        awsError(
+          'ValidationError',
+          'User: arn:x is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/r',
+        ),
+      )?.message,
+    ).toBe('deploy: AWS denied iam:PassRole on arn:aws:iam::1:role/r (ValidationError)');
+    // the same words in an error that is no service exception (a toolkit deploy failure): not mapped
+    expect(
+      awsFailure(
+        'deploy',
+        Object.assign(
+          new Error(
+            'The stack named x failed to deploy: User: arn:y is not authorized to perform: ec2:CreateVpc',
+          ),
+          { name: 'DeploymentError' },
+        ),
+      ),
+    ).toBeUndefined();
     expect(deniedAction('nothing here')).toEqual({});
     // credentials: expired vs unusable
     expect(awsFailure('reap', awsError('ExpiredToken', 'token expired'))?.fix).toMatch(

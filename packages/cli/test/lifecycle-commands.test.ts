@@ -1043,6 +1043,17 @@ describe('toolkit failures', () => {
     expect(e.message).toBe('deploy of feature-a failed: The stack named x failed creation');
   });
 
+  it("a deploy failing on a denial of the stack's execution role keeps the deploy-failure message, not the deploy role fix", () => {
+    const message =
+      'The stack named branch-env-demo-feature-a failed to deploy: UPDATE_ROLLBACK_COMPLETE: Resource handler returned message: "User: arn:aws:sts::1:assumed-role/cdk-hnb659fds-cfn-exec-role-1-us-east-1/x is not authorized to perform: ec2:CreateVpc with an explicit deny in a service control policy"';
+    const e = toolkitFailure('deploy', 'feature-a', toolkitError('deployment', message));
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toBe(`deploy of feature-a failed: ${message}`);
+    expect((e as UserError).fix).toBe(
+      'read the stack events above, fix the cause and deploy again; `branch-env destroy` removes a half-created environment',
+    );
+  });
+
   it('credentials and our own user errors pass through; synth bugs stay bugs', () => {
     expect(
       toolkitFailure('diff', 'x', toolkitError('toolkit', 'wrap', awsError('ExpiredToken')))

@@ -42,12 +42,26 @@ function isExpired(error: Error): boolean {
   );
 }
 
-/** AWS refused the call for lack of permission (not for missing or expired credentials). */
+/**
+ * An exception of an AWS service the SDK received (it carries the response's `$metadata`), not an
+ * error of ours or of the CDK toolkit that may quote one.
+ */
+function isServiceException(error: Error): boolean {
+  return '$metadata' in error;
+}
+
+/**
+ * AWS refused the call for lack of permission (not for missing or expired credentials): a
+ * permission error code, or a service exception of another code saying so. Only the service's own
+ * exception is read that way: a CloudFormation deploy failure quoting a denial met by the stack's
+ * execution role (or an SCP) is not the caller's missing permission.
+ */
 export function isPermissionError(error: unknown): boolean {
   return (
     error instanceof Error &&
     !isCredentialsError(error) &&
-    (PERMISSION_ERRORS.has(error.name) || /is not authorized to perform/i.test(error.message))
+    (PERMISSION_ERRORS.has(error.name) ||
+      (isServiceException(error) && /is not authorized to perform/i.test(error.message)))
   );
 }
 

@@ -16,7 +16,7 @@ import {
 } from '@branch-env/core';
 import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
-import { isCredentialsError, noCredentials } from '../../private/aws-errors.js';
+import { awsFailure } from '../../private/aws-errors.js';
 import type { Io } from '../../private/io.js';
 
 /** The environment of the command's branch and a config bus over its prefix. */
@@ -118,20 +118,17 @@ function errorName(e: unknown): string {
 }
 
 /**
- * Run the AWS part of a command; turn what AWS says into one clear user error: no credentials,
- * credentials without the permission, SSM unreachable. Everything else is passed on.
+ * Run the AWS part of a command; turn what AWS says into one clear user error: what
+ * {@link awsFailure} maps (expired or missing credentials, a denied permission), a missing data
+ * bucket, SSM unreachable. Everything else is passed on.
  */
 export async function withAws<T>(what: string, region: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    if (error instanceof UserError) throw error;
-    if (isCredentialsError(error)) throw noCredentials(what, error);
-    if (/AccessDenied|UnauthorizedOperation|NotAuthorized/.test(errorName(error)))
-      throw new UserError(
-        `${what}: the AWS credentials in use may not do this (${errorName(error)}: ${(error as Error).message})`,
-        'use the role of the environment’s account (AWS_PROFILE) or ask for ssm:GetParameter*/PutParameter/DeleteParameter on /<app>/<environment>/*',
-      );
+    // Our own user errors, expired or missing credentials, a denied permission: the one mapping.
+    const mapped = awsFailure(what, error);
+    if (mapped) throw mapped;
     if (errorName(error) === 'NoSuchBucket')
       throw new UserError(
         `${what}: the environment's data bucket does not exist (${(error as Error).message})`,

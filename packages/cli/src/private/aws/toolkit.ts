@@ -161,13 +161,11 @@ export async function diffAssembly(
  * inside the toolkit get the usual one-line message.
  */
 export function toolkitFailure(what: string, environment: string, error: unknown): Error {
-  if (error instanceof UserError) return error;
-  const direct = awsFailure(what, error);
+  const direct = awsFailure(what, error); // our own user errors too
   if (direct) return direct;
   // ToolkitError and subclasses carry `source` ('toolkit' | 'user') and `type`; `name` is the code.
   const e = error as { message?: string; cause?: unknown; source?: unknown; type?: unknown };
-  if (e.cause instanceof UserError) return e.cause; // our own synth refused the input
-  const fromCause = awsFailure(what, e.cause);
+  const fromCause = awsFailure(what, e.cause); // our own synth refused the input, or AWS did
   if (fromCause) return fromCause;
   const fromToolkit = typeof e.type === 'string' && (e.source === 'toolkit' || e.source === 'user');
   if (!fromToolkit || e.type === 'assembly') return error as Error; // synth bugs stay bugs (exit 2)
