@@ -628,7 +628,10 @@ describe('ACM validation records (Route 53)', () => {
     ResourceRecords: [{ Value: value }],
   });
 
-  it('pages from <env>.<domain>, keeps reading one page past the subtree, then stops', async () => {
+  it('pages from <env>.<domain> through its names and stops at the first name past them', async () => {
+    // Route 53's order (reversed labels, ASCII, trailing dot): feature-x-2 (com.example.dev.feature-x-2.)
+    // sorts before feature-x's apex ('-' < '.'), so it is never listed from there; feature-x's
+    // names follow the apex (_a1 < _b2 < api < origin), then feature-xa.
     route53
       .on(ListResourceRecordSetsCommand)
       .resolvesOnce({
@@ -643,8 +646,8 @@ describe('ACM validation records (Route 53)', () => {
             },
           },
           cname('_a1.feature-x.dev.example.com.'),
-          cname('api.feature-x.dev.example.com.', 'lb.example.com.'),
           cname('_b2.feature-x.dev.example.com.', 'not-acm.example.com.'),
+          cname('api.feature-x.dev.example.com.', 'lb.example.com.'),
         ],
         IsTruncated: true,
         NextRecordName: '_c3.origin.feature-x.dev.example.com.',
@@ -654,24 +657,19 @@ describe('ACM validation records (Route 53)', () => {
       .resolvesOnce({
         ResourceRecordSets: [
           cname('_c3.origin.feature-x.dev.example.com.'),
-          // past the subtree: another environment whose name only starts the same
-          cname('_d4.feature-x-2.dev.example.com.'),
+          // past the environment's names: another environment whose name only starts the same
           cname('_e5.feature-xa.dev.example.com.'),
+          cname('_f6.feature-y.dev.example.com.'),
         ],
-        IsTruncated: true,
-        NextRecordName: 'feature-y.dev.example.com.',
-        NextRecordType: 'A',
-        MaxItems: 3,
-      })
-      .resolvesOnce({
-        ResourceRecordSets: [cname('_f6.feature-y.dev.example.com.')],
         IsTruncated: true,
         NextRecordName: 'feature-z.dev.example.com.',
         NextRecordType: 'A',
+        MaxItems: 3,
       })
-      .resolves({ ResourceRecordSets: [], IsTruncated: false });
+      .resolves({ ResourceRecordSets: [cname('_g7.feature-z.dev.example.com.')] });
     const found = await acmValidationRecords(testClients(), zone, 'feature-x', domain);
-    expect(found.map((r) => r.Name)).toEqual([
+    expect(found.complete).toBe(true);
+    expect(found.records.map((r) => r.Name)).toEqual([
       '_a1.feature-x.dev.example.com.',
       '_c3.origin.feature-x.dev.example.com.',
     ]);
@@ -689,25 +687,34 @@ describe('ACM validation records (Route 53)', () => {
           StartRecordType: 'CNAME',
           StartRecordIdentifier: undefined,
         },
-        {
-          HostedZoneId: zone,
-          StartRecordName: 'feature-y.dev.example.com.',
-          StartRecordType: 'A',
-          StartRecordIdentifier: undefined,
-        },
       ],
     );
   });
 
-  it('never reads more than maxPages', async () => {
+  it('does not read a page that starts past the names', async () => {
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [cname('_a1.feature-x.dev.example.com.')],
+      IsTruncated: true,
+      NextRecordName: 'feature-xa.dev.example.com.',
+      NextRecordType: 'A',
+    });
+    const found = await acmValidationRecords(testClients(), zone, 'feature-x', domain);
+    expect(found).toEqual({ records: [cname('_a1.feature-x.dev.example.com.')], complete: true });
+    expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(1);
+  });
+
+  it('never reads more than maxPages, and says when the names went on past them', async () => {
     route53.on(ListResourceRecordSetsCommand).resolves({
       ResourceRecordSets: [cname('_a1.feature-x.dev.example.com.')],
       IsTruncated: true,
       NextRecordName: '_a1.feature-x.dev.example.com.',
       NextRecordType: 'CNAME',
     });
-    await acmValidationRecords(testClients(), zone, 'feature-x', domain, { maxPages: 3 });
+    const found = await acmValidationRecords(testClients(), zone, 'feature-x', domain, {
+      maxPages: 3,
+    });
     expect(route53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(3);
+    expect(found.complete).toBe(false);
   });
 
   it('deletes each with the exact record read; one already gone is skipped (idempotent)', async () => {
@@ -725,7 +732,7 @@ describe('ACM validation records (Route 53)', () => {
       .resolves({});
     await expect(
       deleteAcmValidationRecords(testClients(), zone, 'feature-x', domain),
-    ).resolves.toEqual(['_b2.origin.feature-x.dev.example.com.']);
+    ).resolves.toEqual({ deleted: ['_b2.origin.feature-x.dev.example.com.'], complete: true });
     expect(
       route53
         .commandCalls(ChangeResourceRecordSetsCommand)

@@ -463,11 +463,13 @@ describe('destroyEnvironment (mocked AWS)', () => {
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
     const apex = 'feature-new-login.dev.branch-env.example.com.';
+    // in Route 53's order: the apex's names (reversed: ...feature-new-login._a1b2 < .api < .origin),
+    // then another environment's (feature-new-login2: '2' > '.')
     const records = [
       validation(`_a1b2.${apex}`),
-      validation(`_c3d4.origin.${apex}`),
       validation(`api.${apex}`, 'elsewhere.example.com.'),
-      validation('_e5f6.feature-new-login-2.dev.branch-env.example.com.'),
+      validation(`_c3d4.origin.${apex}`),
+      validation('_e5f6.feature-new-login2.dev.branch-env.example.com.'),
     ];
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: records });
     route53.on(ChangeResourceRecordSetsCommand).resolves({});
@@ -483,7 +485,7 @@ describe('destroyEnvironment (mocked AWS)', () => {
     expect(
       route53.commandCalls(ChangeResourceRecordSetsCommand).map((c) => c.args[0].input),
     ).toEqual(
-      [records[0], records[1]].map((r) => ({
+      [records[0], records[2]].map((r) => ({
         HostedZoneId: zone,
         ChangeBatch: {
           Comment: 'branch-env destroy feature-new-login: ACM validation record',
@@ -491,6 +493,24 @@ describe('destroyEnvironment (mocked AWS)', () => {
         },
       })),
     );
+
+    // more names under the environment than one destroy reads: reported, not proven clean
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [validation(`api.${apex}`, 'elsewhere.example.com.')],
+      IsTruncated: true,
+      NextRecordName: `api.${apex}`,
+      NextRecordType: 'CNAME',
+    });
+    const unread = await destroyEnvironment(target, recordingIo(), options);
+    expect(unread.clean).toBe(false);
+    expect(unread.leftovers).toEqual([
+      {
+        arn: `arn:aws:route53:::hostedzone/${zone}`,
+        type: 'route53:hostedzone',
+        kind: 'unverified',
+        note: expect.stringContaining('destroy again to check the rest'),
+      },
+    ]);
 
     // without the Route 53 permissions: reported, not proven clean
     route53.on(ListResourceRecordSetsCommand).rejects(awsError('AccessDenied', 'no'));

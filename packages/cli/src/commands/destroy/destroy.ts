@@ -163,14 +163,26 @@ export async function destroyEnvironment(
     if (target.domain) {
       const zone = target.domain.hostedZoneId;
       try {
-        dnsRecords = await deleteAcmValidationRecords(
+        const dns = await deleteAcmValidationRecords(
           clientsFor(CERTIFICATE_REGION),
           zone,
           target.environment,
           target.domain.name,
         );
+        dnsRecords = dns.deleted;
         if (dnsRecords.length > 0)
           step(`deleted ${dnsRecords.length} ACM validation record(s) from hosted zone ${zone}`);
+        if (!dns.complete) {
+          step(
+            `hosted zone ${zone}: not every name under ${target.environment}.${target.domain.name} was read`,
+          );
+          undeleted.push({
+            arn: `arn:aws:route53:::hostedzone/${zone}`,
+            type: 'route53:hostedzone',
+            kind: 'unverified',
+            note: `ACM validation records _<token>.${target.environment}.${target.domain.name} not all checked: the zone has more names under ${target.environment}.${target.domain.name} than one destroy reads; destroy again to check the rest`,
+          });
+        }
       } catch (error) {
         if (!isPermissionError(error)) throw error;
         step(`could not check hosted zone ${zone}: ${(error as Error).name}`);

@@ -11,21 +11,30 @@ import { withRetry } from './retry.js';
 export interface ValidationRecordOptions {
   /** Pages of ListResourceRecordSets read at most (300 records each). @default 10 */
   readonly maxPages?: number;
-  /** Pages still read after the first record past the environment's names. @default 1 */
-  readonly pagesPastSubtree?: number;
+}
+
+/** What {@link acmValidationRecords} found. */
+export interface ValidationRecords {
+  readonly records: ResourceRecordSet[];
+  /**
+   * False when `maxPages` ran out inside the environment's names: there may be more validation
+   * records than `records`, so the zone is not proven clean.
+   */
+  readonly complete: boolean;
 }
 
 /**
  * The ACM DNS validation CNAMEs of an environment in the account's hosted zone
  * (`isAcmValidationRecord`), exactly as Route 53 returns them.
  *
- * ListResourceRecordSets orders names with their labels reversed (`com.example.dev.feature-x.`),
- * compared as strings, and starts at `StartRecordName`. Every name of the environment ends in
- * `.<env>.<domain>.`, so reversed they all start with `<domain reversed>.<env>.`: one contiguous
- * run that begins at `<env>.<domain>` itself (string order and label order agree on that; they
- * differ only outside it, e.g. where `feature-x-2` sorts). Reading stops once past that run, after
- * `pagesPastSubtree` more pages in case Route 53 orders some escaped name otherwise, and never
- * reads more than `maxPages`.
+ * ListResourceRecordSets returns names in ASCII order of the name with its labels reversed and a
+ * trailing dot (`com.example.dev.feature-x.`), from the first one at or after `StartRecordName`.
+ * Every name of the environment is `<env>.<domain>` or ends in `.<env>.<domain>`, so reversed they
+ * are exactly the names starting with `<domain reversed>.<env>.`: one contiguous run, and
+ * `<env>.<domain>` itself is its first possible name. (Other environments whose names only start
+ * the same sort outside it: `feature-x-2` before, since `-` < `.`, and `feature-xa` after.) So
+ * reading starts at `<env>.<domain>` and stops at the first name outside the run, or after
+ * `maxPages` pages, then `complete: false` unless the next name is outside the run.
  */
 export async function acmValidationRecords(
   aws: AwsClients,
@@ -33,16 +42,15 @@ export async function acmValidationRecords(
   environment: string,
   domain: string,
   options: ValidationRecordOptions = {},
-): Promise<ResourceRecordSet[]> {
+): Promise<ValidationRecords> {
   const maxPages = options.maxPages ?? 10;
-  const pagesPast = options.pagesPastSubtree ?? 1;
-  const found: ResourceRecordSet[] = [];
-  let next: { name: string; type?: RRType; id?: string } | undefined = {
+  const inRun = (name: string | undefined) => inEnvironmentSubtree(name ?? '', environment, domain);
+  const records: ResourceRecordSet[] = [];
+  let next: { name: string; type?: RRType; id?: string } = {
     name: environmentApex(environment, domain),
   };
-  let past: number | undefined;
-  for (let page = 0; next !== undefined && page < maxPages; page++) {
-    const start: { name: string; type?: RRType; id?: string } = next;
+  for (let page = 0; page < maxPages; page++) {
+    const start = next;
     const out = await withRetry(
       () =>
         aws.route53.send(
@@ -56,26 +64,25 @@ export async function acmValidationRecords(
       aws.retry,
     );
     for (const r of out.ResourceRecordSets ?? []) {
-      if (!inEnvironmentSubtree(r.Name ?? '', environment, domain)) past ??= 0;
-      else if (isAcmValidationRecord(r, environment, domain)) found.push(r);
+      if (!inRun(r.Name)) return { records, complete: true };
+      if (isAcmValidationRecord(r, environment, domain)) records.push(r);
     }
-    if (past !== undefined && past++ >= pagesPast) break;
-    next =
-      out.IsTruncated && out.NextRecordName
-        ? {
-            name: out.NextRecordName,
-            ...(out.NextRecordType ? { type: out.NextRecordType } : {}),
-            ...(out.NextRecordIdentifier ? { id: out.NextRecordIdentifier } : {}),
-          }
-        : undefined;
+    if (!out.IsTruncated || !out.NextRecordName || !inRun(out.NextRecordName))
+      return { records, complete: true };
+    next = {
+      name: out.NextRecordName,
+      ...(out.NextRecordType ? { type: out.NextRecordType } : {}),
+      ...(out.NextRecordIdentifier ? { id: out.NextRecordIdentifier } : {}),
+    };
   }
-  return found;
+  return { records, complete: false };
 }
 
 /**
  * Delete the environment's ACM validation CNAMEs (one change each, with the exact record read, so
  * Route 53 deletes nothing else). A record already gone is skipped: safe to run again. Returns
- * the names deleted.
+ * the names deleted, and whether every name of the environment was read
+ * ({@link ValidationRecords.complete}).
  */
 export async function deleteAcmValidationRecords(
   aws: AwsClients,
@@ -83,8 +90,14 @@ export async function deleteAcmValidationRecords(
   environment: string,
   domain: string,
   options: ValidationRecordOptions = {},
-): Promise<string[]> {
-  const records = await acmValidationRecords(aws, hostedZoneId, environment, domain, options);
+): Promise<{ readonly deleted: string[]; readonly complete: boolean }> {
+  const { records, complete } = await acmValidationRecords(
+    aws,
+    hostedZoneId,
+    environment,
+    domain,
+    options,
+  );
   const deleted: string[] = [];
   for (const record of records) {
     try {
@@ -113,5 +126,5 @@ export async function deleteAcmValidationRecords(
       throw error;
     }
   }
-  return deleted;
+  return { deleted, complete };
 }
