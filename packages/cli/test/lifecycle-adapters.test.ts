@@ -895,15 +895,10 @@ describe('price refresh (AWS Price List API)', () => {
         return { PriceList: [] };
       });
     const io = recordingIo();
-    const table = await refreshPrices(
-      PRICES_2026_11,
-      'eu-west-1',
-      io,
-      new PricingClient({ region: 'us-east-1' }),
-      {
-        sleep: async () => {},
-      },
-    );
+    const table = await refreshPrices(PRICES_2026_11, 'eu-west-1', io, {
+      client: new PricingClient({ region: 'us-east-1' }),
+      retry: { sleep: async () => {} },
+    });
     expect(table.region).toBe('eu-west-1');
     expect(table.prices.natGateway.usd).toBe(0.048);
     expect(table.prices.fargateVcpu.usd).toBe(0.04456);
@@ -938,14 +933,11 @@ describe('price refresh (AWS Price List API)', () => {
     ]);
     expect(classes).toEqual(['db.r6g.large']);
     const io = recordingIo();
-    const table = await refreshPrices(
-      PRICES_2026_11,
-      'eu-west-1',
-      io,
-      new PricingClient({ region: 'us-east-1' }),
-      { sleep: async () => {} },
-      classes,
-    );
+    const table = await refreshPrices(PRICES_2026_11, 'eu-west-1', io, {
+      client: new PricingClient({ region: 'us-east-1' }),
+      retry: { sleep: async () => {} },
+      documentDbClasses: classes,
+    });
     expect(table.documentDbInstances['db.r6g.large']).toEqual({
       usd: 0.305,
       per: 'hour',

@@ -365,6 +365,27 @@ describe('destroyEnvironment (mocked AWS)', () => {
       ]);
     });
 
+    it("one report: a log group it may not delete merges with the tag scan's leftovers, in ARN order", async () => {
+      logs
+        .on(DeleteLogGroupCommand)
+        .rejects(
+          awsError(
+            'AccessDeniedException',
+            `User: x is not authorized to perform: logs:DeleteLogGroup on resource: ${group}`,
+          ),
+        );
+      const bucket = 'arn:aws:s3:::branch-env-demo-feature-new-login-data';
+      tagging
+        .on(GetResourcesCommand)
+        .resolves({ ResourceTagMappingList: [{ ResourceARN: bucket, Tags: tags }] });
+      const report = await destroyEnvironment(target, recordingIo(), { ...options, scans: 1 });
+      expect(report.clean).toBe(false);
+      expect(report.leftovers.map((l) => [l.arn, l.kind])).toEqual([
+        [`arn:aws:logs:us-east-1:111111111111:log-group:${group}`, 'billable'],
+        [bucket, 'billable'],
+      ]);
+    });
+
     it('not there (Container Insights off): nothing to report; denied: a leftover with the permission', async () => {
       logs.on(DeleteLogGroupCommand).rejects(awsError('ResourceNotFoundException'));
       const none = await destroyEnvironment(target, recordingIo(), options);

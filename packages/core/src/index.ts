@@ -121,6 +121,7 @@ export {
 } from './private/lifecycle/dns-records.js';
 export {
   leftoversAfterDestroy,
+  settleLeftovers,
   arnType,
   LEFTOVER_RULES,
   type Leftover,
@@ -157,6 +158,7 @@ export {
 } from './private/github/pr-comment.js';
 export {
   auditTeardown,
+  containerInsightsLogGroup,
   effectiveDeletionPolicy,
   BLOCKER_KINDS,
   TEARDOWN_RULES,

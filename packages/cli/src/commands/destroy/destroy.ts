@@ -3,9 +3,11 @@ import {
   UserError,
   arnType,
   checkOwnership,
+  containerInsightsLogGroup,
   leftoversAfterDestroy,
   parameterName,
   protectionOf,
+  settleLeftovers,
   type Config,
   type Leftover,
   type TaggedResource,
@@ -20,11 +22,7 @@ import {
 import { callerIdentity } from '../../private/aws/credentials.js';
 import { isPermissionError } from '../../private/aws-errors.js';
 import { deleteAllImages, repositoryName } from '../../private/aws/ecr.js';
-import {
-  containerInsightsLogGroup,
-  deleteLogGroup,
-  deleteLogGroups,
-} from '../../private/aws/logs.js';
+import { deleteLogGroup, deleteLogGroups } from '../../private/aws/logs.js';
 import { sleep } from '../../private/aws/retry.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
 import { deleteAcmValidationRecords } from '../../private/aws/route53.js';
@@ -222,10 +220,8 @@ export async function destroyEnvironment(
     if (clean || !stacksGone || i === scans) break;
     await sleep(options.scanPauseMs ?? 10_000);
   }
-  if (undeleted.length > 0) {
-    leftovers = [...leftovers, ...undeleted];
-    clean = false;
-  }
+  // What destroy could not delete or check itself is left too: one report, one order, one verdict.
+  ({ leftovers, clean } = settleLeftovers([...leftovers, ...undeleted]));
   return {
     environment: target.environment,
     branch: target.branch ?? null,

@@ -356,7 +356,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       await import('../../private/aws/pricing.js');
     io.err('refreshing prices from the AWS Price List API...\n');
     const classes = documentDbInstanceClasses(synthesis.stacks.map((s) => s.template));
-    prices = await refreshPrices(PRICES_2026_11, env.region, io, undefined, undefined, classes);
+    prices = await refreshPrices(PRICES_2026_11, env.region, io, { documentDbClasses: classes });
   }
   const plan = buildPlan(env, synthesis, prices ? { prices } : {});
   if (args.values.json) printJson(io, plan);

@@ -48,8 +48,3 @@ export async function deleteLogGroup(aws: AwsClients, name: string): Promise<boo
     throw error;
   }
 }
-
-/** The log group Container Insights creates at run time for a cluster (outside CloudFormation). */
-export function containerInsightsLogGroup(cluster: string): string {
-  return `/aws/ecs/containerinsights/${cluster}/performance`;
-}

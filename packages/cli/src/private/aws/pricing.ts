@@ -113,6 +113,15 @@ export function documentDbInstanceClasses(templates: readonly CfnTemplate[]): st
   return [...classes].sort();
 }
 
+export interface RefreshPricesOptions {
+  /** @default a PricingClient in us-east-1 (the Price List endpoint) */
+  readonly client?: PricingClient;
+  /** @default the standard retry policy */
+  readonly retry?: RetryOptions;
+  /** DocumentDB instance classes the templates use, refreshed besides the table's. @default [] */
+  readonly documentDbClasses?: readonly string[];
+}
+
 /**
  * A price table with the keys in {@link PRICE_SPECS} and the DocumentDB instance classes (those
  * of the table and `documentDbClasses`, the ones the templates use) refreshed from the AWS Price
@@ -123,12 +132,11 @@ export async function refreshPrices(
   base: PriceTable,
   region: string,
   io: Io,
-  client?: PricingClient,
-  retry?: RetryOptions,
-  documentDbClasses: readonly string[] = [],
+  options: RefreshPricesOptions = {},
 ): Promise<PriceTable> {
   quietSdkWarnings();
-  client ??= new PricingClient({ region: 'us-east-1' });
+  const { retry, documentDbClasses = [] } = options;
+  const client = options.client ?? new PricingClient({ region: 'us-east-1' });
   const prices: Record<string, Price> = { ...base.prices };
   const refreshed: string[] = [];
   try {

@@ -280,6 +280,22 @@ function ownsLogGroupNamed(ctx: AuditContext, name: NamePart[]): boolean {
   return ctx.logGroupNames.some((candidate) => sameName(merge(name), candidate));
 }
 
+/**
+ * The log group Container Insights writes a cluster's performance logs to,
+ * `/aws/ecs/containerinsights/<cluster>/performance`: ECS creates it at run time, outside
+ * CloudFormation
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html).
+ */
+const CONTAINER_INSIGHTS_LOG_GROUP = {
+  prefix: '/aws/ecs/containerinsights/',
+  suffix: '/performance',
+} as const;
+
+/** The Container Insights log group of `cluster` (the audit flags it; `branch-env destroy` deletes it). */
+export function containerInsightsLogGroup(cluster: string): string {
+  return `${CONTAINER_INSIGHTS_LOG_GROUP.prefix}${cluster}${CONTAINER_INSIGHTS_LOG_GROUP.suffix}`;
+}
+
 interface TeardownRule {
   readonly kind: BlockerKind;
   /** Resource types the rule looks at; absent = every type. */
@@ -435,16 +451,15 @@ export const TEARDOWN_RULES: readonly TeardownRule[] = [
       );
       if (!isRecord(insights) || !['enabled', 'enhanced'].includes(String(insights['Value'])))
         return [];
-      // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Container-Insights-reference-performance-logs-ECS.html
       const name = prop(resource, 'ClusterName');
+      const { prefix, suffix } = CONTAINER_INSIGHTS_LOG_GROUP;
       const owned =
-        ownsLogGroupNamed(ctx, ['/aws/ecs/containerinsights/', { ref: id }, '/performance']) ||
-        (typeof name === 'string' &&
-          ownsLogGroupNamed(ctx, [`/aws/ecs/containerinsights/${name}/performance`]));
+        ownsLogGroupNamed(ctx, [prefix, { ref: id }, suffix]) ||
+        (typeof name === 'string' && ownsLogGroupNamed(ctx, [containerInsightsLogGroup(name)]));
       return owned
         ? []
         : [
-            'Container Insights creates /aws/ecs/containerinsights/<cluster>/performance outside the stack; `branch-env destroy` must delete it',
+            `Container Insights creates ${containerInsightsLogGroup('<cluster>')} outside the stack; \`branch-env destroy\` must delete it`,
           ];
     },
   },

@@ -124,8 +124,20 @@ export function leftoversAfterDestroy(
     }
     leftovers.push({ arn: r.arn, type, kind, note });
   }
-  leftovers.sort((a, b) => a.arn.localeCompare(b.arn));
-  return { leftovers, clean: leftovers.every((l) => isSettled(l.kind)) };
+  return settleLeftovers(leftovers);
+}
+
+/**
+ * Leftovers in report order (by ARN), and whether they let a destroy count as complete (every one
+ * {@link isSettled}). Destroy merges those found by other means than the tag scan (a log group it
+ * may not delete, a hosted zone it could not check) with the scan's through this too.
+ */
+export function settleLeftovers(leftovers: readonly Leftover[]): {
+  readonly leftovers: readonly Leftover[];
+  readonly clean: boolean;
+} {
+  const sorted = [...leftovers].sort((a, b) => a.arn.localeCompare(b.arn));
+  return { leftovers: sorted, clean: sorted.every((l) => isSettled(l.kind)) };
 }
 
 /** Whether a leftover of this kind lets a destroy count as complete. */
