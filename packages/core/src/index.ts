@@ -34,9 +34,7 @@ export {
   CONFIG_CHECKS,
   configDomains,
   fargateMemoryProblem,
-  type ConfigCheck,
 } from './private/config/validate.js';
-export { salvageConfig, known, type ConfigView, type Salvaged } from './private/config/view.js';
 export {
   gitBranchProblem,
   assertGitBranch,
