@@ -386,6 +386,29 @@ describe('destroyEnvironment (mocked AWS)', () => {
       ]);
     });
 
+    it("deletes every log group a database's log exports created (/aws/docdb/<cluster>/…)", async () => {
+      const docdb = 'branch-env-demo-feature-new-login-databasecluster-abc';
+      cfn.on(ListStackResourcesCommand).resolves({
+        StackResourceSummaries: [
+          {
+            LogicalResourceId: 'DatabaseCluster',
+            ResourceType: 'AWS::DocDB::DBCluster',
+            PhysicalResourceId: docdb,
+            ResourceStatus: 'UPDATE_COMPLETE',
+            LastUpdatedTimestamp: new Date(),
+          },
+        ],
+      });
+      logs
+        .on(DescribeLogGroupsCommand, { logGroupNamePrefix: `/aws/docdb/${docdb}/` })
+        .resolves({ logGroups: [{ logGroupName: `/aws/docdb/${docdb}/audit` }] });
+      logs.on(DeleteLogGroupCommand).resolves({});
+      const report = await destroyEnvironment(target, recordingIo(), options);
+      expect(report).toMatchObject({ clean: true, logGroups: [`/aws/docdb/${docdb}/audit`] });
+      // one scan of the stack's resources finds clusters and databases alike
+      expect(cfn.commandCalls(ListStackResourcesCommand)).toHaveLength(1);
+    });
+
     it('not there (Container Insights off): nothing to report; denied: a leftover with the permission', async () => {
       logs.on(DeleteLogGroupCommand).rejects(awsError('ResourceNotFoundException'));
       const none = await destroyEnvironment(target, recordingIo(), options);

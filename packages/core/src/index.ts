@@ -157,6 +157,8 @@ export {
 export {
   auditTeardown,
   containerInsightsLogGroup,
+  exportedLogGroupPrefix,
+  LOG_EXPORTING_TYPES,
   effectiveDeletionPolicy,
   BLOCKER_KINDS,
   TEARDOWN_RULES,

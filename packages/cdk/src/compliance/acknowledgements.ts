@@ -357,6 +357,10 @@ export function deployRoleAcknowledgements(
         id: res('logs', r, `log-group:/aws/ecs/containerinsights/${t.app}-*`),
         reason: `Container Insights writes /aws/ecs/containerinsights/<cluster>/performance outside the stack; the cluster is named by CloudFormation after the environment stack (${t.app}-<env>-...), so destroy deletes it by that prefix.`,
       },
+      ...['docdb', 'rds/cluster'].map((service) => ({
+        id: res('logs', r, `log-group:/aws/${service}/${t.app}-*`),
+        reason: `A database's log exports (DocumentDB's audit log, Aurora's postgresql log) go to /aws/${service}/<cluster>/..., created outside the stack; the cluster is named by CloudFormation after the environment stack (${t.app}-<env>-...), so destroy deletes them by that prefix.`,
+      })),
       {
         id: res('secretsmanager', r, 'secret:*'),
         reason: `destroy tells a secret pending deletion from an active one (DescribeSecret, read-only) for secrets tagged ${TAG_KEYS.app}=${t.app} only (condition aws:ResourceTag); secret names are generated, so only the tag can scope them.`,

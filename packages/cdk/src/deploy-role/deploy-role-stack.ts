@@ -254,6 +254,10 @@ export class DeployRoleStack extends Stack {
           arn('logs', r, `log-group:/aws/lambda/${app}-*`),
           // Container Insights' performance log group of a cluster CloudFormation named after the stack.
           arn('logs', r, `log-group:/aws/ecs/containerinsights/${app}-*`),
+          // Log exports of a database CloudFormation named after the stack (protected profiles
+          // export DocumentDB's audit log).
+          arn('logs', r, `log-group:/aws/docdb/${app}-*`),
+          arn('logs', r, `log-group:/aws/rds/cluster/${app}-*`),
         ]),
       }),
       ...(account.domain

@@ -4,6 +4,8 @@ import {
   arnType,
   checkOwnership,
   containerInsightsLogGroup,
+  exportedLogGroupPrefix,
+  LOG_EXPORTING_TYPES,
   leftoversAfterDestroy,
   parameterName,
   protectionOf,
@@ -16,7 +18,7 @@ import { CERTIFICATE_REGION, scanAccounts } from '../../private/accounts.js';
 import { awsClients, type AwsClients } from '../../private/aws/clients.js';
 import {
   deleteStack,
-  physicalIdsOfType,
+  physicalIdsByType,
   type StackDeleteResult,
 } from '../../private/aws/cloudformation.js';
 import { callerIdentity } from '../../private/aws/credentials.js';
@@ -83,11 +85,12 @@ export async function destroyEnvironment(
     parameterName(target.ssmPrefix, CONFIG_BUS.ecrRepository.key),
   );
 
-  // Container Insights writes to /aws/ecs/containerinsights/<cluster>/performance, a log group ECS
-  // creates at run time (no stack resource); the cluster's name is CloudFormation's, so it is read
-  // from the stack before it is deleted, or, when destroy runs again after the delete finished,
-  // from the deleted stack by its id.
-  const clusters = await physicalIdsOfType(aws, target.stacks.main, 'AWS::ECS::Cluster');
+  // Log groups AWS creates at run time, outside CloudFormation, named after resources whose names
+  // CloudFormation chose: Container Insights' /aws/ecs/containerinsights/<cluster>/performance and
+  // a database's log exports (/aws/docdb/<cluster>/audit, …). The names are read from the stack
+  // before it is deleted, or, when destroy runs again after the delete finished, from the deleted
+  // stack by its id.
+  const runtimeLogGroups = await runtimeLogGroupsOf(aws, target.stacks.main);
 
   const stacks: StackDeleteResult[] = [];
   for (const [name, region] of [
@@ -137,22 +140,21 @@ export async function destroyEnvironment(
     logGroups = await deleteLogGroups(aws, target.ssmPrefix);
     if (logGroups.length > 0)
       step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);
-    for (const cluster of clusters) {
-      const group = containerInsightsLogGroup(cluster);
+    for (const group of runtimeLogGroups) {
+      const shown = 'name' in group ? group.name : `${group.prefix}*`;
       try {
-        if (await deleteLogGroup(aws, group)) {
-          logGroups.push(group);
-          step(`deleted ${group}`);
-        }
+        const deleted = await deleteRuntimeLogGroup(aws, group);
+        logGroups.push(...deleted);
+        for (const name of deleted) step(`deleted ${name}`);
       } catch (error) {
         // Not a reason to stop the cleanup: report it as what is left, with the permission.
         if (!isPermissionError(error)) throw error;
-        step(`could not delete ${group}: ${(error as Error).name}`);
+        step(`could not delete ${shown}: ${(error as Error).name}`);
         undeleted.push({
-          arn: `arn:aws:logs:${target.region}:${target.account.id}:log-group:${group}`,
+          arn: `arn:aws:logs:${target.region}:${target.account.id}:log-group:${shown}`,
           type: 'logs:log-group',
           kind: 'billable',
-          note: 'Container Insights log group; the credentials may not delete it (logs:DeleteLogGroup): delete it by hand, or give the deploy role that permission and destroy again',
+          note: `${group.what}; the credentials may not delete it (logs:DeleteLogGroup): delete it by hand, or give the deploy role that permission and destroy again`,
         });
       }
     }
@@ -372,4 +374,35 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (args.values.json) printJson(io, report);
   else io.out(destroyText(report));
   return report.clean ? EXIT.ok : EXIT.user;
+}
+
+/** A log group AWS writes at run time: by exact name, or every group under a prefix. */
+type RuntimeLogGroup =
+  | { readonly name: string; readonly what: string }
+  | { readonly prefix: string; readonly what: string };
+
+/** Delete one run-time log group, or every group under its prefix; the names deleted. */
+async function deleteRuntimeLogGroup(aws: AwsClients, group: RuntimeLogGroup): Promise<string[]> {
+  if ('prefix' in group) return deleteLogGroups(aws, group.prefix);
+  return (await deleteLogGroup(aws, group.name)) ? [group.name] : [];
+}
+
+/**
+ * The log groups AWS writes at run time for the resources of a stack: Container Insights' one
+ * per cluster (exact name), and every log type a database exports (by prefix: the types are the
+ * database's `EnableCloudwatchLogsExports`, not known here).
+ */
+async function runtimeLogGroupsOf(aws: AwsClients, stack: string): Promise<RuntimeLogGroup[]> {
+  const ids = await physicalIdsByType(aws, stack, ['AWS::ECS::Cluster', ...LOG_EXPORTING_TYPES]);
+  const groups: RuntimeLogGroup[] = (ids.get('AWS::ECS::Cluster') ?? []).map((cluster) => ({
+    name: containerInsightsLogGroup(cluster),
+    what: 'Container Insights log group',
+  }));
+  for (const type of LOG_EXPORTING_TYPES) {
+    for (const id of ids.get(type) ?? []) {
+      const prefix = exportedLogGroupPrefix(type, id);
+      if (prefix) groups.push({ prefix, what: `log export of database ${id}` });
+    }
+  }
+  return groups;
 }

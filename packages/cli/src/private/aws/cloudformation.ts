@@ -171,18 +171,18 @@ export async function deletedStackId(aws: AwsClients, name: string): Promise<str
 }
 
 /**
- * Physical ids of a stack's resources of one type (ListStackResources, paginated), e.g. the
- * CloudFormation-generated name of its `AWS::ECS::Cluster`. When no stack of that name exists,
+ * Physical ids of a stack's resources of the given types, by type (one ListStackResources scan,
+ * paginated), e.g. the CloudFormation-generated name of its `AWS::ECS::Cluster`. When no stack of that name exists,
  * the most recently deleted one is read by its id ({@link deletedStackId}), so a destroy run again
  * after the delete finished still finds what the stack had; a stack never created has none.
  */
-export async function physicalIdsOfType(
+export async function physicalIdsByType(
   aws: AwsClients,
   stack: string,
-  type: string,
-): Promise<string[]> {
-  const idsOf = async (stackNameOrId: string): Promise<string[]> => {
-    const ids: string[] = [];
+  types: readonly string[],
+): Promise<Map<string, string[]>> {
+  const idsOf = async (stackNameOrId: string): Promise<Map<string, string[]>> => {
+    const ids = new Map<string, string[]>(types.map((t) => [t, []]));
     let token: string | undefined;
     do {
       const page = await withRetry(
@@ -193,7 +193,8 @@ export async function physicalIdsOfType(
         aws.retry,
       );
       for (const r of page?.StackResourceSummaries ?? [])
-        if (r.ResourceType === type && r.PhysicalResourceId) ids.push(r.PhysicalResourceId);
+        if (r.ResourceType && r.PhysicalResourceId)
+          ids.get(r.ResourceType)?.push(r.PhysicalResourceId);
       token = page?.NextToken;
     } while (token);
     return ids;
@@ -204,7 +205,7 @@ export async function physicalIdsOfType(
     if (!isMissingStack(error)) throw error;
   }
   const deleted = await deletedStackId(aws, stack);
-  return deleted === undefined ? [] : idsOf(deleted);
+  return deleted === undefined ? new Map(types.map((t) => [t, []])) : idsOf(deleted);
 }
 
 async function failedResources(aws: AwsClients, stackId: string) {

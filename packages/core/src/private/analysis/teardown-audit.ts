@@ -150,6 +150,19 @@ const EXPORTED_LOG_GROUP: Readonly<
   'AWS::Neptune::DBCluster': { identifier: 'DBClusterIdentifier', prefix: '/aws/neptune/' },
 };
 
+/**
+ * The prefix of the log groups a database's `EnableCloudwatchLogsExports` writes to, for a
+ * resource type that exports (`/aws/docdb/<cluster>/`, …); undefined for other types.
+ * `branch-env destroy` deletes them: they are not stack resources.
+ */
+export function exportedLogGroupPrefix(type: string, identifier: string): string | undefined {
+  const target = EXPORTED_LOG_GROUP[type];
+  return target === undefined ? undefined : `${target.prefix}${identifier}/`;
+}
+
+/** Database resource types whose log exports write log groups outside the stack. */
+export const LOG_EXPORTING_TYPES: readonly string[] = Object.keys(EXPORTED_LOG_GROUP);
+
 /** Clusters, and RDS instances outside a cluster (an Aurora instance's data belongs to its cluster). */
 function holdsData(resource: CfnResource): boolean {
   return (
