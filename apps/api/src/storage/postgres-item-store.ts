@@ -46,7 +46,7 @@ export function createPostgresItemStore(options: PostgresItemStoreOptions): Item
     new pg.Pool({
       max: 10,
       // Aurora Serverless v2 at 0 ACU pauses when idle and takes ~15 s to resume on the next
-      // connection (shared/reference/aws-prices-and-durations.md): wait for it rather than fail
+      // connection (docs/reference/aws-prices-and-durations.md): wait for it rather than fail
       // the first request after a quiet period.
       connectionTimeoutMillis: 30_000,
       idleTimeoutMillis: 30_000,

@@ -1,7 +1,7 @@
 import { parameterName } from '@branch-env/core';
 
 /**
- * SSM Parameter Store limits (shared/reference/aws-name-limits.md and the SSM quotas page):
+ * SSM Parameter Store limits (docs/reference/aws-name-limits.md and the SSM quotas page):
  * names of at most 1011 characters and 15 levels of `[a-zA-Z0-9_.-/]`, not starting with `aws` or
  * `ssm`; standard-tier values of at most 4 KB.
  */

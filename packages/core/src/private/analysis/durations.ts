@@ -2,7 +2,7 @@
  * Per-resource-type CloudFormation create and delete durations for the time models, in minutes.
  * Where the reference gives a range, `minutes` is its midpoint unless the entry says otherwise;
  * `range` keeps the published bounds so `plan` can show them. Reference:
- * /work/shared/reference/aws-prices-and-durations.md ("Provisioning times seen in public logs and
+ * docs/reference/aws-prices-and-durations.md ("Provisioning times seen in public logs and
  * issue threads", Nov 2026).
  */
 export interface ResourceDuration {
@@ -16,7 +16,7 @@ export interface TypeDurations {
   readonly delete?: ResourceDuration;
 }
 
-const REF = 'shared/reference/aws-prices-and-durations.md';
+const REF = 'docs/reference/aws-prices-and-durations.md';
 
 /** Small default for every type not listed: VPC, subnet, IAM, SSM and similar calls finish in seconds. */
 export const DEFAULT_DURATION: ResourceDuration = {

@@ -48,7 +48,7 @@ const hour = (usd: number, unit: string): Price => ({ usd, per: 'hour', unit });
 const month = (usd: number, unit: string): Price => ({ usd, per: 'month', unit });
 
 /**
- * us-east-1 on-demand list prices read in Nov 2026, from /work/shared/reference/aws-prices-and-durations.md
+ * us-east-1 on-demand list prices read in Nov 2026, from docs/reference/aws-prices-and-durations.md
  * (AWS pricing pages as mirrored by infracost test fixtures and vantage.sh):
  * - https://aws.amazon.com/documentdb/pricing/  (db.t3.medium $0.078/h; Serverless $0.0822/DCU-h, ≥ 0.5 DCU)
  * - https://aws.amazon.com/rds/aurora/pricing/  (Serverless v2 $0.12/ACU-h, min 0 ACU pauses)
@@ -64,7 +64,7 @@ const month = (usd: number, unit: string): Price => ({ usd, per: 'month', unit }
 export const PRICES_2026_11: PriceTable = {
   date: '2026-11',
   source:
-    'AWS list prices, us-east-1 on-demand, read Nov 2026 (shared/reference/aws-prices-and-durations.md)',
+    'AWS list prices, us-east-1 on-demand, read Nov 2026 (docs/reference/aws-prices-and-durations.md)',
   region: 'us-east-1',
   hoursPerMonth: 730,
   prices: {

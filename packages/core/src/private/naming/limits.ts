@@ -1,5 +1,5 @@
 /**
- * The AWS and DNS limits an environment name feeds into (shared/reference/aws-name-limits.md).
+ * The AWS and DNS limits an environment name feeds into (docs/reference/aws-name-limits.md).
  * Every physical name branch-env sets is derived from the environment name through
  * `physicalNames()`, so the budget below is the only place these limits are applied.
  */
