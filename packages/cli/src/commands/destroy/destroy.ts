@@ -162,6 +162,13 @@ export async function destroyEnvironment(
     // the certificate is deleted: remove the environment's, now that no certificate needs them.
     if (target.domain) {
       const zone = target.domain.hostedZoneId;
+      const records = `_<token>.${target.environment}.${target.domain.name}`;
+      const unverifiedZone = (why: string): Leftover => ({
+        arn: `arn:aws:route53:::hostedzone/${zone}`,
+        type: 'route53:hostedzone',
+        kind: 'unverified',
+        note: `ACM validation records ${records} ${why}`,
+      });
       try {
         const dns = await deleteAcmValidationRecords(
           clientsFor(CERTIFICATE_REGION),
@@ -176,22 +183,20 @@ export async function destroyEnvironment(
           step(
             `hosted zone ${zone}: not every name under ${target.environment}.${target.domain.name} was read`,
           );
-          undeleted.push({
-            arn: `arn:aws:route53:::hostedzone/${zone}`,
-            type: 'route53:hostedzone',
-            kind: 'unverified',
-            note: `ACM validation records _<token>.${target.environment}.${target.domain.name} not all checked: the zone has more names under ${target.environment}.${target.domain.name} than one destroy reads; destroy again to check the rest`,
-          });
+          undeleted.push(
+            unverifiedZone(
+              `not all checked: the zone has more names under ${target.environment}.${target.domain.name} than one destroy reads; destroy again to check the rest`,
+            ),
+          );
         }
       } catch (error) {
         if (!isPermissionError(error)) throw error;
         step(`could not check hosted zone ${zone}: ${(error as Error).name}`);
-        undeleted.push({
-          arn: `arn:aws:route53:::hostedzone/${zone}`,
-          type: 'route53:hostedzone',
-          kind: 'unverified',
-          note: `ACM validation records _<token>.${target.environment}.${target.domain.name} not checked: the credentials may not read or change the hosted zone (route53:ListResourceRecordSets, route53:ChangeResourceRecordSets)`,
-        });
+        undeleted.push(
+          unverifiedZone(
+            'not checked: the credentials may not read or change the hosted zone (route53:ListResourceRecordSets, route53:ChangeResourceRecordSets)',
+          ),
+        );
       }
     }
   } else {
