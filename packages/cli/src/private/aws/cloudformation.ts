@@ -5,6 +5,7 @@ import {
   ListStacksCommand,
   UpdateTerminationProtectionCommand,
   type Stack,
+  type StackResourceSummary,
   type StackSummary as SdkStackSummary,
 } from '@aws-sdk/client-cloudformation';
 import { UserError, type StackSummary } from '@branch-env/core';
@@ -183,20 +184,9 @@ export async function physicalIdsByType(
 ): Promise<Map<string, string[]>> {
   const idsOf = async (stackNameOrId: string): Promise<Map<string, string[]>> => {
     const ids = new Map<string, string[]>(types.map((t) => [t, []]));
-    let token: string | undefined;
-    do {
-      const page = await withRetry(
-        () =>
-          aws.cloudformation.send(
-            new ListStackResourcesCommand({ StackName: stackNameOrId, NextToken: token }),
-          ),
-        aws.retry,
-      );
-      for (const r of page?.StackResourceSummaries ?? [])
-        if (r.ResourceType && r.PhysicalResourceId)
-          ids.get(r.ResourceType)?.push(r.PhysicalResourceId);
-      token = page?.NextToken;
-    } while (token);
+    for (const r of await stackResources(aws, stackNameOrId))
+      if (r.ResourceType && r.PhysicalResourceId)
+        ids.get(r.ResourceType)?.push(r.PhysicalResourceId);
     return ids;
   };
   try {
@@ -208,29 +198,39 @@ export async function physicalIdsByType(
   return deleted === undefined ? new Map(types.map((t) => [t, []])) : idsOf(deleted);
 }
 
-async function failedResources(aws: AwsClients, stackId: string) {
-  const failed: { logicalId: string; type: string; physicalId?: string; reason: string }[] = [];
+async function failedResources(
+  aws: AwsClients,
+  stackId: string,
+): Promise<{ logicalId: string; type: string; physicalId?: string | undefined; reason: string }[]> {
+  return (await stackResources(aws, stackId))
+    .filter((r) => r.ResourceStatus === 'DELETE_FAILED')
+    .map((r) => ({
+      logicalId: r.LogicalResourceId ?? '?',
+      type: r.ResourceType ?? '?',
+      physicalId: r.PhysicalResourceId,
+      reason: r.ResourceStatusReason ?? '',
+    }));
+}
+
+/** Every resource summary of a stack, by name or id (ListStackResources, all pages). */
+async function stackResources(
+  aws: AwsClients,
+  stackNameOrId: string,
+): Promise<StackResourceSummary[]> {
+  const out: StackResourceSummary[] = [];
   let token: string | undefined;
   do {
     const page = await withRetry(
       () =>
         aws.cloudformation.send(
-          new ListStackResourcesCommand({ StackName: stackId, NextToken: token }),
+          new ListStackResourcesCommand({ StackName: stackNameOrId, NextToken: token }),
         ),
       aws.retry,
     );
-    for (const r of page.StackResourceSummaries ?? []) {
-      if (r.ResourceStatus !== 'DELETE_FAILED') continue;
-      failed.push({
-        logicalId: r.LogicalResourceId ?? '?',
-        type: r.ResourceType ?? '?',
-        physicalId: r.PhysicalResourceId,
-        reason: r.ResourceStatusReason ?? '',
-      });
-    }
-    token = page.NextToken;
+    out.push(...(page?.StackResourceSummaries ?? []));
+    token = page?.NextToken;
   } while (token);
-  return failed;
+  return out;
 }
 
 /**
