@@ -12,6 +12,7 @@ export {
   RuleSchema,
   AccountSchema,
   DatabaseSchema,
+  PlatformSchema,
   LOG_RETENTION_DAYS,
   configJsonSchema,
   type Config,
@@ -21,7 +22,10 @@ export {
   type Rule,
   type Database,
   type DatabaseEngine,
+  type Platform,
+  type Isolation,
 } from './private/config/schema.js';
+export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
   parseConfig,
   parseConfigText,
@@ -80,6 +84,17 @@ export {
   type ConfigBusKey,
   type ConfigBusWriter,
 } from './private/config-bus/catalogue.js';
+export {
+  PLATFORM_PARAMETERS,
+  PLATFORM_SEGMENT,
+  MAX_PLATFORM_LOAD_BALANCERS,
+  platformPrefix,
+  platformParameterName,
+  listenerRuleClaimsPrefix,
+  type PlatformEntry,
+  type PlatformParameter,
+  type PlatformWriter,
+} from './private/config-bus/platform.js';
 export {
   checkOwnership,
   ownershipConflict,

@@ -45,6 +45,64 @@ export const DomainSchema = z
   })
   .meta({ description: 'The DNS zone environments of this account are published in.' });
 
+const availabilityZone = z
+  .string()
+  .regex(
+    /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$/,
+    'an availability zone name such as us-east-1a',
+  );
+const documentDbInstanceClass = z
+  .string()
+  .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.medium');
+
+/**
+ * The account platform (`branch-env bootstrap`, docs/platform.md): what profiles with
+ * `isolation: "shared"` run on. Its outputs are published under `/<app>/_platform/`.
+ */
+export const PlatformSchema = z
+  .strictObject({
+    availabilityZones: z.array(availabilityZone).min(2).max(6).optional().meta({
+      description:
+        'Availability zones of the account\'s region the platform VPC spans (2-6), e.g. ["us-east-1a", "us-east-1b"]; required when a shared profile routes to the account (`aws ec2 describe-availability-zones --region <region>`).',
+    }),
+    natGateways: z.int().min(0).max(3).default(0).meta({
+      description:
+        'NAT gateways of the platform VPC; 0 runs tasks in public subnets behind locked-down security groups. @default 0',
+    }),
+    loadBalancers: z.int().min(1).max(5).default(1).meta({
+      description:
+        'Application Load Balancers sharing the environments (100 listener rules each). @default 1',
+    }),
+    databases: z
+      .strictObject({
+        documentdb: z
+          .strictObject({
+            instanceClass: documentDbInstanceClass
+              .default('db.t3.medium')
+              .meta({ description: '@default db.t3.medium' }),
+            instances: z.int().min(1).max(16).default(1).meta({ description: '@default 1' }),
+          })
+          .optional()
+          .meta({ description: 'A shared DocumentDB cluster.' }),
+        auroraPostgres: z
+          .strictObject({
+            minCapacity: z.number().min(0).max(256).default(0).meta({ description: '@default 0' }),
+            maxCapacity: z.number().min(1).max(256).default(2).meta({ description: '@default 2' }),
+          })
+          .optional()
+          .meta({ description: 'A shared Aurora PostgreSQL Serverless v2 cluster.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'Shared database clusters; a profile with `database.shared: true` gets a database and a user on one.',
+      }),
+  })
+  .meta({
+    description:
+      'The account platform shared environments run on (VPC, ECS cluster, load balancers with a wildcard certificate and DNS, ECR, shared databases), created by `branch-env bootstrap`.',
+  });
+
 export const AccountSchema = z
   .strictObject({
     id: awsAccountId,
@@ -59,17 +117,22 @@ export const AccountSchema = z
       description: 'Only branches of protected rules may resolve to a production account.',
     }),
     domain: DomainSchema.optional(),
+    platform: PlatformSchema.optional(),
   })
   .meta({ description: 'An AWS account environments are deployed to.' });
 
+const sharedDatabase = z.boolean().default(false).meta({
+  description:
+    "A database and a user on the account platform's cluster instead of a cluster of the environment's own (size fields are then the platform's). @default false",
+});
+
 const DocumentDbSchema = z.strictObject({
   engine: z.literal('documentdb'),
-  instanceClass: z
-    .string()
-    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as db.t3.medium')
+  instanceClass: documentDbInstanceClass
     .default('db.t3.medium')
     .meta({ description: 'DocumentDB instance class. @default db.t3.medium' }),
   instances: z.int().min(1).max(16).default(1).meta({ description: '@default 1' }),
+  shared: sharedDatabase,
 });
 
 const AuroraPostgresSchema = z.strictObject({
@@ -87,6 +150,7 @@ const AuroraPostgresSchema = z.strictObject({
     .max(86_400)
     .default(300)
     .meta({ description: 'Idle time before a 0-ACU cluster pauses. @default 300' }),
+  shared: sharedDatabase,
 });
 
 const MongoContainerSchema = z.strictObject({
@@ -154,6 +218,10 @@ export const LOG_RETENTION_DAYS = [
 export const ProfileSchema = z
   .strictObject({
     description: z.string().optional(),
+    isolation: z.enum(['shared', 'dedicated']).default('dedicated').meta({
+      description:
+        'shared: a thin stack on the account platform (its VPC, cluster, load balancer, wildcard certificate and DNS); dedicated: the environment builds all of its own. Production stays dedicated. @default dedicated',
+    }),
     database: DatabaseSchema.default({ engine: 'none' }),
     natGateways: z.int().min(0).max(3).default(0).meta({
       description:
@@ -283,6 +351,8 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 /** The configuration after parsing: every default applied. */
 export type Config = z.output<typeof ConfigSchema>;
 export type Account = z.output<typeof AccountSchema>;
+export type Platform = z.output<typeof PlatformSchema>;
+export type Isolation = Profile['isolation'];
 export type Profile = z.output<typeof ProfileSchema>;
 export type Rule = z.output<typeof RuleSchema>;
 export type Database = z.output<typeof DatabaseSchema>;
