@@ -43,10 +43,13 @@ export {
   gitBranchProblem,
   assertGitBranch,
   sourceBranch,
+  branchArgument,
   printable,
   MAX_BRANCH_BYTES,
   type RefInput,
 } from './private/naming/git-ref.js';
+export { shellQuote, shellCommand } from './private/shell/quote.js';
+export { destroyCommand, type DestroyCommandInput } from './private/shell/commands.js';
 export {
   environmentName,
   isValidEnvironmentName,

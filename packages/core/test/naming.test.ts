@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  branchArgument,
   branchHash,
   environmentName,
   gitBranchProblem,
@@ -148,8 +149,36 @@ describe('sourceBranch', () => {
 
   it('resolves pull request refs to their head branch, never to n-merge', () => {
     expect(sourceBranch({ ref: 'refs/pull/42/merge', headBranch: 'feature/x' })).toBe('feature/x');
-    expect(sourceBranch({ ref: '42/merge', headBranch: 'refs/heads/feature/x' })).toBe('feature/x');
+    expect(sourceBranch({ ref: '42/merge', headBranch: 'feature/x' })).toBe('feature/x');
     expect(sourceBranch({ ref: 'refs/pull/42/head', headBranch: 'feature/x' })).toBe('feature/x');
+  });
+
+  it('takes the head branch literally: a branch NAMED refs/heads/x is never x', () => {
+    expect(sourceBranch({ ref: '42/merge', headBranch: 'refs/heads/feature/victim' })).toBe(
+      'refs/heads/feature/victim',
+    );
+    expect(sourceBranch('refs/heads/refs/heads/feature/victim')).toBe('refs/heads/feature/victim');
+  });
+
+  it('branchArgument prints an argument sourceBranch reads back as exactly the branch', () => {
+    expect(branchArgument('feature/x')).toBe('feature/x');
+    expect(branchArgument('refs/heads/feature/victim')).toBe(
+      'refs/heads/refs/heads/feature/victim',
+    );
+    expect(branchArgument('refs/tags/v1')).toBe('refs/heads/refs/tags/v1');
+    expect(branchArgument('7/merge')).toBe('refs/heads/7/merge');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ minLength: 1, maxLength: 40 }),
+          fc.constantFrom('refs/heads/main', 'refs/pull/1/merge', '12/merge', 'refs/x'),
+        ),
+        (branch) => {
+          fc.pre(gitBranchProblem(branch) === undefined);
+          expect(sourceBranch(branchArgument(branch))).toBe(branch);
+        },
+      ),
+    );
   });
 
   it('fails for a pull request ref without its head branch, naming the fix', () => {

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import {
+  destroyCommand,
   CONFIG_BUS,
   estimateCost,
   expiresAtRecord,
@@ -115,7 +116,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (status === 'DELETE_FAILED') {
     throw new UserError(
       `stack ${env.stacks.main} is DELETE_FAILED from an earlier destroy`,
-      `finish the destroy first: branch-env destroy ${env.branch}`,
+      `finish the destroy first: ${destroyCommand({ branch: env.branch, environment: env.name })}`,
     );
   }
 

@@ -1,4 +1,5 @@
 import {
+  destroyCommand,
   CONFIG_BUS,
   UserError,
   arnType,
@@ -104,7 +105,10 @@ export async function destroyEnvironment(
       onStatus: (s) => step(`${name}: ${s}`),
       disableTerminationProtection: options.forceProtected === true,
       deleteTimeoutMs: options.deleteTimeoutMs,
-      rerun: `branch-env destroy ${target.environment}${options.forceProtected === true ? ' --force-protected' : ''}`,
+      rerun: destroyCommand({
+        environment: target.environment,
+        forceProtected: options.forceProtected === true,
+      }),
     });
     for (const e of result.emptied) step(`emptied ${e} and retried the delete`);
     step(
@@ -306,7 +310,7 @@ export function assertDestroyAllowed(target: EnvironmentTarget, force: boolean):
   if (target.protected === true && !force) {
     throw new UserError(
       `environment '${target.environment}' is protected${target.branch ? ` (branch '${target.branch}')` : ''}; refusing to destroy it`,
-      `if you really mean it: branch-env destroy ${target.branch ?? target.environment} --force-protected`,
+      `if you really mean it: ${destroyCommand({ branch: target.branch, environment: target.environment, forceProtected: true })}`,
     );
   }
 }
@@ -367,7 +371,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       if (ownership.kind === 'conflict') {
         throw new UserError(
           `environment '${target.environment}' belongs to branch '${ownership.owner}', not '${target.branch}'`,
-          `to destroy it anyway, name the environment: branch-env destroy ${target.environment}`,
+          `to destroy it anyway, name the environment: ${destroyCommand({ environment: target.environment })}`,
         );
       }
     }

@@ -1,4 +1,5 @@
 import {
+  destroyCommand,
   UserError,
   checkLiveBranches,
   confirmReap,
@@ -101,7 +102,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
         results.push({ environment: d.environment, report });
         if (!args.values.json)
           io.out(
-            `${d.environment}: ${report.clean ? 'destroyed' : 'NOT completely destroyed (run `branch-env destroy ' + d.environment + '` for details)'}\n`,
+            `${d.environment}: ${report.clean ? 'destroyed' : `NOT completely destroyed (run \`${destroyCommand({ environment: d.environment })}\` for details)`}\n`,
           );
       } catch (error) {
         // One environment's failure does not stop the others; AWS refusals get their fix.

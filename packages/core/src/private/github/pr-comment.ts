@@ -1,3 +1,5 @@
+import { destroyCommand } from '../shell/commands.js';
+
 /**
  * The one pull-request comment branch-env keeps per pull request. The workflow finds it by the
  * hidden marker and edits it in place, so a pull request never collects a comment per push.
@@ -64,10 +66,6 @@ export function inlineCode(text: string): string {
   return `${fence}${pad}${body}${pad}${fence}`;
 }
 
-function shellQuote(s: string): string {
-  return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -118,7 +116,12 @@ export function renderPrComment(input: PrCommentInput): string {
   if (input.commit) rows.push(['Commit', inlineCode(input.commit.slice(0, 12))]);
   if (input.runUrl) rows.push(['Run', `[workflow run](${input.runUrl})`]);
 
-  const destroy = `npx branch-env destroy ${shellQuote(input.branch)}${input.protected ? ' --force-protected' : ''}`;
+  const destroy = destroyCommand({
+    cli: ['npx', 'branch-env'],
+    branch: input.branch,
+    environment: input.environment,
+    forceProtected: input.protected,
+  });
   const lines = [
     PR_COMMENT_MARKER,
     `### branch-env: ${inlineCode(input.environment)}`,

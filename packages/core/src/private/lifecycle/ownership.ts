@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { destroyCommand } from '../shell/commands.js';
 
 /**
  * Who may deploy an environment, from its owner record (`meta/owner-branch`, claimed with
@@ -27,6 +28,6 @@ export function ownershipConflict(
 ): UserError {
   return new UserError(
     `environment '${environment}' belongs to branch '${owner}', not '${branch}'; refusing to deploy over it`,
-    `rename '${branch}' (two branches must not share an environment), or, if '${owner}' is gone, run \`branch-env destroy ${environment}\` first (it deletes ${ownerParameter})`,
+    `rename '${branch}' (two branches must not share an environment), or, if '${owner}' is gone, run \`${destroyCommand({ environment })}\` first (it deletes ${ownerParameter})`,
   );
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
+import { destroyCommand } from '../shell/commands.js';
 import { resolveEnvironment, tagValue } from '../routing/resolve.js';
 import { branchOf, busyStack, type DeployedEnvironment } from './environments.js';
 import { expiryOf, humanDuration, isExpired } from './expiry.js';
@@ -159,7 +160,7 @@ export function planReap(
         ...base,
         action: 'keep',
         reasons: [
-          `cannot tell whether it is protected (${branch === undefined ? 'no owner record' : `branch '${branch}' no longer routes to it`}); destroy it by hand with \`branch-env destroy ${env.environment}\``,
+          `cannot tell whether it is protected (${branch === undefined ? 'no owner record' : `branch '${branch}' no longer routes to it`}); destroy it by hand with \`${destroyCommand({ environment: env.environment })}\``,
         ],
       };
     }

@@ -65,6 +65,15 @@ const PULL_REF = /^refs\/pull\/(\d+)\/(merge|head)$/;
 const PULL_REF_NAME = /^(\d+)\/merge$/;
 
 /**
+ * The command-line argument that {@link sourceBranch} reads back as exactly `branch`: the bare
+ * name, or `refs/heads/<branch>` when the bare name would be read as a ref (a branch literally
+ * named `refs/heads/x` or `7/merge`). Printed commands name branches this way.
+ */
+export function branchArgument(branch: string): string {
+  return branch.startsWith('refs/') || PULL_REF_NAME.test(branch) ? `refs/heads/${branch}` : branch;
+}
+
+/**
  * The exact source branch of a ref. Accepts `refs/heads/<b>`, bare `<b>`, and pull-request refs
  * (`refs/pull/<n>/merge`, `refs/pull/<n>/head`, or GitHub's ref_name `<n>/merge`) together with
  * their head branch. A pull request never resolves to its merge ref: that is how the system this
@@ -83,9 +92,9 @@ export function sourceBranch(input: RefInput | string): string {
         'pass the pull request head branch too: --head-ref "$GITHUB_HEAD_REF" (or name the branch as refs/heads/<branch>)',
       );
     }
-    branch = headBranch.startsWith('refs/heads/')
-      ? headBranch.slice('refs/heads/'.length)
-      : headBranch;
+    // The head branch is a short name (github.head_ref, a payload's head.ref): taken literally, so
+    // a branch named refs/heads/x stays that branch and never becomes x.
+    branch = headBranch;
   } else if (trimmed.startsWith('refs/heads/')) {
     branch = trimmed.slice('refs/heads/'.length);
   } else if (trimmed.startsWith('refs/')) {
@@ -106,11 +115,15 @@ export function sourceBranch(input: RefInput | string): string {
   return branch;
 }
 
-/** A branch made safe to print in one line (control characters escaped). */
+/**
+ * A branch made safe to print in one line: control characters, and the invisible and bidirectional
+ * formatting characters that make text display as something else (`feature/\u202egnp.exe`), are
+ * escaped as `\uXXXX`.
+ */
 export function printable(s: string): string {
   return s.replace(
     // eslint-disable-next-line no-control-regex -- escaping control characters is the point
-    /[\u0000-\u001f\u007f]/gu,
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
