@@ -221,4 +221,39 @@ export {
   type ComplianceSummary,
   type ComplianceCounts,
 } from './private/analysis/compliance-summary.js';
+export {
+  QUOTAS_2026_12,
+  raiseQuotaFix,
+  type Quota,
+  type QuotaKey,
+  type QuotaScope,
+  type QuotaTable,
+} from './private/analysis/quotas.js';
+export {
+  environmentQuotaUsage,
+  platformQuotaUsage,
+  modelCapacity,
+  decideRoom,
+  type CapacityInput,
+  type CapacityModel,
+  type CapacityRow,
+  type Isolation as CapacityIsolation,
+  type Occupant,
+  type PlatformShape,
+  type QuotaUsage,
+  type RegionalTemplate,
+  type RoomDecision,
+} from './private/analysis/capacity.js';
+export {
+  modelPushToUrl,
+  type PushToUrlModel,
+  type PushToUrlStep,
+  type PushToUrlOptions,
+} from './private/analysis/push-to-url.js';
+export { estimatePlatformCost } from './private/analysis/platform-cost.js';
+export {
+  PIPELINE_DURATIONS,
+  type PipelineTerm,
+  type PipelineDuration,
+} from './private/analysis/durations.js';
 export type { CfnTemplate, CfnResource } from './private/analysis/template.js';

@@ -171,7 +171,7 @@ function autoscalingMinimum(template: CfnTemplate, serviceId: string): number | 
 }
 
 /** Share of tasks on FARGATE_SPOT for `count` tasks under a capacity provider strategy. */
-function spotShare(strategy: unknown[], count: number): number | undefined {
+export function spotShare(strategy: unknown[], count: number): number | undefined {
   const items = strategy.filter(isRecord).map((s) => ({
     provider: s['CapacityProvider'],
     base: literalNumber(s['Base']) ?? 0,
@@ -196,7 +196,7 @@ function spotShare(strategy: unknown[], count: number): number | undefined {
   return count === 0 ? 0 : spot / count;
 }
 
-function clusterDefaultStrategy(
+export function clusterDefaultStrategy(
   template: CfnTemplate,
   clusterId: string | undefined,
 ): unknown[] | undefined {

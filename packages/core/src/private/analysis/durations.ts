@@ -125,3 +125,75 @@ export const ECS_TASK_START_MINUTES = 1;
 export const ALB_HEALTH_DEFAULTS = { intervalSeconds: 30, healthyThreshold: 5 } as const;
 /** Target group deregistration delay default (300 s): an ECS service delete waits for draining. */
 export const DEREGISTRATION_DELAY_DEFAULT_SECONDS = 300;
+
+/**
+ * The pipeline around CloudFormation, push → URL (`modelPushToUrl`). Each term is what the
+ * deploy workflow is assumed to do: one job on a GitHub-hosted runner, dependencies restored from
+ * a cache, an in-process synth, the service image built with BuildKit and a registry cache in ECR
+ * and pushed while the change set is created and executed, then the URL recorded. Sources:
+ * docs/reference/push-to-url.md (the pipeline terms and their evidence, Dec 2026) and the links in each entry.
+ */
+export type PipelineTerm =
+  | 'runnerStart'
+  | 'checkoutAndInstall'
+  | 'synth'
+  | 'preDeploy'
+  | 'imageBuildAndPush'
+  | 'changeSet'
+  | 'readiness';
+
+export interface PipelineDuration extends ResourceDuration {
+  readonly label: string;
+}
+
+export const PIPELINE_DURATIONS: Readonly<Record<PipelineTerm, PipelineDuration>> = {
+  runnerStart: {
+    label: 'runner start (push → job running)',
+    minutes: 0.25,
+    range: [0.1, 1],
+    source:
+      'GitHub-hosted runner start: mean about 3.7 s, p99 39 s (https://depot.dev/blog/reducing-queue-time-with-cached-schemas), p90 about 1 min on ubuntu-slim (https://devactivity.com/insights/optimizing-developer-activities-tackling-github-ubuntu-slim-runner-queue-times); 15 s taken with the workflow trigger, one job',
+  },
+  checkoutAndInstall: {
+    label: 'checkout + dependency install (cached)',
+    minutes: 0.4,
+    range: [0.3, 0.5],
+    source:
+      'checkout and npm ci restored from the dependency cache: 0.3–0.5 min (estimate, docs/reference/push-to-url.md §6 A); uncached npm ci alone measured 240 s in a Node build (https://blogdeveloperspot.blogspot.com/2025/12/github-actions-slow-fix-docker-layer.html)',
+  },
+  synth: {
+    label: 'synth (in-process, template validation on)',
+    minutes: 0.1,
+    range: [0.05, 0.3],
+    source:
+      'cdk synth of a full environment measured 5.6 s here, of which ~2.5–3 s template validation (DESIGN §4, docs/cli.md "Speed"); in-process plan 1.8 s',
+  },
+  preDeploy: {
+    label: 'credentials, stack status, capacity check, ownership claim',
+    minutes: 0.15,
+    range: [0.1, 0.2],
+    source:
+      'a few AWS API calls before the change set: 0.1–0.2 min (docs/reference/push-to-url.md §3.1)',
+  },
+  imageBuildAndPush: {
+    label: 'image build (BuildKit, registry cache) + push to ECR',
+    minutes: 0.65,
+    range: [0.5, 0.8],
+    source:
+      'cached build 20–40 s + push 5–15 s, 0.5–0.8 min (docs/reference/push-to-url.md §5, §6 A); cold 1.5–3 min. Needs cacheFrom/cacheTo (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ecr_assets.DockerCacheOption.html) or docker buildx with an ECR cache',
+  },
+  changeSet: {
+    label: 'change set create + execute start (per stack)',
+    minutes: 0.35,
+    range: [0.2, 0.5],
+    source:
+      'per-stack CloudFormation overhead: 48 trivial resources take 20 s through the SDK and 89 s through CloudFormation (https://github.com/go-to-k/cdkd/blob/main/docs/benchmarks.md); 0.2–0.5 min per stack',
+  },
+  readiness: {
+    label: 'records, URL, pull-request comment',
+    minutes: 0.15,
+    range: [0.1, 0.2],
+    source:
+      'config-bus records, the URL answering, the PR comment: a few API calls, 0.1–0.2 min (docs/reference/push-to-url.md §3.1)',
+  },
+};

@@ -23,7 +23,8 @@ export type PriceKey =
   | 'secret'
   | 'dashboard'
   | 'alarm'
-  | 'route53Record';
+  | 'route53Record'
+  | 'route53HostedZone';
 
 export interface PriceTable {
   /** When the prices were read, `YYYY-MM` or `YYYY-MM-DD`. */
@@ -59,7 +60,8 @@ const month = (usd: number, unit: string): Price => ({ usd, per: 'month', unit }
  *   Spot "up to 70%" less — the model takes the full 70%, so Spot lines are a lower bound)
  * - https://aws.amazon.com/kms/pricing/, https://aws.amazon.com/secrets-manager/pricing/,
  *   https://aws.amazon.com/cloudwatch/pricing/ ($1/key, $0.40/secret, $3/dashboard, $0.10/alarm a month)
- * - https://aws.amazon.com/route53/pricing/ (records are free; the shared hosted zone is not per environment)
+ * - https://aws.amazon.com/route53/pricing/ (records are free; a hosted zone $0.50/month, the account
+ *   platform's share, not per environment)
  */
 export const PRICES_2026_11: PriceTable = {
   date: '2026-11',
@@ -81,6 +83,7 @@ export const PRICES_2026_11: PriceTable = {
     dashboard: month(3, 'dashboard'),
     alarm: month(0.1, 'standard-resolution alarm'),
     route53Record: month(0, 'record'),
+    route53HostedZone: month(0.5, 'hosted zone'),
   },
   documentDbInstances: {
     'db.t3.medium': hour(0.078, 'instance'),

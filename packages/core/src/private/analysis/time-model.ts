@@ -272,3 +272,16 @@ export function combineStackTimes(
     sources: [...new Set(chain.flatMap((s) => s.model.sources))],
   };
 }
+
+/**
+ * The longest ECS service create duration in a template (task start + health check), 0 without a
+ * service: what a service needs once its image is in the registry (`modelPushToUrl`).
+ */
+export function serviceStartMinutes(template: CfnTemplate): number {
+  return Math.max(
+    0,
+    ...resourcesOf(template)
+      .filter(([, r]) => r.Type === 'AWS::ECS::Service')
+      .map(([, r]) => ecsServiceDuration(template, r, 'create').minutes),
+  );
+}

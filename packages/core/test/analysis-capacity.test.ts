@@ -1,0 +1,453 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decideRoom,
+  environmentQuotaUsage,
+  modelCapacity,
+  platformQuotaUsage,
+  type Occupant,
+} from '../src/private/analysis/capacity.js';
+import { estimateCost } from '../src/private/analysis/cost-estimate.js';
+import { PIPELINE_DURATIONS } from '../src/private/analysis/durations.js';
+import { estimatePlatformCost } from '../src/private/analysis/platform-cost.js';
+import { modelPushToUrl } from '../src/private/analysis/push-to-url.js';
+import { QUOTAS_2026_12, raiseQuotaFix } from '../src/private/analysis/quotas.js';
+import type { CfnResource, CfnTemplate } from '../src/private/analysis/template.js';
+import { modelTimeToReady } from '../src/private/analysis/time-model.js';
+
+const REGION = 'us-east-1';
+const param = (name: string) => ({ Ref: name });
+
+/**
+ * A thin branch stack on the shared platform, as issue 11 describes it: target group + host rule
+ * on the shared listener (read from SSM parameters), the service with its own security group,
+ * roles, log group, secret, config-bus parameters, bucket and alarms. No VPC, load balancer,
+ * certificate or DNS record of its own.
+ */
+function thinStack(options: { spot?: boolean; databaseUser?: boolean } = {}): CfnTemplate {
+  const r: Record<string, CfnResource> = {
+    TargetGroup: {
+      Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+      Properties: {
+        VpcId: param('PlatformVpcId'),
+        HealthCheckIntervalSeconds: 15,
+        HealthyThresholdCount: 2,
+        TargetType: 'ip',
+      },
+    },
+    HostRule: {
+      Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      Properties: {
+        ListenerArn: param('PlatformListenerArn'),
+        Priority: 17,
+        Actions: [{ Type: 'forward', TargetGroupArn: { Ref: 'TargetGroup' } }],
+      },
+    },
+    ServiceSg: { Type: 'AWS::EC2::SecurityGroup', Properties: { VpcId: param('PlatformVpcId') } },
+    TaskRole: { Type: 'AWS::IAM::Role' },
+    ExecutionRole: { Type: 'AWS::IAM::Role' },
+    LogGroup: { Type: 'AWS::Logs::LogGroup' },
+    Secret: { Type: 'AWS::SecretsManager::Secret' },
+    Bucket: { Type: 'AWS::S3::Bucket' },
+    TaskDefinition: {
+      Type: 'AWS::ECS::TaskDefinition',
+      Properties: {
+        Cpu: '256',
+        Memory: '1024',
+        RuntimePlatform: { CpuArchitecture: 'ARM64' },
+        TaskRoleArn: { 'Fn::GetAtt': ['TaskRole', 'Arn'] },
+        ExecutionRoleArn: { 'Fn::GetAtt': ['ExecutionRole', 'Arn'] },
+        ContainerDefinitions: [{ LogConfiguration: { Options: { g: { Ref: 'LogGroup' } } } }],
+      },
+    },
+    Service: {
+      Type: 'AWS::ECS::Service',
+      DependsOn: ['HostRule'],
+      Properties: {
+        Cluster: param('PlatformCluster'),
+        TaskDefinition: { Ref: 'TaskDefinition' },
+        DesiredCount: 1,
+        CapacityProviderStrategy: [
+          { CapacityProvider: (options.spot ?? true) ? 'FARGATE_SPOT' : 'FARGATE', Weight: 1 },
+        ],
+        LoadBalancers: [{ TargetGroupArn: { Ref: 'TargetGroup' }, ContainerPort: 8080 }],
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            AssignPublicIp: 'ENABLED',
+            SecurityGroups: [{ 'Fn::GetAtt': ['ServiceSg', 'GroupId'] }],
+          },
+        },
+      },
+    },
+    UrlParameter: { Type: 'AWS::SSM::Parameter', Properties: { Value: 'https://x' } },
+  };
+  for (let i = 0; i < 6; i++)
+    r[`Alarm${i}`] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: { Period: 60, Dimensions: [{ Value: { 'Fn::GetAtt': ['Service', 'Name'] } }] },
+    };
+  if (options.databaseUser)
+    r['DatabaseUser'] = {
+      Type: 'Custom::DatabaseUser',
+      Properties: { SecretArn: { Ref: 'Secret' }, ServiceToken: param('PlatformProvisioner') },
+    };
+  return { Resources: r };
+}
+
+/** A dedicated environment: VPC, IGW, NAT + EIP, its own ALB, certificate, DocumentDB, CloudFront. */
+function dedicatedFull(): CfnTemplate {
+  return {
+    Resources: {
+      Vpc: { Type: 'AWS::EC2::VPC' },
+      Igw: { Type: 'AWS::EC2::InternetGateway' },
+      Eip: { Type: 'AWS::EC2::EIP' },
+      Nat: {
+        Type: 'AWS::EC2::NatGateway',
+        Properties: { AllocationId: { 'Fn::GetAtt': ['Eip', 'AllocationId'] } },
+      },
+      Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', DependsOn: 'Igw' },
+      Tg: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup' },
+      Rule: { Type: 'AWS::ElasticLoadBalancingV2::ListenerRule' },
+      Cert: { Type: 'AWS::CertificateManager::Certificate' },
+      Cluster: { Type: 'AWS::DocDB::DBCluster' },
+      Instance: { Type: 'AWS::DocDB::DBInstance' },
+      Cdn: { Type: 'AWS::CloudFront::Distribution' },
+      Role: { Type: 'AWS::IAM::Role' },
+      Task: { Type: 'AWS::ECS::TaskDefinition', Properties: { Cpu: '256', Memory: '512' } },
+      Service: {
+        Type: 'AWS::ECS::Service',
+        Properties: { TaskDefinition: { Ref: 'Task' }, LaunchType: 'FARGATE', DesiredCount: 1 },
+      },
+      Scaling: {
+        Type: 'AWS::ApplicationAutoScaling::ScalableTarget',
+        Properties: { ResourceId: { 'Fn::GetAtt': ['Service', 'Name'] }, MaxCapacity: 2 },
+      },
+    },
+  };
+}
+
+const previewUsage = environmentQuotaUsage([{ template: thinStack(), region: REGION }], REGION);
+const sandbox: Occupant = {
+  name: 'sandbox',
+  isolation: 'dedicated',
+  usage: environmentQuotaUsage(
+    [
+      { template: dedicatedFull(), region: REGION },
+      {
+        template: { Resources: { C: { Type: 'AWS::CertificateManager::Certificate' } } },
+        region: REGION,
+      },
+    ],
+    REGION,
+  ),
+};
+
+describe('environmentQuotaUsage', () => {
+  it('counts a thin stack against the shared load balancer and Fargate Spot, nothing of a VPC', () => {
+    expect(previewUsage).toEqual({
+      cloudformationStacks: 1,
+      targetGroupsPerRegion: 1,
+      targetGroupsPerAlb: 1,
+      rulesPerAlb: 1,
+      iamRoles: 2,
+      fargateSpotVcpu: 0.25,
+    });
+  });
+
+  it('counts a dedicated environment by type, its own ALB keeping its rules, tasks at MaxCapacity', () => {
+    expect(sandbox.usage).toEqual({
+      cloudformationStacks: 2,
+      vpcsPerRegion: 1,
+      internetGatewaysPerRegion: 1,
+      elasticIps: 1,
+      natGatewaysPerAz: 1,
+      albsPerRegion: 1,
+      targetGroupsPerRegion: 1,
+      acmCertificates: 2,
+      docdbClusters: 1,
+      docdbInstances: 1,
+      cloudfrontDistributions: 1,
+      iamRoles: 1,
+      fargateOnDemandVcpu: 0.5,
+    });
+  });
+
+  it('counts a stack of another region only against account-wide quotas', () => {
+    const usage = environmentQuotaUsage(
+      [
+        {
+          template: {
+            Resources: {
+              C: { Type: 'AWS::CertificateManager::Certificate' },
+              R: { Type: 'AWS::IAM::Role' },
+            },
+          },
+          region: 'us-east-1',
+        },
+      ],
+      'eu-west-1',
+    );
+    expect(usage).toEqual({ iamRoles: 1 });
+  });
+});
+
+describe('modelCapacity', () => {
+  const platform = { availabilityZones: 2, natGateways: 0, loadBalancers: 1 };
+
+  it('fits ≥ 90 shared previews per development account under the structural quotas (one load balancer, sandbox alive)', () => {
+    const model = modelCapacity({
+      region: REGION,
+      usage: previewUsage,
+      isolation: 'shared',
+      platform,
+      occupants: [sandbox],
+    });
+    expect(model.structural.environments).toBe(100);
+    expect(model.structural.binding).toBe('rulesPerAlb');
+    const tg = model.rows.find((r) => r.quota === 'targetGroupsPerAlb');
+    expect(tg).toMatchObject({ limit: 100, adjustable: false, perEnvironment: 1, fits: 100 });
+    // Fargate Spot at the new-account default: 6 vCPU / 0.25 per preview.
+    expect(model.environments).toBe(24);
+    expect(model.binding).toBe('fargateSpotVcpu');
+    expect(model.assumptions.join('\n')).toMatch(/new-account default \(6 vCPU\)/);
+  });
+
+  it('uses applied values when given, and more load balancers multiply the per-load-balancer quotas', () => {
+    const model = modelCapacity({
+      region: REGION,
+      usage: previewUsage,
+      isolation: 'shared',
+      platform: { ...platform, loadBalancers: 3 },
+      occupants: [sandbox],
+      values: { fargateSpotVcpu: 4000 },
+    });
+    expect(model.binding).toBe('rulesPerAlb');
+    expect(model.environments).toBe(300);
+    expect(model.rows.find((r) => r.quota === 'fargateSpotVcpu')).toMatchObject({
+      applied: true,
+      fits: 16000,
+    });
+  });
+
+  it('counts shared occupants against the load balancer, dedicated ones against the VPC quota', () => {
+    const previews: Occupant[] = Array.from({ length: 40 }, (_, i) => ({
+      name: `p${i}`,
+      isolation: 'shared',
+      usage: previewUsage,
+    }));
+    const model = modelCapacity({
+      region: REGION,
+      usage: previewUsage,
+      isolation: 'shared',
+      platform,
+      occupants: [sandbox, ...previews],
+      values: { fargateSpotVcpu: 4000 },
+    });
+    expect(model.environments).toBe(60);
+    expect(model.rows.find((r) => r.quota === 'vpcsPerRegion')).toMatchObject({
+      platform: 1,
+      occupied: 2, // the default VPC + sandbox
+      fits: null,
+    });
+  });
+
+  it('binds a dedicated profile at VPCs per Region: the default VPC, the platform and sandbox take 3 of 5', () => {
+    const model = modelCapacity({
+      region: REGION,
+      usage: sandbox.usage,
+      isolation: 'dedicated',
+      platform,
+      occupants: [sandbox],
+      values: { fargateOnDemandVcpu: 4000 },
+    });
+    expect(model.binding).toBe('vpcsPerRegion');
+    // VPCs and internet gateways: 5 − 3 = 2 (a tie keeps the table's order); EIPs: 5 − 1 = 4.
+    expect(model.rows.slice(0, 2).map((r) => [r.quota, r.fits])).toEqual([
+      ['vpcsPerRegion', 2],
+      ['internetGatewaysPerRegion', 2],
+    ]);
+    expect(model.rows.find((r) => r.quota === 'elasticIps')?.fits).toBe(4);
+    expect(model.environments).toBe(2);
+  });
+
+  it('counts the platform’s NAT gateways and database clusters', () => {
+    expect(
+      platformQuotaUsage({
+        natGateways: 2,
+        loadBalancers: 2,
+        databases: {
+          documentdb: { instanceClass: 'db.t3.medium', instances: 2 },
+          auroraPostgres: { minCapacity: 0, maxCapacity: 2 },
+        },
+      }),
+    ).toEqual({
+      vpcsPerRegion: 1,
+      internetGatewaysPerRegion: 1,
+      elasticIps: 2,
+      natGatewaysPerAz: 2,
+      albsPerRegion: 2,
+      acmCertificates: 1,
+      cloudformationStacks: 1,
+      docdbClusters: 1,
+      docdbInstances: 2,
+      rdsClusters: 1,
+      rdsInstances: 1,
+    });
+  });
+});
+
+describe('decideRoom', () => {
+  it('fails when the shared load balancer has no rule left, naming the quota and both fixes', () => {
+    const previews: Occupant[] = Array.from({ length: 100 }, (_, i) => ({
+      name: `p${i}`,
+      isolation: 'shared',
+      usage: previewUsage,
+    }));
+    const decision = decideRoom(
+      modelCapacity({
+        region: REGION,
+        usage: previewUsage,
+        isolation: 'shared',
+        platform: { loadBalancers: 1 },
+        occupants: previews,
+        values: { fargateSpotVcpu: 4000 },
+      }),
+      REGION,
+    );
+    expect(decision.kind).toBe('full');
+    if (decision.kind !== 'full') return;
+    expect(decision.quota).toBe('rulesPerAlb');
+    expect(decision.message).toMatch(
+      /'Rules per Application Load Balancer' allows 100, 100 are used \(platform 0, environments 100\)/,
+    );
+    expect(decision.fix).toContain(
+      'aws service-quotas request-service-quota-increase --service-code elasticloadbalancing --quota-code L-7EED9B64 --desired-value 101 --region us-east-1',
+    );
+    expect(decision.fix).toContain('platform.loadBalancers');
+  });
+
+  it('fails at the Fargate Spot quota of a new account and passes with the applied value', () => {
+    const occupants: Occupant[] = Array.from({ length: 24 }, (_, i) => ({
+      name: `p${i}`,
+      isolation: 'shared',
+      usage: previewUsage,
+    }));
+    const input = {
+      region: REGION,
+      usage: previewUsage,
+      isolation: 'shared' as const,
+      platform: { loadBalancers: 1 },
+      occupants,
+    };
+    const full = decideRoom(modelCapacity(input), REGION);
+    expect(full).toMatchObject({ kind: 'full', quota: 'fargateSpotVcpu' });
+    if (full.kind === 'full')
+      expect(full.fix).toContain('--quota-code L-36FBB829 --desired-value 7');
+    expect(
+      decideRoom(modelCapacity({ ...input, values: { fargateSpotVcpu: 100 } }), REGION),
+    ).toEqual({ kind: 'room', environments: 76 });
+  });
+
+  it('says a quota that cannot be raised needs another load balancer', () => {
+    expect(raiseQuotaFix(QUOTAS_2026_12.quotas.targetGroupsPerAlb, 101, REGION)).toMatch(
+      /cannot be raised: add a load balancer to the platform \(accounts.<key>.platform.loadBalancers/,
+    );
+  });
+});
+
+describe('modelPushToUrl', () => {
+  it('a shared preview: CloudFormation ≤ 3 min (rule + target group + service), push → URL ≤ 5 min', () => {
+    const template = thinStack();
+    const cfn = modelTimeToReady(template);
+    expect(cfn.criticalPath.map((s) => s.type)).toContain('AWS::ECS::Service');
+    expect(cfn.criticalPath.map((s) => s.type)).not.toContain(
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+    );
+    expect(cfn.totalMinutes).toBe(2.25);
+    const push = modelPushToUrl(cfn, [template]);
+    // 0.25 + 0.4 + max(0.1 + 0.15 + 0.35 + 2.25, 0.65 + 1.5) + 0.15
+    expect(push.totalMinutes).toBeCloseTo(3.65, 10);
+    expect(push.critical).toBe('stacks');
+    expect(push.rangeMinutes.low).toBeLessThan(push.totalMinutes);
+    expect(push.rangeMinutes.high).toBeGreaterThan(push.totalMinutes);
+    expect(push.totalMinutes).toBeLessThanOrEqual(5);
+    expect(push.sources).toHaveLength(Object.keys(PIPELINE_DURATIONS).length);
+  });
+
+  it('a full profile on a shared database adds its user provisioning, still ≤ 8 min', () => {
+    const template = thinStack({ spot: false, databaseUser: true });
+    const push = modelPushToUrl(modelTimeToReady(template), [template]);
+    expect(push.totalMinutes).toBeLessThanOrEqual(8);
+  });
+
+  it('an image slower than the stacks decides the total; each stack adds a change set', () => {
+    const template = thinStack();
+    const cfn = modelTimeToReady(template);
+    const slowImage = modelPushToUrl(cfn, [template], {
+      durations: {
+        ...PIPELINE_DURATIONS,
+        imageBuildAndPush: { ...PIPELINE_DURATIONS.imageBuildAndPush, minutes: 3 },
+      },
+    });
+    expect(slowImage.critical).toBe('image');
+    expect(slowImage.totalMinutes).toBeCloseTo(0.25 + 0.4 + 3 + 1.5 + 0.15, 10);
+    const twoStacks = modelPushToUrl(cfn, [template, { Resources: {} }]);
+    expect(twoStacks.totalMinutes).toBeCloseTo(3.65 + 0.35, 10);
+  });
+
+  it('a dedicated preview (its own ALB) cannot reach 3 min of CloudFormation', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        ...thinStack().Resources,
+        Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' },
+        Listener: {
+          Type: 'AWS::ElasticLoadBalancingV2::Listener',
+          Properties: { LoadBalancerArn: { Ref: 'Alb' } },
+        },
+        HostRule: {
+          Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+          Properties: { ListenerArn: { Ref: 'Listener' } },
+        },
+      },
+    };
+    expect(modelTimeToReady(template).totalMinutes).toBeGreaterThan(3);
+  });
+});
+
+describe('costs: the environment’s own and the platform’s', () => {
+  it('a shared preview idles at ≤ $0.015/h with its line items', () => {
+    const cost = estimateCost(thinStack());
+    expect(cost.perHour).toBeLessThanOrEqual(0.015);
+    expect(cost.lines.map((l) => l.item)).toEqual(
+      expect.arrayContaining([
+        'Fargate vCPU (ARM64, Spot)',
+        'Public IPv4 (Fargate task)',
+        'Secrets Manager secret',
+        'CloudWatch alarm',
+      ]),
+    );
+    expect(cost.lines.map((l) => l.item)).not.toContain('Application Load Balancer');
+  });
+
+  it('the platform: ALB + an IPv4 per AZ + the hosted zone, NAT and databases when configured', () => {
+    const bare = estimatePlatformCost({ availabilityZones: 2, natGateways: 0, loadBalancers: 1 });
+    expect(bare.perHour).toBeCloseTo(0.0225 + 2 * 0.005 + 0.5 / 730, 10);
+    expect(bare.lines.map((l) => [l.item, l.quantity])).toEqual([
+      ['Application Load Balancer', 1],
+      ['Public IPv4 (ALB, one per AZ)', 2],
+      ['Route 53 hosted zone (the account platform’s share)', 1],
+      ['ECS cluster, ECR repositories, wildcard certificate and DNS record', 1],
+    ]);
+    const withDb = estimatePlatformCost({
+      availabilityZones: 3,
+      natGateways: 1,
+      loadBalancers: 1,
+      databases: { documentdb: { instanceClass: 'db.t3.medium', instances: 1 } },
+    });
+    expect(withDb.perHour).toBeCloseTo(0.0225 + 3 * 0.005 + 0.045 + 0.005 + 0.5 / 730 + 0.078, 10);
+    expect(withDb.perHour).toBeGreaterThan(0.15);
+    const unknown = estimatePlatformCost({
+      databases: { documentdb: { instanceClass: 'db.r6g.large', instances: 2 } },
+    });
+    expect(unknown.unpriced).toHaveLength(1);
+  });
+});
