@@ -15,7 +15,12 @@ export {
   type EnvironmentCheck,
 } from './environment-stack/checks.js';
 export { Network, type NetworkProps } from './network/network.js';
-export { Database, type DatabaseProps, type DatabaseSidecar } from './database/database.js';
+export {
+  Database,
+  type DatabaseProps,
+  type DatabaseSidecar,
+  type DatabaseIdentifiers,
+} from './database/database.js';
 export { Registry, type RegistryProps } from './registry/registry.js';
 export {
   Service,

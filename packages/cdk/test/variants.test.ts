@@ -348,7 +348,7 @@ describe('building blocks', () => {
   it('fails (a bug) when a physical name breaks its AWS limit', () => {
     const env = environmentOf('feature/limits');
     expect(() => physicalNames({ ...env, name: 'a'.repeat(300) })).toThrow(
-      /bug: physical names of 'a+' break AWS limits: dashboard '.*' is longer than 255/,
+      /bug: physical names of 'a+' break AWS limits: CloudWatch dashboard '.*' is longer than 255/,
     );
   });
 });

@@ -58,6 +58,14 @@ export {
 } from './private/naming/environment-name.js';
 export { branchHash, base32, HASH_LENGTH } from './private/naming/hash.js';
 export {
+  PHYSICAL_NAME_RULES,
+  physicalNameProblems,
+  databaseIdentifier,
+  DATABASE_SUFFIX_RESERVE,
+  type PhysicalNameKind,
+  type PhysicalNameRule,
+} from './private/naming/physical-name-rules.js';
+export {
   nameBudget,
   LIMITS,
   STACK_SUFFIXES,

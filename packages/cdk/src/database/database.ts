@@ -19,10 +19,23 @@ export interface DatabaseProps {
   /** Spread the cluster over two AZs (Aurora adds a reader; DocumentDB uses `instances`). */
   readonly multiAz: boolean;
   /**
+   * Explicit cluster, instance and parameter group identifiers (`physicalNames().database`).
+   * @default - CloudFormation derives them from the stack name
+   */
+  readonly identifiers?: DatabaseIdentifiers;
+  /**
    * Master user name.
    * @default branchenv
    */
   readonly username?: string;
+}
+
+/** Identifiers of the database's cluster and members (valid DocumentDB/RDS identifiers). */
+export interface DatabaseIdentifiers {
+  readonly cluster: string;
+  /** The identifier of one member: `1`, `2`, … (DocumentDB), `writer`, `reader` (Aurora). */
+  readonly instance: (member: string) => string;
+  readonly parameterGroup: string;
 }
 
 /** A MongoDB sidecar the service task must run (`mongodb-container`). */
@@ -101,6 +114,7 @@ export class Database extends Construct {
         const auditLog = props.protected;
         const parameters = new docdb.ClusterParameterGroup(this, 'Parameters', {
           family: 'docdb5.0',
+          dbClusterParameterGroupName: props.identifiers?.parameterGroup,
           description: 'branch-env DocumentDB: TLS required',
           parameters: {
             tls: 'enabled',
@@ -110,6 +124,9 @@ export class Database extends Construct {
         });
         const cluster = new docdb.DatabaseCluster(this, 'Cluster', {
           engineVersion: '5.0.0',
+          dbClusterName: props.identifiers?.cluster,
+          // CDK appends the instance number (1, 2, …) to the base.
+          instanceIdentifierBase: props.identifiers?.instance(''),
           port: 27017,
           masterUser: { username },
           instanceType: new ec2.InstanceType(config.instanceClass.replace(/^db\./, '')),
@@ -155,9 +172,17 @@ export class Database extends Construct {
           credentials: rds.Credentials.fromGeneratedSecret(username),
           defaultDatabaseName: 'app',
           port: 5432,
-          writer: rds.ClusterInstance.serverlessV2('Writer'),
+          clusterIdentifier: props.identifiers?.cluster,
+          writer: rds.ClusterInstance.serverlessV2('Writer', {
+            instanceIdentifier: props.identifiers?.instance('writer'),
+          }),
           readers: props.multiAz
-            ? [rds.ClusterInstance.serverlessV2('Reader', { scaleWithWriter: true })]
+            ? [
+                rds.ClusterInstance.serverlessV2('Reader', {
+                  scaleWithWriter: true,
+                  instanceIdentifier: props.identifiers?.instance('reader'),
+                }),
+              ]
             : [],
           serverlessV2MinCapacity: config.minCapacity,
           serverlessV2MaxCapacity: config.maxCapacity,

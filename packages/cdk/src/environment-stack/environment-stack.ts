@@ -101,6 +101,7 @@ export class EnvironmentStack extends Stack {
       protected: env.protected,
       backupRetentionDays: profile.backups.retentionDays,
       multiAz: profile.multiAz,
+      identifiers: names.database,
     });
 
     this.registry = new Registry(this, 'Registry', { removalPolicy: retention.data });

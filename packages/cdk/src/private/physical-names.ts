@@ -1,4 +1,11 @@
-import { LIMITS, serviceUrlKey, ssmPrefix, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  databaseIdentifier,
+  physicalNameProblems,
+  serviceUrlKey,
+  ssmPrefix,
+  type PhysicalNameKind,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 
 /**
  * Every physical name the environment stack sets, derived in one place from the resolved
@@ -25,19 +32,36 @@ export interface PhysicalNames {
    * other regions: `/<app>/<env>/domain/cloudfront-certificate-arn`.
    */
   readonly certificateArnParameter: string;
+  /**
+   * DocumentDB / Aurora identifiers, set explicitly: CloudFormation would derive them from the
+   * stack name, and a hashed environment's stack name contains `--`, which these refuse.
+   */
+  readonly database: {
+    /** DB cluster identifier `<app>-<env>` (hyphen runs collapsed, at most 55 characters). */
+    readonly cluster: string;
+    /** DB instance identifiers: `<cluster>-<n>` (DocumentDB), `<cluster>-writer` / `-reader` (Aurora). */
+    readonly instance: (member: string) => string;
+    /** DocumentDB cluster parameter group `<cluster>-params`. */
+    readonly parameterGroup: string;
+  };
 }
 
-const LIMIT_CHECKS: readonly (readonly [keyof PhysicalNames, number, RegExp])[] = [
-  ['dashboard', LIMITS.dashboardName, /^[A-Za-z0-9_-]+$/],
-  ['serviceLogGroup', LIMITS.logGroupName, /^[.\-_/#A-Za-z0-9]+$/],
-  ['flowLogGroup', LIMITS.logGroupName, /^[.\-_/#A-Za-z0-9]+$/],
-  ['dnsName', 253, /^[a-z0-9.-]+$/],
-  ['originDnsName', 253, /^[a-z0-9.-]+$/],
-  ['certificateArnParameter', LIMITS.ssmParameterName, /^\/[a-zA-Z0-9_.\-/]+$/],
-];
+/** The naming rule (core's PHYSICAL_NAME_RULES) each name is checked against. */
+const RULE_OF: Readonly<Record<Exclude<keyof PhysicalNames, 'database'>, PhysicalNameKind>> = {
+  dashboard: 'dashboard',
+  serviceLogGroup: 'logGroup',
+  flowLogGroup: 'logGroup',
+  dnsName: 'dnsName',
+  originDnsName: 'dnsName',
+  certificateArnParameter: 'ssmParameter',
+};
+
+/** Members whose instance identifiers are checked up front (DocumentDB up to 16 instances). */
+const DATABASE_MEMBERS = ['writer', 'reader', '16'];
 
 /** The physical names of one environment; throws (a bug) when one breaks its AWS limit. */
 export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
+  const cluster = databaseIdentifier(env.app, env.name);
   const names: PhysicalNames = {
     dashboard: `${env.app}-${env.name}`,
     serviceLogGroup: `/${env.app}/${env.name}/service/api`,
@@ -45,14 +69,24 @@ export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
     dnsName: env.dnsName,
     originDnsName: env.dnsName === undefined ? undefined : `origin.${env.dnsName}`,
     certificateArnParameter: `${env.ssmPrefix}domain/cloudfront-certificate-arn`,
+    database: {
+      cluster,
+      instance: (member) => `${cluster}-${member}`,
+      parameterGroup: `${cluster}-params`,
+    },
   };
   const problems: string[] = [];
-  for (const [key, limit, pattern] of LIMIT_CHECKS) {
+  for (const [key, kind] of Object.entries(RULE_OF) as [keyof typeof RULE_OF, PhysicalNameKind][]) {
     const value = names[key];
-    if (value === undefined) continue;
-    if (value.length > limit) problems.push(`${key} '${value}' is longer than ${limit}`);
-    if (!pattern.test(value)) problems.push(`${key} '${value}' does not match ${pattern}`);
+    if (value !== undefined) problems.push(...physicalNameProblems(kind, value));
   }
+  problems.push(
+    ...physicalNameProblems('databaseIdentifier', cluster),
+    ...DATABASE_MEMBERS.flatMap((m) =>
+      physicalNameProblems('databaseIdentifier', names.database.instance(m)),
+    ),
+    ...physicalNameProblems('databaseParameterGroup', names.database.parameterGroup),
+  );
   if (problems.length > 0) {
     throw new Error(
       `bug: physical names of '${env.name}' break AWS limits: ${problems.join('; ')}`,
