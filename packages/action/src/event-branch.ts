@@ -54,9 +54,11 @@ export function eventBranch(explicit: string, event: EventContext): EventBranch 
       return { kind: 'none', reason: `the delete event removed a ${refType || 'non-branch ref'}` };
     }
     if (!ref) return { kind: 'none', reason: 'the delete event payload has no ref' };
+    // The payload's ref is the branch's short name: a branch NAMED refs/heads/x is that branch,
+    // never x (prefixing always keeps it literal).
     return {
       kind: 'ref',
-      input: { ref: ref.startsWith('refs/') ? ref : `refs/heads/${ref}` },
+      input: { ref: `refs/heads/${ref}` },
       source: 'the deleted branch (delete event)',
     };
   }
@@ -69,4 +71,18 @@ export function eventBranch(explicit: string, event: EventContext): EventBranch 
     },
     source: 'GITHUB_REF',
   };
+}
+
+/**
+ * True when the event is a pull request whose head lives in another repository (a fork), or whose
+ * head repository is not known to be the base repository (a deleted fork, a payload without it). Such heads never get an environment: a fork can
+ * name its branch `main`.
+ */
+export function isCrossRepository(event: EventContext): boolean {
+  if (!PULL_REQUEST_EVENTS.has(event.name)) return false;
+  const pr = record(event.payload.pull_request);
+  const head = str(record(record(pr.head).repo).full_name);
+  const base =
+    str(record(record(pr.base).repo).full_name) || str(record(event.payload.repository).full_name);
+  return head === '' || head.toLowerCase() !== base.toLowerCase();
 }

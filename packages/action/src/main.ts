@@ -7,7 +7,7 @@ import {
   UserError,
 } from '@branch-env/core';
 import { resolve } from 'node:path';
-import { eventBranch } from './event-branch.js';
+import { eventBranch, isCrossRepository } from './event-branch.js';
 import { readInputs } from './inputs.js';
 import {
   envVarName,
@@ -37,6 +37,13 @@ export async function run(): Promise<void> {
     core.exportVariable('BRANCH_ENV_CONFIG', file);
 
     const target = eventBranch(inputs.branch, inputs.event);
+    if (isCrossRepository(inputs.event)) {
+      const reason =
+        'the pull request comes from another repository (a fork); its head gets no environment';
+      core.info(`branch-env: no environment: ${reason}`);
+      await publish(unroutedOutputs(reason, inputs.event.headRef, true), 'the event');
+      return;
+    }
     if (target.kind === 'none') {
       core.info(`branch-env: no environment: ${target.reason}`);
       await publish(unroutedOutputs(target.reason), 'the event');

@@ -1,4 +1,4 @@
-import type { ResolvedEnvironment } from '@branch-env/core';
+import { destroyCommand, printable, type ResolvedEnvironment } from '@branch-env/core';
 
 /** Output names in action.yml order; each is also exported as BRANCH_ENV_<NAME>. */
 export const OUTPUT_NAMES = [
@@ -17,6 +17,8 @@ export const OUTPUT_NAMES = [
   'protected',
   'ttl-hours',
   'ssm-prefix',
+  'cross-repository',
+  'destroy-command',
 ] as const;
 
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -26,6 +28,8 @@ export type Outputs = Readonly<Record<OutputName, string>>;
 export function envVarName(output: OutputName): string {
   return `BRANCH_ENV_${output.toUpperCase().replace(/-/g, '_')}`;
 }
+
+const NO_OUTPUTS = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, ''])) as Outputs;
 
 export function routedOutputs(env: ResolvedEnvironment): Outputs {
   return {
@@ -46,17 +50,29 @@ export function routedOutputs(env: ResolvedEnvironment): Outputs {
     protected: String(env.protected),
     'ttl-hours': env.ttlHours === null ? '' : String(env.ttlHours),
     'ssm-prefix': env.ssmPrefix,
+    'cross-repository': 'false',
+    'destroy-command': destroyCommand({
+      cli: ['npx', 'branch-env'],
+      branch: env.branch,
+      environment: env.name,
+      forceProtected: env.protected,
+    }),
   };
 }
 
 /** Outputs when the branch gets no environment: routed=false, the reason, the branch if known. */
-export function unroutedOutputs(reason: string, branch = ''): Outputs {
-  const out = Object.fromEntries(OUTPUT_NAMES.map((n) => [n, ''])) as Record<OutputName, string>;
-  return { ...out, routed: 'false', reason, branch };
+export function unroutedOutputs(reason: string, branch = '', crossRepository = false): Outputs {
+  return {
+    ...NO_OUTPUTS,
+    routed: 'false',
+    reason,
+    branch,
+    'cross-repository': String(crossRepository),
+  };
 }
 
 function cell(value: string): string {
-  return value === '' ? '—' : `\`${value.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  return value === '' ? '—' : `\`${printable(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
 }
 
 /** The job summary: a table of every output. */

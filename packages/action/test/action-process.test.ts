@@ -19,6 +19,8 @@ const OUTPUTS = [
   'protected',
   'ttl-hours',
   'ssm-prefix',
+  'cross-repository',
+  'destroy-command',
 ];
 
 describe('extract-env as the runner starts it', () => {
@@ -41,6 +43,8 @@ describe('extract-env as the runner starts it', () => {
       protected: 'false',
       'ttl-hours': '72',
       'ssm-prefix': '/branch-env-demo/feature-new-login/',
+      'cross-repository': 'false',
+      'destroy-command': 'npx branch-env destroy feature/new-login',
     });
     for (const name of OUTPUTS) {
       expect(run.env[`BRANCH_ENV_${name.toUpperCase().replace(/-/g, '_')}`], name).toBe(
@@ -62,7 +66,14 @@ describe('extract-env as the runner starts it', () => {
         eventName,
         ref: 'refs/pull/42/merge',
         headRef: 'feature/pr-branch',
-        payload: { number: 42, pull_request: { number: 42, head: { ref: 'feature/pr-branch' } } },
+        payload: {
+          number: 42,
+          pull_request: {
+            number: 42,
+            head: { ref: 'feature/pr-branch', repo: { full_name: 'acme/shop' } },
+            base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+          },
+        },
       });
       expect(run.status).toBe(0);
       expect(run.outputs.environment).toBe('feature-pr-branch');
@@ -76,6 +87,12 @@ describe('extract-env as the runner starts it', () => {
       eventName: 'pull_request',
       ref: 'refs/pull/7/merge',
       headRef: 'bugfix/typo',
+      payload: {
+        pull_request: {
+          head: { repo: { full_name: 'acme/shop' } },
+          base: { repo: { full_name: 'acme/shop' } },
+        },
+      },
     });
     expect(run.outputs.environment).toBe('bugfix-typo');
   });
@@ -89,6 +106,69 @@ describe('extract-env as the runner starts it', () => {
     expect(run.status).toBe(0);
     expect(run.outputs.environment).toBe('feature-gone');
     expect(run.outputs.account).toBe('development');
+  });
+
+  it('takes a delete event’s ref literally: a branch NAMED refs/heads/feature/victim is not feature/victim', () => {
+    for (const name of ['refs/heads/feature/victim', 'refs/heads/main']) {
+      const run = runAction({
+        eventName: 'delete',
+        ref: 'refs/heads/main',
+        payload: { ref: name, ref_type: 'branch' },
+      });
+      expect(run.status).toBe(0);
+      expect(run.outputs.branch).toBe(name);
+      expect(run.outputs.routed).toBe('false');
+      expect(run.outputs.environment).toBe('');
+    }
+  });
+
+  it('never routes a pull request whose head lives in another repository (a fork named main)', () => {
+    const fork = runAction({
+      eventName: 'pull_request',
+      ref: 'refs/pull/9/merge',
+      headRef: 'main',
+      payload: {
+        repository: { full_name: 'acme/shop' },
+        pull_request: {
+          head: { ref: 'main', repo: { full_name: 'mallory/shop' } },
+          base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+        },
+      },
+    });
+    expect(fork.status).toBe(0);
+    expect(fork.outputs).toMatchObject({
+      routed: 'false',
+      'cross-repository': 'true',
+      branch: 'main',
+      'role-arn': '',
+      production: '',
+    });
+    expect(fork.outputs.reason).toMatch(/another repository \(a fork\)/);
+    const same = runAction({
+      eventName: 'pull_request',
+      ref: 'refs/pull/9/merge',
+      headRef: 'feature/x',
+      payload: {
+        pull_request: {
+          head: { ref: 'feature/x', repo: { full_name: 'acme/shop' } },
+          base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+        },
+      },
+    });
+    expect(same.outputs).toMatchObject({ routed: 'true', 'cross-repository': 'false' });
+    // a deleted fork (head.repo null) is not trusted either
+    const gone = runAction({
+      eventName: 'pull_request',
+      ref: 'refs/pull/9/merge',
+      headRef: 'main',
+      payload: {
+        pull_request: {
+          head: { ref: 'main', repo: null },
+          base: { ref: 'main', repo: { full_name: 'acme/shop' } },
+        },
+      },
+    });
+    expect(gone.outputs).toMatchObject({ routed: 'false', 'cross-repository': 'true' });
   });
 
   it('does not route a deleted tag and does not fail', () => {
@@ -110,8 +190,11 @@ describe('extract-env as the runner starts it', () => {
     expect(run.outputs.routed).toBe('false');
     expect(run.outputs.branch).toBe('experiment/x');
     expect(run.outputs.reason).toMatch(/matches no routing rule/);
-    for (const name of OUTPUTS.filter((n) => !['routed', 'reason', 'branch'].includes(n)))
+    for (const name of OUTPUTS.filter(
+      (n) => !['routed', 'reason', 'branch', 'cross-repository'].includes(n),
+    ))
       expect(run.outputs[name], name).toBe('');
+    expect(run.outputs['cross-repository']).toBe('false');
     expect(run.env.BRANCH_ENV_ROUTED).toBe('false');
     expect(run.summary).toContain('Jobs that need an environment are skipped.');
   });
@@ -130,6 +213,7 @@ describe('extract-env as the runner starts it', () => {
       protected: 'true',
       'ttl-hours': '',
       'role-arn': 'arn:aws:iam::222222222222:role/branch-env-deploy',
+      'destroy-command': 'npx branch-env destroy hotfix/cve-1 --force-protected',
     });
   });
 

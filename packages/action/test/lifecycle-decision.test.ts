@@ -61,6 +61,9 @@ function run(s: Scenario) {
         BRANCH_ENV_ENVIRONMENT: s.production ? 'prod-x' : 'feature-x',
         BRANCH_ENV_PRODUCTION: String(s.production ?? false),
         BRANCH_ENV_PROTECTED: String(s.protected ?? s.production ?? false),
+        BRANCH_ENV_DESTROY_COMMAND: s.production
+          ? 'npx branch-env destroy prod/x --force-protected'
+          : 'npx branch-env destroy feature/x',
       },
     },
   );
@@ -146,7 +149,7 @@ describe("environment.yml's resolve/decide step", () => {
   it('tells how to destroy a protected environment whose branch was deleted', () => {
     const r = run({ event: 'delete', protected: true, production: true });
     expect(r.stdout).toContain(
-      "::warning::protected environment prod-x is not destroyed automatically; to destroy it: npx branch-env destroy 'prod/x' --force-protected",
+      '::warning::protected environment prod-x is not destroyed automatically; to destroy it: npx branch-env destroy prod/x --force-protected',
     );
   });
 });

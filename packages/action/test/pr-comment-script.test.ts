@@ -16,7 +16,7 @@ const script = step?.with?.script ?? '';
 interface Comment {
   id: number;
   body: string;
-  user: { type: string };
+  user: { type: string; login?: string };
   html_url: string;
 }
 
@@ -115,7 +115,7 @@ describe("environment.yml's pull request comment script", () => {
         {
           id: 2,
           body: 'old <!-- branch-env:pr-comment -->',
-          user: { type: 'Bot' },
+          user: { type: 'Bot', login: 'github-actions[bot]' },
           html_url: 'u2',
         },
       ],
@@ -125,6 +125,22 @@ describe("environment.yml's pull request comment script", () => {
     expect(calls.map((c) => c.method)).toEqual(['updateComment']);
     expect(calls[0]?.params.comment_id).toBe(2);
     expect(String(calls[0]?.params.body)).toContain('❌ deploy failed');
+  });
+
+  it('does not try to edit another app’s comment that carries the marker (it could not)', () => {
+    const calls = runScript(
+      [
+        {
+          id: 4,
+          body: 'spoof <!-- branch-env:pr-comment -->',
+          user: { type: 'Bot', login: 'some-app[bot]' },
+          html_url: 'u4',
+        },
+      ],
+      env,
+      temp,
+    );
+    expect(calls.map((c) => c.method)).toEqual(['createComment']);
   });
 
   it('does not take over a person’s comment that quotes the marker', () => {

@@ -83,14 +83,60 @@ describe('workflows', () => {
     expect(typo.some((p) => p.message.startsWith('undefined variable "varz"'))).toBe(true);
   });
 
-  it.each(FILES)('%s pins every action to a version tag or commit SHA', (f) => {
-    const uses = [...text(f).matchAll(/uses:\s*(\S+)/g)].map((m) => m[1] as string);
-    expect(uses.length).toBeGreaterThan(0);
-    for (const u of uses) {
-      if (u.startsWith('./')) continue;
-      expect(u, `${f}: ${u}`).toMatch(/^[\w.-]+\/[\w./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+  it.each(FILES)(
+    '%s pins every third-party action to a full commit SHA with its version in a comment',
+    (f) => {
+      const uses = [...text(f).matchAll(/^\s*(?:-\s+)?uses:\s*(.+)$/gm)].map((m) =>
+        (m[1] as string).trim(),
+      );
+      expect(uses.length).toBeGreaterThan(0);
+      for (const u of uses) {
+        if (u.startsWith('./')) continue;
+        expect(u, `${f}: ${u}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+    },
+  );
+
+  it('pins each action release to one commit everywhere', () => {
+    const shaOf = new Map<string, string>();
+    for (const f of FILES)
+      for (const m of text(f).matchAll(/uses:\s*([\w.-]+\/[\w./-]+)@([0-9a-f]{40}) # (v\S+)/g)) {
+        const key = `${m[1]}@${m[3]}`;
+        expect(shaOf.get(key) ?? m[2], key).toBe(m[2]);
+        shaOf.set(key, m[2] as string);
+      }
+    expect(shaOf.size).toBeGreaterThan(0);
+  });
+
+  it('has Dependabot propose grouped, cooled-down updates for actions and npm', () => {
+    const config = parse(readFileSync(join(ROOT, '.github/dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: {
+        'package-ecosystem': string;
+        cooldown?: { 'default-days'?: number };
+        groups?: Record<string, unknown>;
+      }[];
+    };
+    expect(config.version).toBe(2);
+    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual([
+      'github-actions',
+      'npm',
+    ]);
+    for (const u of config.updates) {
+      expect(u.cooldown?.['default-days'], u['package-ecosystem']).toBeGreaterThanOrEqual(3);
+      expect(Object.keys(u.groups ?? {}).length, u['package-ecosystem']).toBeGreaterThan(0);
     }
   });
+
+  it.each(FILES)(
+    '%s never leaves a credential in .git/config (persist-credentials: false)',
+    (f) => {
+      for (const [name, job] of Object.entries(workflow(f).jobs))
+        for (const step of job.steps ?? [])
+          if (step.uses?.startsWith('actions/checkout@'))
+            expect(step.with?.['persist-credentials'], `${f} ${name}`).toBe(false);
+    },
+  );
 
   it.each(FILES)('%s grants id-token: write only to jobs that assume an AWS role', (f) => {
     const wf = workflow(f);
@@ -211,11 +257,14 @@ describe('environment.yml', () => {
       expect(creds?.with?.['aws-region']).toBe('${{ needs.resolve.outputs.region }}');
     }
     expect(
-      deploy?.steps?.some((s) => s.run?.includes('npx branch-env deploy "$BRANCH" --ci --commit')),
+      deploy?.steps?.some((s) =>
+        s.run?.includes('npx branch-env deploy "refs/heads/$BRANCH" --ci --commit'),
+      ),
     ).toBe(true);
-    expect(destroy?.steps?.some((s) => s.run?.includes('npx branch-env destroy "$BRANCH"'))).toBe(
-      true,
-    );
+    // refs/heads/<branch>: a branch literally named refs/heads/x is never taken for x
+    expect(
+      destroy?.steps?.some((s) => s.run?.includes('npx branch-env destroy "refs/heads/$BRANCH"')),
+    ).toBe(true);
   });
 
   it('reads only outputs the action declares, and jobs read only outputs resolve declares', () => {
@@ -237,9 +286,14 @@ describe('environment.yml', () => {
     expect(script).toContain('isBranchEnvComment');
     expect(script).toContain('renderPrComment');
     expect(script).toMatch(/updateComment[\s\S]*createComment/);
+    // only this workflow's own bot comment, not any app's that carries the marker
+    expect(script).toContain("c.user?.login === 'github-actions[bot]'");
+    expect(script).not.toContain("type === 'Bot'");
     expect(comment?.concurrency?.['cancel-in-progress']).toBe(false);
     expect(
-      comment?.steps?.some((s) => s.run?.includes('branch-env plan "$BRANCH" --markdown')),
+      comment?.steps?.some((s) =>
+        s.run?.includes('branch-env plan "refs/heads/$BRANCH" --markdown'),
+      ),
     ).toBe(true);
   });
 
@@ -274,9 +328,14 @@ describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
     const steps = (wf.jobs.sync as Job).steps ?? [];
     const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'));
     expect(checkout?.with?.token).toBe('${{ secrets.BRANCH_ENV_SYNC_TOKEN || github.token }}');
+    expect(checkout?.with?.['persist-credentials']).toBe(false);
     const merge = steps.find((s) => s.id === 'merge')?.run ?? '';
-    // the push is a condition, never a bare command that fails the step without a report
-    expect(merge).toMatch(/elif git push origin "HEAD:refs\/heads\/\$BRANCH"/);
+    // the push is a condition, never a bare command that fails the step without a report, and
+    // the only command given the credential
+    expect(merge).toMatch(/elif push 2> /);
+    expect(merge).toMatch(
+      /push\(\) \{\n[^\n]*GIT_CONFIG_KEY_0=[^\n]*\n[^\n]*GIT_CONFIG_VALUE_0=[^\n]*\n\s*git push origin "HEAD:refs\/heads\/\$BRANCH"\n\s*\}/,
+    );
     expect(merge).toContain('result=push-rejected');
     expect(merge).toMatch(/refusing to allow[\s\S]*BRANCH_ENV_SYNC_TOKEN/);
     const issue = steps.find((s) => s.run?.includes('gh issue create'));

@@ -303,6 +303,10 @@ export const RuleSchema = z
     environment: z.string().optional().meta({
       description: 'A fixed environment name for this rule, e.g. main -> customer-facing.',
     }),
+    sync: z.boolean().optional().meta({
+      description:
+        "Merge the default branch into this rule's branches on the long-lived sync schedule. @default true for protected rules without ** in a non-production account, false otherwise: production branches are never pushed to unless a rule opts in",
+    }),
     description: z.string().optional(),
   })
   .meta({ description: 'Routing rule; the first rule whose pattern matches a branch wins.' });
