@@ -467,7 +467,7 @@ describe('preview profile (feature/*): the cheap composition', () => {
     ]);
     const cert = onlyResource(t(), 'AWS::CertificateManager::Certificate').Properties;
     expect(cert).toMatchObject({
-      DomainName: 'feature-new-login.dev.branch-env.example.com',
+      DomainName: 'feature-new-login.branch-env-dev.example.net',
       ValidationMethod: 'DNS',
     });
   });

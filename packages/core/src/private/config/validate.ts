@@ -4,6 +4,7 @@ import { gitBranchProblem } from '../naming/git-ref.js';
 import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
+import { SECURITY_CHECKS } from './security-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -290,6 +291,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       ];
     },
   },
+  ...SECURITY_CHECKS,
 ];
 
 /**
