@@ -76,6 +76,7 @@ export {
   ssmPrefix,
   parameterName,
   serviceUrlKey,
+  reservedKeyPatterns,
   type ConfigBusEntry,
   type ConfigBusKey,
   type ConfigBusWriter,
