@@ -40,7 +40,7 @@ describe('apps/infra as the CDK CLI runs it', () => {
     const url = Object.values(template.Resources).find(
       (r) => r.Properties?.Name === '/branch-env-demo/feature-new-login/api/service-url',
     );
-    expect(url?.Properties?.Value).toBe('https://feature-new-login.dev.branch-env.example.com');
+    expect(url?.Properties?.Value).toBe('https://feature-new-login.branch-env-dev.example.net');
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
       artifacts: Record<string, { environment?: string }>;
     };

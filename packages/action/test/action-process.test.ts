@@ -39,7 +39,7 @@ describe('extract-env as the runner starts it', () => {
       'role-arn': 'arn:aws:iam::111111111111:role/branch-env-deploy',
       profile: 'preview',
       'stack-names': '["branch-env-demo-feature-new-login"]',
-      url: 'https://feature-new-login.dev.branch-env.example.com',
+      url: 'https://feature-new-login.branch-env-dev.example.net',
       protected: 'false',
       'ttl-hours': '72',
       'ssm-prefix': '/branch-env-demo/feature-new-login/',

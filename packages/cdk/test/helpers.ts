@@ -43,14 +43,14 @@ export function testConfig(): Config {
   raw.profiles['bare'] = {
     ...preview,
     database: { engine: 'none' },
-    cloudfront: true,
+    cloudfront: false,
     customDomain: false,
   };
   raw.accounts['europe'] = {
     id: '333333333333',
     region: 'eu-west-1',
     deployRoleArn: 'arn:aws:iam::333333333333:role/branch-env-deploy',
-    domain: { name: 'eu.branch-env.example.com', hostedZoneId: 'Z0EUEXAMPLE000000001' },
+    domain: { name: 'eu.branch-env.example.org', hostedZoneId: 'Z0EUEXAMPLE000000001' },
   };
   raw.rules.unshift(
     { branch: 'full/**', account: 'development', profile: 'full' },

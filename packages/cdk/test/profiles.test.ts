@@ -227,6 +227,7 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
     expect(statements.map((st) => st.Sid).sort()).toEqual(
       [
         'ConfigBusRead',
+        'ConfigBusReservedKeys',
         'ConfigBusWrite',
         'DataBucketList',
         'DataBucketObjects',
@@ -246,6 +247,9 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
       parameter(`${e.ssmPrefix}*`),
     ]);
     expect(bySid.ConfigBusWrite?.Resource).toEqual(parameter(`${e.ssmPrefix}*`));
+    // ... but never what destroy, deploy and the reaper decide from (task-role.test.ts simulates it).
+    expect(bySid.ConfigBusReservedKeys).toMatchObject({ Effect: 'Deny' });
+    expect(bySid.ConfigBusReservedKeys?.Resource).toContainEqual(parameter(`${e.ssmPrefix}meta/*`));
     if (e.baseline !== undefined)
       expect(bySid.ServiceDiscoveryRead).toMatchObject({
         Action: 'ssm:GetParameter',
@@ -467,7 +471,7 @@ describe('preview profile (feature/*): the cheap composition', () => {
     ]);
     const cert = onlyResource(t(), 'AWS::CertificateManager::Certificate').Properties;
     expect(cert).toMatchObject({
-      DomainName: 'feature-new-login.dev.branch-env.example.com',
+      DomainName: 'feature-new-login.branch-env-dev.example.net',
       ValidationMethod: 'DNS',
     });
   });

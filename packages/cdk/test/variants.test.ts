@@ -104,25 +104,21 @@ describe('database CPU alarm', () => {
   });
 });
 
-describe('no database, CloudFront without a custom domain', () => {
-  it('serves on the distribution name, reaches the load balancer over HTTP, has no DNS or certificate', () => {
+describe('no database, no CloudFront, no custom domain (development only)', () => {
+  it('serves plain HTTP on the load balancer name, has no DNS, certificate or distribution', () => {
     const s = built.bare;
     expect(s.environment.dnsName).toBeUndefined();
     expect(s.stacks).toHaveLength(1);
     expect(resourcesOf(s.main, 'AWS::Route53::RecordSet')).toHaveLength(0);
     expect(resourcesOf(s.main, 'AWS::CertificateManager::Certificate')).toHaveLength(0);
-    const d = onlyResource(s.main, 'AWS::CloudFront::Distribution').Properties
-      ?.DistributionConfig as { Origins: Record<string, unknown>[]; Aliases?: unknown };
-    expect(d.Aliases).toBeUndefined();
-    expect(
-      d.Origins.some((o) => JSON.stringify(o.CustomOriginConfig ?? {}).includes('http-only')),
-    ).toBe(true);
+    expect(resourcesOf(s.main, 'AWS::CloudFront::Distribution')).toHaveLength(0);
     const listener = onlyResource(s.main, 'AWS::ElasticLoadBalancingV2::Listener').Properties;
     expect(listener).toMatchObject({ Port: 80, Protocol: 'HTTP' });
     const url = resourcesOf(s.main, 'AWS::SSM::Parameter').find(([, p]) =>
       String(p.Properties?.Name).endsWith('/api/service-url'),
     );
-    expect(JSON.stringify(url?.[1].Properties?.Value)).toContain('DomainName');
+    expect(JSON.stringify(url?.[1].Properties?.Value)).toContain('http://');
+    expect(JSON.stringify(url?.[1].Properties?.Value)).toContain('DNSName');
     const api = container(s.main, 'api');
     expect(api.Secrets).toBeUndefined();
     expect(api.Environment).toContainEqual({ Name: 'DATABASE_ENGINE', Value: 'memory' });

@@ -67,7 +67,7 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
       profile: 'preview',
       protected: false,
       ttlHours: 72,
-      url: 'https://feature-new-login.dev.branch-env.example.com',
+      url: 'https://feature-new-login.branch-env-dev.example.net',
       ssmPrefix: '/branch-env-demo/feature-new-login/',
     });
     expect(plan.stacks.map((s) => s.name)).toEqual(['branch-env-demo-feature-new-login']);
@@ -121,7 +121,7 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
     expect(text.split('\n').slice(0, 3)).toEqual([
       'environment: feature-new-login (branch feature/new-login, rules[4] feature/**)',
       'route:       development 111111111111 us-east-1, profile preview, TTL 72 h',
-      'url:         https://feature-new-login.dev.branch-env.example.com',
+      'url:         https://feature-new-login.branch-env-dev.example.net',
     ]);
     expect(text).toMatch(/\ncost: {8}\$\d\.\d{3}\/h idle, about \$\d+\.\d{2}\/month/);
     expect(text).toMatch(/\nready in: {4}~\d+(\.\d)? min \(modelled critical path\)\n/);

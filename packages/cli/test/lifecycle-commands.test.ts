@@ -506,14 +506,14 @@ describe('destroyEnvironment (mocked AWS)', () => {
     ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
     logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
     tagging.on(GetResourcesCommand).resolves({ ResourceTagMappingList: [] });
-    const apex = 'feature-new-login.dev.branch-env.example.com.';
+    const apex = 'feature-new-login.branch-env-dev.example.net.';
     // in Route 53's order: the apex's names (reversed: ...feature-new-login._a1b2 < .api < .origin),
     // then another environment's (feature-new-login2: '2' > '.')
     const records = [
       validation(`_a1b2.${apex}`),
       validation(`api.${apex}`, 'elsewhere.example.com.'),
       validation(`_c3d4.origin.${apex}`),
-      validation('_e5f6.feature-new-login2.dev.branch-env.example.com.'),
+      validation('_e5f6.feature-new-login2.branch-env-dev.example.net.'),
     ];
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: records });
     route53.on(ChangeResourceRecordSetsCommand).resolves({});
@@ -828,7 +828,7 @@ describe('deploy records and CI outputs', () => {
     branch: 'feature/new-login',
     account: '111111111111',
     region: 'us-east-1',
-    url: 'https://feature-new-login.dev.branch-env.example.com',
+    url: 'https://feature-new-login.branch-env-dev.example.net',
     stacks: ['branch-env-demo-feature-new-login'],
     commit: 'abc1234',
     claimed: true,
@@ -842,7 +842,7 @@ describe('deploy records and CI outputs', () => {
       [
         'environment=feature-new-login',
         'branch=feature/new-login',
-        'url=https://feature-new-login.dev.branch-env.example.com',
+        'url=https://feature-new-login.branch-env-dev.example.net',
         'stack-names=branch-env-demo-feature-new-login',
         'account=111111111111',
         'region=us-east-1',
@@ -856,7 +856,7 @@ describe('deploy records and CI outputs', () => {
 
   it('job summary has the URL and cost', () => {
     const md = jobSummary(outcome);
-    expect(md).toContain('| URL | <https://feature-new-login.dev.branch-env.example.com> |');
+    expect(md).toContain('| URL | <https://feature-new-login.branch-env-dev.example.net> |');
     expect(md).toContain('| Cost | $0.049/h (modelled, idle) |');
   });
 });

@@ -97,6 +97,7 @@ export {
   ssmPrefix,
   parameterName,
   serviceUrlKey,
+  reservedKeyPatterns,
   type ConfigBusEntry,
   type ConfigBusKey,
   type ConfigBusWriter,

@@ -88,7 +88,7 @@ describe('config validation', () => {
     [
       'a domain too long for the name budget',
       (c) =>
-        (c.accounts.development.domain.name = 'previews.for.the.development.team.of.example.com'),
+        (c.accounts.development.domain.name = 'previews.for.the.development.team.of.example.net'),
       'accounts.development.domain.name',
       /leaves 15 characters .* at most 43 characters/,
     ],

@@ -315,7 +315,12 @@ describe('oidcTrust failures', () => {
     );
     const unused = parseConfig(
       editedConfig((c) => {
-        c.accounts.spare = { ...c.accounts.production, id: '333333333333', production: true };
+        c.accounts.spare = {
+          ...c.accounts.production,
+          id: '333333333333',
+          deployRoleArn: 'arn:aws:iam::333333333333:role/branch-env-deploy',
+          production: true,
+        };
       }),
     );
     expect(() => oidcTrust(unused, { repository: REPO, account: 'spare' })).toThrow(

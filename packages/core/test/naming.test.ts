@@ -13,7 +13,7 @@ import {
   BranchError,
 } from '../src/index.js';
 
-const BUDGET = 37; // the repository config: 64 - 1 - len("dev.branch-env.example.com")
+const BUDGET = 37; // the repository config: 64 - 1 - len("branch-env-dev.example.net")
 
 describe('environmentName', () => {
   it.each([
@@ -237,7 +237,7 @@ const plainArb = fc
   .map((b) => (/^[a-z]/.test(b) ? b : `f${b}`));
 
 const domains = [
-  'dev.branch-env.example.com',
+  'branch-env-dev.example.net',
   'a.io',
   'previews.eu-west-1.apps.company.example.uk',
 ];

@@ -49,7 +49,7 @@ describe('resolveEnvironment with the repository config', () => {
       region: 'us-east-1',
       deployRoleArn: 'arn:aws:iam::111111111111:role/branch-env-deploy',
       stacks: { main: 'branch-env-demo-feature-new-login', certificate: undefined },
-      dnsName: 'feature-new-login.dev.branch-env.example.com',
+      dnsName: 'feature-new-login.branch-env-dev.example.net',
       ssmPrefix: '/branch-env-demo/feature-new-login/',
       tags: {
         [TAG_KEYS.app]: 'branch-env-demo',

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { reservedKeyPatterns } from '@branch-env/core';
 import { Construct } from 'constructs';
 import type { DatabaseSidecar } from '../database/database.js';
 
@@ -243,11 +244,19 @@ export class Service extends Construct {
           resources: discovery.map(parameterArn),
         }),
       );
+    const writeActions = ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'];
+    taskRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ConfigBusWrite', actions: writeActions, resources: [own] }),
+    );
+    // What destroy, deploy and the reaper decide from (meta/*: owner, expiry) and what the stack
+    // publishes (its URL, repository, ...) are read-only to the environment's own code: a
+    // compromised task cannot make its environment undestroyable or redirect discovery.
     taskRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ConfigBusWrite',
-        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'],
-        resources: [own],
+        sid: 'ConfigBusReservedKeys',
+        effect: iam.Effect.DENY,
+        actions: writeActions,
+        resources: reservedKeyPatterns().map((key) => parameterArn(`${props.ssmPrefix}${key}`)),
       }),
     );
 

@@ -91,3 +91,23 @@ export function parameterName(prefix: string, key: string): string {
 export function serviceUrlKey(service: string): string {
   return `${service}/service-url`;
 }
+
+/**
+ * Key prefix below which only branch-env writes (`meta/owner-branch`, `meta/expires-at`, ...):
+ * destroy, deploy and the reaper decide from these, so the environment's own code (its task role)
+ * may read but never write or delete anything below it.
+ */
+export const RESERVED_KEY_PREFIX = 'meta/';
+
+/**
+ * Keys the environment's own code may read but never write: every key the stack or deploy
+ * writes (destroy trusts `ecr-repository`, the PR comment shows `api/service-url`, previews
+ * discover the baseline's `api/service-url`), as IAM resource patterns below the environment
+ * prefix (`meta/*` covers the deploy keys and any added later).
+ */
+export function reservedKeyPatterns(): string[] {
+  const exact = Object.values(CONFIG_BUS as Record<string, ConfigBusEntry>)
+    .filter((e) => e.writer !== 'service' && !e.key.startsWith(RESERVED_KEY_PREFIX))
+    .map((e) => e.key);
+  return [`${RESERVED_KEY_PREFIX}*`, ...exact];
+}

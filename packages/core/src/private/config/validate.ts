@@ -5,6 +5,7 @@ import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
 import { PLATFORM_CHECKS } from './platform-checks.js';
+import { SECURITY_CHECKS } from './security-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -292,6 +293,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     },
   },
   ...PLATFORM_CHECKS,
+  ...SECURITY_CHECKS,
 ];
 
 /**

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, type ConfigIssue } from '../src/index.js';
+import { registrableDomain } from '../src/private/config/security-checks.js';
+import { editedConfig } from './helpers.js';
+
+function issuesOf(raw: unknown): ConfigIssue[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).issues];
+  }
+}
+
+type Edit = (c: Record<string, any>) => void;
+
+describe('security checks of config check', () => {
+  it.each<[string, Edit, string, RegExp]>([
+    [
+      'a non-production account reusing the production account id',
+      (c) => {
+        c.accounts.development.id = '222222222222';
+        c.accounts.development.deployRoleArn = 'arn:aws:iam::222222222222:role/branch-env-deploy';
+      },
+      'accounts.development.id',
+      /^account 'development' is not production but has the id 222222222222 of production account 'production', .*; use a separate AWS account for 'development'/,
+    ],
+    [
+      'a deploy role in another account',
+      (c) => (c.accounts.development.deployRoleArn = 'arn:aws:iam::222222222222:role/deploy'),
+      'accounts.development.deployRoleArn',
+      /^the role is in account 222222222222, but account 'development' has the id 111111111111: .*use a role of account 111111111111 \(arn:aws:iam::111111111111:role\/branch-env-deploy/,
+    ],
+    [
+      'a deploy role name longer than IAM allows',
+      (c) =>
+        (c.accounts.development.deployRoleArn = `arn:aws:iam::111111111111:role/${'r'.repeat(65)}`),
+      'accounts.development.deployRoleArn',
+      /is not an IAM role ARN with a name of at most 64 characters; set it to arn:aws:iam::111111111111:role\/branch-env-deploy$/,
+    ],
+    [
+      'a development domain below the production domain',
+      (c) => (c.accounts.development.domain.name = 'dev.branch-env.example.com'),
+      'accounts.development.domain.name',
+      /^'dev\.branch-env\.example\.com' is on the registrable domain example\.com of production account 'production' \('branch-env\.example\.com'\): .*cookie tossing.*CSRF.*separate registrable domain, e\.g\. 'example-preview\.com'/,
+    ],
+    [
+      'a development domain beside the production domain on one registrable domain',
+      (c) => (c.accounts.development.domain.name = 'previews.example.com'),
+      'accounts.development.domain.name',
+      /registrable domain example\.com/,
+    ],
+    [
+      'a development domain on the same registrable domain under a multi-label public suffix',
+      (c) => {
+        c.accounts.production.domain.name = 'shop.example.co.uk';
+        c.accounts.development.domain.name = 'dev.example.co.uk';
+      },
+      'accounts.development.domain.name',
+      /registrable domain example\.co\.uk/,
+    ],
+    [
+      'CloudFront without a custom domain',
+      (c) => (c.profiles.full.customDomain = false),
+      'rules[7]',
+      /^profile 'full' puts CloudFront in front of the load balancer without a custom domain, .*; set profiles\.full\.customDomain to true with a domain on accounts\.development, or set profiles\.full\.cloudfront to false$/,
+    ],
+    [
+      'production without CloudFront and without a domain',
+      (c) => {
+        c.profiles.production.cloudfront = false;
+        c.profiles.production.customDomain = false;
+      },
+      'rules[0]',
+      /^profile 'production' would serve production account 'production' from the load balancer over plain HTTP .*; add accounts\.production\.domain and set profiles\.production\.customDomain to true$/,
+    ],
+  ])('fails for %s, at its JSON path, naming the fix', (_what, edit, path, message) => {
+    const issues = issuesOf(editedConfig(edit));
+    const issue = issues.find((i) => i.path === path);
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it.each<[string, Edit]>([
+    ['the repository config', () => {}],
+    [
+      'a development domain on another registrable domain',
+      (c) => (c.accounts.development.domain.name = 'previews.example.net'),
+    ],
+    [
+      'two production accounts sharing an id and a registrable domain',
+      (c) => {
+        c.accounts.development.production = true;
+        c.accounts.development.id = '222222222222';
+        c.accounts.development.deployRoleArn = 'arn:aws:iam::222222222222:role/deploy';
+        c.accounts.development.domain.name = 'eu.branch-env.example.com';
+        for (const r of c.rules) if (r.account === 'development') r.protected = true;
+        for (const r of c.rules) if (r.account === 'development') delete r.ttlHours;
+      },
+    ],
+    [
+      'a deploy role with a path',
+      (c) =>
+        (c.accounts.development.deployRoleArn =
+          'arn:aws:iam::111111111111:role/ci/github/branch-env-deploy'),
+    ],
+    [
+      'a development profile without CloudFront or domain (plain HTTP stays in development)',
+      (c) => {
+        c.profiles.preview.customDomain = false;
+      },
+    ],
+  ])('accepts %s', (_what, edit) => {
+    expect(issuesOf(editedConfig(edit))).toEqual([]);
+  });
+
+  it.each([
+    ['dev.branch-env.example.com', 'example.com'],
+    ['branch-env-dev.example.net', 'example.net'],
+    ['a.b.example.co.uk', 'example.co.uk'],
+    // The private section of the list counts, as in browsers: each github.io user is a site.
+    ['previews.acme.github.io', 'acme.github.io'],
+  ])('takes the registrable domain of %s from the Public Suffix List: %s', (name, site) => {
+    expect(registrableDomain(name)).toBe(site);
+  });
+});
