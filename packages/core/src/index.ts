@@ -272,3 +272,12 @@ export {
   type PipelineDuration,
 } from './private/analysis/durations.js';
 export type { CfnTemplate, CfnResource } from './private/analysis/template.js';
+export {
+  allocateListenerRule,
+  preferredPriority,
+  claimValue,
+  parseClaim,
+  MAX_LISTENER_RULE_PRIORITY,
+  RULES_PER_LOAD_BALANCER,
+  type ListenerRuleClaim,
+} from './private/platform/listener-rules.js';
