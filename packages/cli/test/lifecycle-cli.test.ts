@@ -56,7 +56,7 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
   it('--json: works offline, reports progress on stderr, stable document', () => {
     expect(json.code).toBe(0);
     expect(json.stderr).toMatch(
-      /^synthesizing feature-new-login \(preview profile\) in-process\.\.\.\nsynthesized 1 stack\(s\) in \d+\.\d s\n$/,
+      /^synthesizing feature-new-login \(preview profile\) in-process\.\.\.\nsynthesized 1 stack\(s\) in \d+\.\d s\ncounting the long-lived environments of development: sandbox\n$/,
     );
     expect(plan.schema).toBe('branch-env/plan@1');
     expect(plan.environment).toMatchObject({
@@ -104,6 +104,17 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
     expect(plan.teardown).toMatchObject({ mode: 'unprotected', passed: true, blockers: [] });
     expect(plan.compliance.passed).toBe(true);
     expect(plan.compliance.errors.open).toBe(0);
+  });
+
+  it('capacity and push → URL: counted with sandbox (the long-lived environment of the account), labelled apart from CloudFormation', () => {
+    expect(plan.capacity.occupants).toEqual(['sandbox']);
+    const limited = plan.capacity.rows.filter((r) => r.fits !== null);
+    expect(plan.capacity.environments).toBe(Math.min(...limited.map((r) => r.fits ?? 0)));
+    expect(plan.capacity.rows[0]?.quota).toBe(plan.capacity.binding);
+    expect(plan.pushToUrl.cloudFormationMinutes).toBeCloseTo(plan.timeToReady.totalMinutes, 1);
+    expect(plan.pushToUrl.totalMinutes).toBeGreaterThan(plan.timeToReady.totalMinutes);
+    expect(plan.pushToUrl.sources.length).toBeGreaterThanOrEqual(7);
+    expect(markdown.stdout).toContain('| Push → URL | ~');
   });
 
   it('--markdown is the PR comment section, the same plan rendered', () => {

@@ -1241,6 +1241,149 @@ describe('buildPlan over a hand-written synthesis (no CDK)', () => {
   });
 });
 
+describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () => {
+  const dedicated = resolveEnvironment('feature/new-login', config);
+  // What a shared preview resolves to once the account has a platform (issue 11's config shape).
+  const shared = {
+    ...dedicated,
+    profile: { ...dedicated.profile, isolation: 'shared' as const },
+    account: {
+      ...dedicated.account,
+      platform: {
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        natGateways: 0,
+        loadBalancers: 1,
+      },
+    },
+  };
+  const thin = {
+    name: 'branch-env-demo-feature-new-login',
+    account: '111111111111',
+    region: 'us-east-1',
+    blocks: {},
+    template: {
+      Resources: {
+        Tg: {
+          Type: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+          Properties: { HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 2 },
+        },
+        Rule: {
+          Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+          Properties: { Actions: [{ TargetGroupArn: { Ref: 'Tg' } }] },
+        },
+        Role: { Type: 'AWS::IAM::Role' },
+        Task: {
+          Type: 'AWS::ECS::TaskDefinition',
+          Properties: {
+            Cpu: '256',
+            Memory: '1024',
+            TaskRoleArn: { 'Fn::GetAtt': ['Role', 'Arn'] },
+          },
+        },
+        Service: {
+          Type: 'AWS::ECS::Service',
+          DependsOn: 'Rule',
+          Properties: {
+            TaskDefinition: { Ref: 'Task' },
+            DesiredCount: 1,
+            CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }],
+            LoadBalancers: [{ TargetGroupArn: { Ref: 'Tg' } }],
+          },
+        },
+      },
+    },
+  };
+  const sandbox = {
+    name: 'sandbox',
+    isolation: 'dedicated' as const,
+    stacks: [
+      {
+        region: 'us-east-1',
+        template: {
+          Resources: {
+            Vpc: { Type: 'AWS::EC2::VPC' },
+            Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' },
+          },
+        },
+      },
+    ],
+  };
+  const plan = buildPlan(
+    shared,
+    { ms: 1, directory: '/nowhere', findings: [], stacks: [thin] },
+    { capacity: { occupants: [sandbox] } },
+  );
+
+  it('capacity: the shared load balancer and Fargate Spot bind, sandbox holds its VPC', () => {
+    expect(plan.capacity).toMatchObject({
+      isolation: 'shared',
+      profile: 'preview',
+      account: 'development',
+      environments: 24,
+      binding: 'fargateSpotVcpu',
+      structural: { environments: 100, binding: 'rulesPerAlb' },
+      occupants: ['sandbox'],
+    });
+    expect(plan.capacity.rows.find((r) => r.quota === 'vpcsPerRegion')).toMatchObject({
+      platform: 1,
+      occupied: 2,
+      perEnvironment: 0,
+      fits: null,
+    });
+    expect(plan.capacity.fix).toContain('--quota-code L-36FBB829 --desired-value 7');
+  });
+
+  it('push → URL: the CloudFormation time (≤ 3 min, no load balancer) inside the pipeline model (≤ 5 min)', () => {
+    expect(plan.pushToUrl.cloudFormationMinutes).toBeCloseTo(plan.timeToReady.totalMinutes, 1);
+    expect(plan.timeToReady.totalMinutes).toBeLessThanOrEqual(3);
+    expect(plan.pushToUrl.totalMinutes).toBeGreaterThan(plan.timeToReady.totalMinutes);
+    expect(plan.pushToUrl.totalMinutes).toBeLessThanOrEqual(5);
+    expect(plan.pushToUrl.steps.map((s) => s.term)).toEqual([
+      'runnerStart',
+      'checkoutAndInstall',
+      'synth',
+      'preDeploy',
+      'changeSet',
+      'cloudformation',
+      'imageBuildAndPush',
+      'serviceStart',
+      'readiness',
+    ]);
+  });
+
+  it('platform cost once per account, environment cost on its own; both rendered and labelled', () => {
+    expect(plan.platformCost?.perHour).toBeCloseTo(0.0225 + 0.01 + 0.5 / 730, 6);
+    expect(plan.cost.lines.map((l) => l.item)).not.toContain('Application Load Balancer');
+    const text = planText(plan);
+    expect(text).toMatch(
+      /\npush → URL: {2}~\d+(\.\d+)? min modelled \([\d.]+–[\d.]+\), of which CloudFormation ~[\d.]+ min\n/,
+    );
+    expect(text).toContain(
+      'capacity:    24 preview environment(s) fit in development (shared; binding: Fargate Spot vCPU resource count); 100 by quotas AWS does not raise itself (Rules per Application Load Balancer)',
+    );
+    expect(text).toMatch(
+      /\nidle cost: {3}environment \$0\.\d{4}\/h \+ account platform \$0\.0332\/h \(once per account\)\n/,
+    );
+    const md = planMarkdown(plan);
+    expect(md).toContain(
+      "| Capacity | 24 preview environment(s) in development, bound by Fargate Spot vCPU resource count; 100 by the platform's shape |",
+    );
+    expect(md).toContain('<details><summary>Account platform idle cost</summary>');
+  });
+
+  it('a dedicated environment without a platform block has no platform cost', () => {
+    const own = buildPlan(dedicated, {
+      ms: 1,
+      directory: '/nowhere',
+      findings: [],
+      stacks: [thin],
+    });
+    expect(own.platformCost).toBeNull();
+    expect(own.capacity.isolation).toBe('dedicated');
+    expect(planText(own)).not.toContain('idle cost:');
+  });
+});
+
 describe('destroy report', () => {
   it('names what failed and how to fix it', () => {
     const text = destroyText({

@@ -260,6 +260,11 @@ export {
   type RoomDecision,
 } from './private/analysis/capacity.js';
 export {
+  isolationOf,
+  platformShapeOf,
+  longLivedEnvironments,
+} from './private/analysis/capacity-config.js';
+export {
   modelPushToUrl,
   type PushToUrlModel,
   type PushToUrlStep,

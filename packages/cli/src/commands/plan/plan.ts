@@ -18,6 +18,15 @@ import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { Synthesis } from '../../private/synth.js';
+import {
+  buildSpeedAndCapacity,
+  speedAndCapacityHeadline,
+  speedAndCapacityMarkdown,
+  speedAndCapacityMarkdownRows,
+  speedAndCapacityText,
+  type CapacityContext,
+  type PlanSpeedAndCapacity,
+} from './capacity-section.js';
 
 /** Version of the `plan --json` shape (docs/cli.md). Bumped on any breaking change. */
 export const PLAN_SCHEMA = 'branch-env/plan@1';
@@ -36,7 +45,7 @@ export interface StackTime {
 }
 
 /** The stable `plan --json` document. */
-export interface Plan {
+export interface Plan extends PlanSpeedAndCapacity {
   readonly schema: typeof PLAN_SCHEMA;
   readonly environment: {
     readonly name: string;
@@ -91,7 +100,12 @@ const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 *
 export function buildPlan(
   env: ResolvedEnvironment,
   synthesis: Synthesis,
-  options: { readonly prices?: PriceTable; readonly validation?: boolean } = {},
+  options: {
+    readonly prices?: PriceTable;
+    readonly validation?: boolean;
+    /** Environments already holding quota in the account (capacity section). */
+    readonly capacity?: CapacityContext;
+  } = {},
 ): Plan {
   const prices = options.prices ?? PRICES_2026_11;
   const blocks = new Map<string, Map<string, number>>();
@@ -181,6 +195,7 @@ export function buildPlan(
       sources: [...sources],
     },
     synth: { milliseconds: Math.round(synthesis.ms), validation: options.validation ?? false },
+    ...buildSpeedAndCapacity(env, synthesis.stacks, options.capacity, options.prices),
   };
 }
 
@@ -206,6 +221,7 @@ export function planText(plan: Plan): string {
     `url:         ${e.url ?? 'the load balancer address, known after deploy'}`,
     `stacks:      ${plan.stacks.map((s) => `${s.name} (${s.region}, ${s.resources})`).join(', ')}`,
     ...headline(plan),
+    ...speedAndCapacityHeadline(plan, plan.cost.perHour),
     '',
     'building blocks:',
     ...plan.resources.blocks.map(
@@ -232,6 +248,7 @@ export function planText(plan: Plan): string {
         .map((p) => `    ${String(p.minutes).padStart(5)} min  ${p.logicalId} (${p.type})`),
     ]),
   ];
+  out.push('', ...speedAndCapacityText(plan));
   if (plan.teardown.blockers.length > 0) {
     out.push('', 'teardown audit:');
     for (const b of plan.teardown.blockers)
@@ -259,6 +276,7 @@ export function planMarkdown(plan: Plan): string {
     `|---|---|`,
     `| Cost | **${usd(plan.cost.perHour)}/h** idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? `, ${plan.cost.unpriced.length} item(s) unpriced` : ''} |`,
     `| Ready in | ~${plan.timeToReady.totalMinutes} min (modelled) |`,
+    ...speedAndCapacityMarkdownRows(plan),
     `| Resources | ${plan.resources.total} in ${plan.stacks.map((s) => `\`${s.name}\``).join(', ')} |`,
     `| Teardown | ${plan.teardown.passed ? (plan.teardown.mode === 'protected' ? '✅ data protected' : '✅ leaves nothing behind') : `⚠️ ${plan.teardown.blockers.length} blocker(s)`} |`,
     `| Compliance | ${c.passed ? '✅ passed' : '❌ failed'}: ${c.errors.open} open error(s), ${c.warnings.open} open warning(s), ${c.errors.acknowledged + c.warnings.acknowledged} acknowledged |`,
@@ -301,6 +319,8 @@ export function planMarkdown(plan: Plan): string {
     ...plan.timeToReady.sources.map((s) => `- ${s}`),
     '',
     '</details>',
+    '',
+    ...speedAndCapacityMarkdown(plan),
   ];
   if (plan.teardown.blockers.length > 0) {
     md.push(
@@ -334,7 +354,7 @@ export function planMarkdown(plan: Plan): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env } = environmentFrom(args, io);
+  const { env, config } = environmentFrom(args, io);
   if (args.values.json && args.values.markdown) {
     const { UserError } = await import('@branch-env/core');
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
@@ -358,7 +378,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     const classes = documentDbInstanceClasses(synthesis.stacks.map((s) => s.template));
     prices = await refreshPrices(PRICES_2026_11, env.region, io, { documentDbClasses: classes });
   }
-  const plan = buildPlan(env, synthesis, prices ? { prices } : {});
+  const { longLivedOccupants } = await import('../../private/capacity.js');
+  const capacity = await longLivedOccupants(env, config, io);
+  const plan = buildPlan(env, synthesis, { ...(prices ? { prices } : {}), capacity });
   if (args.values.json) printJson(io, plan);
   else if (args.values.markdown) io.out(planMarkdown(plan));
   else io.out(planText(plan));
