@@ -315,7 +315,7 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
   it('sets a retention on every log group, and deletes them with unprotected stacks', () => {
     for (const [, g] of resourcesOf(s().main, 'AWS::Logs::LogGroup')) {
       expect(g.Properties?.RetentionInDays).toBe(s().environment.profile.logRetentionDays);
-      expect(g.DeletionPolicy).toBe(s().environment.protected ? 'Retain' : 'Delete');
+      expect(g.DeletionPolicy).toBe(s().environment.protected ? 'RetainExceptOnCreate' : 'Delete');
     }
     const names = resourcesOf(s().main, 'AWS::Logs::LogGroup').map(
       ([, g]) => g.Properties?.LogGroupName,
@@ -615,10 +615,13 @@ describe('protected environments keep their data', () => {
     const cluster = onlyResource(t, 'AWS::DocDB::DBCluster');
     expect(cluster.Properties?.DeletionProtection).toBe(true);
     expect(cluster.DeletionPolicy).toBe('Snapshot');
-    for (const [, b] of resourcesOf(t, 'AWS::S3::Bucket')) expect(b.DeletionPolicy).toBe('Retain');
+    for (const [, b] of resourcesOf(t, 'AWS::S3::Bucket'))
+      expect(b.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(resourcesOf(t, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
-    expect(onlyResource(t, 'AWS::ECR::Repository').DeletionPolicy).toBe('Retain');
-    expect(onlyResource(t, 'AWS::SecretsManager::Secret').DeletionPolicy).toBe('Retain');
+    expect(onlyResource(t, 'AWS::ECR::Repository').DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(onlyResource(t, 'AWS::SecretsManager::Secret').DeletionPolicy).toBe(
+      'RetainExceptOnCreate',
+    );
     for (const stack of built.protectedFull.stacks) expect(stack.terminationProtection).toBe(true);
   });
 

@@ -15,6 +15,12 @@ export interface DatabaseProps {
   readonly subnets: ec2.SubnetSelection;
   /** Protected environments: deletion protection on, final snapshot on delete. */
   readonly protected: boolean;
+  /**
+   * Deletion protection of the cluster (off for the first create of a protected environment, so
+   * a failed create can roll back).
+   * @default - `protected`
+   */
+  readonly deletionProtection?: boolean;
   readonly backupRetentionDays: number;
   /** Spread the cluster over two AZs (Aurora adds a reader; DocumentDB uses `instances`). */
   readonly multiAz: boolean;
@@ -99,7 +105,9 @@ export class Database extends Construct {
             excludePunctuation: true,
             passwordLength: 32,
           },
-          removalPolicy: props.protected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+          removalPolicy: props.protected
+            ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+            : RemovalPolicy.DESTROY,
         });
         this.sidecar = { image: config.image, port: 27017 };
         this.port = 27017;
@@ -137,7 +145,7 @@ export class Database extends Construct {
           storageEncrypted: true,
           exportAuditLogsToCloudWatch: auditLog,
           backup: { retention: Duration.days(props.backupRetentionDays) },
-          deletionProtection: props.protected,
+          deletionProtection: props.deletionProtection ?? props.protected,
           removalPolicy: removal,
           instanceRemovalPolicy: RemovalPolicy.DESTROY,
           securityGroupRemovalPolicy: RemovalPolicy.DESTROY,
@@ -192,7 +200,7 @@ export class Database extends Construct {
           vpcSubnets: props.subnets,
           storageEncrypted: true,
           backup: { retention: Duration.days(props.backupRetentionDays) },
-          deletionProtection: props.protected,
+          deletionProtection: props.deletionProtection ?? props.protected,
           removalPolicy: removal,
           copyTagsToSnapshot: true,
         });
@@ -221,6 +229,6 @@ export class Database extends Construct {
 function keepSecretWhenProtected(cluster: Construct, isProtected: boolean): void {
   const secret = cluster.node.tryFindChild('Secret');
   if (isProtected && secret instanceof secretsmanager.Secret) {
-    secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    secret.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
   }
 }

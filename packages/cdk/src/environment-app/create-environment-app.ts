@@ -57,6 +57,14 @@ export interface EnvironmentAppProps {
    * @default apps/web/dist of this repository when it exists, else none
    */
   readonly siteDirectory?: string | null;
+  /**
+   * The stacks do not exist yet (`deploy` knows): create them with termination protection and
+   * database deletion protection off, and the service's task count set, so a first create that
+   * fails rolls back and can be retried. `deploy` deploys again without it once the create
+   * succeeded, which turns protection on.
+   * @default false
+   */
+  readonly firstCreate?: boolean;
 }
 
 export interface EnvironmentApp {
@@ -98,7 +106,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       hostedZoneId: env.domain.hostedZoneId,
       dnsName: env.dnsName,
       arnParameterName,
-      terminationProtection: env.protected,
+      terminationProtection: env.protected && !props.firstCreate,
     });
     acknowledgeCertificateStack(certificateStack);
     certificate = arnParameterName
@@ -115,6 +123,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     serviceImage: withoutOutdir(props.serviceImage ?? defaultServiceImage(), app.outdir),
     siteDirectory,
     cloudFrontCertificate: certificate,
+    firstCreate: props.firstCreate,
   });
   if (certificateStack) {
     main.addStackDependency(certificateStack, 'CloudFront needs the us-east-1 certificate');

@@ -47,6 +47,12 @@ export interface EnvironmentStackProps extends StackProps {
    * @default - none
    */
   readonly cloudFrontCertificate?: CloudFrontCertificateSource;
+  /**
+   * The stack does not exist yet: termination and deletion protection off, task count explicit
+   * (`EnvironmentAppProps.firstCreate`).
+   * @default false
+   */
+  readonly firstCreate?: boolean;
 }
 
 /**
@@ -79,7 +85,7 @@ export class EnvironmentStack extends Stack {
       stackName: env.stacks.main,
       env: { account: env.account.id, region: env.region },
       description: `branch-env environment ${env.name} of ${env.app} (profile ${env.profile.name})`,
-      terminationProtection: env.protected,
+      terminationProtection: env.protected && !props.firstCreate,
     });
     this.branchEnvironment = env;
     const profile = env.profile;
@@ -102,6 +108,7 @@ export class EnvironmentStack extends Stack {
       backupRetentionDays: profile.backups.retentionDays,
       multiAz: profile.multiAz,
       identifiers: names.database,
+      deletionProtection: env.protected && !props.firstCreate,
     });
 
     this.registry = new Registry(this, 'Registry', { removalPolicy: retention.data });
@@ -139,6 +146,7 @@ export class EnvironmentStack extends Stack {
       subnets: this.network.serviceSubnets,
       assignPublicIp: this.network.tasksNeedPublicIp,
       task: profile.task,
+      firstCreate: props.firstCreate,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
       environment: {

@@ -6,7 +6,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
  */
 export interface Retention {
   readonly protected: boolean;
-  /** Buckets, repositories, log groups, secrets. */
+  /** Buckets, repositories, log groups, secrets: retained except on create when protected. */
   readonly data: RemovalPolicy;
   /** Databases: snapshot when protected. */
   readonly database: RemovalPolicy;
@@ -14,6 +14,10 @@ export interface Retention {
 
 export function retentionOf(isProtected: boolean): Retention {
   return isProtected
-    ? { protected: true, data: RemovalPolicy.RETAIN, database: RemovalPolicy.SNAPSHOT }
+    ? {
+        protected: true,
+        data: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+        database: RemovalPolicy.SNAPSHOT,
+      }
     : { protected: false, data: RemovalPolicy.DESTROY, database: RemovalPolicy.DESTROY };
 }

@@ -40,6 +40,12 @@ export interface ServiceImage {
 }
 
 export interface ServiceProps {
+  /**
+   * The service does not exist yet: its task count is set to `minTasks` (later deploys leave it
+   * to autoscaling).
+   * @default false
+   */
+  readonly firstCreate?: boolean;
   readonly vpc: ec2.IVpc;
   /** Subnets of the tasks. */
   readonly subnets: ec2.SubnetSelection;
@@ -293,7 +299,12 @@ export class Service extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.task.minTasks,
+      // With autoscaling the task count is autoscaling's: a template count would reset it on every
+      // deploy (aws-cdk#3919). Omitted, CloudFormation leaves it out of UpdateService.
+      desiredCount:
+        props.task.maxTasks > props.task.minTasks && !props.firstCreate
+          ? undefined
+          : props.task.minTasks,
       assignPublicIp: props.assignPublicIp,
       vpcSubnets: props.subnets,
       securityGroups: [this.serviceSecurityGroup],
@@ -301,9 +312,7 @@ export class Service extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       healthCheckGracePeriod: Duration.seconds(60),
-      capacityProviderStrategies: [
-        { capacityProvider: props.task.spot ? 'FARGATE_SPOT' : 'FARGATE', weight: 1 },
-      ],
+      capacityProviderStrategies: capacityProviders(props.task),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,
     });
@@ -371,4 +380,21 @@ export class Service extends Construct {
       `public ${port === 443 ? 'HTTPS' : 'HTTP'}`,
     );
   }
+}
+
+/**
+ * Spot with an on-demand floor: ECS does not move a task to FARGATE when Spot has no capacity, so
+ * a service of two or more tasks keeps one on FARGATE (base 1) and runs the rest mostly on Spot.
+ * A single-task Spot service cannot have both; it stays on Spot and the deployment circuit
+ * breaker (rollback) plus `deploy`'s report of the service events say why when it cannot start.
+ */
+export function capacityProviders(
+  task: Pick<ServiceTaskProps, 'spot' | 'minTasks'>,
+): ecs.CapacityProviderStrategy[] {
+  if (!task.spot) return [{ capacityProvider: 'FARGATE', weight: 1 }];
+  if (task.minTasks < 2) return [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
+  return [
+    { capacityProvider: 'FARGATE', base: 1, weight: 1 },
+    { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+  ];
 }

@@ -31,6 +31,9 @@ export class SiteContent extends Construct {
       destinationBucket: props.bucket,
       distribution: props.distribution,
       distributionPaths: props.distribution ? ['/*'] : undefined,
+      // Start the invalidation, do not wait for it: the waiter intermittently gives up and fails
+      // (and rolls back) the whole deploy over a cache flush (aws-cdk#15891).
+      waitForDistributionInvalidation: false,
       prune: true,
       retainOnDelete: props.removalPolicy !== 'destroy',
       memoryLimit: 256,
