@@ -176,10 +176,18 @@ export {
   PR_COMMENT_MAX_CHARS,
   renderPrComment,
   isBranchEnvComment,
-  inlineCode,
   type PrCommentInput,
   type PrCommentStatus,
 } from './private/github/pr-comment.js';
+export {
+  mdCell,
+  mdCode,
+  mdLink,
+  mdText,
+  mdTextWithLinks,
+  mdUsd,
+  type CodeOptions,
+} from './private/github/markdown.js';
 export {
   auditTeardown,
   containerInsightsLogGroup,
@@ -264,4 +272,9 @@ export {
   type PipelineTerm,
   type PipelineDuration,
 } from './private/analysis/durations.js';
+export {
+  complianceGroups,
+  shortReason,
+  type ComplianceGroup,
+} from './private/analysis/compliance-groups.js';
 export type { CfnTemplate, CfnResource } from './private/analysis/template.js';
