@@ -102,8 +102,8 @@ describe("environment.yml's pull request comment script", () => {
     expect(calls[0]?.params.issue_number).toBe(7);
     expect(body).toContain('<!-- branch-env:pr-comment -->');
     expect(body).toContain('| Status | ✅ deployed |');
-    expect(body).toContain('<https://feature-new-login.dev.example.com>');
-    expect(body).toContain('~$0.071/h');
+    expect(body).toContain('(https://feature-new-login.dev.example.com/)');
+    expect(body).toContain('<span>$</span>0.071/h');
     expect(body).toContain('| AWS::ECS::Service | 1 |');
     expect(body).toContain('https://github.com/acme/shop/actions/runs/99');
   });

@@ -123,7 +123,9 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
     expect(markdown.stdout).toMatch(
       /^#### Plan for `feature-new-login` \(preview profile, development us-east-1\)\n/,
     );
-    expect(markdown.stdout).toContain(`| Cost | **$${plan.cost.perHour.toFixed(3)}/h** idle`);
+    expect(markdown.stdout).toContain(
+      `| Cost | **<span>$</span>${plan.cost.perHour.toFixed(3)}/h** idle`,
+    );
     expect(markdown.stdout).toContain('<details><summary>Cost line items</summary>');
   });
 

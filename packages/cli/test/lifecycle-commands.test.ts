@@ -1233,8 +1233,10 @@ describe('buildPlan over a hand-written synthesis (no CDK)', () => {
     const md = planMarkdown(plan);
     expect(md).toContain('| Teardown | ⚠️');
     expect(md).toContain('<details open><summary>Teardown audit</summary>');
-    expect(md).toContain('<details open><summary>Compliance (cdk-nag AwsSolutions)</summary>');
-    expect(md).toContain('| AwsSolutions-IAM4 | error | 0 | 1 | managed policy |');
+    expect(md).toContain(
+      '<details open><summary>Compliance (cdk-nag AwsSolutions): 2 rule(s)</summary>',
+    );
+    expect(md).toContain('| `AwsSolutions-IAM4` error | 0 | 1 | managed policy |');
     const text = planText(plan);
     expect(text).toContain('teardown audit:\n  retained: Data (AWS::S3::Bucket)');
     expect(text).toContain('compliance (open):\n  error AwsSolutions-S1: 1 (S/Storage/Data)');

@@ -183,10 +183,18 @@ export {
   PR_COMMENT_MAX_CHARS,
   renderPrComment,
   isBranchEnvComment,
-  inlineCode,
   type PrCommentInput,
   type PrCommentStatus,
 } from './private/github/pr-comment.js';
+export {
+  mdCell,
+  mdCode,
+  mdLink,
+  mdText,
+  mdTextWithLinks,
+  mdUsd,
+  type CodeOptions,
+} from './private/github/markdown.js';
 export {
   auditTeardown,
   containerInsightsLogGroup,
@@ -276,6 +284,11 @@ export {
   type PipelineTerm,
   type PipelineDuration,
 } from './private/analysis/durations.js';
+export {
+  complianceGroups,
+  shortReason,
+  type ComplianceGroup,
+} from './private/analysis/compliance-groups.js';
 export type { CfnTemplate, CfnResource } from './private/analysis/template.js';
 export {
   allocateListenerRule,

@@ -3,6 +3,7 @@ import {
   complianceSummary,
   type ComplianceFinding,
 } from '../src/private/analysis/compliance-summary.js';
+import { complianceGroups, shortReason } from '../src/private/analysis/compliance-groups.js';
 
 const f = (
   rule: string,
@@ -74,5 +75,60 @@ describe('complianceSummary', () => {
     expect(summary.passed).toBe(false);
     expect(summary.acknowledgedWithoutReason).toEqual([bare]);
     expect(summary.rows[0]?.reasons).toEqual([]);
+  });
+});
+
+describe('complianceGroups', () => {
+  it('groups findings by rule (without the finding detail), each distinct reason once, shortened', () => {
+    const long = `First sentence here. ${'Second sentence. '.repeat(20)}`;
+    const summary = complianceSummary([
+      {
+        rule: 'AwsSolutions-IAM5[Resource::a]',
+        level: 'error',
+        resource: 'A',
+        acknowledged: true,
+        reason: long,
+      },
+      {
+        rule: 'AwsSolutions-IAM5[Resource::b]',
+        level: 'error',
+        resource: 'B',
+        acknowledged: true,
+        reason: long,
+      },
+      {
+        rule: 'AwsSolutions-IAM5[Resource::c]',
+        level: 'error',
+        resource: 'B',
+        acknowledged: true,
+        reason: 'Other. More.',
+      },
+      { rule: 'AwsSolutions-S1', level: 'error', resource: 'C', acknowledged: false },
+    ]);
+    expect(complianceGroups(summary.rows)).toEqual([
+      {
+        rule: 'AwsSolutions-S1',
+        level: 'error',
+        open: 1,
+        acknowledged: 0,
+        resources: 1,
+        reasons: [],
+      },
+      {
+        rule: 'AwsSolutions-IAM5',
+        level: 'error',
+        open: 0,
+        acknowledged: 3,
+        resources: 2,
+        reasons: ['First sentence here.', 'Other.'],
+      },
+    ]);
+  });
+
+  it('cuts a long first sentence at a word, with an ellipsis', () => {
+    const reason = shortReason(`${'word '.repeat(60)}end.`);
+    expect(reason.length).toBeLessThanOrEqual(160);
+    expect(reason.endsWith('word…')).toBe(true);
+    expect(shortReason('e.g. `x` is fine. Next.')).toBe('e.g. `x` is fine.');
   });
 });

@@ -3,8 +3,14 @@ import {
   BLOCKER_KINDS,
   PRICES_2026_11,
   auditTeardown,
+  complianceGroups,
   complianceSummary,
   estimateCost,
+  mdCell,
+  mdCode,
+  mdText,
+  mdTextWithLinks,
+  mdUsd,
   modelTimeToReady,
   type ComplianceSummary,
   type CostLine,
@@ -263,21 +269,46 @@ export function planText(plan: Plan): string {
   return `${out.join('\n')}\n`;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** What the idle cost figure leaves out, said next to it in every output. */
+export function costCaveats(plan: Plan): string[] {
+  const caveats = [
+    `idle: no traffic; usage (data transfer, load balancer LCUs, logs, storage GB, requests${plan.cost.lines.some((l) => /NAT/i.test(l.item)) ? ', NAT GB processed' : ''}) is not counted`,
+    `${plan.cost.priceTable.source}, not your account's discounts or the environment's region`,
+  ];
+  if (plan.cost.lines.some((l) => /Spot/.test(l.item)))
+    caveats.push('Fargate Spot taken at the full 70% discount: a lower bound');
+  if (plan.cost.unpriced.length > 0)
+    caveats.push(
+      `LOWER BOUND: ${plan.cost.unpriced.length} item(s) with a standing charge are not priced (${[...new Set(plan.cost.unpriced.map((u) => u.reason))].join('; ')})`,
+    );
+  return caveats;
+}
+
+/** Cost of one TTL (an expiring environment runs at most that long per push), else null. */
+export function costPerTtl(plan: Plan): number | null {
+  const ttl = plan.environment.ttlHours;
+  return ttl === null || plan.environment.protected ? null : round(plan.cost.perHour * ttl, 2);
+}
+
+/** What the time figure is: CloudFormation only, not push to URL. */
+export const READY_SCOPE =
+  'CloudFormation only (modelled critical path); the runner queue, npm ci and the image build and push come on top';
 
 /** Markdown for the pull-request comment body (the plan section of `renderPrComment`). */
 export function planMarkdown(plan: Plan): string {
   const e = plan.environment;
   const c = plan.compliance;
+  const perTtl = costPerTtl(plan);
+  const lowerBound = plan.cost.unpriced.length > 0;
   const md: string[] = [
-    `#### Plan for \`${e.name}\` (${e.profile} profile, ${e.account.key} ${e.region})`,
+    `#### Plan for ${mdCode(e.name)} (${mdText(e.profile)} profile, ${mdText(e.account.key)} ${mdText(e.region)})`,
     '',
     `| | |`,
     `|---|---|`,
-    `| Cost | **${usd(plan.cost.perHour)}/h** idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? `, ${plan.cost.unpriced.length} item(s) unpriced` : ''} |`,
-    `| Ready in | ~${plan.timeToReady.totalMinutes} min (modelled) |`,
+    `| Cost | ${lowerBound ? 'at least ' : ''}**${mdUsd(plan.cost.perHour)}/h** idle, about ${mdUsd(plan.cost.perMonth, 2)}/month${perTtl === null ? '' : `, ${mdUsd(perTtl, 2)} per ${e.ttlHours} h TTL`}${lowerBound ? `; **lower bound: ${plan.cost.unpriced.length} item(s) unpriced**` : ''} |`,
+    `| Ready in | ~${plan.timeToReady.totalMinutes} min of CloudFormation (modelled; push to URL takes longer) |`,
     ...speedAndCapacityMarkdownRows(plan),
-    `| Resources | ${plan.resources.total} in ${plan.stacks.map((s) => `\`${s.name}\``).join(', ')} |`,
+    `| Resources | ${plan.resources.total} in ${plan.stacks.map((s) => mdCell(s.name)).join(', ')} |`,
     `| Teardown | ${plan.teardown.passed ? (plan.teardown.mode === 'protected' ? '✅ data protected' : '✅ leaves nothing behind') : `⚠️ ${plan.teardown.blockers.length} blocker(s)`} |`,
     `| Compliance | ${c.passed ? '✅ passed' : '❌ failed'}: ${c.errors.open} open error(s), ${c.warnings.open} open warning(s), ${c.errors.acknowledged + c.warnings.acknowledged} acknowledged |`,
     '',
@@ -287,36 +318,41 @@ export function planMarkdown(plan: Plan): string {
     '|---|---:|---|',
     ...plan.resources.blocks.map(
       (b) =>
-        `| ${cell(b.block)} | ${b.resources} | ${b.types.map((t) => `${t.type.replace(/^AWS::/, '')}${t.count > 1 ? ` ×${t.count}` : ''}`).join(', ')} |`,
+        `| ${mdText(b.block)} | ${b.resources} | ${mdText(b.types.map((t) => `${t.type.replace(/^AWS::/, '')}${t.count > 1 ? ` ×${t.count}` : ''}`).join(', '))} |`,
     ),
     '',
     '</details>',
     '',
     '<details><summary>Cost line items</summary>',
     '',
-    '| Item | Quantity | $/h | $/month | Note |',
+    '| Item | Quantity | USD/h | USD/month | Note |',
     '|---|---:|---:|---:|---|',
     ...plan.cost.lines.map(
       (l) =>
-        `| ${cell(l.item)} | ${round(l.quantity, 3)} ${cell(l.unit)} | ${l.perHour.toFixed(4)} | ${l.perMonth.toFixed(2)} | ${cell(l.note ?? '')} |`,
+        `| ${mdText(l.item)} | ${round(l.quantity, 3)} ${mdText(l.unit)} | ${l.perHour.toFixed(4)} | ${l.perMonth.toFixed(2)} | ${mdTextWithLinks(l.note ?? '')} |`,
     ),
     ...plan.cost.unpriced.map(
-      (u) => `| ${cell(u.type)} \`${u.logicalId}\` | | unpriced | | ${cell(u.reason)} |`,
+      (u) =>
+        `| ${mdText(u.type)} ${mdCell(u.logicalId)} | | unpriced | | ${mdTextWithLinks(u.reason)} |`,
     ),
     '',
-    `Prices: ${plan.cost.priceTable.source} (${plan.cost.priceTable.date}).`,
+    ...costCaveats(plan).map((caveat) => `- ${mdTextWithLinks(caveat)}`),
     '',
     '</details>',
     '',
     '<details><summary>Time to ready: critical path</summary>',
     '',
+    `${mdText(READY_SCOPE)}.`,
+    '',
     '| Stack | Resource | Type | Minutes |',
     '|---|---|---|---:|',
     ...plan.timeToReady.stacks.flatMap((s) =>
-      s.criticalPath.map((p) => `| ${s.stack} | \`${p.logicalId}\` | ${p.type} | ${p.minutes} |`),
+      s.criticalPath.map(
+        (p) => `| ${mdText(s.stack)} | ${mdCell(p.logicalId)} | ${mdText(p.type)} | ${p.minutes} |`,
+      ),
     ),
     '',
-    ...plan.timeToReady.sources.map((s) => `- ${s}`),
+    ...plan.timeToReady.sources.map((s) => `- ${mdTextWithLinks(s)}`),
     '',
     '</details>',
     '',
@@ -332,21 +368,22 @@ export function planMarkdown(plan: Plan): string {
     );
     for (const b of plan.teardown.blockers)
       md.push(
-        `| \`${b.logicalId}\` (${b.type}) | ${b.kind} | ${cell(b.reason)} | ${cell(b.fix)} |`,
+        `| ${mdCell(b.logicalId)} (${mdText(b.type)}) | ${mdText(b.kind)} | ${mdTextWithLinks(b.reason)} | ${mdTextWithLinks(b.fix)} |`,
       );
     md.push('', '</details>');
   }
-  if (c.rows.length > 0) {
+  const groups = complianceGroups(c.rows);
+  if (groups.length > 0) {
     md.push(
       '',
-      `<details${c.passed ? '' : ' open'}><summary>Compliance (cdk-nag AwsSolutions)</summary>`,
+      `<details${c.passed ? '' : ' open'}><summary>Compliance (cdk-nag AwsSolutions): ${groups.length} rule(s)</summary>`,
       '',
-      '| Rule | Level | Open | Acknowledged | Reason |',
-      '|---|---|---:|---:|---|',
+      '| Rule | Open | Acknowledged | Why |',
+      '|---|---:|---:|---|',
     );
-    for (const r of c.rows)
+    for (const g of groups)
       md.push(
-        `| ${r.rule} | ${r.level} | ${r.open} | ${r.acknowledged} | ${cell(r.reasons.join('; '))} |`,
+        `| ${mdCell(g.rule)} ${g.level} | ${g.open} | ${g.acknowledged} | ${g.reasons.map(mdTextWithLinks).join('<br>') || (g.open > 0 ? '**open**' : '')} |`,
       );
     md.push('', '</details>');
   }

@@ -1,8 +1,10 @@
 import { destroyCommand } from '../shell/commands.js';
+import { mdCell, mdCode, mdLink, mdUsd } from './markdown.js';
 
 /**
  * The one pull-request comment branch-env keeps per pull request. The workflow finds it by the
  * hidden marker and edits it in place, so a pull request never collects a comment per push.
+ * Every dynamic value goes through the GFM helpers of `markdown.ts`.
  */
 export const PR_COMMENT_MARKER = '<!-- branch-env:pr-comment -->';
 
@@ -57,15 +59,6 @@ const STATUS: Record<PrCommentStatus, string> = {
     '⏭️ superseded: cancelled before it finished, by a newer run of this environment (or a timeout or a person; see the run)',
 };
 
-/** Inline code that survives backticks and pipes in branch names. */
-export function inlineCode(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const body = text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
-  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${body}${pad}${fence}`;
-}
-
 function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
@@ -87,21 +80,21 @@ export function renderPrComment(input: PrCommentInput): string {
     input.status === 'destroy-failed';
   const rows: [string, string][] = [
     ['Status', STATUS[input.status]],
-    ['Environment', inlineCode(input.environment)],
-    ['Branch', inlineCode(input.branch)],
-    ['Account', inlineCode(input.account)],
+    ['Environment', mdCell(input.environment)],
+    ['Branch', mdCell(input.branch)],
+    ['Account', mdCell(input.account)],
   ];
   // This run does not know what a superseded run left running: no cost, no expiry.
   const known = input.status !== 'superseded';
   if (!gone) {
-    rows.push(['URL', input.url ? `<${input.url}>` : 'known after the first deploy']);
+    rows.push(['URL', input.url ? mdLink(input.url) : 'known after the first deploy']);
   }
   if (!gone && known) {
     if (input.costPerHour !== undefined && input.costPerHour !== null) {
       const perDay = input.costPerHour * 24;
       rows.push([
         'Cost',
-        `~$${input.costPerHour.toFixed(3)}/h (~$${perDay.toFixed(2)}/day while it runs)`,
+        `about ${mdUsd(input.costPerHour)}/h, ${mdUsd(perDay, 2)}/day while it runs (idle, list prices; data transfer and usage not counted)`,
       ]);
     }
     rows.push([
@@ -113,8 +106,8 @@ export function renderPrComment(input: PrCommentInput): string {
           : `${utc(new Date(now.getTime() + input.ttlHours * 3_600_000))} (${input.ttlHours} h after the last deploy; push to extend)`,
     ]);
   }
-  if (input.commit) rows.push(['Commit', inlineCode(input.commit.slice(0, 12))]);
-  if (input.runUrl) rows.push(['Run', `[workflow run](${input.runUrl})`]);
+  if (input.commit) rows.push(['Commit', mdCell(input.commit.slice(0, 12))]);
+  if (input.runUrl) rows.push(['Run', mdLink(input.runUrl, 'workflow run')]);
 
   const destroy = destroyCommand({
     cli: ['npx', 'branch-env'],
@@ -124,7 +117,7 @@ export function renderPrComment(input: PrCommentInput): string {
   });
   const lines = [
     PR_COMMENT_MARKER,
-    `### branch-env: ${inlineCode(input.environment)}`,
+    `### branch-env: ${mdCode(input.environment)}`,
     '',
     '| | |',
     '|---|---|',
@@ -134,8 +127,8 @@ export function renderPrComment(input: PrCommentInput): string {
   if (!gone) {
     lines.push(
       input.protected
-        ? `**Destroy:** protected environments are not destroyed when the pull request closes. To destroy on purpose: \`${destroy}\` (with the account's credentials).`
-        : `**Destroy:** close this pull request or delete the branch; it also expires after its TTL. Now: \`${destroy}\`.`,
+        ? `**Destroy:** protected environments are not destroyed when the pull request closes. To destroy on purpose: ${mdCode(destroy)} (with the account's credentials).`
+        : `**Destroy:** close this pull request or delete the branch; it also expires after its TTL. Now: ${mdCode(destroy)}.`,
       '',
     );
   }
@@ -144,7 +137,12 @@ export function renderPrComment(input: PrCommentInput): string {
   if (plan) {
     const room = PR_COMMENT_MAX_CHARS - lines.join('\n').length - footer.length - 200;
     if (plan.length > room) {
-      plan = `${plan.slice(0, Math.max(0, room))}\n\n… plan truncated; see the workflow run for all of it.`;
+      // Cut at a line end, and close what the cut left open, so the rest still renders.
+      const cut = plan.slice(0, Math.max(0, room));
+      const kept = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
+      const open =
+        (kept.match(/<details/g) ?? []).length - (kept.match(/<\/details>/g) ?? []).length;
+      plan = `${kept}\n\n… plan truncated; see the workflow run for all of it.${'\n\n</details>'.repeat(Math.max(0, open))}`;
     }
     lines.push('<details><summary>Plan</summary>', '', plan, '', '</details>', '');
   }
