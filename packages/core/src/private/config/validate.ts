@@ -4,6 +4,7 @@ import { gitBranchProblem } from '../naming/git-ref.js';
 import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
+import { SERVICE_CHECKS } from './service-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -14,7 +15,13 @@ import { entryOf, known, type ConfigView } from './view.js';
  */
 export interface ConfigCheck {
   readonly name: string;
-  readonly check: (config: ConfigView) => ConfigIssue[];
+  readonly check: (config: ConfigView, context?: CheckContext) => ConfigIssue[];
+}
+
+/** What a check may ask of the world outside the config; absent when only the config is known. */
+export interface CheckContext {
+  /** Whether a path relative to the config file's folder exists (a Dockerfile, a build context). */
+  readonly fileExists?: (relativePath: string) => boolean;
 }
 
 export function configDomains(config: Pick<ConfigView, 'accounts'>): string[] {
@@ -290,6 +297,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       ];
     },
   },
+  ...SERVICE_CHECKS,
 ];
 
 /**
@@ -413,6 +421,9 @@ export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | u
 }
 
 /** Every problem the cross-checks find in a parsed config, or in what parsed of one (`salvageConfig`). */
-export function validateConfig(config: Config | ConfigView): ConfigIssue[] {
-  return CONFIG_CHECKS.flatMap((c) => c.check(config));
+export function validateConfig(
+  config: Config | ConfigView,
+  context: CheckContext = {},
+): ConfigIssue[] {
+  return CONFIG_CHECKS.flatMap((c) => c.check(config, context));
 }
