@@ -32,10 +32,30 @@ export {
   loadConfig,
   findConfigFile,
   CONFIG_FILE_NAME,
+  type LoadConfigOptions,
 } from './private/config/load.js';
+export {
+  ServiceSchema,
+  JobSchema,
+  SiteSchema,
+  type ServiceConfig,
+  type JobConfig,
+  type SiteConfig,
+  type Expose,
+} from './private/config/services.js';
+export {
+  SAMPLE_SERVICE,
+  secretNamesOf,
+  type ImageSource,
+  type ResolvedService,
+  type ResolvedJob,
+  type ResolvedSite,
+  type ResolvedTask,
+} from './private/services/resolve-services.js';
 export {
   validateConfig,
   CONFIG_CHECKS,
+  type CheckContext,
   configDomains,
   fargateMemoryProblem,
 } from './private/config/validate.js';

@@ -5,7 +5,7 @@ import { EXIT, printJson, type Io } from '../../private/io.js';
 
 export function run(args: ParsedArgs, io: Io): number {
   try {
-    const { config, file } = configFrom(args, io);
+    const { config, file } = configFrom(args, io, { checkFiles: true });
     const budget = nameBudget(config.app, configDomains(config));
     if (args.values.json) {
       printJson(io, { ok: true, file, issues: [], nameBudget: budget });

@@ -99,7 +99,7 @@ function commitOf(args: ParsedArgs, io: Io): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env } = environmentFrom(args, io);
+  const { env } = environmentFrom(args, io, { checkFiles: true });
   const commit = commitOf(args, io);
   const aws = awsClients(env.region);
 

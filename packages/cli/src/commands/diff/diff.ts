@@ -45,7 +45,7 @@ export function diffText(stacks: readonly StackDiff[]): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env } = environmentFrom(args, io);
+  const { env } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown)
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   await requireAccount(awsClients(env.region), env, 'diff');

@@ -391,7 +391,7 @@ export function planMarkdown(plan: Plan): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env, config } = environmentFrom(args, io);
+  const { env, config } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown) {
     const { UserError } = await import('@branch-env/core');
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, jsonPath, UserError, type ConfigIssue } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
-import { validateConfig } from './validate.js';
+import { validateConfig, type CheckContext } from './validate.js';
 import { salvageConfig } from './view.js';
 
 export const CONFIG_FILE_NAME = 'branch-env.config.json';
@@ -12,10 +12,10 @@ export const CONFIG_FILE_NAME = 'branch-env.config.json';
  * schema's, and those of the cross-checks (`validate.ts`), which also run when the schema fails —
  * over the parts that did parse — so that one `config check` shows everything to fix.
  */
-export function parseConfig(raw: unknown, file?: string): Config {
+export function parseConfig(raw: unknown, file?: string, context: CheckContext = {}): Config {
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) {
-    const issues = validateConfig(parsed.data);
+    const issues = validateConfig(parsed.data, context);
     if (issues.length > 0) throw new ConfigError(issues, file);
     return parsed.data;
   }
@@ -26,9 +26,16 @@ export function parseConfig(raw: unknown, file?: string): Config {
         message: 'unknown key; remove it or check its spelling',
       }));
     }
+    if (issue.code === 'invalid_key') {
+      const why = issue.issues.map((i) => i.message).join('; ');
+      return [{ path: jsonPath(issue.path), message: `invalid name: ${why}` }];
+    }
     return [{ path: jsonPath(issue.path), message: issue.message }];
   });
-  throw new ConfigError(withoutDuplicates(schemaIssues, validateConfig(salvageConfig(raw))), file);
+  throw new ConfigError(
+    withoutDuplicates(schemaIssues, validateConfig(salvageConfig(raw), context)),
+    file,
+  );
 }
 
 /** Whether JSON path `outer` is `inner` or contains it (`rules[2]` contains `rules[2].account`). */
@@ -59,14 +66,14 @@ function withoutDuplicates(
 }
 
 /** Parse config JSON text; a syntax error is reported with its position. */
-export function parseConfigText(text: string, file?: string): Config {
+export function parseConfigText(text: string, file?: string, context: CheckContext = {}): Config {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new ConfigError([{ path: '', message: `not valid JSON: ${(e as Error).message}` }], file);
   }
-  return parseConfig(raw, file);
+  return parseConfig(raw, file, context);
 }
 
 /** The config file: the explicit path, else $BRANCH_ENV_CONFIG, else the nearest one upwards from `cwd`. */
@@ -93,8 +100,24 @@ export function findConfigFile(explicit?: string, cwd: string = process.cwd()): 
   );
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Also check the files the config names (Dockerfiles, build contexts), relative to the config
+   * file's folder: `config check`, `plan` and `deploy` do; resolving a branch needs no files.
+   * @default false
+   */
+  readonly checkFiles?: boolean;
+}
+
 /** Find, read, parse and validate the config file. */
-export function loadConfig(explicit?: string, cwd?: string): { config: Config; file: string } {
+export function loadConfig(
+  explicit?: string,
+  cwd?: string,
+  options: LoadConfigOptions = {},
+): { config: Config; file: string } {
   const file = findConfigFile(explicit, cwd);
-  return { config: parseConfigText(readFileSync(file, 'utf8'), file), file };
+  const context: CheckContext = options.checkFiles
+    ? { fileExists: (path) => existsSync(resolve(dirname(file), path)) }
+    : {};
+  return { config: parseConfigText(readFileSync(file, 'utf8'), file, context), file };
 }

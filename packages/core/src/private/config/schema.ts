@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JobsSchema, ProfileServicesSchema, ServicesSchema, SiteSchema } from './services.js';
 
 /**
  * The one schema definition of `branch-env.config.json`. Parsing uses it directly; the JSON
@@ -269,6 +270,7 @@ export const ProfileSchema = z
       })
       .default({ retentionDays: 1 })
       .meta({ description: 'Automated database backups. @default { retentionDays: 1 }' }),
+    services: ProfileServicesSchema.optional(),
   })
   .meta({ description: 'A named set of knobs the CDK library builds an environment from.' });
 
@@ -347,6 +349,9 @@ export const ConfigSchema = z
       description:
         'Environment that service discovery falls back to when a branch does not run a service, in the same account (e.g. sandbox).',
     }),
+    services: ServicesSchema.optional(),
+    jobs: JobsSchema.optional(),
+    site: SiteSchema.optional(),
   })
   .meta({ title: 'branch-env configuration', description: 'branch-env.config.json' });
 

@@ -6,6 +6,7 @@ import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
 import { PLATFORM_CHECKS } from './platform-checks.js';
 import { SECURITY_CHECKS } from './security-checks.js';
+import { SERVICE_CHECKS } from './service-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -16,7 +17,13 @@ import { entryOf, known, type ConfigView } from './view.js';
  */
 export interface ConfigCheck {
   readonly name: string;
-  readonly check: (config: ConfigView) => ConfigIssue[];
+  readonly check: (config: ConfigView, context?: CheckContext) => ConfigIssue[];
+}
+
+/** What a check may ask of the world outside the config; absent when only the config is known. */
+export interface CheckContext {
+  /** Whether a path relative to the config file's folder exists (a Dockerfile, a build context). */
+  readonly fileExists?: (relativePath: string) => boolean;
 }
 
 export function configDomains(config: Pick<ConfigView, 'accounts'>): string[] {
@@ -294,6 +301,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   },
   ...PLATFORM_CHECKS,
   ...SECURITY_CHECKS,
+  ...SERVICE_CHECKS,
 ];
 
 /**
@@ -417,6 +425,9 @@ export function fargateMemoryProblem(cpu: number, memoryMiB: number): string | u
 }
 
 /** Every problem the cross-checks find in a parsed config, or in what parsed of one (`salvageConfig`). */
-export function validateConfig(config: Config | ConfigView): ConfigIssue[] {
-  return CONFIG_CHECKS.flatMap((c) => c.check(config));
+export function validateConfig(
+  config: Config | ConfigView,
+  context: CheckContext = {},
+): ConfigIssue[] {
+  return CONFIG_CHECKS.flatMap((c) => c.check(config, context));
 }

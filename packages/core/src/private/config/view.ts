@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { AccountSchema, ConfigSchema, ProfileSchema, RuleSchema } from './schema.js';
 import type { Account, Config, Profile, Rule } from './schema.js';
+import { JobSchema, ServiceSchema, SiteSchema } from './services.js';
+import type { JobConfig, ServiceConfig, SiteConfig } from './services.js';
 
 /** Key of the set of fields that failed the schema, on a {@link Salvaged} object. */
 export const INVALID: unique symbol = Symbol('fields that failed the schema');
@@ -26,6 +28,10 @@ export interface ConfigView {
   readonly defaults: Salvaged<Config['defaults']>;
   readonly rules: readonly Salvaged<Rule>[];
   readonly baseline?: string | undefined;
+  /** Undefined when the config declares none (the sample service) or `services` is not an object. */
+  readonly services?: Readonly<Record<string, Salvaged<ServiceConfig>>> | undefined;
+  readonly jobs?: Readonly<Record<string, Salvaged<JobConfig>>> | undefined;
+  readonly site?: Salvaged<SiteConfig> | undefined;
   /**
    * `rules` is here when there are none, or a rule is not an object or its `branch`, `account` or
    * `environment` failed: which rule a branch routes to, and the name it gets there, would be a
@@ -95,6 +101,7 @@ export function salvageConfig(raw: unknown): ConfigView {
     invalid.add('rules');
   if (!isObject(top.accounts)) invalid.add('accounts');
   if (!isObject(top.profiles)) invalid.add('profiles');
+  if (top.services !== undefined && !isObject(top.services)) invalid.add('services');
   return {
     app: field('app', shape.app),
     accounts: salvageRecord(AccountSchema, top.accounts),
@@ -102,6 +109,9 @@ export function salvageConfig(raw: unknown): ConfigView {
     defaults: salvageObject(shape.defaults, top.defaults),
     rules,
     baseline: field('baseline', shape.baseline),
+    services: isObject(top.services) ? salvageRecord(ServiceSchema, top.services) : undefined,
+    jobs: isObject(top.jobs) ? salvageRecord(JobSchema, top.jobs) : undefined,
+    site: top.site === undefined ? undefined : salvageObject(SiteSchema, top.site),
     [INVALID]: invalid,
   };
 }

@@ -6,6 +6,14 @@ import { sourceBranch, type RefInput } from '../naming/git-ref.js';
 import { nameBudget, STACK_SUFFIXES } from '../naming/limits.js';
 import { compilePattern, matches } from './pattern.js';
 import { ssmPrefix } from '../config-bus/catalogue.js';
+import {
+  resolveJobs,
+  resolveServices,
+  resolveSite,
+  type ResolvedJob,
+  type ResolvedService,
+  type ResolvedSite,
+} from '../services/resolve-services.js';
 
 /** Everything the rest of branch-env needs to know about one branch's environment. */
 export interface ResolvedEnvironment {
@@ -43,6 +51,12 @@ export interface ResolvedEnvironment {
   readonly baseline?: string | undefined;
   /** Cost-allocation tags applied to every resource. */
   readonly tags: Readonly<Record<string, string>>;
+  /** The application's services, sized for the profile (the sample API when the config has none). */
+  readonly services: readonly ResolvedService[];
+  /** The jobs run on each deploy before traffic moves. */
+  readonly jobs: readonly ResolvedJob[];
+  /** The static site, if any. */
+  readonly site: ResolvedSite | undefined;
 }
 
 /** Tag keys on every resource of an environment; the tag scan after destroy looks for `environment`. */
@@ -147,6 +161,9 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
       [TAG_KEYS.branch]: tagValue(branch),
       [TAG_KEYS.profile]: profileName,
     },
+    services: resolveServices(config, profile),
+    jobs: resolveJobs(config, profileName, profile),
+    site: resolveSite(config),
   };
 }
 
