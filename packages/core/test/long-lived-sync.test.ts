@@ -52,6 +52,12 @@ describe('long-lived sync targets', () => {
     expect(t?.pushCommand).toBe(`${t?.mergeCommand} && git push`);
   });
 
+  it('shows a right-to-left override in the label instead of applying it (display spoofing)', () => {
+    const [t] = syncTargets(['qa\u202egnp.exe'], repoConfig(), 'main');
+    expect(t?.label).toBe('`qa\\u202egnp.exe`');
+    expect(t?.mergeCommand).toContain("'qa\u202egnp.exe'");
+  });
+
   it('codeSpan pads spans that start or end with a backtick', () => {
     expect(codeSpan('a')).toBe('`a`');
     expect(codeSpan('`a')).toBe('`` `a ``');

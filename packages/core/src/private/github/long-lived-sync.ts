@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { printable } from '../naming/git-ref.js';
 import { routeOf } from '../routing/resolve.js';
 import { shellCommand } from '../shell/quote.js';
 
@@ -10,7 +11,7 @@ import { shellCommand } from '../shell/quote.js';
  */
 export interface SyncTarget {
   readonly branch: string;
-  /** The branch as a markdown code span. */
+  /** The branch as a markdown code span (invisible and bidirectional characters shown as `\uXXXX`). */
   readonly label: string;
   /** Title of the issue filed when the merge conflicts. */
   readonly conflictTitle: string;
@@ -56,7 +57,7 @@ export function syncTargets(
   return branches
     .filter((b) => syncsInto(b, config, defaultBranch))
     .map((branch) => {
-      const label = codeSpan(branch);
+      const label = codeSpan(printable(branch));
       const mergeCommand = [
         shellCommand(['git', 'fetch', 'origin']),
         shellCommand(['git', 'switch', branch]),
