@@ -1,4 +1,4 @@
-import { destroyCommand, printable, type ResolvedEnvironment } from '@branch-env/core';
+import { destroyCommand, mdCell, printable, type ResolvedEnvironment } from '@branch-env/core';
 
 /** Output names in action.yml order; each is also exported as BRANCH_ENV_<NAME>. */
 export const OUTPUT_NAMES = [
@@ -72,7 +72,7 @@ export function unroutedOutputs(reason: string, branch = '', crossRepository = f
 }
 
 function cell(value: string): string {
-  return value === '' ? '—' : `\`${printable(value).replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  return value === '' ? '—' : mdCell(printable(value));
 }
 
 /** The job summary: a table of every output. */

@@ -69,12 +69,7 @@ export {
   type RefInput,
 } from './private/naming/git-ref.js';
 export { shellQuote, shellCommand } from './private/shell/quote.js';
-export {
-  syncTargets,
-  syncsInto,
-  codeSpan,
-  type SyncTarget,
-} from './private/github/long-lived-sync.js';
+export { syncTargets, syncsInto, type SyncTarget } from './private/github/long-lived-sync.js';
 export { destroyCommand, type DestroyCommandInput } from './private/shell/commands.js';
 export {
   environmentName,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeSpan, parseConfig, shellQuote, syncTargets, syncsInto } from '../src/index.js';
+import { parseConfig, shellQuote, syncTargets, syncsInto } from '../src/index.js';
 import { editedConfig, repoConfig } from './helpers.js';
 
 const BRANCHES = [
@@ -52,9 +52,9 @@ describe('long-lived sync targets', () => {
     expect(t?.pushCommand).toBe(`${t?.mergeCommand} && git push`);
   });
 
-  it('codeSpan pads spans that start or end with a backtick', () => {
-    expect(codeSpan('a')).toBe('`a`');
-    expect(codeSpan('`a')).toBe('`` `a ``');
-    expect(codeSpan('a``b')).toBe('```a``b```');
+  it('shows a right-to-left override in the label instead of applying it (display spoofing)', () => {
+    const [t] = syncTargets(['qa\u202egnp.exe'], repoConfig(), 'main');
+    expect(t?.label).toBe('`qa\\u202egnp.exe`');
+    expect(t?.mergeCommand).toContain("'qa\u202egnp.exe'");
   });
 });

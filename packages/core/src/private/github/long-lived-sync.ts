@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import { printable } from '../naming/git-ref.js';
+import { mdCode } from './markdown.js';
 import { routeOf } from '../routing/resolve.js';
 import { shellCommand } from '../shell/quote.js';
 
@@ -10,7 +12,7 @@ import { shellCommand } from '../shell/quote.js';
  */
 export interface SyncTarget {
   readonly branch: string;
-  /** The branch as a markdown code span. */
+  /** The branch as a markdown code span (invisible and bidirectional characters shown as `\uXXXX`). */
   readonly label: string;
   /** Title of the issue filed when the merge conflicts. */
   readonly conflictTitle: string;
@@ -38,15 +40,6 @@ export function syncsInto(branch: string, config: Config, defaultBranch: string)
   return route.rule.protected && !route.rule.branch.includes('**') && !production;
 }
 
-/** A markdown code span of `text` (a fence longer than any backtick run inside it). */
-export function codeSpan(text: string): string {
-  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  const body = text.replace(/[\r\n]+/g, ' ');
-  const pad = body.startsWith('`') || body.endsWith('`') || body.trim() === '' ? ' ' : '';
-  return `${fence}${pad}${body}${pad}${fence}`;
-}
-
 /** The branches of `branches` the sync merges into, with their texts. */
 export function syncTargets(
   branches: readonly string[],
@@ -56,7 +49,7 @@ export function syncTargets(
   return branches
     .filter((b) => syncsInto(b, config, defaultBranch))
     .map((branch) => {
-      const label = codeSpan(branch);
+      const label = mdCode(printable(branch));
       const mergeCommand = [
         shellCommand(['git', 'fetch', 'origin']),
         shellCommand(['git', 'switch', branch]),
