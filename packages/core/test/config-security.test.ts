@@ -97,6 +97,7 @@ describe('security checks of config check', () => {
         c.accounts.development.domain.name = 'eu.branch-env.example.com';
         for (const r of c.rules) if (r.account === 'development') r.protected = true;
         for (const r of c.rules) if (r.account === 'development') delete r.ttlHours;
+        for (const r of c.rules) if (r.account === 'development') r.profile = 'production';
       },
     ],
     [

@@ -9,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type { EnvironmentStack } from '../environment-stack/environment-stack.js';
+import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 
 /**
  * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
@@ -130,7 +131,7 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       {
         id: 'AwsSolutions-EC23',
         reason:
-          'The load balancer is the public entry point of the environment: it accepts 443 (HTTPS) and 80 (redirect to HTTPS, or plain HTTP when no domain is configured) only.',
+          'Without CloudFront the load balancer is the public entry point of the environment: it accepts 443 (HTTPS) and 80 (redirect to HTTPS, or plain HTTP in a development account without a domain) only. Behind CloudFront it admits only the CloudFront origin-facing prefix list (no finding).',
         on: () => [s.service.loadBalancerSecurityGroup],
       },
       {
@@ -211,20 +212,6 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
           'Standard logs need an ACL-enabled log bucket per environment, itself emptied on destroy; request metrics are in CloudWatch.',
         on: () => [s.web?.distribution],
       },
-      {
-        id: 'AwsSolutions-CFR4',
-        reason:
-          'Without a custom domain the distribution uses the default *.cloudfront.net certificate, which CloudFront pins to TLSv1; with a domain the policy is TLSv1.2_2021.',
-        on: () => [s.web?.distribution],
-        when: () => s.branchEnvironment.dnsName === undefined,
-      },
-      {
-        id: 'AwsSolutions-CFR5',
-        reason:
-          'Without a custom domain the load balancer has no certificate, so CloudFront reaches it over HTTP; configure a domain for HTTPS end to end.',
-        on: () => [s.web?.distribution],
-        when: () => s.branchEnvironment.dnsName === undefined,
-      },
     ],
     // CDK's BucketDeployment helper (uploads the static site)
     (s) => {
@@ -244,14 +231,32 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
         'AwsSolutions-L1',
       ].map((id) => ({ id, reason, on: () => [deployment] }));
     },
-    // CDK's AwsCustomResource reading the CloudFront certificate ARN from us-east-1
+    // Behind CloudFront: the secret origin header and the prefix list lookup (CloudFrontOnlyOrigin)
+    (s) => {
+      const edge = s.node.tryFindChild('Edge') as CloudFrontOnlyOrigin | undefined;
+      return [
+        {
+          id: 'AwsSolutions-SMG4',
+          reason:
+            "The secret is the origin header CloudFront sends and the load balancer's listener rule requires (a shared value, not a credential of a person or service): both read it through a CloudFormation dynamic reference, so a rotation takes effect only with a stack update of the distribution and the listener together, and a rotation Lambda would leave a window where they disagree (403s). It is generated with the stack, never in the template, and deleted with it; the prefix list keeps everyone but CloudFront off the load balancer either way. To rotate: put a new value in the secret and redeploy.",
+          on: () => [edge?.secret],
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            "ec2:DescribeManagedPrefixLists (reading the id of CloudFront's origin-facing prefix list at deploy time, instead of a context lookup) supports no resource-level permissions; read-only.",
+          on: () => [edge?.node.tryFindChild('PrefixList')],
+        },
+      ];
+    },
+    // CDK's AwsCustomResource provider (CloudFront certificate ARN from us-east-1, prefix list id)
     (s) => {
       const reader = s.node.tryFindChild('CloudFrontCertificateArn');
       const provider = s.node.children.find((c) =>
         c.node.id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'),
       );
       const reason =
-        'CDK AwsCustomResource helper that reads the CloudFront certificate ARN from us-east-1 (the environment is in another region); managed by aws-cdk-lib.';
+        "CDK AwsCustomResource helper that reads the CloudFront certificate ARN from us-east-1 (an environment in another region) and the id of CloudFront's origin-facing prefix list; managed by aws-cdk-lib.";
       return [
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'AwsSolutions-L1',

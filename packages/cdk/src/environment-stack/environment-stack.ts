@@ -18,6 +18,7 @@ import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 import { SiteContent } from '../web/site-content.js';
 import { Web } from '../web/web.js';
+import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import { checkEnvironment } from './checks.js';
 
 /** Where the CloudFront certificate (us-east-1) comes from. */
@@ -141,6 +142,12 @@ export class EnvironmentStack extends Stack {
           })
         : undefined;
 
+    // Behind CloudFront, the load balancer answers CloudFront only (docs/security.md).
+    if (useCloudFront && (this.domain === undefined || names.originDnsName === undefined))
+      throw new Error(
+        `bug: environment '${env.name}' puts CloudFront in front without a custom domain; config check refuses that`,
+      );
+    const edge = useCloudFront ? new CloudFrontOnlyOrigin(this, 'Edge') : undefined;
     this.service = new Service(this, 'Service', {
       vpc: this.network.vpc,
       subnets: this.network.serviceSubnets,
@@ -169,6 +176,7 @@ export class EnvironmentStack extends Stack {
       logRetentionDays: profile.logRetentionDays,
       removalPolicy: retention.data,
       certificate: this.domain?.certificate,
+      cloudFrontOnly: edge,
       dataBucket: this.storage.dataBucket,
       ssmPrefix: env.ssmPrefix,
       ssmDiscoveryParameters: [baselineServiceUrls(env)].filter((p) => p !== undefined),
@@ -186,7 +194,7 @@ export class EnvironmentStack extends Stack {
       this.web = new Web(this, 'Web', {
         siteBucket: this.storage.siteBucket,
         apiOriginDomainName: names.originDnsName ?? this.service.loadBalancer.loadBalancerDnsName,
-        apiOriginHttps: names.originDnsName !== undefined,
+        originHeaders: edge?.originHeaders,
         webAclArn: profile.webAclArn,
         customDomain:
           certificate && names.dnsName ? { certificate, domainName: names.dnsName } : undefined,

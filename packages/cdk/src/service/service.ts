@@ -11,6 +11,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { reservedKeyPatterns } from '@branch-env/core';
 import { Construct } from 'constructs';
 import type { DatabaseSidecar } from '../database/database.js';
+import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 
 export interface ServiceTaskProps {
   /** Fargate CPU units. */
@@ -77,6 +78,13 @@ export interface ServiceProps {
    * @default - plain HTTP on 80 (environments without a domain)
    */
   readonly certificate?: acm.ICertificate;
+  /**
+   * CloudFront is the only way in: the load balancer admits HTTPS from CloudFront's origin-facing
+   * prefix list only, answers 403 unless the secret origin header matches, and has no port 80
+   * listener. Needs `certificate` (the origin leg is HTTPS).
+   * @default - the load balancer is the public entry point (HTTPS, HTTP only as a redirect)
+   */
+  readonly cloudFrontOnly?: CloudFrontOnlyOrigin;
   /** Bucket the task role may read and write objects in. */
   readonly dataBucket: s3.IBucket;
   /** SSM prefix `/<app>/<env>/` the service may read and write (config bus). */
@@ -338,7 +346,22 @@ export class Service extends Construct {
       },
     });
 
-    if (props.certificate) {
+    if (props.cloudFrontOnly) {
+      if (!props.certificate)
+        throw new Error(
+          'bug: a load balancer behind CloudFront needs a certificate (HTTPS origin)',
+        );
+      this.listener = this.loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [props.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultAction: CloudFrontOnlyOrigin.denyByDefault(),
+        open: false,
+      });
+      props.cloudFrontOnly.guard(this.listener, this.targetGroup);
+      props.cloudFrontOnly.admit(this.loadBalancerSecurityGroup, 443);
+    } else if (props.certificate) {
       this.listener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,

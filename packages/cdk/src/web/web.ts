@@ -11,8 +11,12 @@ export interface WebProps {
    * DNS name CloudFront reaches the load balancer on for `/api/*`.
    */
   readonly apiOriginDomainName: string;
-  /** Whether the load balancer serves HTTPS on `apiOriginDomainName` (it does with a domain). */
-  readonly apiOriginHttps: boolean;
+  /**
+   * Headers CloudFront adds to every `/api/*` origin request (the load balancer's secret origin
+   * header, `CloudFrontOnlyOrigin`).
+   * @default - none
+   */
+  readonly originHeaders?: Readonly<Record<string, string>>;
   /**
    * CloudFront certificate (us-east-1) and the names it serves.
    * @default - the distribution's own *.cloudfront.net name
@@ -49,11 +53,11 @@ export class Web extends Construct {
     super(scope, id);
     this.webAclArn = props.webAclArn;
     const securityHeaders = cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS;
+    // The origin leg is always HTTPS: `config check` refuses CloudFront without a custom domain.
     const api = new origins.HttpOrigin(props.apiOriginDomainName, {
-      protocolPolicy: props.apiOriginHttps
-        ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY
-        : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      customHeaders: props.originHeaders ? { ...props.originHeaders } : undefined,
     });
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'branch-env environment',
