@@ -26,6 +26,7 @@ const SERVICE_OF: Record<string, string> = {
   'client-route-53': 'route53',
   'client-s3': 's3',
   'client-secrets-manager': 'secretsmanager',
+  'client-service-quotas': 'servicequotas',
   'client-ssm': 'ssm',
   'client-sts': 'sts',
 };

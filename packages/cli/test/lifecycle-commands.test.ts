@@ -1374,12 +1374,16 @@ describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () 
   });
 
   it('a dedicated environment without a platform block has no platform cost', () => {
-    const own = buildPlan(dedicated, {
-      ms: 1,
-      directory: '/nowhere',
-      findings: [],
-      stacks: [thin],
-    });
+    const { platform: _platform, ...account } = dedicated.account;
+    const own = buildPlan(
+      { ...dedicated, profile: { ...dedicated.profile, isolation: 'dedicated' as const }, account },
+      {
+        ms: 1,
+        directory: '/nowhere',
+        findings: [],
+        stacks: [thin],
+      },
+    );
     expect(own.platformCost).toBeNull();
     expect(own.capacity.isolation).toBe('dedicated');
     expect(planText(own)).not.toContain('idle cost:');

@@ -19,12 +19,14 @@ import {
 } from '@aws-sdk/client-ssm';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '@branch-env/core';
 import { main } from '../src/cli.js';
 import { run as deploy } from '../src/commands/deploy/deploy.js';
 import { run as list } from '../src/commands/list/list.js';
@@ -43,6 +45,7 @@ const ssm = mockClient(SSMClient);
 const logs = mockClient(CloudWatchLogsClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const route53 = mockClient(Route53Client);
+const quotas = mockClient(ServiceQuotasClient);
 
 const stack = (environment: string, branch: string, status = 'UPDATE_COMPLETE') => ({
   StackName: `branch-env-demo-${environment}`,
@@ -63,7 +66,7 @@ const meta = (environment: string, branch: string, expiresAt: string) => [
 ];
 
 beforeEach(() => {
-  for (const m of [sts, cfn, ssm, logs, tagging, route53]) m.reset();
+  for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas]) m.reset();
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
   sts
     .on(GetCallerIdentityCommand)
@@ -341,6 +344,59 @@ describe('deploy (run in-process up to the CloudFormation deploy, AWS mocked)', 
       '/branch-env-demo/feature-a-b/meta/owner-branch',
     ]);
   });
+
+  const newStack = 'branch-env-demo-feature-new';
+  const noSuchStack = () =>
+    cfn
+      .on(DescribeStacksCommand, { StackName: newStack })
+      .rejects(awsError('ValidationError', `Stack with id ${newStack} does not exist`));
+
+  it('refuses a new environment when the account is full, before claiming anything, naming the quota and the fix', async () => {
+    noSuchStack();
+    // Applied values: Fargate Spot 0.5 vCPU (a new account can be below the default); the rest
+    // has none, so it counts at the AWS default. Live: three previews and sandbox.
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+    quotas
+      .on(GetServiceQuotaCommand, { ServiceCode: 'fargate', QuotaCode: 'L-36FBB829' })
+      .resolves({ Quota: { Value: 0.5 } });
+    const io = recordingIo();
+    const error = await deploy(
+      { positionals: ['feature/new'], values: { config: CONFIG } },
+      io,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(
+      /^feature-new does not fit: the account is full: '/,
+    );
+    expect((error as UserError).fix).toContain('aws service-quotas request-service-quota-increase');
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+    expect(quotas.commandCalls(GetServiceQuotaCommand).length).toBeGreaterThan(0);
+    expect(io.stderr()).toContain('checking that feature-new fits in development us-east-1');
+  }, 120_000);
+
+  it('lets a new environment that fits go on to the claim', async () => {
+    noSuchStack();
+    cfn.on(DescribeStacksCommand, { NextToken: undefined, StackName: undefined }).resolves({
+      Stacks: [stack('sandbox', 'sandbox')],
+    });
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+    quotas
+      .on(GetServiceQuotaCommand, { ServiceCode: 'fargate', QuotaCode: 'L-36FBB829' })
+      .resolves({ Quota: { Value: 4000 } });
+    ssm
+      .on(PutParameterCommand)
+      .rejects(new ParameterAlreadyExists({ message: 'exists', $metadata: {} }));
+    ssm
+      .on(GetParameterCommand, { Name: '/branch-env-demo/feature-new/meta/owner-branch' })
+      .resolves({ Parameter: { Value: 'feature/other' } });
+    const io = recordingIo();
+    const error = await deploy(
+      { positionals: ['feature/new'], values: { config: CONFIG } },
+      io,
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/belongs to branch 'feature\/other'/);
+    expect(io.stderr()).toMatch(/room for \d+ more preview environment\(s\) \(1 live\)/);
+  }, 120_000);
 
   it('refuses credentials of another account before any other call', async () => {
     sts

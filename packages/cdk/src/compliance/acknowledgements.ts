@@ -314,7 +314,7 @@ export function deployRoleAcknowledgements(
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments) and pricing:GetProducts have no resource-level permissions; all three are read-only.',
+        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments), pricing:GetProducts and servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) are granted on every resource; all four are read-only.',
     },
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*]`,

@@ -291,6 +291,11 @@ export class DeployRoleStack extends Stack {
         actions: ['pricing:GetProducts'],
         resources: ['*'],
       }),
+      new iam.PolicyStatement({
+        sid: 'ReadQuotas',
+        actions: ['servicequotas:GetServiceQuota'],
+        resources: ['*'],
+      }),
     ];
     this.policy = new iam.Policy(this, 'DeployPolicy', { statements });
     this.policy.attachToRole(this.role);

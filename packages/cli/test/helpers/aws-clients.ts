@@ -5,6 +5,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsClients } from '../../src/private/aws/clients.js';
@@ -23,6 +24,7 @@ export function testClients(region = 'us-east-1'): AwsClients {
     tagging: new ResourceGroupsTaggingAPIClient(config),
     sts: new STSClient(config),
     secretsManager: new SecretsManagerClient(config),
+    serviceQuotas: new ServiceQuotasClient(config),
     route53: new Route53Client(config),
     retry: { sleep: async () => {}, baseMs: 0 },
     pollMs: 0,

@@ -99,7 +99,7 @@ function commitOf(args: ParsedArgs, io: Io): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config } = environmentFrom(args, io, { checkFiles: true });
   const commit = commitOf(args, io);
   const aws = awsClients(env.region);
 
@@ -118,6 +118,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       `stack ${env.stacks.main} is DELETE_FAILED from an earlier destroy`,
       `finish the destroy first: ${destroyCommand({ branch: env.branch, environment: env.name })}`,
     );
+  }
+
+  // 2b. A new environment must fit in the account: refuse before claiming anything.
+  if (status === undefined || status === 'DELETE_COMPLETE') {
+    const { checkRoom } = await import('../../private/room.js');
+    await checkRoom(env, config, io);
   }
 
   // 3. Claim (or confirm) ownership atomically before anything is created.

@@ -5,6 +5,7 @@ import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { RetryOptions } from './retry.js';
@@ -20,6 +21,8 @@ export interface AwsClients {
   readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly sts: STSClient;
   readonly secretsManager: SecretsManagerClient;
+  /** Applied quota values (deploy's capacity check). */
+  readonly serviceQuotas: ServiceQuotasClient;
   /** Route 53 is global: any region's client reaches it. */
   readonly route53: Route53Client;
   /** Retry/wait tuning; tests shorten it. */
@@ -70,6 +73,9 @@ export function awsClients(region: string): AwsClients {
     },
     get secretsManager() {
       return lazy('secretsmanager', () => new SecretsManagerClient(config));
+    },
+    get serviceQuotas() {
+      return lazy('servicequotas', () => new ServiceQuotasClient(config));
     },
     get route53() {
       return lazy('route53', () => new Route53Client(config));
