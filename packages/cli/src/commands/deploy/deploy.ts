@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs';
 import {
-  destroyCommand,
   CONFIG_BUS,
   estimateCost,
   expiresAtRecord,
