@@ -167,6 +167,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/experiment/list.js'),
   },
   {
+    words: ['doctor'],
+    summary:
+      'Read-only, per configured account: what a first deploy needs (quotas, CDK bootstrap, deploy role, GitHub OIDC, service-linked roles, hosted zone delegation), each gap with its fix; exit 1 on a blocking gap',
+    usage: '[--json] [--config <file>]',
+    options: {},
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/doctor/doctor.js'),
+  },
+  {
     words: ['bootstrap'],
     summary:
       "One-time per account: the GitHub OIDC provider and the deploy role, its trust generated from the routing rules (deploys with the account's credentials)",

@@ -35,6 +35,8 @@ export interface SynthOptions {
    * @default true
    */
   readonly stageAssets?: boolean;
+  /** The stacks do not exist yet: protection off, task count set (`EnvironmentAppProps.firstCreate`). @default false */
+  readonly firstCreate?: boolean;
 }
 
 /** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
@@ -71,6 +73,7 @@ export async function synthesizeEnvironment(
       outdir: options.outdir,
       validate: options.validate ?? false,
       nag: false,
+      firstCreate: options.firstCreate ?? false,
     });
   const built =
     (options.stageAssets ?? true)

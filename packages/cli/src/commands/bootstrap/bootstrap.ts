@@ -1,3 +1,4 @@
+import { deployRoleStackName } from '../../private/deploy-role-stack.js';
 import { join, relative, resolve } from 'node:path';
 import { UserError, type Config, type OidcTrust } from '@branch-env/core';
 import type { ParsedArgs } from '../../private/command.js';
@@ -80,7 +81,7 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
         ? `arn:aws:iam::${account.id}:oidc-provider/token.actions.githubusercontent.com`
         : undefined,
       // Two accounts' stacks in one app need distinct names only when they share an AWS account.
-      stackName: `${config.app}-github-deploy-role${Object.values(config.accounts).filter((a) => a.id === account.id).length > 1 ? `-${key}` : ''}`,
+      stackName: deployRoleStackName(config, key),
     });
     plans.push({
       account: key,

@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs';
 import {
-  destroyCommand,
   CONFIG_BUS,
   estimateCost,
   expiresAtRecord,
@@ -10,6 +9,7 @@ import {
 } from '@branch-env/core';
 import { awsClients } from '../../private/aws/clients.js';
 import { waitForStable } from '../../private/aws/cloudformation.js';
+import { deployWithRecovery } from '../../private/lifecycle/prepare-stacks.js';
 import { requireAccount } from '../../private/aws/credentials.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
 import type { ParsedArgs } from '../../private/command.js';
@@ -109,16 +109,11 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     `deploying ${env.name} (branch ${env.branch}) to ${env.account.key} ${env.account.id} ${env.region} as ${me.arn}\n`,
   );
 
-  // 2. Another deploy or a delete of this environment must finish first.
-  const status = await waitForStable(aws, env.stacks.main, {
+  // 2. Another deploy or a delete of this environment must finish first (a running destroy
+  // would delete the owner record claimed below).
+  await waitForStable(aws, env.stacks.main, {
     onStatus: (s) => s.endsWith('_IN_PROGRESS') && io.err(`waiting: ${env.stacks.main} is ${s}\n`),
   });
-  if (status === 'DELETE_FAILED') {
-    throw new UserError(
-      `stack ${env.stacks.main} is DELETE_FAILED from an earlier destroy`,
-      `finish the destroy first: ${destroyCommand({ branch: env.branch, environment: env.name })}`,
-    );
-  }
 
   // 2b. A new environment must fit in the account: refuse before claiming anything.
   if (status === undefined || status === 'DELETE_COMPLETE') {
@@ -151,17 +146,26 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     import('../../private/synth.js'),
     import('../../private/aws/toolkit.js'),
   ]);
+  // Stacks that never completed are deleted and created again; protection comes after the create.
   let synthesis: Synthesis | undefined;
-  const deployed = await deployAssembly(
-    async (outdir) => {
-      io.err(`synthesizing ${env.name}...\n`);
-      synthesis = await synthesizeEnvironment(env, { commit, outdir, validate: true, nag: false });
-      return { directory: synthesis.directory };
-    },
-    { io, tags: env.tags },
-  ).catch((error: unknown) => {
-    throw toolkitFailure('deploy', env.name, error);
-  });
+  const { result: deployed } = await deployWithRecovery(aws, env, io, ({ firstCreate }) =>
+    deployAssembly(
+      async (outdir) => {
+        io.err(`synthesizing ${env.name}...\n`);
+        synthesis = await synthesizeEnvironment(env, {
+          commit,
+          outdir,
+          validate: true,
+          nag: false,
+          firstCreate,
+        });
+        return { directory: synthesis.directory };
+      },
+      { io, tags: env.tags },
+    ).catch((error: unknown) => {
+      throw toolkitFailure('deploy', env.name, error);
+    }),
+  );
 
   // 5. Metadata and URL.
   const at = new Date();

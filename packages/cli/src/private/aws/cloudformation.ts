@@ -1,10 +1,12 @@
 import {
   DeleteStackCommand,
   DescribeStacksCommand,
+  paginateDescribeStackEvents,
   ListStackResourcesCommand,
   ListStacksCommand,
   UpdateTerminationProtectionCommand,
   type Stack,
+  type StackEvent,
   type StackResourceSummary,
   type StackSummary as SdkStackSummary,
 } from '@aws-sdk/client-cloudformation';
@@ -62,6 +64,20 @@ export interface DeleteOptions extends WaitOptions {
   readonly deleteTimeoutMs?: number;
   /** The command that finishes the job when the delete outlasts the wait. @default 'branch-env destroy' */
   readonly rerun?: string;
+  /**
+   * Waits before each retry of a delete that failed only on a certificate still "in use" by the
+   * load balancer or distribution the same delete just removed (ACM updates `InUseBy` eventually:
+   * aws-cdk#4179). @default {@link IN_USE_RETRY_MS} (30 s, 60 s, 120 s)
+   */
+  readonly inUseRetryMs?: readonly number[];
+}
+
+/** Back-off between retries of a delete that failed on a certificate still in use. */
+export const IN_USE_RETRY_MS: readonly number[] = [30_000, 60_000, 120_000];
+
+/** A failed resource that only needs time: an ACM certificate whose user was just deleted. */
+export function isInUseRace(f: { readonly type: string; readonly reason: string }): boolean {
+  return f.type === 'AWS::CertificateManager::Certificate' && /in use/i.test(f.reason);
 }
 
 /**
@@ -96,6 +112,30 @@ export async function waitForStable(
     }
     await sleep(aws.pollMs ?? 5000);
   }
+}
+
+/** Every event of a stack, by name or id, newest first (DescribeStackEvents, all pages). */
+export async function stackEvents(aws: AwsClients, stackNameOrId: string): Promise<StackEvent[]> {
+  const out: StackEvent[] = [];
+  for await (const page of paginateDescribeStackEvents(
+    { client: aws.cloudformation },
+    { StackName: stackNameOrId },
+  ))
+    out.push(...(page.StackEvents ?? []));
+  return out;
+}
+
+/**
+ * Whether a stack ever finished a create or update (its own CREATE_COMPLETE / UPDATE_COMPLETE
+ * event). One that never did holds nothing worth keeping: `deploy` deletes it and creates it again.
+ */
+export function completedOnce(events: readonly StackEvent[]): boolean {
+  return events.some(
+    (e) =>
+      e.ResourceType === 'AWS::CloudFormation::Stack' &&
+      e.PhysicalResourceId === e.StackId &&
+      (e.ResourceStatus === 'CREATE_COMPLETE' || e.ResourceStatus === 'UPDATE_COMPLETE'),
+  );
 }
 
 /** A DescribeStacks entry as `list` sees it; undefined without a name or status. */
@@ -236,7 +276,9 @@ async function stackResources(
 /**
  * Delete a stack and wait until it is gone. A stack busy with another operation is waited for
  * first. On DELETE_FAILED, buckets and repositories that failed (not empty) are emptied and the
- * delete is retried once; what still fails is returned, not thrown, so the caller reports it.
+ * delete is retried once; a certificate still "in use" by what the delete just removed is retried
+ * with back-off ({@link IN_USE_RETRY_MS}); what still fails is returned, not thrown, so the caller
+ * reports it.
  * Deleting a stack that does not exist succeeds (idempotent).
  */
 export async function deleteStack(
@@ -285,7 +327,9 @@ export async function deleteStack(
     );
   }
   const emptied: string[] = [];
-  for (let attempt = 1; ; attempt++) {
+  let emptiedOnce = false;
+  let inUseRetries = 0;
+  for (;;) {
     await withRetry(
       () => aws.cloudformation.send(new DeleteStackCommand({ StackName: id })),
       aws.retry,
@@ -304,8 +348,14 @@ export async function deleteStack(
         reason: `${status}${reason ? `: ${reason}` : ''}`,
       });
     }
-    if (status !== 'DELETE_FAILED' || attempt >= 2)
-      return { stack: name, existed: true, failures, emptied };
+    if (status !== 'DELETE_FAILED') return { stack: name, existed: true, failures, emptied };
+    const waits = options.inUseRetryMs ?? IN_USE_RETRY_MS;
+    if (failures.every(isInUseRace) && inUseRetries < waits.length) {
+      await (aws.retry?.sleep ?? sleep)(waits[inUseRetries++] ?? 0);
+      continue;
+    }
+    if (emptiedOnce) return { stack: name, existed: true, failures, emptied };
+    emptiedOnce = true;
     let fixed = 0;
     for (const f of failures) {
       if (!f.physicalId) continue;
