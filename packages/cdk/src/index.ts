@@ -11,8 +11,9 @@ export {
 } from './environment-stack/environment-stack.js';
 export {
   ENVIRONMENT_CHECKS,
+  API_CHECKS,
   checkEnvironment,
-  type EnvironmentCheck,
+  type ResolvedEnvironmentCheck,
 } from './environment-stack/checks.js';
 export { Network, type NetworkProps } from './network/network.js';
 export {

@@ -27,6 +27,13 @@ export {
 } from './private/config/schema.js';
 export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
+  ENVIRONMENT_CHECKS,
+  ENVIRONMENT_RULES_CHECK,
+  environmentProblems,
+  type EnvironmentCheck,
+  type EnvironmentFacts,
+} from './private/config/environment-checks.js';
+export {
   parseConfig,
   parseConfigText,
   loadConfig,

@@ -95,7 +95,9 @@ describe('security checks of config check', () => {
         c.accounts.development.id = '222222222222';
         c.accounts.development.deployRoleArn = 'arn:aws:iam::222222222222:role/deploy';
         c.accounts.development.domain.name = 'eu.branch-env.example.com';
+        // Protected: no sidecar database (environment checks), no shared profile (platform checks).
         for (const r of c.rules) if (r.account === 'development') r.protected = true;
+        for (const r of c.rules) if (r.account === 'development') r.profile = 'full';
         for (const r of c.rules) if (r.account === 'development') delete r.ttlHours;
         for (const r of c.rules) if (r.account === 'development') r.profile = 'production';
       },

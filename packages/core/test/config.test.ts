@@ -165,13 +165,13 @@ describe('config validation', () => {
       'minTasks above maxTasks',
       (c) => (c.profiles.full.task.minTasks = 3),
       'profiles.full.task.minTasks',
-      /above maxTasks 2/,
+      /task.maxTasks \(2\) is below task.minTasks \(3\); make task.maxTasks at least task.minTasks/,
     ],
     [
       'a sidecar database with several tasks',
       (c) => (c.profiles.preview.task.maxTasks = 2),
       'profiles.preview.task.maxTasks',
-      /exactly one task/,
+      /keeps its data inside one task, but task.maxTasks is 2/,
     ],
     [
       'an invalid Fargate size',
@@ -254,6 +254,7 @@ describe('config validation', () => {
       c.rules.unshift({
         branch: 'feature/x',
         account: 'development',
+        profile: 'full',
         environment: 'feature-x',
         protected: true,
       }),
@@ -264,6 +265,7 @@ describe('config validation', () => {
       c.rules.push({
         branch: 'demo',
         account: 'development',
+        profile: 'full',
         environment: 'prod-x',
         protected: true,
       }),

@@ -244,7 +244,8 @@ describe('oidcTrust failures', () => {
   const withProdRule = (branch: string) =>
     parseConfig(
       editedConfig((c) => {
-        c.rules.splice(1, 0, {
+        // Last: ahead of prod[1-9], 'prod?' would leave that rule unreachable (config check).
+        c.rules.push({
           branch,
           account: 'production',
           profile: 'production',

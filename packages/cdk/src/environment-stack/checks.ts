@@ -1,40 +1,19 @@
-import { UserError, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  ENVIRONMENT_CHECKS as CONFIG_ENVIRONMENT_CHECKS,
+  UserError,
+  environmentProblems,
+  type EnvironmentCheck,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 
-/** One rule an environment must meet before the stack is built. */
-export interface EnvironmentCheck {
-  readonly id: string;
-  /** The problem, or undefined when the environment passes. */
-  readonly problem: (env: ResolvedEnvironment) => string | undefined;
-  /** The edit that fixes it. */
-  readonly fix: string;
-}
+/** An environment check over a resolved environment. */
+export type ResolvedEnvironmentCheck = EnvironmentCheck<ResolvedEnvironment>;
 
-/** The rules, as data: every failure is collected and reported in one error. */
-export const ENVIRONMENT_CHECKS: readonly EnvironmentCheck[] = [
-  {
-    id: 'sidecar-single-task',
-    problem: (env) =>
-      env.profile.database.engine === 'mongodb-container' && env.profile.task.maxTasks > 1
-        ? `profiles.${env.profile.name}: database engine mongodb-container keeps its data inside one task, but task.maxTasks is ${env.profile.task.maxTasks} (each task would get its own empty database)`
-        : undefined,
-    fix: 'set task.maxTasks (and task.minTasks) to 1, or use the documentdb or aurora-postgres engine',
-  },
-  {
-    id: 'protected-keeps-data',
-    problem: (env) =>
-      env.protected && env.profile.database.engine === 'mongodb-container'
-        ? `environment '${env.name}' is protected (rules[${env.rule.index}]) but its profile '${env.profile.name}' uses mongodb-container, whose data is lost whenever the task is replaced`
-        : undefined,
-    fix: 'route protected branches to a profile with the documentdb or aurora-postgres engine',
-  },
-  {
-    id: 'tasks-run',
-    problem: (env) =>
-      env.profile.task.maxTasks < env.profile.task.minTasks
-        ? `profiles.${env.profile.name}: task.maxTasks (${env.profile.task.maxTasks}) is below task.minTasks (${env.profile.task.minTasks})`
-        : undefined,
-    fix: 'make task.maxTasks at least task.minTasks',
-  },
+/**
+ * Guards of the construct API, not config rules: they fail only for a `ResolvedEnvironment` built
+ * by hand, never for one `resolveEnvironment()` made from a config `config check` accepted.
+ */
+export const API_CHECKS: readonly ResolvedEnvironmentCheck[] = [
   {
     id: 'cloudfront-certificate-stack',
     problem: (env) =>
@@ -42,15 +21,22 @@ export const ENVIRONMENT_CHECKS: readonly EnvironmentCheck[] = [
         ? `environment '${env.name}' serves ${env.dnsName} on CloudFront but names no certificate stack`
         : undefined,
     fix: 'resolve the environment with resolveEnvironment() from @branch-env/core',
+    path: () => '',
   },
+];
+
+/**
+ * What synthesis checks before it builds an environment: the config rules of `@branch-env/core`
+ * (`config check` reports the same ones) and the API guards.
+ */
+export const ENVIRONMENT_CHECKS: readonly ResolvedEnvironmentCheck[] = [
+  ...CONFIG_ENVIRONMENT_CHECKS,
+  ...API_CHECKS,
 ];
 
 /** Throws one UserError listing every check the environment fails. */
 export function checkEnvironment(env: ResolvedEnvironment): void {
-  const failures = ENVIRONMENT_CHECKS.flatMap((c) => {
-    const problem = c.problem(env);
-    return problem === undefined ? [] : [{ ...c, problem }];
-  });
+  const failures = environmentProblems(env, ENVIRONMENT_CHECKS);
   if (failures.length === 0) return;
   throw new UserError(
     `environment '${env.name}' cannot be built:\n${failures.map((f) => `  - ${f.problem}`).join('\n')}`,

@@ -111,7 +111,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
 
   // 2. Another deploy or a delete of this environment must finish first (a running destroy
   // would delete the owner record claimed below).
-  await waitForStable(aws, env.stacks.main, {
+  const status = await waitForStable(aws, env.stacks.main, {
     onStatus: (s) => s.endsWith('_IN_PROGRESS') && io.err(`waiting: ${env.stacks.main} is ${s}\n`),
   });
 

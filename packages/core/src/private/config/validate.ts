@@ -7,6 +7,8 @@ import type { Config } from './schema.js';
 import { PLATFORM_CHECKS } from './platform-checks.js';
 import { SECURITY_CHECKS } from './security-checks.js';
 import { SERVICE_CHECKS } from './service-checks.js';
+import { ENVIRONMENT_RULES_CHECK } from './environment-checks.js';
+import { ROUTING_CHECKS } from './routing-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -246,19 +248,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
         const out: ConfigIssue[] = [];
         const { task, database } = p;
         if (task === undefined) return out;
-        if (task.minTasks > task.maxTasks) {
-          out.push({
-            path: `profiles.${key}.task.minTasks`,
-            message: `minTasks ${task.minTasks} is above maxTasks ${task.maxTasks}`,
-          });
-        }
-        if (database?.engine === 'mongodb-container' && task.maxTasks !== 1) {
-          out.push({
-            path: `profiles.${key}.task.maxTasks`,
-            message:
-              'a mongodb-container database lives in the task, so the service must run exactly one task; set minTasks and maxTasks to 1',
-          });
-        }
+        // minTasks <= maxTasks and one task for a sidecar database: environment-checks.ts.
         if (database?.engine === 'aurora-postgres' && database.minCapacity > database.maxCapacity) {
           out.push({
             path: `profiles.${key}.database.minCapacity`,
@@ -302,6 +292,8 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   ...PLATFORM_CHECKS,
   ...SECURITY_CHECKS,
   ...SERVICE_CHECKS,
+  ENVIRONMENT_RULES_CHECK,
+  ...ROUTING_CHECKS,
 ];
 
 /**
