@@ -176,6 +176,42 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/doctor/doctor.js'),
   },
   {
+    words: ['secret', 'set'],
+    summary:
+      'Set an application secret for one environment or every environment of the app in an account; the value is read from stdin or a hidden prompt, never from the command line',
+    usage:
+      '<NAME> (--environment <environment> | --all) [--account <key>] [--json] [--config <file>]',
+    options: {
+      environment: { type: 'string' },
+      all: { type: 'boolean' },
+      account: { type: 'string' },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/secret/set.js'),
+  },
+  {
+    words: ['secret', 'list'],
+    summary:
+      'Application secrets: which names have a value app-wide and per environment, and who reads them (never values)',
+    usage: '[--environment <environment>] [--account <key>] [--json] [--config <file>]',
+    options: { environment: { type: 'string' }, account: { type: 'string' } },
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/secret/list.js'),
+  },
+  {
+    words: ['secret', 'remove'],
+    summary: `Schedule an application secret for deletion (restorable for 7 days by setting it again)`,
+    usage:
+      '<NAME> (--environment <environment> | --all) [--account <key>] [--json] [--config <file>]',
+    options: {
+      environment: { type: 'string' },
+      all: { type: 'boolean' },
+      account: { type: 'string' },
+    },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/secret/remove.js'),
+  },
+  {
     words: ['bootstrap'],
     summary:
       "One-time per account: the GitHub OIDC provider and the deploy role, its trust generated from the routing rules (deploys with the account's credentials)",

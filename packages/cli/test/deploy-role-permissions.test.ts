@@ -37,6 +37,11 @@ const ACTIONS_OF: Record<string, readonly string[]> = {
   's3:DeleteObjects': ['s3:DeleteObject', 's3:DeleteObjectVersion'],
   // Needs no permission: it answers for any valid credentials.
   'sts:GetCallerIdentity': [],
+  // `branch-env secret set` writes application secret values: people run it with their own
+  // credentials; CI's role must not be able to (docs/services.md#secrets).
+  'secretsmanager:CreateSecret': [],
+  'secretsmanager:PutSecretValue': [],
+  'secretsmanager:RestoreSecret': [],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -27,7 +27,12 @@ import {
   ListResourceRecordSetsCommand,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  ListSecretsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import {
   loadConfig,
@@ -123,6 +128,7 @@ describe('destroyEnvironment (mocked AWS)', () => {
   beforeEach(() => {
     for (const m of [ssm, cfn, logs, ecr, tagging, sts, secrets, route53]) m.reset();
     route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+    secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
   });
   const zone = 'Z0DEVEXAMPLE00000001';
   const validation = (name: string, value = '_x9.abcdefgh.acm-validations.aws.') => ({
@@ -208,8 +214,20 @@ describe('destroyEnvironment (mocked AWS)', () => {
         ],
       });
 
+    // An application secret set for this environment alone goes too (into its recovery window).
+    secrets
+      .on(ListSecretsCommand)
+      .resolves({ SecretList: [{ Name: `${prefix}secrets/STRIPE_KEY` }] });
+    secrets.on(DeleteSecretCommand).resolves({});
+
     const io = recordingIo();
     const report = await destroyEnvironment(target, io, options);
+    expect(secrets.commandCalls(ListSecretsCommand)[0]?.args[0].input.Filters).toEqual([
+      { Key: 'name', Values: [`${prefix}secrets/`] },
+    ]);
+    expect(secrets.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: `${prefix}secrets/STRIPE_KEY`, RecoveryWindowInDays: 7 },
+    ]);
     expect(report).toMatchObject({
       environment: 'feature-new-login',
       branch: 'feature/new-login',

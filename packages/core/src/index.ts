@@ -60,6 +60,19 @@ export {
   type ResolvedTask,
 } from './private/services/resolve-services.js';
 export {
+  appSecretPrefix,
+  environmentSecretPrefix,
+  secretId,
+  resolveSecretSources,
+  missingSecretsError,
+  type SecretLevel,
+  type SecretsPresent,
+  type SecretSource,
+  type SecretResolution,
+  type MissingSecret,
+} from './private/services/secrets.js';
+export { SECRET_NAME } from './private/config/services.js';
+export {
   validateConfig,
   CONFIG_CHECKS,
   type CheckContext,

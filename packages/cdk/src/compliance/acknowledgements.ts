@@ -314,7 +314,7 @@ export function deployRoleAcknowledgements(
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments), pricing:GetProducts and servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) are granted on every resource; all four are read-only.',
+        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments), pricing:GetProducts, servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) and secretsmanager:ListSecrets (deploy checks that every application secret has a value: names only, never values) have no resource-level permissions; all five are read-only.',
     },
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*]`,
@@ -369,6 +369,10 @@ export function deployRoleAcknowledgements(
       {
         id: res('secretsmanager', r, 'secret:*'),
         reason: `destroy tells a secret pending deletion from an active one (DescribeSecret, read-only) for secrets tagged ${TAG_KEYS.app}=${t.app} only (condition aws:ResourceTag); secret names are generated, so only the tag can scope them.`,
+      },
+      {
+        id: res('secretsmanager', r, `secret:/${t.app}/*/secrets/*`),
+        reason: `destroy schedules the application secrets set for one environment (/${t.app}/<env>/secrets/<NAME>, \`branch-env secret set --environment\`) for deletion, for secrets tagged ${TAG_KEYS.app}=${t.app} only; environment names are per branch, so only a wildcard can name them. App-wide secrets (/${t.app}/secrets/<NAME>) do not match.`,
       },
     ]),
   ];

@@ -230,6 +230,20 @@ export class DeployRoleStack extends Stack {
         resources: regions.map((r) => arn('secretsmanager', r, 'secret:*')),
         conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
       }),
+      // Deploy checks that every application secret has a value (names only: ListSecrets cannot
+      // be scoped to resources); destroy schedules an environment's own secrets for deletion.
+      // Writing values (`branch-env secret set`) is for people, never for CI.
+      new iam.PolicyStatement({
+        sid: 'ListAppSecretNames',
+        actions: ['secretsmanager:ListSecrets'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeleteEnvironmentSecrets',
+        actions: ['secretsmanager:DeleteSecret'],
+        resources: regions.map((r) => arn('secretsmanager', r, `secret:/${app}/*/secrets/*`)),
+        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
+      }),
       new iam.PolicyStatement({
         sid: 'CleanAppRegistries',
         actions: [

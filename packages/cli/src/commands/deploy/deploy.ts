@@ -3,11 +3,16 @@ import {
   CONFIG_BUS,
   estimateCost,
   expiresAtRecord,
+  missingSecretsError,
   parameterName,
+  resolveSecretSources,
+  secretNamesOf,
   UserError,
+  type SecretResolution,
   type ResolvedEnvironment,
 } from '@branch-env/core';
-import { awsClients } from '../../private/aws/clients.js';
+import { secretsPresent } from '../../private/aws/app-secrets.js';
+import { awsClients, type AwsClients } from '../../private/aws/clients.js';
 import { waitForStable } from '../../private/aws/cloudformation.js';
 import { deployWithRecovery } from '../../private/lifecycle/prepare-stacks.js';
 import { requireAccount } from '../../private/aws/credentials.js';
@@ -98,6 +103,18 @@ function commitOf(args: ParsedArgs, io: Io): string {
   return io.env.GITHUB_SHA ?? 'unknown';
 }
 
+/**
+ * Where each secret of the environment's services and jobs comes from (its own value, else the
+ * app-wide one), and which have neither. No AWS call when nothing reads a secret.
+ */
+export async function secretSourcesOf(
+  aws: AwsClients,
+  env: ResolvedEnvironment,
+): Promise<SecretResolution> {
+  if (secretNamesOf(env).length === 0) return { sources: [], missing: [] };
+  return resolveSecretSources(env, await secretsPresent(aws, env.app, env.name));
+}
+
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const { env, config } = environmentFrom(args, io, { checkFiles: true });
   const commit = commitOf(args, io);
@@ -121,7 +138,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     await checkRoom(env, config, io);
   }
 
-  // 3. Claim (or confirm) ownership atomically before anything is created.
+  // 3. Every secret the services and jobs read has a value, for this environment or app-wide:
+  // refused here, before anything is created, with the commands that set the missing ones.
+  const secrets = await secretSourcesOf(aws, env);
+  if (secrets.missing.length > 0) throw missingSecretsError(env, secrets.missing);
+
+  // 4. Claim (or confirm) ownership atomically before anything is created.
   const ownerParameter = parameterName(env.ssmPrefix, CONFIG_BUS.ownerBranch.key);
   const ownership = await claimOwner(aws, {
     environment: env.name,
@@ -141,7 +163,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   );
   await putParameters(aws, early, env.tags, createOnly);
 
-  // 4. Synthesize in-process and deploy with the toolkit, streaming progress to stderr.
+  // 5. Synthesize in-process and deploy with the toolkit, streaming progress to stderr.
   const [{ synthesizeEnvironment }, { deployAssembly, toolkitFailure }] = await Promise.all([
     import('../../private/synth.js'),
     import('../../private/aws/toolkit.js'),
@@ -167,7 +189,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     }),
   );
 
-  // 5. Metadata and URL.
+  // 6. Metadata and URL.
   const at = new Date();
   const costPerHour = synthesis?.stacks.reduce((s, st) => s + estimateCost(st.template).perHour, 0);
   await putParameters(aws, deployRecords(env, { commit, at, costPerHour }), env.tags, createOnly);

@@ -5,6 +5,7 @@ import {
   arnType,
   checkOwnership,
   containerInsightsLogGroup,
+  environmentSecretPrefix,
   exportedLogGroupPrefix,
   LOG_EXPORTING_TYPES,
   leftoversAfterDestroy,
@@ -30,6 +31,7 @@ import { sleep } from '../../private/aws/retry.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
 import { deleteAcmValidationRecords } from '../../private/aws/route53.js';
 import { secretState } from '../../private/aws/secrets.js';
+import { removeSecret, secretNamesUnder } from '../../private/aws/app-secrets.js';
 import { scanTagged } from '../../private/aws/tagging.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
@@ -141,6 +143,15 @@ export async function destroyEnvironment(
     parameters = await deleteParametersUnder(aws, target.ssmPrefix);
     if (parameters.length > 0)
       step(`deleted ${parameters.length} parameter(s) under ${target.ssmPrefix}`);
+    // Application secrets set for this environment alone (`branch-env secret set --environment`);
+    // a protected environment keeps them, as it keeps its data.
+    if (target.protected !== true) {
+      const prefix = environmentSecretPrefix(target.app, target.environment);
+      const names = await secretNamesUnder(aws, prefix);
+      for (const name of names) await removeSecret(aws, `${prefix}${name}`);
+      if (names.length > 0)
+        step(`scheduled ${names.length} secret(s) under ${prefix} for deletion`);
+    }
     logGroups = await deleteLogGroups(aws, target.ssmPrefix);
     if (logGroups.length > 0)
       step(`deleted ${logGroups.length} log group(s) under ${target.ssmPrefix}`);

@@ -1,0 +1,1 @@
+export { runList as run } from './secret.js';

@@ -1,0 +1,1 @@
+export { runSet as run } from './secret.js';
