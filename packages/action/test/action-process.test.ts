@@ -36,7 +36,7 @@ describe('extract-env as the runner starts it', () => {
       'account-id': '111111111111',
       production: 'false',
       region: 'us-east-1',
-      'role-arn': 'arn:aws:iam::111111111111:role/branch-env-deploy',
+      'role-arn': 'arn:aws:iam::111111111111:role/branch-env-deploy-unprotected',
       profile: 'preview',
       'stack-names': '["branch-env-demo-feature-new-login"]',
       url: 'https://feature-new-login.branch-env-dev.example.net',
@@ -54,7 +54,7 @@ describe('extract-env as the runner starts it', () => {
     expect(run.env.BRANCH_ENV_CONFIG).toMatch(/workspace\/branch-env\.config\.json$/);
     expect(run.summary).toContain('### branch-env: `feature-new-login`');
     expect(run.summary).toContain(
-      '| role-arn | `arn:aws:iam::111111111111:role/branch-env-deploy` |',
+      '| role-arn | `arn:aws:iam::111111111111:role/branch-env-deploy-unprotected` |',
     );
     expect(run.summary).toContain('Resolved from GITHUB_REF.');
   });

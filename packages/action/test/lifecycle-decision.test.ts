@@ -95,9 +95,9 @@ describe("environment.yml's resolve/decide step", () => {
   it.each<[string, Scenario, string, string]>([
     ['push, no pull request', { event: 'push' }, 'deploy', ''],
     [
-      'push with a mergeable pull request (the PR run deploys)',
+      'push with a mergeable pull request (push runs deploy: no role trusts PR tokens)',
       { event: 'push', openPr: '12 MERGEABLE' },
-      'none',
+      'deploy',
       '12',
     ],
     [
@@ -120,16 +120,21 @@ describe("environment.yml's resolve/decide step", () => {
     ],
     ['push that deleted the branch', { event: 'push', deleted: true }, 'none', ''],
     ['manual run', { event: 'workflow_dispatch', openPr: '12 MERGEABLE' }, 'deploy', '12'],
-    ['PR opened', { event: 'pull_request', action: 'opened' }, 'deploy', '7'],
-    ['PR synchronize', { event: 'pull_request', action: 'synchronize' }, 'deploy', '7'],
-    ['PR reopened', { event: 'pull_request', action: 'reopened' }, 'deploy', '7'],
+    ['PR opened', { event: 'pull_request', action: 'opened' }, 'none', '7'],
+    ['PR synchronize', { event: 'pull_request', action: 'synchronize' }, 'none', '7'],
+    ['PR reopened', { event: 'pull_request', action: 'reopened' }, 'none', '7'],
     [
       'PR opened for a production branch',
       { event: 'pull_request', action: 'opened', production: true },
       'none',
       '7',
     ],
-    ['PR closed', { event: 'pull_request', action: 'closed' }, 'destroy', '7'],
+    [
+      'PR closed (the delete event or the reaper destroys)',
+      { event: 'pull_request', action: 'closed' },
+      'none',
+      '7',
+    ],
     [
       'PR closed, protected',
       { event: 'pull_request', action: 'closed', protected: true },

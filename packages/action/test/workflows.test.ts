@@ -182,7 +182,7 @@ describe('environment.yml', () => {
   const { deploy, destroy, resolve, comment } = wf.jobs as Record<string, Job>;
   const reviewed = wf.jobs['deploy-reviewed'] as Job & { environment?: { name: string } };
 
-  it('deploys on push and pull request open/synchronize/reopen, destroys on delete and close', () => {
+  it('deploys on push, destroys on delete; pull request runs deploy and destroy nothing', () => {
     expect(wf.on.push).toEqual({ branches: ['**'] });
     expect(wf.on.pull_request).toEqual({
       types: ['opened', 'synchronize', 'reopened', 'closed'],
@@ -190,7 +190,7 @@ describe('environment.yml', () => {
     expect('delete' in wf.on).toBe(true);
     const decide = resolve?.steps?.find((s) => s.run?.includes('op=deploy'))?.run ?? '';
     expect(decide).toMatch(/delete\)[\s\S]*op=destroy/);
-    expect(decide).toMatch(/closed[\s\S]*op=destroy/);
+    expect(decide).not.toMatch(/pull_request\)[^;]*op=/);
     expect(decide).toContain('PUSH_DELETED');
   });
 
@@ -230,13 +230,14 @@ describe('environment.yml', () => {
     expect(comment?.if).toContain("needs.deploy-reviewed.outputs.superseded != 'true'");
   });
 
-  it('sends production deploys through a GitHub environment when BRANCH_ENV_PRODUCTION_ENVIRONMENT is set, and never both ways', () => {
-    expect(reviewed.environment?.name).toBe('${{ vars.BRANCH_ENV_PRODUCTION_ENVIRONMENT }}');
-    expect(reviewed.if).toContain("needs.resolve.outputs.production == 'true'");
-    expect(reviewed.if).toContain("vars.BRANCH_ENV_PRODUCTION_ENVIRONMENT != ''");
-    expect(deploy?.if).toContain(
-      "needs.resolve.outputs.production != 'true' || vars.BRANCH_ENV_PRODUCTION_ENVIRONMENT == ''",
+  it('sends every production deploy through the reviewed GitHub environment (production by default), never the plain job', () => {
+    expect(reviewed.environment?.name).toBe(
+      "${{ vars.BRANCH_ENV_PRODUCTION_ENVIRONMENT || 'production' }}",
     );
+    expect(reviewed.if).toContain("needs.resolve.outputs.production == 'true'");
+    expect(reviewed.if).not.toContain('vars.');
+    expect(deploy?.if).toContain("needs.resolve.outputs.production != 'true'");
+    expect(deploy?.if).not.toContain('vars.');
     const {
       if: _a,
       name: _b,

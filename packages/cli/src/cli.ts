@@ -216,7 +216,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary:
       "One-time per account: the GitHub OIDC provider and the deploy role, its trust generated from the routing rules (deploys with the account's credentials)",
     usage:
-      '[--repository <owner/repo>] [--account <key>] [--synth-only] [--out <dir>] [--default-branch <name>] [--github-environment <name>]... [--import-oidc-provider] [--json] [--config <file>]',
+      '[--repository <owner/repo>] [--account <key>] [--synth-only] [--out <dir>] [--default-branch <name>] [--github-environment <name>]... [--github-token <token>] [--unsafe-production-branch-trust] [--import-oidc-provider] [--json] [--config <file>]',
     options: {
       repository: { type: 'string' },
       account: { type: 'string' },
@@ -224,6 +224,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       out: { type: 'string' },
       'default-branch': { type: 'string' },
       'github-environment': { type: 'string', multiple: true },
+      'github-token': { type: 'string' },
+      'unsafe-production-branch-trust': { type: 'boolean' },
       'import-oidc-provider': { type: 'boolean' },
     },
     positionals: { min: 0, max: 0 },

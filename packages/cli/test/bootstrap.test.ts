@@ -39,6 +39,7 @@ type Plan = {
   roleArn: string;
   oidcProvider: string;
   trust: { subjects: string[]; notes: string[] };
+  classes: { protectionClass: string; deployRoleArn: string; trust: { subjects: string[] } }[];
 };
 
 describe('branch-env bootstrap --synth-only', () => {
@@ -52,7 +53,7 @@ describe('branch-env bootstrap --synth-only', () => {
       GITHUB_REPOSITORY: 'acme/shop',
     });
     json = JSON.parse(result.stdout) as typeof json;
-  }, 60_000);
+  }, 180_000);
 
   it('synthesizes one stack per account without credentials', () => {
     expect(result.code).toBe(0);
@@ -62,26 +63,30 @@ describe('branch-env bootstrap --synth-only', () => {
       const template = JSON.parse(
         readFileSync(join(out, `GitHubDeployRole-${a.account}.template.json`), 'utf8'),
       ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-      const role = Object.values(template.Resources).find((r) => r.Type === 'AWS::IAM::Role');
-      expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain(
-        JSON.stringify(a.trust.subjects),
-      );
+      const trusts = Object.values(template.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::Role')
+        .map((r) => JSON.stringify(r.Properties.AssumeRolePolicyDocument));
+      for (const c of a.classes)
+        expect(trusts.some((t) => t.includes(JSON.stringify(c.trust.subjects)))).toBe(true);
       expect(a.roleArn).toMatch(/:role\/branch-env-deploy$/);
       expect(a.oidcProvider).toBe('create');
     }
   });
 
-  it('gives the production role only the protected production branches, never pull requests', () => {
+  it('gives the production role only the reviewed production environment, and says it was not checked', () => {
     const prod = json.accounts.find((a) => a.production);
-    expect(prod?.trust.subjects).toEqual([
-      'repo:acme/shop:ref:refs/heads/main',
-      'repo:acme/shop:ref:refs/heads/prod/*',
-      'repo:acme/shop:ref:refs/heads/hotfix/*',
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `repo:acme/shop:ref:refs/heads/prod${n}`),
-    ]);
+    expect(prod?.trust.subjects).toEqual(['repo:acme/shop:environment:production']);
+    expect(result.stderr).toMatch(/was NOT checked/);
+  });
+
+  it('gives the development account a role per protection class, none trusting pull requests', () => {
     const dev = json.accounts.find((a) => !a.production);
-    expect(dev?.trust.subjects).toContain('repo:acme/shop:pull_request');
-    expect(dev?.trust.notes.length).toBeGreaterThan(0);
+    expect(dev?.classes.map((c) => [c.protectionClass, c.deployRoleArn])).toEqual([
+      ['protected', 'arn:aws:iam::111111111111:role/branch-env-deploy'],
+      ['unprotected', 'arn:aws:iam::111111111111:role/branch-env-deploy-unprotected'],
+    ]);
+    for (const c of dev?.classes ?? [])
+      expect(c.trust.subjects).not.toContain('repo:acme/shop:pull_request');
   });
 });
 
@@ -104,9 +109,10 @@ describe('branch-env bootstrap --github-environment', () => {
     const prod = accounts.find((a) => a.production);
     const dev = accounts.find((a) => !a.production);
     expect(prod?.trust.subjects).toEqual(['repo:acme/shop:environment:production']);
-    expect(dev?.trust.subjects).toContain('repo:acme/shop:pull_request');
-    expect(dev?.trust.subjects.some((s) => s.includes(':environment:'))).toBe(false);
-  }, 60_000);
+    expect(
+      dev?.classes.flatMap((c) => c.trust.subjects).some((s) => s.includes(':environment:')),
+    ).toBe(false);
+  }, 180_000);
 
   it('refuses it for a non-production account', async () => {
     const r = await cli([
@@ -121,7 +127,7 @@ describe('branch-env bootstrap --github-environment', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--github-environment gates production deploys only');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('branch-env bootstrap failures', () => {
@@ -146,7 +152,7 @@ describe('branch-env bootstrap failures', () => {
     const bad = await cli(['bootstrap', '--synth-only', '--repository', 'acme']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('owner/repo');
-  }, 60_000);
+  }, 180_000);
 
   it('refuses to deploy with credentials of another account (checked with STS first)', async () => {
     const calls: string[] = [];

@@ -203,6 +203,7 @@ export {
   GITHUB_OIDC,
   TRUST_POLICY_MAX_CHARS,
   TRUST_POLICY_QUOTA_MAX_CHARS,
+  DEFAULT_GITHUB_ENVIRONMENT,
   trustPolicyDocument,
   oidcTrust,
   branchToStringLike,
@@ -213,6 +214,20 @@ export {
   type TrustSubject,
   type BranchLike,
 } from './private/github/oidc-trust.js';
+export {
+  PROTECTION_CLASSES,
+  DEPLOY_ROLE_SUFFIXES,
+  RESERVED,
+  protectionClassOf,
+  classRoles,
+  deployRoleArnOf,
+  classesOf,
+  classScopes,
+  environmentPrefixOf,
+  type ProtectionClass,
+  type ClassRoles,
+  type ClassScopes,
+} from './private/github/deploy-access.js';
 export {
   PR_COMMENT_MARKER,
   PR_COMMENT_MAX_CHARS,

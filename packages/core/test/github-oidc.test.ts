@@ -107,12 +107,36 @@ describe('branchToStringLike', () => {
 
 describe('oidcTrust for the repository config', () => {
   const config = repoConfig();
-  const prod = oidcTrust(config, { repository: REPO, account: 'production' });
+  // The UNSAFE opt-out: production branch subjects instead of a reviewed environment. Exactness of
+  // its patterns is still guaranteed.
+  const prod = oidcTrust(config, {
+    repository: REPO,
+    account: 'production',
+    unsafeProductionBranchTrust: true,
+  });
   const dev = oidcTrust(config, { repository: REPO, account: 'development' });
+  const devUnprotected = oidcTrust(config, {
+    repository: REPO,
+    account: 'development',
+    protectionClass: 'unprotected',
+  });
   const assumesProd = (sub: string) => stringLikeAny(prod.subjects, sub);
   const assumesDev = (sub: string) => stringLikeAny(dev.subjects, sub);
+  const assumesDevUnprotected = (sub: string) => stringLikeAny(devUnprotected.subjects, sub);
 
-  it('trusts exactly the protected production branch patterns in production', () => {
+  it('trusts only the reviewed production environment by default', () => {
+    const safe = oidcTrust(config, { repository: REPO, account: 'production' });
+    expect(safe.subjects).toEqual([`repo:${REPO}:environment:production`]);
+    for (const b of ['main', 'hotfix/x', 'prod1'])
+      expect(stringLikeAny(safe.subjects, ref(b))).toBe(false);
+    expect(stringLikeAny(safe.subjects, PR)).toBe(false);
+  });
+
+  it('warns loudly when the production role trusts branches', () => {
+    expect(prod.notes.join('\n')).toMatch(/UNSAFE/);
+  });
+
+  it('trusts exactly the protected production branch patterns with the unsafe opt-out', () => {
     expect(prod.production).toBe(true);
     expect(prod.subjects).toEqual([
       ref('main'),
@@ -120,7 +144,6 @@ describe('oidcTrust for the repository config', () => {
       ref('hotfix/*'),
       ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => ref(`prod${n}`)),
     ]);
-    expect(prod.notes).toEqual([]);
     expect(prod.explained.every((e) => e.exact)).toBe(true);
   });
 
@@ -171,21 +194,21 @@ describe('oidcTrust for the repository config', () => {
     );
   });
 
-  it('lets development-routed branches, pull requests and the default branch assume the development role', () => {
-    for (const b of [
-      'feature/new-login',
-      'bugfix/x',
-      'ai/agent-1',
-      'sandbox',
-      'qa1',
-      'staging2',
-      'dev-ana-1',
-    ])
+  it('gives each development class its own branches and the default branch, never pull requests', () => {
+    for (const b of ['sandbox', 'qa1', 'staging2', 'dev-ana-1']) {
       expect(assumesDev(ref(b)), b).toBe(true);
-    expect(assumesDev(PR)).toBe(true);
-    expect(assumesDev(ref('main'))).toBe(true);
-    expect(assumesDev(ref('prod/x'))).toBe(false);
-    expect(assumesDev(ref('hotfix/x'))).toBe(false);
+      expect(assumesDevUnprotected(ref(b)), b).toBe(false);
+    }
+    for (const b of ['feature/new-login', 'bugfix/x', 'ai/agent-1']) {
+      expect(assumesDevUnprotected(ref(b)), b).toBe(true);
+      expect(assumesDev(ref(b)), b).toBe(false);
+    }
+    for (const assumes of [assumesDev, assumesDevUnprotected]) {
+      expect(assumes(PR)).toBe(false);
+      expect(assumes(ref('main'))).toBe(true);
+      expect(assumes(ref('prod/x'))).toBe(false);
+      expect(assumes(ref('hotfix/x'))).toBe(false);
+    }
   });
 
   it('reports every widening it accepts in a non-production account', () => {
@@ -260,11 +283,12 @@ describe('oidcTrust failures', () => {
     ['release-*', /stays within one path segment/],
   ])('fails for the production rule %s that IAM cannot express exactly', (rule, reason) => {
     const config = withProdRule(rule);
-    expect(() => oidcTrust(config, { repository: REPO, account: 'production' })).toThrow(UserError);
-    expect(() => oidcTrust(config, { repository: REPO, account: 'production' })).toThrow(reason);
+    const unsafe = { repository: REPO, account: 'production', unsafeProductionBranchTrust: true };
+    expect(() => oidcTrust(config, unsafe)).toThrow(UserError);
+    expect(() => oidcTrust(config, unsafe)).toThrow(reason);
     const error = (() => {
       try {
-        oidcTrust(config, { repository: REPO, account: 'production' });
+        oidcTrust(config, unsafe);
       } catch (e) {
         return e as UserError;
       }
@@ -298,12 +322,11 @@ describe('oidcTrust failures', () => {
           c.rules.splice(1, 0, ...extra);
         }),
       );
-    const big = oidcTrust(many(40), { repository: REPO, account: 'production' });
+    const unsafe = { repository: REPO, account: 'production', unsafeProductionBranchTrust: true };
+    const big = oidcTrust(many(40), unsafe);
     expect(big.policyChars).toBeGreaterThan(TRUST_POLICY_MAX_CHARS);
     expect(big.notes.join()).toMatch(/quota increase/);
-    expect(() => oidcTrust(many(90), { repository: REPO, account: 'production' })).toThrow(
-      /IAM allows at most 4096/,
-    );
+    expect(() => oidcTrust(many(90), unsafe)).toThrow(/IAM allows at most 4096/);
   });
 
   it('fails for an unknown account, a malformed repository and an account no rule routes to', () => {

@@ -47,7 +47,7 @@ describe('resolveEnvironment with the repository config', () => {
       branch: 'feature/new-login',
       app: 'branch-env-demo',
       region: 'us-east-1',
-      deployRoleArn: 'arn:aws:iam::111111111111:role/branch-env-deploy',
+      deployRoleArn: 'arn:aws:iam::111111111111:role/branch-env-deploy-unprotected',
       stacks: { main: 'branch-env-demo-feature-new-login', certificate: undefined },
       dnsName: 'feature-new-login.branch-env-dev.example.net',
       ssmPrefix: '/branch-env-demo/feature-new-login/',

@@ -1,4 +1,3 @@
-import { TAG_KEYS } from '@branch-env/core';
 import { baselineServiceUrls } from '../private/physical-names.js';
 import {
   DefaultStackSynthesizer,
@@ -7,6 +6,7 @@ import {
   type CfnElement,
   type Resource,
 } from 'aws-cdk-lib';
+import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { EnvironmentStack } from '../environment-stack/environment-stack.js';
 import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
@@ -291,96 +291,94 @@ export function acknowledgeCertificateStack(stack: Stack): number {
 }
 
 /**
- * Acknowledgements of the GitHub OIDC deploy-role stack (`branch-env bootstrap`, owned by
- * packages/cdk/src/deploy-role). Every wildcard is scoped to the app's own names in this account
- * or is an action without resource-level permissions; nothing grants deploy rights directly (the
- * CDK bootstrap roles do that).
+ * Why each statement of the deploy-role stack's policies (deploy-role/class-policies.ts) has a
+ * wildcard, by statement id. Every wildcard resource and action cdk-nag reports (AwsSolutions-IAM5)
+ * is acknowledged with its statement's reason; a statement without a reason is a bug.
  */
-export interface DeployRoleAcknowledgementTarget {
-  readonly app: string;
-  readonly accountId: string;
-  /** The account's region and us-east-1 (certificates). */
-  readonly regions: readonly string[];
-  /** The deploy policy the findings are on. */
-  readonly policy: IConstruct;
-}
+export const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
+  ReadStacks:
+    'cloudformation:DescribeStacks/ListStacks/ListExports/GetTemplateSummary are read-only and listing environments needs every stack.',
+  DeployAndDeleteOwnStacks:
+    "Environment stacks are named <app>-<env>; only a prefix of the class's environment names (and the app tag) can name them.",
+  PublishOwnFileAssets:
+    "The CDK asset bucket's keys are content hashes; the class writes only under its own prefix (<class>/).",
+  RegistryLogin: 'ecr:GetAuthorizationToken has no resource-level permissions.',
+  ReadConfigBus:
+    "Reading the app's config bus (/<app>/...) and the CDK bootstrap version; writes are scoped separately.",
+  WriteOwnConfigBus: "Parameters /<app>/<env>/...: only the class's environment-name prefixes.",
+  TagScanAfterDestroy: 'tag:GetResources has no resource-level permissions; read-only.',
+  EmptyOwnBuckets:
+    "Buckets are named by CloudFormation after their stack (<app>-<env>-...); only the class's prefixes.",
+  ExperimentResultObjects:
+    "experiment results under experiments/ of the class's environment buckets.",
+  ReadAppSecretState:
+    'Secret names are generated; DescribeSecret (read-only) only for secrets tagged with the app.',
+  CleanOwnRegistries: "Repositories named after their stack; only the class's prefixes.",
+  FindLogGroups: 'logs:DescribeLogGroups is authorized on log-group:* only; read-only.',
+  DeleteOwnLogGroups: "Log groups named after the environment; only the class's prefixes.",
+  RefreshPrices: 'pricing:GetProducts has no resource-level permissions; read-only.',
+  ReadQuotas:
+    'servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) is granted on every resource; read-only.',
+  FindValidationRecords: 'One hosted zone; read-only.',
+  DeleteValidationRecords: "Only DELETE of CNAMEs _*.<class's environment>.<domain>.",
+  EnvironmentServices:
+    'CloudFormation builds VPCs, ECS, load balancers, CloudFront, certificates, DocumentDB, alarms and topics with generated names; the boundary and the tag denies keep it off protected environments, the platform and the roles.',
+  OwnBuckets: "Buckets named after the class's stacks (<app>-<env>-...).",
+  ReadOwnAssets: "The class's prefix of the CDK asset bucket (Lambda code).",
+  OwnParameters: "Parameters /<app>/<env>/... of the class's environments.",
+  ReadAppParameters:
+    "Dynamic references read the app's config bus (baseline service URLs, certificate ARN) and the CDK bootstrap version.",
+  OwnLogGroups: "Log groups of the class's environments.",
+  OwnRepositories: "Repositories named after the class's stacks.",
+  OwnFunctions: "Helper Lambda functions named after the class's stacks.",
+  CreateOwnSecrets:
+    "Secret names are generated: only with the app's tag and an environment tag of the class.",
+  OwnSecrets: 'Secrets tagged with the app and an environment of the class.',
+  OwnRolesWithinTheBoundary:
+    "Roles named after the class's stacks, created or changed only with the class's permissions boundary.",
+  OwnRoles: "Roles named after the class's stacks (task, execution and helper roles).",
+  ServiceLinkedRoles: 'Service-linked roles of ECS, ELB, RDS and Application Auto Scaling only.',
+  ReadZone: "The account's hosted zone and its change status; read-only.",
+  OwnRecords: "Records of the class's environments in the account's hosted zone.",
+  WithinTheGuards:
+    "A permissions boundary: the maximum, not a grant; each role's own policy narrows it and the boundary's denies hold for every role of the class.",
+};
 
-export function deployRoleAcknowledgements(
-  t: DeployRoleAcknowledgementTarget,
-): { readonly id: string; readonly reason: string }[] {
-  const res = (service: string, region: string, resource: string) =>
-    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${region}:${t.accountId}:${resource}]`;
-  return [
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments), pricing:GetProducts, servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) and secretsmanager:ListSecrets (deploy checks that every application secret has a value: names only, never values) have no resource-level permissions; all five are read-only.',
-    },
-    {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*]`,
-      reason: `Environment buckets are named by CloudFormation after their stack (${t.app}-<env>-...); destroy lists their object versions to empty them. Only buckets of this app.`,
-    },
-    {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*/*]`,
-      reason: `Destroy deletes the objects of the app's own buckets (${t.app}-*) so CloudFormation can delete them.`,
-    },
-    {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*/experiments/*]`,
-      reason: `\`branch-env experiment record\` puts results too large for SSM into the environment's data bucket under experiments/<id>/ and \`compare\` reads them back; only that prefix of the app's buckets.`,
-    },
-    ...t.regions.flatMap((r) => [
-      {
-        id: res('ssm', r, `parameter/${t.app}/*`),
-        reason: `The config bus of every environment of the app lives under /${t.app}/<env>/; deploy records the owner there and destroy deletes it. Nothing outside the app's path.`,
-      },
-      {
-        id: res('cloudformation', r, `stack/${t.app}-*/*`),
-        reason: `Destroy and reap delete the app's environment stacks (${t.app}-<env>...) through their CloudFormation service role; stack names are per environment, so only a prefix can name them.`,
-      },
-      {
-        id: res('ecr', r, `repository/${t.app}-*`),
-        reason: `Registries are named by CloudFormation after their stack (${t.app}-<env>-...); destroy empties them. Only this app's repositories.`,
-      },
-      {
-        id: res('logs', r, 'log-group:*'),
-        reason:
-          'logs:DescribeLogGroups is authorized on the log-group:* resource only; it is read-only (finding log groups left behind).',
-      },
-      {
-        id: res('logs', r, `log-group:/${t.app}/*`),
-        reason: `Destroy deletes the environment log groups the stack names /${t.app}/<env>/... when CloudFormation retained them.`,
-      },
-      {
-        id: res('logs', r, `log-group:${t.app}-*`),
-        reason: `Log groups named by CloudFormation after the environment stack (${t.app}-<env>-...); deleted on destroy.`,
-      },
-      {
-        id: res('logs', r, `log-group:/aws/lambda/${t.app}-*`),
-        reason: `Log groups of the app's helper Lambda functions (${t.app}-<env>-...); deleted on destroy.`,
-      },
-      {
-        id: res('logs', r, `log-group:/aws/ecs/containerinsights/${t.app}-*`),
-        reason: `Container Insights writes /aws/ecs/containerinsights/<cluster>/performance outside the stack; the cluster is named by CloudFormation after the environment stack (${t.app}-<env>-...), so destroy deletes it by that prefix.`,
-      },
-      ...['docdb', 'rds/cluster'].map((service) => ({
-        id: res('logs', r, `log-group:/aws/${service}/${t.app}-*`),
-        reason: `A database's log exports (DocumentDB's audit log, Aurora's postgresql log) go to /aws/${service}/<cluster>/..., created outside the stack; the cluster is named by CloudFormation after the environment stack (${t.app}-<env>-...), so destroy deletes them by that prefix.`,
-      })),
-      {
-        id: res('secretsmanager', r, 'secret:*'),
-        reason: `destroy tells a secret pending deletion from an active one (DescribeSecret, read-only) for secrets tagged ${TAG_KEYS.app}=${t.app} only (condition aws:ResourceTag); secret names are generated, so only the tag can scope them.`,
-      },
-      {
-        id: res('secretsmanager', r, `secret:/${t.app}/*/secrets/*`),
-        reason: `destroy schedules the application secrets set for one environment (/${t.app}/<env>/secrets/<NAME>, \`branch-env secret set --environment\`) for deletion, for secrets tagged ${TAG_KEYS.app}=${t.app} only; environment names are per branch, so only a wildcard can name them. App-wide secrets (/${t.app}/secrets/<NAME>) do not match.`,
-      },
-    ]),
-  ];
-}
-
-/** Record the deploy-role acknowledgements on its policy. Returns how many were recorded. */
-export function acknowledgeDeployRoleStack(t: DeployRoleAcknowledgementTarget): number {
-  const acks = deployRoleAcknowledgements(t);
-  for (const ack of acks) Validations.of(t.policy).acknowledge({ id: ack.id, reason: ack.reason });
-  return acks.length;
+/** Acknowledge every AwsSolutions-IAM5 wildcard of `policy` with its statement's reason. */
+export function acknowledgeDeployRolePolicy(
+  policy: IConstruct & { readonly document: PolicyDocument },
+): number {
+  const doc = policy.document.toJSON() as
+    | {
+        Statement?: {
+          Sid?: string;
+          Effect: string;
+          Action?: string | string[];
+          Resource?: string | string[];
+        }[];
+      }
+    | undefined;
+  let count = 0;
+  for (const st of doc?.Statement ?? []) {
+    if (st.Effect !== 'Allow') continue;
+    const ids = [
+      ...[st.Resource ?? []]
+        .flat()
+        .filter((r) => r.includes('*'))
+        .map((r) => `AwsSolutions-IAM5[Resource::${r}]`),
+      ...[st.Action ?? []]
+        .flat()
+        .filter((a) => a.includes('*'))
+        .map((a) => `AwsSolutions-IAM5[Action::${a}]`),
+    ];
+    if (ids.length === 0) continue;
+    const reason = st.Sid ? DEPLOY_ROLE_WILDCARD_REASONS[st.Sid] : undefined;
+    if (!reason)
+      throw new Error(
+        `bug: deploy-role statement ${st.Sid ?? '(no sid)'} has no acknowledgement reason`,
+      );
+    for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
+    count += ids.length;
+  }
+  return count;
 }

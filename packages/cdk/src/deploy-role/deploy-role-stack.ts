@@ -1,16 +1,39 @@
-import { Arn, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
+  classesOf,
+  classRoles,
+  classScopes,
   GITHUB_OIDC,
   oidcTrust,
-  TAG_KEYS,
   trustConditions,
+  type ClassRoles,
+  type ProtectionClass,
   UserError,
   type Config,
   type OidcTrust,
 } from '@branch-env/core';
 import type { Construct } from 'constructs';
-import { acknowledgeDeployRoleStack } from '../compliance/acknowledgements.js';
+import { acknowledgeDeployRolePolicy } from '../compliance/acknowledgements.js';
+import {
+  boundaryStatements,
+  deployStatements,
+  executionStatements,
+  type ClassPolicyContext,
+} from './class-policies.js';
+
+/** One protection class's roles, policies and trust in the stack. */
+export interface DeployClass {
+  /** The OIDC role CI assumes. */
+  readonly role: iam.Role;
+  readonly policy: iam.Policy;
+  /** CloudFormation's service role for the class's stacks. */
+  readonly executionRole: iam.Role;
+  readonly executionPolicy: iam.Policy;
+  readonly boundary: iam.ManagedPolicy;
+  readonly trust: OidcTrust;
+  readonly roles: ClassRoles;
+}
 
 /** The region CloudFront certificates must live in; environments with CloudFront deploy there too. */
 const CERTIFICATE_REGION = 'us-east-1';
@@ -28,9 +51,15 @@ export interface DeployRoleStackProps extends StackProps {
    * production account deploys: its role then trusts only `repo:<owner>/<repo>:environment:<name>`,
    * none of the production branches, so no job can skip the reviewers. Ignored for non-production
    * accounts (see `oidcTrust()`).
-   * @default [] - a production role trusts its protected branches
+   * @default ['production']
    */
   readonly githubEnvironments?: readonly string[];
+  /**
+   * UNSAFE: let a production role trust the production branches instead of a reviewed GitHub
+   * environment (see `OidcTrustOptions.unsafeProductionBranchTrust`).
+   * @default false
+   */
+  readonly unsafeProductionBranchTrust?: boolean;
   /**
    * ARN of the account's existing GitHub OIDC provider. IAM allows one provider per URL and
    * account, so an account that already has one imports it instead of creating it.
@@ -73,11 +102,15 @@ export function roleNameOf(roleArn: string, accountId: string): { roleName: stri
  * deleting its log groups and stacks through their CloudFormation service role).
  */
 export class DeployRoleStack extends Stack {
+  /** The protected class's OIDC role (the only one when the account has one class). */
   readonly role: iam.Role;
-  /** The role's permissions. */
+  /** That role's permissions. */
   readonly policy: iam.Policy;
   readonly provider: iam.IOidcProvider;
+  /** That role's trust. */
   readonly trust: OidcTrust;
+  /** Every class of the account (production: protected only; development: both). */
+  readonly classes: Partial<Record<ProtectionClass, DeployClass>>;
   readonly accountKey: string;
 
   constructor(scope: Construct, id: string, props: DeployRoleStackProps) {
@@ -101,14 +134,6 @@ export class DeployRoleStack extends Stack {
     this.accountKey = props.account;
     const app = props.config.app;
     const qualifier = props.qualifier ?? 'hnb659fds';
-    const { roleName, path } = roleNameOf(account.deployRoleArn, account.id);
-
-    this.trust = oidcTrust(props.config, {
-      repository: props.repository,
-      account: props.account,
-      defaultBranch: props.defaultBranch,
-      githubEnvironments: props.githubEnvironments,
-    });
 
     if (props.existingOidcProviderArn) {
       this.provider = iam.OidcProviderNative.fromOidcProviderArn(
@@ -126,199 +151,107 @@ export class DeployRoleStack extends Stack {
       this.provider = provider;
     }
 
-    this.role = new iam.Role(this, 'DeployRole', {
-      roleName,
-      path,
-      description: `branch-env deploy role for ${props.repository} (${props.account}); trust generated from the routing rules`,
-      maxSessionDuration: props.maxSessionDuration ?? Duration.hours(4),
-      assumedBy: new iam.WebIdentityPrincipal(
-        this.provider.oidcProviderArn,
-        trustConditions(this.trust),
-      ),
-    });
-
     const regions = [...new Set([account.region, CERTIFICATE_REGION])];
-    const hostedZoneArn = (id: string) => `arn:${Aws.PARTITION}:route53:::hostedzone/${id}`;
-    const arn = (service: string, region: string, resource: string) =>
-      `arn:${Aws.PARTITION}:${service}:${region}:${account.id}:${resource}`;
-
-    const statements: iam.PolicyStatement[] = [
-      new iam.PolicyStatement({
-        sid: 'AssumeCdkBootstrapRoles',
-        actions: ['sts:AssumeRole'],
-        resources: regions.flatMap((region) =>
-          ['deploy-role', 'file-publishing-role', 'image-publishing-role', 'lookup-role'].map(
-            (role) =>
-              Arn.format({
-                partition: Aws.PARTITION,
-                service: 'iam',
-                region: '',
-                account: account.id,
-                resource: 'role',
-                resourceName: `cdk-${qualifier}-${role}-${account.id}-${region}`,
-              }),
-          ),
+    const partition = /^arn:(aws[a-z-]*):/.exec(account.deployRoleArn)?.[1] ?? 'aws';
+    const classes = classesOf(props.config, props.account);
+    const allRoles = classes.map((c) => classRoles(account, c));
+    // Refuses unprotected rules whose names could reach protected or reserved environments.
+    const scopes = classScopes(props.config, props.account);
+    this.classes = {};
+    for (const [i, protectionClass] of classes.entries()) {
+      const roles = allRoles[i] as ClassRoles;
+      const ctx: ClassPolicyContext = {
+        app,
+        partition,
+        accountId: account.id,
+        regions,
+        qualifier,
+        protectionClass,
+        roles,
+        allRoles,
+        scopes,
+        domain: account.domain,
+      };
+      const suffix = protectionClass === 'protected' ? '' : 'Unprotected';
+      const trust = oidcTrust(props.config, {
+        repository: props.repository,
+        account: props.account,
+        defaultBranch: props.defaultBranch,
+        protectionClass,
+        githubEnvironments: account.production ? props.githubEnvironments : undefined,
+        unsafeProductionBranchTrust: props.unsafeProductionBranchTrust,
+      });
+      const boundary = new iam.ManagedPolicy(this, `PermissionsBoundary${suffix}`, {
+        managedPolicyName: roleNameOf(
+          roles.permissionsBoundaryArn.replace(':policy/', ':role/'),
+          account.id,
+        ).roleName,
+        description: `branch-env: permissions boundary of the ${protectionClass} class's roles and every role its stacks create`,
+        statements: boundaryStatements(ctx),
+      });
+      const oidc = roleNameOf(roles.deployRoleArn, account.id);
+      const role = new iam.Role(this, `DeployRole${suffix}`, {
+        roleName: oidc.roleName,
+        path: oidc.path,
+        description: `branch-env ${protectionClass} deploy role for ${props.repository} (${props.account}); trust generated from the routing rules`,
+        maxSessionDuration: props.maxSessionDuration ?? Duration.hours(4),
+        assumedBy: new iam.WebIdentityPrincipal(
+          this.provider.oidcProviderArn,
+          trustConditions(trust),
         ),
-      }),
-      new iam.PolicyStatement({
-        sid: 'ConfigBus',
-        actions: [
-          'ssm:GetParameter',
-          'ssm:GetParameters',
-          'ssm:GetParametersByPath',
-          'ssm:PutParameter',
-          'ssm:DeleteParameter',
-          'ssm:DeleteParameters',
-          'ssm:AddTagsToResource',
-          'ssm:ListTagsForResource',
-        ],
-        // `parameter/<app>` too: GetParametersByPath on `/<app>/` is authorized on the path itself.
-        resources: regions.flatMap((r) => [
-          arn('ssm', r, `parameter/${app}`),
-          arn('ssm', r, `parameter/${app}/*`),
-        ]),
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadStacks',
-        actions: ['cloudformation:DescribeStacks', 'cloudformation:ListStacks'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'DeleteAppStacks',
-        actions: [
-          'cloudformation:DeleteStack',
-          'cloudformation:DescribeStackEvents',
-          'cloudformation:ListStackResources',
-          'cloudformation:GetTemplate',
-          'cloudformation:UpdateTerminationProtection',
-        ],
-        resources: regions.map((r) => arn('cloudformation', r, `stack/${app}-*/*`)),
-      }),
-      new iam.PolicyStatement({
-        sid: 'DeleteStacksThroughTheirServiceRole',
-        actions: ['iam:PassRole'],
-        resources: regions.map((region) =>
-          Arn.format({
-            partition: Aws.PARTITION,
-            service: 'iam',
-            region: '',
-            account: account.id,
-            resource: 'role',
-            resourceName: `cdk-${qualifier}-cfn-exec-role-${account.id}-${region}`,
-          }),
-        ),
-        conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'TagScanAfterDestroy',
-        actions: ['tag:GetResources'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'EmptyAppBuckets',
-        actions: ['s3:ListBucketVersions', 's3:DeleteObject', 's3:DeleteObjectVersion'],
-        resources: [`arn:${Aws.PARTITION}:s3:::${app}-*`, `arn:${Aws.PARTITION}:s3:::${app}-*/*`],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ExperimentResultObjects',
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [`arn:${Aws.PARTITION}:s3:::${app}-*/experiments/*`],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadAppSecretState',
-        actions: ['secretsmanager:DescribeSecret'],
-        resources: regions.map((r) => arn('secretsmanager', r, 'secret:*')),
-        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
-      }),
-      // Deploy checks that every application secret has a value (names only: ListSecrets cannot
-      // be scoped to resources); destroy schedules an environment's own secrets for deletion.
-      // Writing values (`branch-env secret set`) is for people, never for CI.
-      new iam.PolicyStatement({
-        sid: 'ListAppSecretNames',
-        actions: ['secretsmanager:ListSecrets'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'DeleteEnvironmentSecrets',
-        actions: ['secretsmanager:DeleteSecret'],
-        resources: regions.map((r) => arn('secretsmanager', r, `secret:/${app}/*/secrets/*`)),
-        conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
-      }),
-      new iam.PolicyStatement({
-        sid: 'CleanAppRegistries',
-        actions: [
-          'ecr:DescribeRepositories',
-          'ecr:ListImages',
-          'ecr:BatchDeleteImage',
-          'ecr:DeleteRepository',
-        ],
-        resources: regions.map((r) => arn('ecr', r, `repository/${app}-*`)),
-      }),
-      new iam.PolicyStatement({
-        sid: 'FindLogGroups',
-        actions: ['logs:DescribeLogGroups'],
-        resources: regions.map((r) => arn('logs', r, 'log-group:*')),
-      }),
-      new iam.PolicyStatement({
-        sid: 'DeleteAppLogGroups',
-        actions: ['logs:DeleteLogGroup'],
-        resources: regions.flatMap((r) => [
-          arn('logs', r, `log-group:/${app}/*`),
-          arn('logs', r, `log-group:${app}-*`),
-          arn('logs', r, `log-group:/aws/lambda/${app}-*`),
-          // Container Insights' performance log group of a cluster CloudFormation named after the stack.
-          arn('logs', r, `log-group:/aws/ecs/containerinsights/${app}-*`),
-          // Log exports of a database CloudFormation named after the stack (protected profiles
-          // export DocumentDB's audit log).
-          arn('logs', r, `log-group:/aws/docdb/${app}-*`),
-          arn('logs', r, `log-group:/aws/rds/cluster/${app}-*`),
-        ]),
-      }),
-      ...(account.domain
-        ? [
-            // ACM leaves its DNS validation CNAMEs in the zone; destroy deletes them.
-            new iam.PolicyStatement({
-              sid: 'FindValidationRecords',
-              actions: ['route53:ListResourceRecordSets'],
-              resources: [hostedZoneArn(account.domain.hostedZoneId)],
-            }),
-            new iam.PolicyStatement({
-              sid: 'DeleteValidationRecords',
-              actions: ['route53:ChangeResourceRecordSets'],
-              resources: [hostedZoneArn(account.domain.hostedZoneId)],
-              conditions: {
-                'ForAllValues:StringEquals': {
-                  'route53:ChangeResourceRecordSetsActions': ['DELETE'],
-                  'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
-                },
-                'ForAllValues:StringLike': {
-                  'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
-                    `_*.${account.domain.name.toLowerCase()}`,
-                  ],
-                },
-              },
-            }),
-          ]
-        : []),
-      new iam.PolicyStatement({
-        sid: 'RefreshPrices',
-        actions: ['pricing:GetProducts'],
-        resources: ['*'],
-      }),
-      new iam.PolicyStatement({
-        sid: 'ReadQuotas',
-        actions: ['servicequotas:GetServiceQuota'],
-        resources: ['*'],
-      }),
-    ];
-    this.policy = new iam.Policy(this, 'DeployPolicy', { statements });
-    this.policy.attachToRole(this.role);
-    acknowledgeDeployRoleStack({ app, accountId: account.id, regions, policy: this.policy });
+        permissionsBoundary: boundary,
+      });
+      // The environment stacks' synthesizer names this role as their deploy and publishing role
+      // (deployment.ts): the toolkit switches to it from itself, which IAM allows only when the
+      // trust says so. Same account, same role: no permission is gained.
+      role.assumeRolePolicy?.addStatements(
+        new iam.PolicyStatement({
+          sid: 'ItselfForTheCdkToolkit',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          principals: [new iam.ArnPrincipal(`arn:${partition}:iam::${account.id}:root`)],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': roles.deployRoleArn } },
+        }),
+      );
+      const policy = new iam.Policy(this, `DeployPolicy${suffix}`, {
+        statements: deployStatements(ctx),
+      });
+      policy.attachToRole(role);
+      const exec = roleNameOf(roles.executionRoleArn, account.id);
+      const executionRole = new iam.Role(this, `ExecutionRole${suffix}`, {
+        roleName: exec.roleName,
+        path: exec.path,
+        description: `branch-env: CloudFormation's role for the ${protectionClass} class's stacks (scoped, no administrator)`,
+        assumedBy: new iam.ServicePrincipal('cloudformation.amazonaws.com'),
+        permissionsBoundary: boundary,
+      });
+      const executionPolicy = new iam.Policy(this, `ExecutionPolicy${suffix}`, {
+        statements: executionStatements(ctx),
+      });
+      executionPolicy.attachToRole(executionRole);
+      for (const p of [policy, executionPolicy, boundary]) acknowledgeDeployRolePolicy(p);
+      this.classes[protectionClass] = {
+        role,
+        policy,
+        executionRole,
+        executionPolicy,
+        boundary,
+        trust,
+        roles,
+      };
+      new CfnOutput(this, `RoleArn${suffix}`, {
+        value: role.roleArn,
+        description:
+          protectionClass === 'protected'
+            ? `accounts.${props.account}.deployRoleArn in branch-env.config.json`
+            : "the unprotected environments' deploy role (derived from deployRoleArn)",
+      });
+    }
+    const main = this.classes.protected ?? this.classes.unprotected;
+    if (!main) throw new Error('bug: an account with rules has a class');
+    this.role = main.role;
+    this.policy = main.policy;
+    this.trust = main.trust;
 
-    new CfnOutput(this, 'RoleArn', {
-      value: this.role.roleArn,
-      description: `accounts.${props.account}.deployRoleArn in branch-env.config.json`,
-    });
     new CfnOutput(this, 'OidcProviderArn', { value: this.provider.oidcProviderArn });
   }
 }

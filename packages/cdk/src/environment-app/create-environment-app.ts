@@ -12,6 +12,7 @@ import { HelperResourceTags } from '../private/helper-resource-tags.js';
 import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
+import { applyPermissionsBoundary, environmentSynthesizer } from '../deploy-role/deployment.js';
 
 /** Leave the cloud assembly directory out of the image context when it lies inside it. */
 function withoutOutdir(image: ServiceImage, outdir: string): ServiceImage {
@@ -107,7 +108,9 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       dnsName: env.dnsName,
       arnParameterName,
       terminationProtection: env.protected && !props.firstCreate,
+      synthesizer: environmentSynthesizer(env),
     });
+    applyPermissionsBoundary(certificateStack, env);
     acknowledgeCertificateStack(certificateStack);
     certificate = arnParameterName
       ? { arnParameterName }
@@ -124,7 +127,9 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     siteDirectory,
     cloudFrontCertificate: certificate,
     firstCreate: props.firstCreate,
+    synthesizer: environmentSynthesizer(env),
   });
+  applyPermissionsBoundary(main, env);
   if (certificateStack) {
     main.addStackDependency(certificateStack, 'CloudFront needs the us-east-1 certificate');
     for (const [key, value] of Object.entries(env.tags)) Tags.of(certificateStack).add(key, value);

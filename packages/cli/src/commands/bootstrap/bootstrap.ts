@@ -1,6 +1,13 @@
 import { deployRoleStackName } from '../../private/deploy-role-stack.js';
 import { join, relative, resolve } from 'node:path';
-import { UserError, type Config, type OidcTrust } from '@branch-env/core';
+import {
+  DEFAULT_GITHUB_ENVIRONMENT,
+  UserError,
+  type ClassRoles,
+  type Config,
+  type OidcTrust,
+  type ProtectionClass,
+} from '@branch-env/core';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
@@ -15,7 +22,13 @@ export interface BootstrapPlan {
   readonly stackName: string;
   readonly roleArn: string;
   readonly oidcProvider: 'create' | 'import';
+  /** The protected class's trust (the only class of a production account). */
   readonly trust: OidcTrust;
+  /** Every protection class's roles and trust (development accounts have two). */
+  readonly classes: readonly ({
+    readonly protectionClass: ProtectionClass;
+    readonly trust: OidcTrust;
+  } & ClassRoles)[];
 }
 
 export interface BootstrapOptions {
@@ -23,7 +36,11 @@ export interface BootstrapOptions {
   readonly accounts: readonly string[];
   readonly defaultBranch: string;
   readonly githubEnvironments: readonly string[];
+  /** UNSAFE: production roles trust branch names instead of the reviewed environment. */
+  readonly unsafeProductionBranchTrust: boolean;
   readonly importOidcProvider: boolean;
+  /** For the GitHub environment check: --github-token, else GITHUB_TOKEN, else GH_TOKEN. */
+  readonly githubToken: string | undefined;
 }
 
 function str(v: unknown): string | undefined {
@@ -43,8 +60,20 @@ export function optionsFrom(args: ParsedArgs, io: Io, config: Config): Bootstrap
     throw new UserError(`no account '${account}' in the config`, `pass one of: ${keys.join(', ')}`);
   }
   const accounts = account ? [account] : keys;
-  const githubEnvironments = list(args.values['github-environment']);
-  if (githubEnvironments.length > 0 && !accounts.some((k) => config.accounts[k]?.production)) {
+  const explicitEnvironments = list(args.values['github-environment']);
+  const unsafeProductionBranchTrust = args.values['unsafe-production-branch-trust'] === true;
+  if (unsafeProductionBranchTrust && explicitEnvironments.length > 0) {
+    throw new UserError(
+      '--unsafe-production-branch-trust and --github-environment contradict each other',
+      'drop --unsafe-production-branch-trust: production deploys go through the reviewed environment',
+    );
+  }
+  const githubEnvironments = unsafeProductionBranchTrust
+    ? []
+    : explicitEnvironments.length > 0
+      ? explicitEnvironments
+      : [DEFAULT_GITHUB_ENVIRONMENT];
+  if (explicitEnvironments.length > 0 && !accounts.some((k) => config.accounts[k]?.production)) {
     throw new UserError(
       `--github-environment gates production deploys only, and ${accounts.join(', ')} ${accounts.length > 1 ? 'are' : 'is'} not a production account`,
       'drop --github-environment, or bootstrap the production account with it: npx branch-env bootstrap --account <production account> --github-environment <name>',
@@ -55,7 +84,10 @@ export function optionsFrom(args: ParsedArgs, io: Io, config: Config): Bootstrap
     accounts,
     defaultBranch: str(args.values['default-branch']) ?? 'main',
     githubEnvironments,
+    unsafeProductionBranchTrust,
     importOidcProvider: args.values['import-oidc-provider'] === true,
+    githubToken:
+      str(args.values['github-token']) ?? str(io.env.GITHUB_TOKEN) ?? str(io.env.GH_TOKEN),
   };
 }
 
@@ -76,7 +108,8 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
       repository: options.repository,
       defaultBranch: options.defaultBranch,
       // A production role given environments trusts only them; other roles never trust them.
-      githubEnvironments: account.production ? options.githubEnvironments : [],
+      githubEnvironments: account.production ? options.githubEnvironments : undefined,
+      unsafeProductionBranchTrust: options.unsafeProductionBranchTrust,
       existingOidcProviderArn: options.importOidcProvider
         ? `arn:aws:iam::${account.id}:oidc-provider/token.actions.githubusercontent.com`
         : undefined,
@@ -92,6 +125,7 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
       roleArn: account.deployRoleArn,
       oidcProvider: options.importOidcProvider ? 'import' : 'create',
       trust: stack.trust,
+      classes: Object.values(stack.classes).map((c) => ({ ...c.roles, trust: c.trust })),
     });
   }
   return { app, plans };
@@ -109,12 +143,19 @@ function text(
       '',
       `account ${p.account} (${p.accountId}, ${p.region}${p.production ? ', production' : ''})`,
       `  stack:          ${p.stackName}`,
-      `  role:           ${p.roleArn}`,
       `  OIDC provider:  ${p.oidcProvider === 'import' ? 'imported (exists in the account)' : 'created'}`,
-      '  trusted tokens (sub):',
-      ...p.trust.explained.map((e) => `    ${e.subject}    <- ${e.reason}`),
-      ...p.trust.notes.map((n) => `  note: ${n}`),
     );
+    for (const c of p.classes) {
+      lines.push(
+        `  ${c.protectionClass} environments:`,
+        `    deploy role:          ${c.deployRoleArn}`,
+        `    CloudFormation role:  ${c.executionRoleArn} (scoped policy, no administrator)`,
+        `    permissions boundary: ${c.permissionsBoundaryArn}`,
+        '    trusted tokens (sub):',
+        ...c.trust.explained.map((e) => `      ${e.subject}    <- ${e.reason}`),
+        ...c.trust.notes.map((n) => `    note: ${n}`),
+      );
+    }
   }
   if (outdir !== undefined) lines.push('', `templates: ${relative(cwd, outdir) || '.'}/`);
   return `${lines.join('\n')}\n`;
@@ -139,9 +180,15 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (synthOnly) {
     const { app, plans } = await buildApp(config, options, outdir);
     app.synth();
+    const unchecked = plans.some((p) => p.production) && !options.unsafeProductionBranchTrust;
     if (args.values.json)
       printJson(io, { repository: options.repository, outdir, accounts: plans });
     else io.out(text(plans, options.repository, outdir, io.cwd));
+    if (unchecked) {
+      io.err(
+        `note: --synth-only is offline: the GitHub environment ${options.githubEnvironments.join(', ')} was NOT checked (bootstrap without --synth-only refuses an environment without reviewers)\n`,
+      );
+    }
     return EXIT.ok;
   }
 
@@ -158,6 +205,26 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     throw new UserError(
       `the AWS credentials are for account ${me.account} (${me.arn}), but account '${key}' is ${account.id}`,
       `use administrator credentials of account ${account.id} (e.g. AWS_PROFILE=<its profile>), then run the command again`,
+    );
+  }
+  if (account.production && !options.unsafeProductionBranchTrust) {
+    const { verifyProductionEnvironment } = await import('./github-environment.js');
+    const branches = config.rules.filter((r) => r.account === key).map((r) => r.branch);
+    for (const name of options.githubEnvironments) {
+      await verifyProductionEnvironment({
+        repository: options.repository,
+        name,
+        branches,
+        token: options.githubToken,
+        fetchImpl: (url, init) => fetch(url, init),
+      });
+      io.err(
+        `GitHub environment ${name}: required reviewers, no self-review, no admin bypass, deployment branches ${branches.join(', ')}\n`,
+      );
+    }
+  } else if (account.production) {
+    io.err(
+      'WARNING: --unsafe-production-branch-trust: whoever can push a production branch gets production credentials without a reviewer\n',
     );
   }
   io.err(`bootstrapping ${key} (${account.id}) as ${me.arn}\n`);

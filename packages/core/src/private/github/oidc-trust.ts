@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { escapeStringLike } from './string-like.js';
+import type { ProtectionClass } from './deploy-access.js';
 
 /** GitHub's OIDC issuer and the audience `aws-actions/configure-aws-credentials` requests. */
 export const GITHUB_OIDC = {
@@ -31,17 +32,31 @@ export interface OidcTrustOptions {
    */
   readonly defaultBranch?: string;
   /**
-   * GitHub environments (with required reviewers and deployment-branch rules) whose jobs may
-   * assume a **production** account's role: `repo:<owner>/<repo>:environment:<name>`. When given,
-   * they REPLACE the production rules' branch subjects: a job that does not run in one of these
-   * environments (e.g. a push whose edited workflow skips the reviewed job) cannot assume the role,
-   * so the reviewers cannot be bypassed; the environments' deployment-branch policies then decide
-   * which branches may deploy. Also the only way a production rule that cannot be expressed exactly
-   * (regex, `*` inside a segment, `?`) is allowed. Ignored (with a note) for non-production
-   * accounts, which never trust an environment.
-   * @default []
+   * Which of a non-production account's two roles this trust is for: the `unprotected` role
+   * trusts the unprotected rules' branches, the `protected` role the protected rules' branches.
+   * Both trust the default branch (its delete-event runs destroy unprotected environments, its
+   * schedule runs reap). Production accounts have only the protected class.
+   * @default 'protected'
+   */
+  readonly protectionClass?: ProtectionClass;
+  /**
+   * The GitHub environments (required reviewers, no admin bypass, deployment branches limited to
+   * the production rules) through which a **production** account deploys: its role trusts only
+   * `repo:<owner>/<repo>:environment:<name>`, no branch subject at all, so a job that skips the
+   * reviewed environment (a pushed, edited workflow) cannot assume it. Ignored (with a note) for
+   * non-production accounts, which never trust an environment.
+   * @default ['production']
    */
   readonly githubEnvironments?: readonly string[];
+  /**
+   * UNSAFE opt-out for production accounts: trust the production rules' branch subjects
+   * (`repo:o/r:ref:refs/heads/main`, ...) instead of a reviewed GitHub environment. Anyone who can
+   * push such a branch (or obtain an identity a ruleset lets push it) then gets production
+   * credentials without a reviewer. Only for repositories where GitHub environments are not
+   * available; the trust carries a warning note.
+   * @default false
+   */
+  readonly unsafeProductionBranchTrust?: boolean;
   /**
    * Most subject patterns one rule may expand into (character classes are listed one by one).
    * @default 64
@@ -70,6 +85,9 @@ export interface OidcTrust {
   /** Length of the trust policy IAM will count (JSON without whitespace). */
   readonly policyChars: number;
 }
+
+/** The GitHub environment a production account deploys through unless told otherwise. */
+export const DEFAULT_GITHUB_ENVIRONMENT = 'production';
 
 /** IAM's hard ceiling for a role trust policy, after a quota increase. */
 export const TRUST_POLICY_QUOTA_MAX_CHARS = 4096;
@@ -213,23 +231,25 @@ const REPOSITORY = /^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/;
 const GITHUB_ENVIRONMENT = /^[^*?$,'"`<>:;\\/]{1,255}$/;
 
 /**
- * The `sub` conditions of one account's deploy role, generated from the routing rules: a job may
- * assume the role only when its token's subject is a branch that routes to this account (or one of
- * the exceptions documented on {@link OidcTrustOptions}). Pull-request runs
- * (`repo:o/r:pull_request`) are trusted by non-production accounts only.
- *
- * Production accounts get only exact patterns: a rule that IAM cannot express exactly is refused
- * (one {@link UserError} listing every such rule). A production account given GitHub environments
- * trusts only `repo:<owner>/<repo>:environment:<name>` for them, no branch subject at all.
+ * The `sub` conditions of one deploy role, generated from the routing rules. A production account's
+ * role trusts only `repo:<owner>/<repo>:environment:<name>` of its reviewed GitHub environments
+ * (default `production`), no branch subject; only the explicit `unsafeProductionBranchTrust`
+ * opt-out trusts the production branches instead, exact patterns only (a rule IAM cannot express
+ * exactly is refused, one {@link UserError} listing every such rule). A non-production account has
+ * one role per protection class: each trusts its class's branches and the default branch. No role
+ * trusts pull-request runs (`repo:o/r:pull_request`).
  */
 export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust {
   const {
     repository,
     account: key,
     defaultBranch = 'main',
-    githubEnvironments = [],
+    protectionClass = 'protected',
+    unsafeProductionBranchTrust = false,
     maxExpansions = 64,
   } = options;
+  const githubEnvironments =
+    options.githubEnvironments ?? (unsafeProductionBranchTrust ? [] : [DEFAULT_GITHUB_ENVIRONMENT]);
   const account = config.accounts[key];
   if (!account) {
     throw new UserError(
@@ -259,8 +279,19 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
   // Environments gate production only. A production role that trusts them trusts nothing else:
   // a branch subject next to them would let any push to a production branch (with a workflow
   // edited to skip the reviewed job) assume the role without a reviewer.
-  const environments = production ? githubEnvironments : [];
-  if (!production && githubEnvironments.length > 0) {
+  const environments = production && !unsafeProductionBranchTrust ? githubEnvironments : [];
+  if (production && !unsafeProductionBranchTrust && environments.length === 0) {
+    throw new UserError(
+      `the production account ${key} deploys through a reviewed GitHub environment, and none was given`,
+      'pass --github-environment <name> (default production), or, knowingly, --unsafe-production-branch-trust',
+    );
+  }
+  if (production && unsafeProductionBranchTrust) {
+    notes.push(
+      `UNSAFE: the ${key} role trusts production branch names, not a reviewed GitHub environment: whoever can push one of these branches gets production credentials without a reviewer`,
+    );
+  }
+  if (!production && options.githubEnvironments !== undefined && githubEnvironments.length > 0) {
     notes.push(
       `GitHub environments (${githubEnvironments.join(', ')}) gate production accounts only: the ${key} role does not trust them`,
     );
@@ -268,8 +299,10 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
   const viaEnvironments = environments.length > 0;
   const environmentBranches: string[] = [];
 
+  const wanted: ProtectionClass = production ? 'protected' : protectionClass;
   for (const [index, rule] of config.rules.entries()) {
     if (rule.account !== key) continue;
+    if (!production && (rule.protected ? 'protected' : 'unprotected') !== wanted) continue;
     if (production && !rule.protected) {
       problems.push(`rules[${index}] (${rule.branch}) routes to production but is not protected`);
       continue;
@@ -302,8 +335,10 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
   }
 
   const defaultSubject = branchSubject(repository, escapeStringLike(defaultBranch));
+  // No pull_request subject: its token does not depend on the head branch (every same-repository
+  // pull request, and fork pull requests in private repositories that send write tokens to forks,
+  // would get it). Environments deploy from push runs.
   if (!production) {
-    add(`repo:${repository}:pull_request`, 'pull request runs (non-production only)', true);
     add(
       defaultSubject,
       `default branch ${defaultBranch}: delete, schedule and workflow_dispatch runs destroy and reap`,
@@ -324,7 +359,7 @@ export function oidcTrust(config: Config, options: OidcTrustOptions): OidcTrust 
   }
   if (explained.length === 0 || (viaEnvironments && environmentBranches.length === 0)) {
     throw new UserError(
-      `no routing rule routes to account '${key}', so its deploy role would trust nobody`,
+      `no ${production ? '' : `${wanted} `}routing rule routes to account '${key}', so its ${production ? '' : `${wanted} `}deploy role would trust nobody`,
       'add a rule for it in branch-env.config.json, or do not bootstrap this account',
     );
   }

@@ -14,6 +14,7 @@ import {
   type ResolvedService,
   type ResolvedSite,
 } from '../services/resolve-services.js';
+import { deployRoleArnOf } from '../github/deploy-access.js';
 
 /** Everything the rest of branch-env needs to know about one branch's environment. */
 export interface ResolvedEnvironment {
@@ -27,6 +28,7 @@ export interface ResolvedEnvironment {
   readonly rule: { readonly index: number; readonly branch: string };
   readonly account: { readonly key: string } & Account;
   readonly region: string;
+  /** The OIDC role of the environment's protection class (`classRoles()`): CI assumes it. */
   readonly deployRoleArn: string;
   readonly profile: { readonly name: string } & Profile;
   readonly protected: boolean;
@@ -137,7 +139,8 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
     rule: { index, branch: rule.branch },
     account: { key: rule.account, ...account },
     region: account.region,
-    deployRoleArn: account.deployRoleArn,
+    // The role of the environment's protection class (deploy-access.ts).
+    deployRoleArn: deployRoleArnOf(account, rule.protected),
     profile: { name: profileName, ...profile },
     protected: rule.protected,
     ttlHours: rule.protected

@@ -1,0 +1,620 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import {
+  RESERVED,
+  TAG_KEYS,
+  type ClassRoles,
+  type ClassScopes,
+  type ProtectionClass,
+} from '@branch-env/core';
+
+/**
+ * The policies of one protection class, as plain statements with literal ARNs (no tokens), so the
+ * synthesized documents can be evaluated as they are (test/deploy-role-simulation.test.ts):
+ * - the OIDC role's own permissions (what `destroy`, `reap`, `list` call directly, publishing
+ *   assets, and driving CloudFormation on its class's stacks);
+ * - the CloudFormation execution role's (what the class's stacks create);
+ * - the permissions boundary on every role of the class and every role its stacks create.
+ *
+ * The unprotected class is scoped by the environment-name prefixes of the unprotected rules
+ * (`classScopes()`): `<app>-<prefix>*` stacks, buckets, repositories, functions, roles and log
+ * groups, `/<app>/<prefix>*` parameters and log groups, the `branch-env:environment` tag. On top,
+ * explicit denies keep it off protected environments (by name and tag), the platform, the roles and
+ * the bootstrap stacks, whatever a stack or a role it creates asks for.
+ */
+export interface ClassPolicyContext {
+  readonly app: string;
+  readonly partition: string;
+  readonly accountId: string;
+  /** The account's region and us-east-1 (CloudFront certificates). */
+  readonly regions: readonly string[];
+  readonly qualifier: string;
+  readonly protectionClass: ProtectionClass;
+  readonly roles: ClassRoles;
+  /** Every class's roles in the account (the boundary protects them all). */
+  readonly allRoles: readonly ClassRoles[];
+  /** Environment-name prefixes of the account's classes. */
+  readonly scopes: ClassScopes;
+  /** The account's domain, when environments get DNS names. */
+  readonly domain?: { readonly name: string; readonly hostedZoneId: string } | undefined;
+}
+
+const MUTATING_VERBS = ['Create*', 'Delete*', 'Put*', 'Update*', 'Modify*', 'Tag*', 'Untag*'];
+/** Services whose resources carry the environment's tags (CloudFormation propagates stack tags). */
+const TAGGED_SERVICES = [
+  'ec2',
+  'ecs',
+  'elasticloadbalancing',
+  'rds',
+  'secretsmanager',
+  'sns',
+  'cloudwatch',
+  'cloudfront',
+  'application-autoscaling',
+  'ecr',
+  'lambda',
+];
+
+function roleName(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}
+
+/** Name patterns of the environments a class may change (`*` = every environment of the app). */
+function namePatterns(ctx: ClassPolicyContext): string[] {
+  return ctx.protectionClass === 'unprotected' ? ctx.scopes.unprotected.map((p) => `${p}*`) : ['*'];
+}
+
+/** Name patterns of the protected environments (exact names stay exact). */
+function protectedPatterns(ctx: ClassPolicyContext): string[] {
+  return ctx.scopes.protected.map((p) => `${p}*`);
+}
+
+/**
+ * ARNs of the resources of environments whose names match `envPatterns`, in any region of the
+ * account (environments live in the account's region and us-east-1).
+ */
+export function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
+  const { app, partition: p, accountId: a } = ctx;
+  const at = (service: string, resource: string) => `arn:${p}:${service}:*:${a}:${resource}`;
+  return {
+    stacks: envPatterns.map((e) => at('cloudformation', `stack/${app}-${e}/*`)),
+    parameters: envPatterns.map((e) => at('ssm', `parameter/${app}/${e}`)),
+    buckets: envPatterns.flatMap((e) => [
+      `arn:${p}:s3:::${app}-${e}`,
+      `arn:${p}:s3:::${app}-${e}/*`,
+    ]),
+    repositories: envPatterns.map((e) => at('ecr', `repository/${app}-${e}`)),
+    functions: envPatterns.map((e) => at('lambda', `function:${app}-${e}`)),
+    roles: envPatterns.map((e) => `arn:${p}:iam::${a}:role/${app}-${e}`),
+    // `/<app>/<env>/...` and every group named after a stack or cluster (`<app>-<env>-...`,
+    // `/aws/lambda/<app>-<env>-...`, `/aws/ecs/containerinsights/<app>-<env>-...`,
+    // `/aws/docdb/<app>-<env>-...`, `/aws/rds/cluster/<app>-<env>-...`).
+    logGroups: envPatterns.flatMap((e) => [
+      at('logs', `log-group:/${app}/${e}`),
+      at('logs', `log-group:*${app}-${e}`),
+    ]),
+  };
+}
+
+/** Resources of the platform and branch-env's own stacks, for the denies. */
+function reservedArns(ctx: ClassPolicyContext) {
+  const { app, partition: p, accountId: a } = ctx;
+  const platform = RESERVED.platformStack(app);
+  const at = (service: string, resource: string) => `arn:${p}:${service}:*:${a}:${resource}`;
+  return {
+    stacks: [
+      at('cloudformation', `stack/${platform}*/*`),
+      at('cloudformation', `stack/${RESERVED.bootstrapStack(app)}*/*`),
+      at('cloudformation', `stack/${RESERVED.cdkToolkitStack}/*`),
+    ],
+    platformData: [
+      at('ssm', `parameter${RESERVED.platformParameters(app)}*`),
+      `arn:${p}:s3:::${platform}*`,
+      at('ecr', `repository/${platform}*`),
+      at('lambda', `function:${platform}*`),
+      at('logs', `log-group:*${platform}*`),
+      at('logs', `log-group:/${app}/_platform/*`),
+      `arn:${p}:iam::${a}:role/${platform}*`,
+    ],
+    roles: ctx.allRoles.flatMap((c) => [
+      `arn:${p}:iam::${a}:role/${roleName(c.deployRoleArn)}`,
+      `arn:${p}:iam::${a}:role/${roleName(c.executionRoleArn)}`,
+    ]),
+    boundaries: ctx.allRoles.map((c) => c.permissionsBoundaryArn),
+  };
+}
+
+/** Every CloudFormation action that creates, changes or deletes a stack. */
+const STACK_WRITES = [
+  'cloudformation:C*',
+  'cloudformation:Delete*',
+  'cloudformation:Update*',
+  'cloudformation:ExecuteChangeSet',
+  'cloudformation:Set*',
+];
+
+/** The denies both the boundary and the execution policy carry. */
+function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  const reserved = reservedArns(ctx);
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'DenyBootstrapAndPlatformStacks',
+      effect: iam.Effect.DENY,
+      actions: STACK_WRITES,
+      resources: reserved.stacks,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyPlatformWrites',
+      effect: iam.Effect.DENY,
+      actions: [
+        'ssm:PutParameter',
+        'ssm:DeleteParameter',
+        'ssm:DeleteParameters',
+        'ssm:AddTagsToResource',
+        'ssm:RemoveTagsFromResource',
+        's3:Delete*',
+        's3:Put*',
+        'ecr:Delete*',
+        'ecr:BatchDeleteImage',
+        'ecr:Put*',
+        'logs:Delete*',
+        'logs:Put*',
+        'iam:*Role*',
+      ],
+      resources: reserved.platformData,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyChangingTheDeployRoles',
+      effect: iam.Effect.DENY,
+      // Not iam:PassRole and iam:GetRole: the roles pass their execution role.
+      actions: [
+        'Create*',
+        'Delete*',
+        'Update*',
+        'Put*',
+        'Attach*',
+        'Detach*',
+        'Tag*',
+        'Untag*',
+      ].map((v) => `iam:${v}`),
+      resources: reserved.roles,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyChangingTheBoundaries',
+      effect: iam.Effect.DENY,
+      actions: [
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicy',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:TagPolicy',
+        'iam:UntagPolicy',
+      ],
+      resources: reserved.boundaries,
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyRolesOutsideTheBoundary',
+      effect: iam.Effect.DENY,
+      actions: [
+        'iam:CreateRole',
+        'iam:PutRolePermissionsBoundary',
+        'iam:PutRolePolicy',
+        'iam:AttachRolePolicy',
+      ],
+      resources: ['*'],
+      conditions: {
+        StringNotEquals: { 'iam:PermissionsBoundary': ctx.roles.permissionsBoundaryArn },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyLongLivedCredentials',
+      effect: iam.Effect.DENY,
+      actions: [
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:*User*',
+        'iam:*AccessKey*',
+        'iam:*LoginProfile*',
+        'iam:*OpenIDConnectProvider*',
+        'iam:*SAMLProvider*',
+      ],
+      resources: ['*'],
+    }),
+  ];
+  if (ctx.protectionClass === 'unprotected' && ctx.scopes.protected.length > 0) {
+    const prot = arnsOf(ctx, protectedPatterns(ctx));
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DenyProtectedEnvironmentsByName',
+        effect: iam.Effect.DENY,
+        actions: [
+          ...STACK_WRITES,
+          'ssm:Put*',
+          'ssm:Delete*',
+          's3:Delete*',
+          's3:Put*',
+          'logs:Delete*',
+          'logs:Put*',
+          'iam:*Role*',
+        ],
+        resources: [
+          ...prot.stacks,
+          ...prot.parameters,
+          ...prot.buckets,
+          ...prot.logGroups,
+          ...prot.roles,
+        ],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DenyProtectedEnvironmentsByTag',
+        effect: iam.Effect.DENY,
+        actions: TAGGED_SERVICES.flatMap((s) => MUTATING_VERBS.map((v) => `${s}:${v}`)),
+        resources: ['*'],
+        conditions: {
+          StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: protectedPatterns(ctx) },
+        },
+      }),
+    );
+  }
+  return statements;
+}
+
+/**
+ * The permissions boundary of a class: anything (each role's own policy narrows it), except the
+ * guards: no change to the boundaries, the deploy and execution roles, the bootstrap, CDK toolkit
+ * and platform stacks; no role without this boundary; no IAM users, keys or identity providers;
+ * for the unprotected class, nothing that changes a protected environment.
+ */
+export function boundaryStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({ sid: 'WithinTheGuards', actions: ['*'], resources: ['*'] }),
+    ...guardStatements(ctx),
+  ];
+}
+
+/**
+ * What CloudFormation may do for the class's stacks (its execution role): the services an
+ * environment is built from. Services whose ARNs carry a name CloudFormation derives from the
+ * stack name (`<app>-<env>-…`) are scoped to the class's names; IAM roles only with this class's
+ * boundary; the rest by the guards' tag denies.
+ */
+export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  const own = arnsOf(ctx, namePatterns(ctx));
+  const { partition: p, accountId: a, regions, qualifier } = ctx;
+  const tagPatterns = namePatterns(ctx);
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'EnvironmentServices',
+      actions: [
+        'ec2:*',
+        'ecs:*',
+        'elasticloadbalancing:*',
+        'application-autoscaling:*',
+        'cloudwatch:*',
+        'sns:*',
+        'cloudfront:*',
+        'acm:*',
+        'rds:*',
+        'servicediscovery:*',
+        'logs:DescribeLogGroups',
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'secretsmanager:GetRandomPassword',
+        'ecr:GetAuthorizationToken',
+        'ssm:DescribeParameters',
+        'kms:DescribeKey',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnBuckets',
+      actions: ['s3:*'],
+      resources: own.buckets,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadOwnAssets',
+      actions: ['s3:GetObject', 's3:GetBucketLocation', 's3:ListBucket'],
+      resources: regions.flatMap((r) => [
+        `arn:${p}:s3:::cdk-${qualifier}-assets-${a}-${r}`,
+        `arn:${p}:s3:::cdk-${qualifier}-assets-${a}-${r}/${ctx.roles.assetPrefix}*`,
+      ]),
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnParameters',
+      actions: ['ssm:*'],
+      resources: own.parameters,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadAppParameters',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+      resources: regions.flatMap((r) => [
+        `arn:${p}:ssm:${r}:${a}:parameter/${ctx.app}/*`,
+        `arn:${p}:ssm:${r}:${a}:parameter/cdk-bootstrap/${qualifier}/*`,
+      ]),
+    }),
+    new iam.PolicyStatement({ sid: 'OwnLogGroups', actions: ['logs:*'], resources: own.logGroups }),
+    new iam.PolicyStatement({
+      sid: 'OwnRepositories',
+      actions: ['ecr:*'],
+      resources: own.repositories,
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnFunctions',
+      actions: ['lambda:*'],
+      resources: own.functions,
+    }),
+    new iam.PolicyStatement({
+      sid: 'CreateOwnSecrets',
+      actions: ['secretsmanager:CreateSecret', 'secretsmanager:TagResource'],
+      resources: [`arn:${p}:secretsmanager:*:${a}:secret:*`],
+      conditions: {
+        StringEquals: { [`aws:RequestTag/${TAG_KEYS.app}`]: ctx.app },
+        StringLike: { [`aws:RequestTag/${TAG_KEYS.environment}`]: tagPatterns },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnSecrets',
+      actions: ['secretsmanager:*'],
+      resources: [`arn:${p}:secretsmanager:*:${a}:secret:*`],
+      conditions: {
+        StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: ctx.app },
+        StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: tagPatterns },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnRolesWithinTheBoundary',
+      actions: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'],
+      resources: own.roles,
+      conditions: {
+        StringEquals: { 'iam:PermissionsBoundary': ctx.roles.permissionsBoundaryArn },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'OwnRoles',
+      actions: [
+        'iam:GetRole',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:ListAttachedRolePolicies',
+        'iam:DeleteRole',
+        'iam:DeleteRolePolicy',
+        'iam:DetachRolePolicy',
+        'iam:UpdateAssumeRolePolicy',
+        'iam:TagRole',
+        'iam:UntagRole',
+        'iam:PassRole',
+      ],
+      resources: own.roles,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ServiceLinkedRoles',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [`arn:${p}:iam::${a}:role/aws-service-role/*`],
+      conditions: {
+        StringEquals: {
+          'iam:AWSServiceName': [
+            'ecs.amazonaws.com',
+            'elasticloadbalancing.amazonaws.com',
+            'rds.amazonaws.com',
+            'ecs.application-autoscaling.amazonaws.com',
+          ],
+        },
+      },
+    }),
+  ];
+  if (ctx.domain) {
+    const zone = `arn:${p}:route53:::hostedzone/${ctx.domain.hostedZoneId}`;
+    const domain = ctx.domain.name.toLowerCase();
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ReadZone',
+        actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets', 'route53:GetChange'],
+        resources: [zone, `arn:${p}:route53:::change/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'OwnRecords',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [zone],
+        conditions:
+          ctx.protectionClass === 'unprotected'
+            ? {
+                'ForAllValues:StringLike': {
+                  'route53:ChangeResourceRecordSetsNormalizedRecordNames': tagPatterns.flatMap(
+                    (e) => [`${e}.${domain}`, `_*.${e}.${domain}`],
+                  ),
+                },
+              }
+            : undefined,
+      }),
+    );
+  }
+  // The guards (denies) are in the boundary every role of the class carries.
+  return statements;
+}
+
+/**
+ * The OIDC role's own permissions: publish the class's assets, drive CloudFormation on the class's
+ * stacks with the class's execution role, and what `destroy`, `reap`, `list` and `experiment`
+ * call directly, each on the class's names.
+ */
+export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  const own = arnsOf(ctx, namePatterns(ctx));
+  const { partition: p, accountId: a, regions, qualifier, app } = ctx;
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ReadStacks',
+      actions: [
+        'cloudformation:DescribeStacks',
+        'cloudformation:ListStacks',
+        'cloudformation:ListExports',
+        'cloudformation:GetTemplateSummary',
+      ],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DeployAndDeleteOwnStacks',
+      actions: [
+        'cloudformation:CreateChangeSet',
+        'cloudformation:DescribeChangeSet',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:DeleteChangeSet',
+        'cloudformation:ListChangeSets',
+        'cloudformation:DeleteStack',
+        'cloudformation:DescribeStackEvents',
+        'cloudformation:ListStackResources',
+        'cloudformation:GetTemplate',
+        'cloudformation:UpdateTerminationProtection',
+        'cloudformation:TagResource',
+      ],
+      resources: own.stacks,
+      // Stacks carry the app's tag: another app whose stack names start with these is not ours.
+      conditions: { StringEqualsIfExists: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'AssumeItself',
+      actions: ['sts:AssumeRole', 'sts:TagSession'],
+      resources: [ctx.roles.deployRoleArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassOwnExecutionRole',
+      actions: ['iam:PassRole'],
+      resources: [ctx.roles.executionRoleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'PublishOwnFileAssets',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:GetBucketLocation', 's3:ListBucket'],
+      resources: regions.flatMap((r) => [
+        `arn:${p}:s3:::cdk-${qualifier}-assets-${a}-${r}`,
+        `arn:${p}:s3:::cdk-${qualifier}-assets-${a}-${r}/${ctx.roles.assetPrefix}*`,
+      ]),
+    }),
+    new iam.PolicyStatement({
+      sid: 'PublishImageAssets',
+      actions: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+        'ecr:DescribeImages',
+        'ecr:DescribeRepositories',
+      ],
+      resources: regions.map(
+        (r) => `arn:${p}:ecr:${r}:${a}:repository/cdk-${qualifier}-container-assets-${a}-${r}`,
+      ),
+    }),
+    new iam.PolicyStatement({
+      sid: 'RegistryLogin',
+      actions: ['ecr:GetAuthorizationToken'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadConfigBus',
+      actions: [
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'ssm:GetParametersByPath',
+        'ssm:ListTagsForResource',
+      ],
+      // `parameter/<app>` too: GetParametersByPath on `/<app>/` is authorized on the path itself.
+      resources: regions.flatMap((r) => [
+        `arn:${p}:ssm:${r}:${a}:parameter/${app}`,
+        `arn:${p}:ssm:${r}:${a}:parameter/${app}/*`,
+        `arn:${p}:ssm:${r}:${a}:parameter/cdk-bootstrap/${qualifier}/*`,
+      ]),
+    }),
+    new iam.PolicyStatement({
+      sid: 'WriteOwnConfigBus',
+      actions: [
+        'ssm:PutParameter',
+        'ssm:DeleteParameter',
+        'ssm:DeleteParameters',
+        'ssm:AddTagsToResource',
+      ],
+      resources: own.parameters,
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagScanAfterDestroy',
+      actions: ['tag:GetResources'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'EmptyOwnBuckets',
+      actions: ['s3:ListBucketVersions', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+      resources: own.buckets,
+    }),
+    new iam.PolicyStatement({
+      sid: 'ExperimentResultObjects',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: namePatterns(ctx).map((e) => `arn:${p}:s3:::${app}-${e}/experiments/*`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadAppSecretState',
+      actions: ['secretsmanager:DescribeSecret'],
+      resources: [`arn:${p}:secretsmanager:*:${a}:secret:*`],
+      conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'CleanOwnRegistries',
+      actions: [
+        'ecr:DescribeRepositories',
+        'ecr:ListImages',
+        'ecr:BatchDeleteImage',
+        'ecr:DeleteRepository',
+      ],
+      resources: own.repositories,
+    }),
+    new iam.PolicyStatement({
+      sid: 'FindLogGroups',
+      actions: ['logs:DescribeLogGroups'],
+      resources: [`arn:${p}:logs:*:${a}:log-group:*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'DeleteOwnLogGroups',
+      actions: ['logs:DeleteLogGroup'],
+      resources: own.logGroups,
+    }),
+    new iam.PolicyStatement({
+      sid: 'RefreshPrices',
+      actions: ['pricing:GetProducts'],
+      resources: ['*'],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadQuotas',
+      actions: ['servicequotas:GetServiceQuota'],
+      resources: ['*'],
+    }),
+  ];
+  if (ctx.domain) {
+    const zone = `arn:${p}:route53:::hostedzone/${ctx.domain.hostedZoneId}`;
+    const domain = ctx.domain.name.toLowerCase();
+    statements.push(
+      // ACM leaves its DNS validation CNAMEs in the zone; destroy deletes its own environment's.
+      new iam.PolicyStatement({
+        sid: 'FindValidationRecords',
+        actions: ['route53:ListResourceRecordSets'],
+        resources: [zone],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeleteValidationRecords',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [zone],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'route53:ChangeResourceRecordSetsActions': ['DELETE'],
+            'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+          },
+          'ForAllValues:StringLike': {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': namePatterns(ctx).map(
+              (e) => `_*.${e}.${domain}`,
+            ),
+          },
+        },
+      }),
+    );
+  }
+  // The guards (denies) are in the boundary every role of the class carries.
+  return statements;
+}

@@ -1,0 +1,354 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
+import { parseConfigText } from '@branch-env/core';
+import { describe, expect, it } from 'vitest';
+import { nagFindings } from '../src/compliance/nag-findings.js';
+import { DeployRoleStack } from '../src/deploy-role/deploy-role-stack.js';
+
+/**
+ * The synthesized bootstrap templates, evaluated by a real IAM policy evaluator
+ * (@cloud-copilot/iam-simulate): trust policies against GitHub OIDC tokens, and the unprotected
+ * development role's identity policy plus its permissions boundary (and its CloudFormation
+ * execution role's) against requests with their context.
+ */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const config = parseConfigText(readFileSync(`${ROOT}branch-env.config.json`, 'utf8'));
+const REPO = 'acme/shop';
+const DEV = '111111111111';
+const PROD = '222222222222';
+
+const app = new App();
+const prodStack = new DeployRoleStack(app, 'Prod', {
+  config,
+  account: 'production',
+  repository: REPO,
+});
+const devStack = new DeployRoleStack(app, 'Dev', {
+  config,
+  account: 'development',
+  repository: REPO,
+});
+const prod = Template.fromStack(prodStack).toJSON();
+const dev = Template.fromStack(devStack).toJSON();
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+const res = (t: Record<string, unknown>) => t.Resources as Resources;
+function one(t: Record<string, unknown>, idPattern: RegExp): Record<string, any> {
+  const found = Object.entries(res(t)).filter(([id]) => idPattern.test(id));
+  expect(found, String(idPattern)).toHaveLength(1);
+  return found[0]![1].Properties;
+}
+
+/** The trust policy with the provider reference made literal (it is the only token). */
+function trustOf(t: Record<string, unknown>, role: RegExp, account: string) {
+  const doc = JSON.parse(JSON.stringify(one(t, role).AssumeRolePolicyDocument));
+  for (const s of doc.Statement) {
+    if (s.Principal?.Federated)
+      s.Principal.Federated = `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`;
+  }
+  return doc;
+}
+
+/**
+ * Whether a GitHub token with `sub` may assume the role. The unvalidated entry point: the STS
+ * service reference does not list an OIDC provider's claim keys, so the validated one would drop
+ * `token.actions.githubusercontent.com:sub` from the request and deny everything.
+ */
+function canAssume(trust: unknown, account: string, sub: string, aud = 'sts.amazonaws.com') {
+  return runUnsafeSimulation(
+    {
+      request: {
+        principal: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com`,
+        action: 'sts:AssumeRoleWithWebIdentity',
+        resource: {
+          resource: `arn:aws:iam::${account}:role/branch-env-deploy`,
+          accountId: account,
+        },
+        contextVariables: {
+          'token.actions.githubusercontent.com:sub': sub,
+          'token.actions.githubusercontent.com:aud': aud,
+        },
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      // The library's validated-policy form, which carries the name its analysis reports.
+      resourcePolicy: { __validated: true, policyDocument: trust, metadata: { name: 'trust' } },
+    },
+    {},
+  );
+}
+
+const ref = (b: string) => `repo:${REPO}:ref:refs/heads/${b}`;
+const prodTrust = trustOf(prod, /^DeployRole[0-9A-F]{8}$/, PROD);
+const devProtectedTrust = trustOf(dev, /^DeployRole[0-9A-F]{8}$/, DEV);
+const devUnprotectedTrust = trustOf(dev, /^DeployRoleUnprotected[0-9A-F]{8}$/, DEV);
+
+describe('no token but the reviewed production environment assumes a production role', () => {
+  it.each([
+    ['the production branch main', ref('main')],
+    ['a production branch hotfix/x', ref('hotfix/x')],
+    ['a production branch prod1', ref('prod1')],
+    ['an unprotected branch', ref('feature/x')],
+    ['a pull request', `repo:${REPO}:pull_request`],
+    ['a tag', `repo:${REPO}:ref:refs/tags/main`],
+    ['a fork', 'repo:someone/shop:environment:production'],
+    ['another repository', 'repo:acme/shop-fork:environment:production'],
+    ['another environment', `repo:${REPO}:environment:staging`],
+    ['a case variant', `repo:${REPO}:environment:Production`],
+    ['appended claims', `repo:${REPO}:environment:production:job_workflow_ref:x`],
+  ])('denies %s', async (_what, sub) => {
+    expect(canAssume(prodTrust, PROD, sub)).not.toBe('Allowed');
+  });
+  it('allows the production environment (required reviewers) with the sts audience only', async () => {
+    expect(canAssume(prodTrust, PROD, `repo:${REPO}:environment:production`)).toBe('Allowed');
+    expect(canAssume(prodTrust, PROD, `repo:${REPO}:environment:production`, 'other')).not.toBe(
+      'Allowed',
+    );
+  });
+});
+
+describe('the development roles trust their class only, never pull requests', () => {
+  it.each([
+    ['unprotected', ref('feature/x'), 'Allowed', 'not'],
+    ['unprotected', ref('ai/agent/1'), 'Allowed', 'not'],
+    ['protected', ref('sandbox'), 'not', 'Allowed'],
+    ['protected', ref('qa1'), 'not', 'Allowed'],
+    ['default branch (delete and schedule runs)', ref('main'), 'Allowed', 'Allowed'],
+    ['pull request', `repo:${REPO}:pull_request`, 'not', 'not'],
+    ['production branch', ref('hotfix/x'), 'not', 'not'],
+    ['other repository', 'repo:evil/shop:ref:refs/heads/feature/x', 'not', 'not'],
+  ])('%s %s: unprotected role %s, protected role %s', async (_c, sub, unprot, prot) => {
+    const u = canAssume(devUnprotectedTrust, DEV, sub);
+    const p = canAssume(devProtectedTrust, DEV, sub);
+    expect(u === 'Allowed' ? 'Allowed' : 'not').toBe(unprot);
+    expect(p === 'Allowed' ? 'Allowed' : 'not').toBe(prot);
+  });
+});
+
+function policyDoc(t: Record<string, unknown>, id: RegExp) {
+  return one(t, id).PolicyDocument;
+}
+
+async function decide(
+  identity: unknown,
+  boundary: unknown,
+  principal: string,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]> = {},
+) {
+  const r = await runSimulation(
+    {
+      request: {
+        principal,
+        action,
+        resource: { resource, accountId: DEV },
+        contextVariables: context,
+      },
+      identityPolicies: [{ name: 'identity', policy: identity }],
+      permissionBoundaryPolicies: [{ name: 'boundary', policy: boundary }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (r.resultType === 'error')
+    throw new Error(`${action} ${resource}: ${JSON.stringify(r.errors)}`);
+  return r.overallResult;
+}
+
+const unprotectedBoundary = policyDoc(dev, /^PermissionsBoundaryUnprotected/);
+const unprotectedDeploy = policyDoc(dev, /^DeployPolicyUnprotected/);
+const unprotectedExec = policyDoc(dev, /^ExecutionPolicyUnprotected/);
+const OIDC_SESSION = `arn:aws:sts::${DEV}:assumed-role/branch-env-deploy-unprotected/ci`;
+const EXEC_SESSION = `arn:aws:sts::${DEV}:assumed-role/branch-env-deploy-unprotected-cfn/cfn`;
+const A = 'branch-env-demo';
+const stack = (name: string) => `arn:aws:cloudformation:us-east-1:${DEV}:stack/${A}-${name}/abc`;
+const param = (p: string) => `arn:aws:ssm:us-east-1:${DEV}:parameter/${A}/${p}`;
+const secret = `arn:aws:secretsmanager:us-east-1:${DEV}:secret:DatabaseSecret-abc`;
+const tags = (env: string) => ({
+  [`aws:ResourceTag/branch-env:app`]: A,
+  [`aws:ResourceTag/branch-env:environment`]: env,
+});
+const BOUNDARY = `arn:aws:iam::${DEV}:policy/branch-env-deploy-unprotected-boundary`;
+
+type Case = readonly [string, string, string, Record<string, string | string[]>?];
+
+describe('the unprotected development role (identity policy + boundary) cannot touch protected environments, the platform or the roles', () => {
+  const denied: Case[] = [
+    ['cloudformation:DeleteStack', stack('sandbox'), 'protected stack'],
+    ['cloudformation:CreateChangeSet', stack('qa1'), 'protected stack update'],
+    ['cloudformation:UpdateTerminationProtection', stack('staging'), 'protected stack'],
+    ['cloudformation:DeleteStack', stack('platform'), 'platform stack'],
+    ['cloudformation:DeleteStack', stack('github-deploy-role'), 'bootstrap stack'],
+    ['ssm:PutParameter', param('sandbox/meta/owner-branch'), 'protected parameter'],
+    ['ssm:DeleteParameter', param('qa1/database/secret-arn'), 'protected parameter'],
+    ['ssm:PutParameter', param('_platform/vpc-id'), 'platform parameter'],
+    [
+      's3:DeleteObjectVersion',
+      `arn:aws:s3:::${A}-sandbox-storagedatabucket-abc/customers.db`,
+      'protected object version',
+    ],
+    [
+      'ecr:BatchDeleteImage',
+      `arn:aws:ecr:us-east-1:${DEV}:repository/${A}-sandbox-registry`,
+      'protected images',
+    ],
+    [
+      'logs:DeleteLogGroup',
+      `arn:aws:logs:us-east-1:${DEV}:log-group:/${A}/sandbox/service/api`,
+      'protected logs',
+    ],
+    ['iam:CreateRole', `arn:aws:iam::${DEV}:role/x`, 'a role'],
+    [
+      'iam:UpdateAssumeRolePolicy',
+      `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
+      'its own trust',
+    ],
+    [
+      'cloudformation:DeleteStack',
+      `arn:aws:cloudformation:us-east-1:${DEV}:stack/${A}-admin-portal/abc`,
+      "another app's stack",
+    ],
+  ].map(([a, r, w]) => [a, r, w] as Case);
+  it.each(denied)('denies %s on %s (%s)', async (action, resource) => {
+    expect(
+      await decide(unprotectedDeploy, unprotectedBoundary, OIDC_SESSION, action, resource),
+    ).not.toBe('Allowed');
+  });
+
+  const allowed: Case[] = [
+    ['cloudformation:CreateChangeSet', stack('feature-x'), 'its stack'],
+    ['cloudformation:ExecuteChangeSet', stack('feature-x'), 'its stack'],
+    ['cloudformation:DeleteStack', stack('feature-x'), 'its stack', tags('feature-x')],
+    [
+      'iam:PassRole',
+      `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected-cfn`,
+      'its execution role',
+      { 'iam:PassedToService': 'cloudformation.amazonaws.com' },
+    ],
+    ['ssm:PutParameter', param('feature-x/meta/owner-branch'), 'its parameters'],
+    [
+      's3:DeleteObjectVersion',
+      `arn:aws:s3:::${A}-feature-x-storagedatabucket-abc/a`,
+      'emptying its bucket',
+    ],
+    [
+      's3:PutObject',
+      `arn:aws:s3:::cdk-hnb659fds-assets-${DEV}-us-east-1/unprotected/abc.zip`,
+      'publishing its assets',
+    ],
+    [
+      'ecr:BatchDeleteImage',
+      `arn:aws:ecr:us-east-1:${DEV}:repository/${A}-feature-x-registry`,
+      'its images',
+    ],
+    [
+      'logs:DeleteLogGroup',
+      `arn:aws:logs:us-east-1:${DEV}:log-group:/${A}/feature-x/service/api`,
+      'its logs',
+    ],
+    [
+      'sts:AssumeRole',
+      `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
+      'itself (CDK toolkit)',
+    ],
+  ];
+  it.each(allowed)('allows %s on %s (%s)', async (action, resource, _w, context) => {
+    expect(
+      await decide(unprotectedDeploy, unprotectedBoundary, OIDC_SESSION, action, resource, context),
+    ).toBe('Allowed');
+  });
+  it('may not publish assets where a protected deploy reads them', async () => {
+    expect(
+      await decide(
+        unprotectedDeploy,
+        unprotectedBoundary,
+        OIDC_SESSION,
+        's3:PutObject',
+        `arn:aws:s3:::cdk-hnb659fds-assets-${DEV}-us-east-1/protected/abc.zip`,
+      ),
+    ).not.toBe('Allowed');
+  });
+});
+
+describe("the unprotected class's CloudFormation execution role (policy + boundary)", () => {
+  const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);
+  it.each([
+    ['secretsmanager:DeleteSecret', secret, tags('sandbox')],
+    ['secretsmanager:PutSecretValue', secret, tags('qa1')],
+    ['ec2:DeleteVpc', `arn:aws:ec2:us-east-1:${DEV}:vpc/vpc-1`, tags('staging')],
+    ['ecs:UpdateService', `arn:aws:ecs:us-east-1:${DEV}:service/c/s`, tags('sandbox')],
+    ['rds:DeleteDBCluster', `arn:aws:rds:us-east-1:${DEV}:cluster:c`, tags('qa1')],
+    ['ssm:PutParameter', param('sandbox/api/service-url'), {}],
+    ['s3:DeleteBucket', `arn:aws:s3:::${A}-sandbox-storagedatabucket-abc`, {}],
+    ['iam:CreateRole', `arn:aws:iam::${DEV}:role/${A}-feature-x-TaskRole`, {}],
+    [
+      'iam:CreateRole',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-TaskRole`,
+      { 'iam:PermissionsBoundary': `arn:aws:iam::${DEV}:policy/other` },
+    ],
+    [
+      'iam:PutRolePolicy',
+      `arn:aws:iam::${DEV}:role/${A}-sandbox-TaskRole`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    ['iam:CreateUser', `arn:aws:iam::${DEV}:user/x`, {}],
+    ['iam:CreatePolicyVersion', BOUNDARY, {}],
+    ['iam:DeleteRolePermissionsBoundary', `arn:aws:iam::${DEV}:role/${A}-feature-x-TaskRole`, {}],
+    ['ssm:PutParameter', param('_platform/alb-arn'), {}],
+  ] as const)('denies %s on %s', async (action, resource, context) => {
+    expect(await run(action, resource, context)).not.toBe('Allowed');
+  });
+  it.each([
+    [
+      'secretsmanager:CreateSecret',
+      secret,
+      { 'aws:RequestTag/branch-env:app': A, 'aws:RequestTag/branch-env:environment': 'feature-x' },
+    ],
+    ['secretsmanager:DeleteSecret', secret, tags('feature-x')],
+    ['ec2:CreateVpc', `arn:aws:ec2:us-east-1:${DEV}:vpc/*`, {}],
+    ['ecs:UpdateService', `arn:aws:ecs:us-east-1:${DEV}:service/c/s`, tags('feature-x')],
+    [
+      'iam:CreateRole',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-TaskRole`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    ['iam:PassRole', `arn:aws:iam::${DEV}:role/${A}-feature-x-TaskRole`, {}],
+    ['ssm:PutParameter', param('feature-x/api/service-url'), {}],
+    ['s3:CreateBucket', `arn:aws:s3:::${A}-feature-x-storagedatabucket-abc`, {}],
+    ['ssm:GetParameter', param('sandbox/api/service-url'), {}],
+  ] as const)(
+    'allows %s on %s (a preview deploy and destroy)',
+    async (action, resource, context) => {
+      expect(await run(action, resource, context)).toBe('Allowed');
+    },
+  );
+});
+
+describe('IAM size limits', () => {
+  it("keeps every managed policy within 6,144 and every role's inline policies within 10,240 characters", () => {
+    for (const t of [dev, prod]) {
+      for (const [id, r] of Object.entries(res(t))) {
+        const size = JSON.stringify(r.Properties.PolicyDocument ?? {}).length;
+        if (r.Type === 'AWS::IAM::ManagedPolicy') expect(size, id).toBeLessThanOrEqual(6144);
+        if (r.Type === 'AWS::IAM::Policy') expect(size, id).toBeLessThanOrEqual(10240);
+      }
+    }
+  });
+});
+
+describe('compliance', () => {
+  it('is cdk-nag AwsSolutions clean, every acknowledgement with a reason', () => {
+    for (const stack of [devStack, prodStack]) {
+      const findings = nagFindings(stack);
+      expect(findings.filter((f) => !f.acknowledged)).toEqual([]);
+      expect(findings.every((f) => (f.reason ?? '').length > 20)).toBe(true);
+    }
+  });
+});
