@@ -14,6 +14,7 @@ import { requireAccount } from '../../private/aws/credentials.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
+import { assertRuleCapacity } from '../../private/rule-capacity.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { Synthesis } from '../../private/synth.js';
 
@@ -111,7 +112,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
 
   // 2. Another deploy or a delete of this environment must finish first (a running destroy
   // would delete the owner record claimed below).
-  await waitForStable(aws, env.stacks.main, {
+  const status = await waitForStable(aws, env.stacks.main, {
     onStatus: (s) => s.endsWith('_IN_PROGRESS') && io.err(`waiting: ${env.stacks.main} is ${s}\n`),
   });
 
@@ -120,6 +121,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     const { checkRoom } = await import('../../private/room.js');
     await checkRoom(env, config, io);
   }
+
+  // 2c. A rule that caps its environments (maxEnvironments): count them before claiming.
+  await assertRuleCapacity(env, config, io);
 
   // 3. Claim (or confirm) ownership atomically before anything is created.
   const ownerParameter = parameterName(env.ssmPrefix, CONFIG_BUS.ownerBranch.key);
