@@ -3,6 +3,7 @@ import {
   BranchError,
   loadConfig,
   NoRouteError,
+  NotAllowedError,
   resolveEnvironment,
   UserError,
 } from '@branch-env/core';
@@ -60,7 +61,12 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     if (error instanceof UserError) {
-      const kind = error instanceof BranchError ? 'invalid branch' : 'configuration';
+      const kind =
+        error instanceof BranchError
+          ? 'invalid branch'
+          : error instanceof NotAllowedError
+            ? 'not allowed'
+            : 'configuration';
       core.setFailed(`${kind}: ${error.message}${error.fix ? `\nfix: ${error.fix}` : ''}`);
     } else {
       core.setFailed(

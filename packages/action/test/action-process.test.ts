@@ -251,6 +251,14 @@ describe('extract-env as the runner starts it', () => {
     );
   });
 
+  it("fails for a branch outside its protected rule's allow list, naming the allowed branches and the fix", () => {
+    const run = runAction({ eventName: 'push', ref: 'refs/heads/qa-anything' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error::not allowed: branch 'qa-anything' matches rules\[\d+\] \('qa\*'\), which gives environments only to 'qa1', 'qa2', 'qa3'%0Afix: use one of those branches, or add the branch to rules\[\d+\]\.allow/,
+    );
+    expect(run.outputs).toEqual({});
+  });
   it('fails for a ref that is not a branch (a pushed tag)', () => {
     const run = runAction({ eventName: 'push', ref: 'refs/tags/v1' });
     expect(run.status).toBe(1);

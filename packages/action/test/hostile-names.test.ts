@@ -38,21 +38,22 @@ const step = (wf: Workflow, job: string, match: (s: Step) => boolean): string =>
 
 /**
  * Valid git branch names (`git check-ref-format --branch` accepts each; checked below) that the
- * example config routes to protected `qa*` environments, each trying to run `touch MARKER`.
+ * example config routes to protected `staging*` environments, each trying to run `touch MARKER`
+ * (`staging*` caps its count; `qa*` would refuse them all: its `allow` lists qa1-qa3).
  */
 const HOSTILE = [
-  "qa'$(touch${IFS}MARKER)'",
-  'qa$(touch${IFS}MARKER)',
-  'qa`touch${IFS}MARKER`',
-  'qa;touch${IFS}MARKER;',
-  'qa|touch${IFS}MARKER',
-  'qa&&touch${IFS}MARKER',
-  'qa\'"$(touch${IFS}MARKER)"\'',
-  'qa")]|(env.GH_TOKEN|explode|implode)#',
-  'qa`@octocat`<img${IFS}src=x${IFS}onerror=alert(1)>@octocat',
-  'qa%0A%25touch',
-  'qa\u202egnp.exe',
-  'qaⅿain-ünï',
+  "staging'$(touch${IFS}MARKER)'",
+  'staging$(touch${IFS}MARKER)',
+  'staging`touch${IFS}MARKER`',
+  'staging;touch${IFS}MARKER;',
+  'staging|touch${IFS}MARKER',
+  'staging&&touch${IFS}MARKER',
+  'staging\'"$(touch${IFS}MARKER)"\'',
+  'staging")]|(env.GH_TOKEN|explode|implode)#',
+  'staging`@octocat`<img${IFS}src=x${IFS}onerror=alert(1)>@octocat',
+  'staging%0A%25touch',
+  'staging\u202egnp.exe',
+  'stagingⅿain-ünï',
 ];
 
 /** A directory with stand-ins for commands: each appends its argv (JSON) to calls.jsonl. */
@@ -305,8 +306,9 @@ describe('sync-long-lived.yml with a hostile long-lived branch', () => {
   }
 
   it('lists long-lived branches through core: production branches are not synced', () => {
-    const targets = targetsFor(['main', 'prod1', 'qa', ...HOSTILE, 'feature/x']);
-    expect(targets.map((t) => t.branch)).toEqual(['qa', ...HOSTILE]);
+    const targets = targetsFor(['main', 'prod1', 'qa', 'qa1', ...HOSTILE, 'feature/x']);
+    // `qa` is outside qa*'s allow list: it has no environment, so nothing to sync.
+    expect(targets.map((t) => t.branch)).toEqual(['qa1', ...HOSTILE]);
   });
 
   const BRANCH = HOSTILE[0] as string;
@@ -448,7 +450,7 @@ describe('sync-long-lived.yml with a hostile long-lived branch', () => {
   });
 
   it('a jq-program branch name cannot steer which issue gets the report', () => {
-    const [target] = targetsFor(['qa")]|3#']);
+    const [target] = targetsFor(['staging")]|3#']);
     if (!target) throw new Error('no target');
     const dir = mkdtempSync(join(tmpdir(), 'hostile-issue-'));
     writeFileSync(join(dir, 'report.md'), 'report');

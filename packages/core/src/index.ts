@@ -3,6 +3,7 @@ export {
   ConfigError,
   BranchError,
   NoRouteError,
+  NotAllowedError,
   jsonPath,
   type ConfigIssue,
 } from './private/errors.js';
@@ -179,6 +180,7 @@ export {
   type ReapCheck,
   type ReapDecision,
 } from './private/lifecycle/reap.js';
+export { ruleCapacityError } from './private/lifecycle/rule-capacity.js';
 export {
   environmentApex,
   inEnvironmentSubtree,

@@ -128,3 +128,81 @@ describe('security checks of config check', () => {
     expect(registrableDomain(name)).toBe(site);
   });
 });
+
+describe('protected environments are created deliberately', () => {
+  const qa = (c: Record<string, any>) =>
+    c.rules.find((r: { branch: string }) => r.branch === 'qa*');
+  const qaIndex = (c: Record<string, any>) => c.rules.indexOf(qa(c));
+
+  it.each<[string, Edit, (c: Record<string, any>) => string, RegExp]>([
+    [
+      'a protected pattern rule with neither allow nor maxEnvironments',
+      (c) => delete qa(c).allow,
+      (c) => `rules[${qaIndex(c)}]`,
+      /^protected rule 'qa\*' gives every branch it matches an environment that never expires .*; list its branches in "allow" \(e\.g\. "allow": \["qa1", "qa2"\]\) or cap them with "maxEnvironments"/,
+    ],
+    [
+      'a protected regex rule with neither',
+      (c) =>
+        delete c.rules.find((r: { branch: string }) => r.branch.startsWith('/dev-'))
+          .maxEnvironments,
+      (c) => `rules[${c.rules.findIndex((r: { branch: string }) => r.branch.startsWith('/dev-'))}]`,
+      /^protected rule '\/dev-/,
+    ],
+    [
+      'an allowed branch the pattern does not match',
+      (c) => (qa(c).allow = ['qa1', 'staging1']),
+      (c) => `rules[${qaIndex(c)}].allow[1]`,
+      /^'staging1' does not match the rule's pattern 'qa\*', so the rule never sees it; remove it or fix the pattern$/,
+    ],
+    [
+      'an allowed branch an earlier rule takes',
+      (c) => {
+        c.rules.splice(qaIndex(c), 0, {
+          branch: 'qa9',
+          account: 'development',
+          profile: 'full',
+          protected: true,
+        });
+        qa(c).allow = ['qa1', 'qa9'];
+      },
+      (c) => `rules[${qaIndex(c)}].allow[1]`,
+      /^'qa9' routes to rules\[\d+\] \('qa9'\), which comes first; remove it here or move this rule before/,
+    ],
+    [
+      'an allowed branch git would reject',
+      (c) => (qa(c).allow = ['qa..1']),
+      (c) => `rules[${qaIndex(c)}].allow[0]`,
+      /^'qa\.\.1' is not a valid branch name/,
+    ],
+    ['an empty allow list', (c) => (qa(c).allow = []), (c) => `rules[${qaIndex(c)}].allow`, /./],
+    [
+      'a zero maxEnvironments',
+      (c) => (qa(c).maxEnvironments = 0),
+      (c) => `rules[${qaIndex(c)}].maxEnvironments`,
+      /./,
+    ],
+  ])('fails for %s, at its JSON path, naming the fix', (_what, edit, pathOf, message) => {
+    const raw = editedConfig(edit) as Record<string, any>;
+    const issues = issuesOf(raw);
+    const issue = issues.find((i) => i.path === pathOf(raw));
+    expect(issue, JSON.stringify(issues)).toBeDefined();
+    expect(issue?.message).toMatch(message);
+  });
+
+  it.each<[string, Edit]>([
+    ['a protected concrete branch (sandbox)', () => {}],
+    ['a protected rule with a fixed environment name', () => {}],
+    [
+      'a protected pattern rule in a production account (deployed through the reviewed GitHub environment)',
+      (c) => {
+        const prod = c.rules.find((r: { branch: string }) => r.branch === 'prod[1-9]');
+        expect(prod.allow).toBeUndefined();
+        expect(prod.maxEnvironments).toBeUndefined();
+      },
+    ],
+    ['both allow and maxEnvironments', (c) => (qa(c).maxEnvironments = 2)],
+  ])('accepts %s', (_what, edit) => {
+    expect(issuesOf(editedConfig(edit))).toEqual([]);
+  });
+});

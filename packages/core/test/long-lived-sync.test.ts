@@ -19,7 +19,8 @@ const BRANCHES = [
 describe('long-lived sync targets', () => {
   it('syncs protected non-production long-lived branches, never production ones by default', () => {
     const targets = syncTargets(BRANCHES, repoConfig(), 'main').map((t) => t.branch);
-    expect(targets).toEqual(['sandbox', 'qa', 'qa2', 'staging', 'dev-ana-1']);
+    // `qa` matches qa* but is outside its allow list (qa1-qa3): it has no environment to sync.
+    expect(targets).toEqual(['sandbox', 'qa2', 'staging', 'dev-ana-1']);
   });
 
   it('pushes into production branches only when their rule opts in, and lets a rule opt out', () => {
@@ -41,10 +42,10 @@ describe('long-lived sync targets', () => {
   });
 
   it('makes every text about a hostile branch safe for its context', () => {
-    const branch = "qa`@octocat`'$(touch${IFS}MARKER)'|x";
+    const branch = "staging`@octocat`'$(touch${IFS}MARKER)'|x";
     const [t] = syncTargets([branch], repoConfig(), 'main');
     expect(t?.branch).toBe(branch);
-    expect(t?.label).toBe("``qa`@octocat`'$(touch${IFS}MARKER)'|x``");
+    expect(t?.label).toBe("``staging`@octocat`'$(touch${IFS}MARKER)'|x``");
     expect(t?.conflictTitle).toBe(`branch-env sync: merging into ${t?.label} conflicts`);
     expect(t?.mergeCommand).toBe(
       `git fetch origin && git switch ${shellQuote(branch)} && git merge origin/main`,
@@ -53,8 +54,8 @@ describe('long-lived sync targets', () => {
   });
 
   it('shows a right-to-left override in the label instead of applying it (display spoofing)', () => {
-    const [t] = syncTargets(['qa\u202egnp.exe'], repoConfig(), 'main');
-    expect(t?.label).toBe('`qa\\u202egnp.exe`');
-    expect(t?.mergeCommand).toContain("'qa\u202egnp.exe'");
+    const [t] = syncTargets(['staging\u202egnp.exe'], repoConfig(), 'main');
+    expect(t?.label).toBe('`staging\\u202egnp.exe`');
+    expect(t?.mergeCommand).toContain("'staging\u202egnp.exe'");
   });
 });

@@ -80,10 +80,10 @@ const segment = fc.string({
 });
 const branchArb = fc
   .tuple(
-    fc.constantFrom('feature/', 'hotfix/', 'prod/', 'bugfix/', 'ai/', 'qa', 'staging'),
+    fc.constantFrom('feature/', 'hotfix/', 'prod/', 'bugfix/', 'ai/', 'staging'),
     fc.array(segment, { minLength: 1, maxLength: 4 }),
   )
-  // `qa*` and `staging*` match within one path segment
+  // `staging*` matches within one path segment (`qa*` allows only qa1-qa3)
   .map(([prefix, parts]) => `${prefix}${prefix.endsWith('/') ? parts.join('/') : parts[0]}`)
   .filter((b) => gitBranchProblem(b) === undefined);
 

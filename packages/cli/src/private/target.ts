@@ -1,6 +1,7 @@
 import {
   BranchError,
   NoRouteError,
+  NotAllowedError,
   STACK_SUFFIXES,
   UserError,
   isValidEnvironmentName,
@@ -96,7 +97,13 @@ export function targetFromArgument(
   try {
     return { target: targetOf(resolveEnvironment(arg, config)) };
   } catch (error) {
-    if (!(error instanceof NoRouteError || error instanceof BranchError)) throw error;
+    // A branch outside its rule's `allow` list may still name an environment made before the list.
+    if (!(
+      error instanceof NoRouteError ||
+      error instanceof BranchError ||
+      error instanceof NotAllowedError
+    ))
+      throw error;
     routeError = error;
   }
   const fixed = config.rules.find((r) => r.environment === arg);

@@ -59,6 +59,20 @@ export class NoRouteError extends UserError {
   }
 }
 
+/**
+ * The branch matches a rule that does not give it an environment: it is not in the rule's
+ * `allow` list (protected environments are created deliberately).
+ */
+export class NotAllowedError extends UserError {
+  override readonly name = 'NotAllowedError';
+  readonly branch: string;
+
+  constructor(branch: string, message: string, fix: string) {
+    super(message, fix);
+    this.branch = branch;
+  }
+}
+
 /** Join a JSON path from its segments: `['rules', 2, 'account']` -> `rules[2].account`. */
 export function jsonPath(segments: readonly PropertyKey[]): string {
   let out = '';

@@ -19,6 +19,7 @@ import { requireAccount } from '../../private/aws/credentials.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
+import { assertRuleCapacity } from '../../private/rule-capacity.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { Synthesis } from '../../private/synth.js';
 
@@ -137,6 +138,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     const { checkRoom } = await import('../../private/room.js');
     await checkRoom(env, config, io);
   }
+
+  // 2c. A rule that caps its environments (maxEnvironments): count them before claiming.
+  await assertRuleCapacity(env, config, io);
 
   // 3. Every secret the services and jobs read has a value, for this environment or app-wide:
   // refused here, before anything is created, with the commands that set the missing ones.

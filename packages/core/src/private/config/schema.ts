@@ -305,6 +305,14 @@ export const RuleSchema = z
     environment: z.string().optional().meta({
       description: 'A fixed environment name for this rule, e.g. main -> customer-facing.',
     }),
+    allow: z.array(z.string().min(1)).min(1).optional().meta({
+      description:
+        'The only branches this rule gives an environment, e.g. ["qa1", "qa2"]; resolve, the action and deploy refuse any other branch the pattern matches. A protected pattern rule in a non-production account needs allow or maxEnvironments. @default every branch the pattern matches',
+    }),
+    maxEnvironments: z.int().min(1).max(100).optional().meta({
+      description:
+        'At most this many environments of this rule at once (in its account); deploy refuses to create one more. A protected pattern rule in a non-production account needs allow or maxEnvironments. @default no limit',
+    }),
     sync: z.boolean().optional().meta({
       description:
         "Merge the default branch into this rule's branches on the long-lived sync schedule. @default true for protected rules without ** in a non-production account, false otherwise: production branches are never pushed to unless a rule opts in",

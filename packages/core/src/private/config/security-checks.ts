@@ -1,5 +1,7 @@
 import { getDomain } from 'tldts';
 import type { ConfigIssue } from '../errors.js';
+import { gitBranchProblem } from '../naming/git-ref.js';
+import { compilePattern, matches, type BranchPattern } from '../routing/pattern.js';
 import type { ConfigCheck } from './validate.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
@@ -126,7 +128,73 @@ export const SECURITY_CHECKS: readonly ConfigCheck[] = [
         return [];
       }),
   },
+  {
+    name: 'protected pattern rules are created deliberately',
+    check: (config) =>
+      config.rules.flatMap((rule, i): ConfigIssue[] => {
+        if (rule.protected !== true || rule.branch === undefined) return [];
+        if (rule.environment !== undefined || isConcrete(rule.branch)) return [];
+        if (!known(rule, 'allow') || !known(rule, 'maxEnvironments')) return [];
+        if (rule.allow !== undefined || rule.maxEnvironments !== undefined) return [];
+        // Production accounts deploy through the reviewed GitHub environment: a reviewer decides.
+        if (entryOf(config.accounts, rule.account)?.production !== false) return [];
+        return [
+          {
+            path: `rules[${i}]`,
+            message: `protected rule '${rule.branch}' gives every branch it matches an environment that never expires and is never destroyed automatically, so anyone who can push creates as many as they like; list its branches in "allow" (e.g. "allow": ["qa1", "qa2"]) or cap them with "maxEnvironments" (e.g. "maxEnvironments": 3)`,
+          },
+        ];
+      }),
+  },
+  {
+    name: 'allowed branches are branches of their rule',
+    check: (config) => {
+      const patterns = config.rules.map((r) => patternOf(r.branch));
+      return config.rules.flatMap((rule, i): ConfigIssue[] =>
+        (rule.allow ?? []).flatMap((branch, j): ConfigIssue[] => {
+          const path = `rules[${i}].allow[${j}]`;
+          const problem = gitBranchProblem(branch);
+          if (problem !== undefined)
+            return [{ path, message: `'${branch}' is not a valid branch name: ${problem}` }];
+          const own = patterns[i];
+          if (own === undefined) return [];
+          if (!matches(own, branch))
+            return [
+              {
+                path,
+                message: `'${branch}' does not match the rule's pattern '${rule.branch}', so the rule never sees it; remove it or fix the pattern`,
+              },
+            ];
+          if (!known(config, 'rules')) return [];
+          const first = patterns.findIndex((p) => p !== undefined && matches(p, branch));
+          return first !== -1 && first < i
+            ? [
+                {
+                  path,
+                  message: `'${branch}' routes to rules[${first}] ('${config.rules[first]?.branch}'), which comes first; remove it here or move this rule before rules[${first}]`,
+                },
+              ]
+            : [];
+        }),
+      );
+    },
+  },
 ];
+
+/** A compiled pattern, or undefined for a missing or broken one (reported elsewhere). */
+function patternOf(branch: string | undefined): BranchPattern | undefined {
+  if (branch === undefined) return undefined;
+  try {
+    return compilePattern(branch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pattern that names one branch: no glob characters and not a /regex/. */
+function isConcrete(pattern: string): boolean {
+  return !/[*?[]/.test(pattern) && !(pattern.length >= 2 && /^\/.*\/$/.test(pattern));
+}
 
 /** `example.com` -> `example-preview.com`: a registrable domain of its own, for the fix text. */
 function suggestedPreviewDomain(site: string | undefined): string {

@@ -35,6 +35,7 @@ export function syncsInto(branch: string, config: Config, defaultBranch: string)
   if (branch === defaultBranch) return false;
   const route = routeOf(branch, config);
   if (!route) return false;
+  if (route.rule.allow !== undefined && !route.rule.allow.includes(branch)) return false;
   if (route.rule.sync !== undefined) return route.rule.sync;
   const production = config.accounts[route.rule.account]?.production !== false;
   return route.rule.protected && !route.rule.branch.includes('**') && !production;

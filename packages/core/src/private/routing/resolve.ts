@@ -1,6 +1,6 @@
 import type { Account, Config, Profile } from '../config/schema.js';
 import { baselineRule, configDomains } from '../config/validate.js';
-import { NoRouteError } from '../errors.js';
+import { NoRouteError, NotAllowedError } from '../errors.js';
 import { environmentName, type EnvironmentName } from '../naming/environment-name.js';
 import { sourceBranch, type RefInput } from '../naming/git-ref.js';
 import { nameBudget, STACK_SUFFIXES } from '../naming/limits.js';
@@ -25,7 +25,12 @@ export interface ResolvedEnvironment {
   /** The exact source branch (never a merge ref). */
   readonly branch: string;
   readonly app: string;
-  readonly rule: { readonly index: number; readonly branch: string };
+  readonly rule: {
+    readonly index: number;
+    readonly branch: string;
+    /** The rule's cap on environments at once (`maxEnvironments`): deploy enforces it. */
+    readonly maxEnvironments?: number | undefined;
+  };
   readonly account: { readonly key: string } & Account;
   readonly region: string;
   /** The OIDC role of the environment's protection class (`classRoles()`): CI assumes it. */
@@ -101,6 +106,13 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
       config.rules.map((r) => r.branch),
     );
   const { rule, index } = route;
+  if (rule.allow !== undefined && !rule.allow.includes(branch)) {
+    throw new NotAllowedError(
+      branch,
+      `branch '${branch}' matches rules[${index}] ('${rule.branch}'), which gives environments only to ${rule.allow.map((b) => `'${b}'`).join(', ')}`,
+      `use one of those branches, or add the branch to rules[${index}].allow in branch-env.config.json (a reviewed change: ${rule.protected ? 'protected environments never expire' : 'the rule limits its branches'})`,
+    );
+  }
 
   const account = config.accounts[rule.account];
   const profileName = rule.profile ?? config.defaults.profile;
@@ -136,7 +148,7 @@ export function resolveEnvironment(input: RefInput | string, config: Config): Re
     naming,
     branch,
     app: config.app,
-    rule: { index, branch: rule.branch },
+    rule: { index, branch: rule.branch, maxEnvironments: rule.maxEnvironments },
     account: { key: rule.account, ...account },
     region: account.region,
     // The role of the environment's protection class (deploy-access.ts).
