@@ -314,7 +314,12 @@ describe('DeployRoleStack options and failures', () => {
 
   it('fails for a production rule IAM cannot express exactly', () => {
     const raw = JSON.parse(configText) as { rules: unknown[] };
-    raw.rules.splice(1, 0, { branch: '/release-\\d+/', account: 'production', protected: true });
+    raw.rules.splice(1, 0, {
+      branch: '/release-\\d+/',
+      account: 'production',
+      profile: 'production',
+      protected: true,
+    });
     const withRegex: Config = parseConfig(raw);
     expect(
       () =>

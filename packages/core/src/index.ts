@@ -13,6 +13,7 @@ export {
   AccountSchema,
   DatabaseSchema,
   PlatformSchema,
+  AccessSchema,
   LOG_RETENTION_DAYS,
   configJsonSchema,
   type Config,
@@ -24,6 +25,7 @@ export {
   type DatabaseEngine,
   type Platform,
   type Isolation,
+  type Access,
 } from './private/config/schema.js';
 export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
@@ -124,6 +126,8 @@ export {
   platformPrefix,
   platformParameterName,
   listenerRuleClaimsPrefix,
+  platformStackName,
+  platformFlowLogGroupName,
   type PlatformEntry,
   type PlatformParameter,
   type PlatformWriter,

@@ -4,6 +4,7 @@ import { UserError, type Config, type OidcTrust } from '@branch-env/core';
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
+import { addPlatformStack, type PlatformPlan } from './platform.js';
 import { repositoryFrom } from './repository.js';
 
 /** What `bootstrap` makes for one account. */
@@ -16,6 +17,8 @@ export interface BootstrapPlan {
   readonly roleArn: string;
   readonly oidcProvider: 'create' | 'import';
   readonly trust: OidcTrust;
+  /** The account platform stack, for accounts with a `platform` block (docs/platform.md). */
+  readonly platform?: PlatformPlan | undefined;
 }
 
 export interface BootstrapOptions {
@@ -92,6 +95,7 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
       roleArn: account.deployRoleArn,
       oidcProvider: options.importOidcProvider ? 'import' : 'create',
       trust: stack.trust,
+      platform: await addPlatformStack(app, config, key),
     });
   }
   return { app, plans };
@@ -114,6 +118,11 @@ function text(
       '  trusted tokens (sub):',
       ...p.trust.explained.map((e) => `    ${e.subject}    <- ${e.reason}`),
       ...p.trust.notes.map((n) => `  note: ${n}`),
+      ...(p.platform
+        ? [
+            `  platform:       ${p.platform.stackName} (${p.platform.availabilityZones.join(', ')}; ${p.platform.natGateways} NAT, ${p.platform.loadBalancers} load balancer(s), *.${p.platform.domain})`,
+          ]
+        : []),
     );
   }
   if (outdir !== undefined) lines.push('', `templates: ${relative(cwd, outdir) || '.'}/`);
