@@ -75,7 +75,7 @@ describe('the account platform stack', () => {
   it('serves HTTPS on a DNS-validated wildcard certificate, redirects HTTP, answers 404 for unknown hosts', () => {
     const [[, cert]] = resourcesOf(base.template, 'AWS::CertificateManager::Certificate');
     expect(cert!.Properties).toMatchObject({
-      DomainName: '*.dev.branch-env.example.com',
+      DomainName: '*.branch-env-dev.example.net',
       ValidationMethod: 'DNS',
     });
     const listeners = resourcesOf(base.template, 'AWS::ElasticLoadBalancingV2::Listener').map(
@@ -108,7 +108,7 @@ describe('the account platform stack', () => {
     const records = resourcesOf(base.template, 'AWS::Route53::RecordSet');
     expect(records).toHaveLength(1);
     expect(records[0]![1].Properties).toMatchObject({
-      Name: '*.dev.branch-env.example.com.',
+      Name: '*.branch-env-dev.example.net.',
       Type: 'A',
       HostedZoneId: 'Z0DEVEXAMPLE00000001',
     });

@@ -111,7 +111,7 @@ describe('a shared (thin) environment stack', () => {
       Conditions: [
         {
           Field: 'host-header',
-          HostHeaderConfig: { Values: ['shared-new-login.dev.branch-env.example.com'] },
+          HostHeaderConfig: { Values: ['shared-new-login.branch-env-dev.example.net'] },
         },
       ],
       Actions: [{ Type: 'forward' }],
@@ -175,7 +175,7 @@ describe('a shared (thin) environment stack', () => {
       ]),
     );
     expect(values['/branch-env-demo/shared-new-login/api/service-url']).toBe(
-      'https://shared-new-login.dev.branch-env.example.com',
+      'https://shared-new-login.branch-env-dev.example.net',
     );
     expect(JSON.stringify(values['/branch-env-demo/shared-new-login/ecr-repository'])).toContain(
       'Ref',
@@ -191,7 +191,7 @@ describe('a shared (thin) environment stack', () => {
     const records = resourcesOf(onSecond.main, 'AWS::Route53::RecordSet');
     expect(records).toHaveLength(1);
     expect(records[0]![1].Properties).toMatchObject({
-      Name: 'shared-second.dev.branch-env.example.com.',
+      Name: 'shared-second.branch-env-dev.example.net.',
       Type: 'A',
     });
   });
