@@ -1,6 +1,7 @@
 export {
   createEnvironmentApp,
   CLOUDFRONT_CERTIFICATE_REGION,
+  LISTENER_RULE_CONTEXT,
   type EnvironmentApp,
   type EnvironmentAppProps,
 } from './environment-app/create-environment-app.js';
@@ -50,6 +51,8 @@ export { nagFindings, type NagFinding } from './compliance/nag-findings.js';
 export {
   ENVIRONMENT_ACKNOWLEDGEMENTS,
   CERTIFICATE_ACKNOWLEDGEMENTS,
+  platformAcknowledgements,
+  sharedEnvironmentAcknowledgements,
   type Acknowledgement,
 } from './compliance/acknowledgements.js';
 export {
@@ -57,3 +60,15 @@ export {
   roleNameOf,
   type DeployRoleStackProps,
 } from './deploy-role/deploy-role-stack.js';
+export {
+  PlatformStack,
+  SHARED_SERVICE_PORT,
+  type PlatformStackProps,
+  type PlatformLoadBalancer,
+} from './platform/platform-stack.js';
+export {
+  SharedEnvironmentStack,
+  type SharedEnvironmentStackProps,
+  type ListenerRulePlacement,
+} from './shared-environment/shared-environment-stack.js';
+export type { ListenerAccess, SharedLoadBalancer } from './service/service.js';

@@ -38,7 +38,12 @@ export function testConfig(): Config {
     rules: unknown[];
   };
   const full = raw.profiles.full ?? {};
+  // The repository's preview is shared (a thin stack on the account platform); these tests build
+  // the dedicated composition of the same knobs under that name, and the shared one as
+  // `preview-shared` (shared/**).
   const preview = raw.profiles.preview ?? {};
+  raw.profiles['preview-shared'] = { ...preview };
+  preview.isolation = 'dedicated';
   raw.profiles['aurora'] = { ...full, database: { engine: 'aurora-postgres' } };
   raw.profiles['bare'] = {
     ...preview,
@@ -54,6 +59,7 @@ export function testConfig(): Config {
   };
   raw.rules.unshift(
     { branch: 'full/**', account: 'development', profile: 'full' },
+    { branch: 'shared/**', account: 'development', profile: 'preview-shared' },
     { branch: 'aurora/**', account: 'development', profile: 'aurora' },
     { branch: 'bare/**', account: 'development', profile: 'bare' },
     { branch: 'europe/**', account: 'europe', profile: 'full' },

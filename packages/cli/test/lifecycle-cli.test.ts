@@ -74,32 +74,39 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
     expect(plan.synth.validation).toBe(false);
   });
 
-  it('groups every resource into a building block', () => {
+  it('groups every resource into a building block: a thin stack on the platform (shared preview)', () => {
     const blocks = plan.resources.blocks.map((b) => b.block);
-    for (const b of ['Network', 'Service', 'ConfigBus', 'Observability', 'Storage', 'Registry'])
+    for (const b of ['Service', 'ConfigBus', 'Observability', 'Storage', 'Database'])
       expect(blocks).toContain(b);
+    // The VPC, load balancer, certificate and repository are the account platform's.
+    for (const b of ['Network', 'Registry', 'Domain']) expect(blocks).not.toContain(b);
     expect(plan.resources.blocks.reduce((a, b) => a + b.resources, 0)).toBe(plan.resources.total);
     expect(plan.resources.total).toBe(plan.stacks[0]?.resources);
-    const registry = plan.resources.blocks.find((b) => b.block === 'Registry');
-    expect(registry?.types).toContainEqual({ type: 'AWS::ECR::Repository', count: 1 });
+    const service = plan.resources.blocks.find((b) => b.block === 'Service');
+    expect(service?.types).toContainEqual({
+      type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+      count: 1,
+    });
   });
 
-  it('cost: the preview profile has no NAT gateway, an ALB and a Spot task, priced from the dated table', () => {
+  it('cost: the shared preview has no NAT gateway and no load balancer of its own, a Spot task, priced from the dated table', () => {
     const items = plan.cost.lines.map((l) => l.item);
     expect(items.some((i) => /NAT/i.test(i))).toBe(false);
-    expect(items).toContain('Application Load Balancer');
+    expect(items).not.toContain('Application Load Balancer');
     expect(items.some((i) => /Fargate vCPU.*Spot/.test(i))).toBe(true);
     const sum = plan.cost.lines.reduce((a, l) => a + l.perHour, 0);
     expect(plan.cost.perHour).toBeCloseTo(sum, 3);
-    expect(plan.cost.perHour).toBeGreaterThan(0.02);
-    expect(plan.cost.perHour).toBeLessThan(0.2);
+    expect(plan.cost.perHour).toBeGreaterThan(0.005);
+    expect(plan.cost.perHour).toBeLessThan(0.015);
     expect(plan.cost.priceTable.date).toBe('2026-11');
   });
 
   it('time to ready: a critical path with cited sources, and the teardown audit and compliance pass', () => {
-    expect(plan.timeToReady.totalMinutes).toBeGreaterThan(2);
+    expect(plan.timeToReady.totalMinutes).toBeGreaterThan(1);
+    expect(plan.timeToReady.totalMinutes).toBeLessThanOrEqual(3);
     const path = plan.timeToReady.stacks[0]?.criticalPath ?? [];
-    expect(path.map((p) => p.type)).toContain('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(path.map((p) => p.type)).toContain('AWS::ECS::Service');
+    expect(path.map((p) => p.type)).not.toContain('AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(plan.timeToReady.sources.length).toBeGreaterThan(0);
     expect(plan.teardown).toMatchObject({ mode: 'unprotected', passed: true, blockers: [] });
     expect(plan.compliance.passed).toBe(true);

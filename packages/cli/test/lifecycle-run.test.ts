@@ -68,6 +68,8 @@ const meta = (environment: string, branch: string, expiresAt: string) => [
 beforeEach(() => {
   for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas]) m.reset();
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
+  // No parameter anywhere unless a test says so (e.g. no listener-rule claims on the platform).
+  ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: DEV, Arn: `arn:aws:sts::${DEV}:assumed-role/reaper/x` });
@@ -256,8 +258,11 @@ describe('reap (run in-process, AWS mocked)', () => {
     ).toEqual([
       '/branch-env-demo/feature-gone',
       '/branch-env-demo/feature-gone',
+      // after its stack is gone: its listener-rule claim on the platform, if it held one
+      '/branch-env-demo/_platform/listener-rules',
       '/branch-env-demo/feature-old',
       '/branch-env-demo/feature-old',
+      '/branch-env-demo/_platform/listener-rules',
     ]);
     const params = ssm
       .commandCalls(DeleteParametersCommand)

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   claimListenerRule,
+  isPlatformRepository,
   listenerRuleClaims,
   releaseListenerRule,
 } from '../src/private/aws/listener-rules.js';
@@ -149,5 +150,33 @@ describe('listener-rule claims in SSM', () => {
     expect(await listenerRuleClaims(aws, 'shop')).toEqual([
       { environment: 'feature-b', loadBalancer: 0, priority: 6 },
     ]);
+  });
+});
+
+describe('the platform repositories', () => {
+  it('are told apart from an environment repository, so destroy never empties them', async () => {
+    parameterStore({
+      '/shop/_platform/repositories/api/uri':
+        '111111111111.dkr.ecr.us-east-1.amazonaws.com/shop-platform-api',
+    });
+    const aws = testClients();
+    expect(
+      await isPlatformRepository(
+        aws,
+        'shop',
+        '111111111111.dkr.ecr.us-east-1.amazonaws.com/shop-platform-api',
+      ),
+    ).toBe(true);
+    expect(
+      await isPlatformRepository(
+        aws,
+        'shop',
+        '111111111111.dkr.ecr.us-east-1.amazonaws.com/shop-feature-a-repo',
+      ),
+    ).toBe(false);
+    expect(ssm.commandCalls(GetParametersByPathCommand)[0]!.args[0].input).toMatchObject({
+      Path: '/shop/_platform/repositories',
+      Recursive: true,
+    });
   });
 });

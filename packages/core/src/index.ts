@@ -14,6 +14,7 @@ export {
   AccountSchema,
   DatabaseSchema,
   PlatformSchema,
+  AccessSchema,
   LOG_RETENTION_DAYS,
   configJsonSchema,
   type Config,
@@ -25,6 +26,7 @@ export {
   type DatabaseEngine,
   type Platform,
   type Isolation,
+  type Access,
 } from './private/config/schema.js';
 export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
@@ -145,6 +147,8 @@ export {
   platformPrefix,
   platformParameterName,
   listenerRuleClaimsPrefix,
+  platformStackName,
+  platformFlowLogGroupName,
   type PlatformEntry,
   type PlatformParameter,
   type PlatformWriter,

@@ -150,6 +150,43 @@ describe('the platform block and profile isolation', () => {
       /CloudFront in front of it is not supported yet/,
     ],
     [
+      'access control on a dedicated profile',
+      (c) => (c.profiles.full.access = { mode: 'cidr', cidrs: ['203.0.113.0/24'] }),
+      'profiles.full.access',
+      /a dedicated profile has a load balancer of its own/,
+    ],
+    [
+      'an OIDC client secret that is not a Secrets Manager ARN',
+      (c) =>
+        (c.profiles.preview.access = {
+          mode: 'oidc',
+          issuer: 'https://idp.example.com',
+          authorizationEndpoint: 'https://idp.example.com/a',
+          tokenEndpoint: 'https://idp.example.com/t',
+          userInfoEndpoint: 'https://idp.example.com/u',
+          clientId: 'x',
+          clientSecretArn: 'plain-text-secret',
+        }),
+      'profiles.preview.access.clientSecretArn',
+      /Secrets Manager secret/,
+    ],
+    [
+      'five CIDRs (a rule has 5 condition values, one is the host)',
+      (c) =>
+        (c.profiles.preview.access = {
+          mode: 'cidr',
+          cidrs: ['10.0.0.0/8', '10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16', '10.4.0.0/16'],
+        }),
+      'profiles.preview.access.cidrs',
+      /4/,
+    ],
+    [
+      'a DocumentDB cluster of its own on a shared profile',
+      (c) => (c.profiles.preview.database = { engine: 'documentdb' }),
+      'profiles.preview.database.engine',
+      /no VPC of its own/,
+    ],
+    [
       'an unknown isolation',
       (c) => (c.profiles.preview.isolation = 'pooled'),
       'profiles.preview.isolation',

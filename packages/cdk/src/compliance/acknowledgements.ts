@@ -10,6 +10,8 @@ import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { EnvironmentStack } from '../environment-stack/environment-stack.js';
 import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
+import type { PlatformStack } from '../platform/platform-stack.js';
+import type { SharedEnvironmentStack } from '../shared-environment/shared-environment-stack.js';
 
 /**
  * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
@@ -379,6 +381,125 @@ export function acknowledgeDeployRolePolicy(
       );
     for (const id of ids) Validations.of(policy).acknowledge({ id, reason });
     count += ids.length;
+  }
+  return count;
+}
+
+/**
+ * Acknowledgements of the account platform stack (packages/cdk/src/platform): its shared load
+ * balancers are the public entry point of every shared environment.
+ */
+export function platformAcknowledgements(
+  s: PlatformStack,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  return [
+    {
+      id: 'AwsSolutions-EC23',
+      reason:
+        'The shared load balancers are the public entry point of the shared environments: they accept 443 (HTTPS) and 80 (redirect to HTTPS) only; unknown hosts get a fixed 404.',
+      on: s.loadBalancers.map((l) => l.securityGroup),
+    },
+    {
+      id: 'AwsSolutions-ELB2',
+      reason:
+        'Access logs need a log bucket of the platform with a lifecycle and a deletion story of its own; request counts, errors and latency per environment are on each environment dashboard (target group metrics). Turn them on for an account that must keep request records.',
+      on: s.loadBalancers.map((l) => l.loadBalancer),
+    },
+    {
+      id: 'AwsSolutions-ECS4',
+      reason:
+        'Container Insights bills custom metrics per task of every environment on the cluster; environment dashboards chart CPU and memory from the free AWS/ECS metrics.',
+      on: [s.cluster],
+    },
+    {
+      id: 'CloudFormation-Validate::W3010',
+      reason:
+        'Availability zones are the configured accounts.<key>.platform.availabilityZones on purpose: synthesis needs no lookup and gives the same template offline and in CI.',
+      on: [s.network.vpc],
+    },
+  ];
+}
+
+/** Record the platform acknowledgements. Returns how many were recorded. */
+export function acknowledgePlatformStack(stack: PlatformStack): number {
+  let count = 0;
+  for (const ack of platformAcknowledgements(stack)) {
+    for (const target of ack.on) {
+      Validations.of(target).acknowledge({ id: ack.id, reason: ack.reason });
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * Acknowledgements of a shared (thin) environment stack: the same reasons as the dedicated
+ * environment's for what it has (buckets, task definition, task and execution roles, sidecar
+ * secret); it has no VPC, load balancer or cluster of its own to acknowledge.
+ */
+export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
+  readonly id: string;
+  readonly reason: string;
+  readonly on: readonly (IConstruct | undefined)[];
+}[] {
+  const env = s.branchEnvironment;
+  const baseline = baselineServiceUrls(env);
+  return [
+    {
+      id: 'AwsSolutions-S1',
+      reason:
+        'Server access logs need a log bucket per environment, itself emptied on destroy. Without them there is no record of object-level access: CloudTrail records bucket-level management calls by default, object reads and writes only where the account turns on S3 data events (billed per event). The data bucket is private and written only by the task role.',
+      on: [s.storage.dataBucket, s.storage.siteBucket],
+    },
+    ...(s.database.engine === 'mongodb-container'
+      ? [{ id: 'AwsSolutions-SMG4', reason: SIDECAR_NO_ROTATION, on: [s.database.secret] }]
+      : []),
+    {
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'Only non-secret settings (names, endpoint, bucket) are plain environment variables; database credentials are ECS secrets read from Secrets Manager at task start.',
+      on: [s.service.taskDefinition],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(s.storage.dataBucket)}/*]`,
+      reason:
+        'The service reads and writes any object of its own data bucket (object keys are not known in advance); nothing outside that bucket.',
+      on: [s.service.taskDefinition.taskRole],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${env.ssmPrefix}*]`,
+      reason:
+        'The service reads and writes its own config bus keys (experiments, discovery records) under its environment prefix only; nothing of the platform prefix or of another environment.',
+      on: [s.service.taskDefinition.taskRole],
+    },
+    ...(baseline === undefined
+      ? []
+      : [
+          {
+            id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${baseline}]`,
+            reason:
+              "Service discovery's fallback reads the baseline environment's service URLs (GetParameter only).",
+            on: [s.service.taskDefinition.taskRole],
+          },
+        ]),
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken (pulling the service image) does not support resource-level permissions.',
+      on: [s.service.taskDefinition.executionRole],
+    },
+  ];
+}
+
+/** Record the shared environment's acknowledgements. Returns how many were recorded. */
+export function acknowledgeSharedEnvironmentStack(stack: SharedEnvironmentStack): number {
+  let count = 0;
+  for (const ack of sharedEnvironmentAcknowledgements(stack)) {
+    for (const target of ack.on) {
+      if (target === undefined) continue;
+      Validations.of(target).acknowledge({ id: ack.id, reason: ack.reason });
+      count++;
+    }
   }
   return count;
 }

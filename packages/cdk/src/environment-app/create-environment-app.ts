@@ -1,6 +1,6 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
-import type { ResolvedEnvironment } from '@branch-env/core';
+import { allocateListenerRule, type ResolvedEnvironment } from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeCertificateStack } from '../compliance/acknowledgements.js';
 import { CertificateStack } from '../domain/certificate-stack.js';
@@ -13,6 +13,10 @@ import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
 import { applyPermissionsBoundary, environmentSynthesizer } from '../deploy-role/deployment.js';
+import {
+  SharedEnvironmentStack,
+  type ListenerRulePlacement,
+} from '../shared-environment/shared-environment-stack.js';
 
 /** Leave the cloud assembly directory out of the image context when it lies inside it. */
 function withoutOutdir(image: ServiceImage, outdir: string): ServiceImage {
@@ -21,6 +25,9 @@ function withoutOutdir(image: ServiceImage, outdir: string): ServiceImage {
   const exclude = image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'];
   return { ...image, exclude: [...exclude, inside.split(sep).join('/')] };
 }
+
+/** CDK context key of a shared environment's listener-rule placement (`{ loadBalancer, priority }`). */
+export const LISTENER_RULE_CONTEXT = 'branch-env:listener-rule';
 
 /** The region CloudFront reads certificates from. */
 export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
@@ -66,6 +73,12 @@ export interface EnvironmentAppProps {
    * @default false
    */
   readonly firstCreate?: boolean;
+  /**
+   * A shared environment's place on the platform listener, as `branch-env deploy` claimed it.
+   * @default - the CDK context `branch-env:listener-rule` ({ loadBalancer, priority }) when set,
+   * else the environment's preferred priority on load balancer 0 (offline synthesis and `plan`)
+   */
+  readonly listenerRule?: ListenerRulePlacement;
 }
 
 export interface EnvironmentApp {
@@ -93,6 +106,27 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     },
   });
   const stacks: Stack[] = [];
+
+  if (env.profile.isolation === 'shared') {
+    const fromContext = app.node.tryGetContext(LISTENER_RULE_CONTEXT) as
+      ListenerRulePlacement | undefined;
+    const shared = new SharedEnvironmentStack(app, env.stacks.main, {
+      environment: env,
+      commit: props.commit,
+      firstCreate: props.firstCreate,
+      serviceImage: withoutOutdir(props.serviceImage ?? defaultServiceImage(), app.outdir),
+      listenerRule:
+        props.listenerRule ??
+        fromContext ??
+        allocateListenerRule(env.name, [], {
+          loadBalancers: env.account.platform?.loadBalancers ?? 1,
+        }),
+    });
+    stacks.push(shared);
+    HelperResourceTags.applyTo(app);
+    if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    return { app, stacks };
+  }
 
   let certificate: CloudFrontCertificateSource | undefined;
   let certificateStack: CertificateStack | undefined;

@@ -20,6 +20,11 @@ export interface NetworkProps {
    * @default 10.0.0.0/16
    */
   readonly cidr?: string;
+  /**
+   * Availability zones the VPC spans (the first `maxAzs` of the stack's).
+   * @default 2
+   */
+  readonly maxAzs?: number;
 }
 
 /**
@@ -45,7 +50,7 @@ export class Network extends Construct {
       : ec2.SubnetType.PRIVATE_ISOLATED;
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
-      maxAzs: 2,
+      maxAzs: props.maxAzs ?? 2,
       natGateways: props.natGateways,
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },

@@ -18,7 +18,13 @@ export interface ObservabilityProps {
   readonly dashboardName: string;
   /** Environment name: the `Environment` dimension of the service's latency metric. */
   readonly environment: string;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /**
+   * The environment's own load balancer.
+   * @default - on a shared load balancer: requests and errors come from the target group's
+   * metrics, and there is no load balancer 5xx alarm (that metric exists per load balancer only,
+   * so it would fire for every environment on it)
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly service: ecs.FargateService;
   /**
@@ -54,7 +60,7 @@ export class Observability extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const period = Duration.minutes(1);
-    const lb = props.loadBalancer.metrics;
+    const lb = props.loadBalancer?.metrics ?? props.targetGroup.metrics;
     const latency = (stat: string): cloudwatch.Metric =>
       new cloudwatch.Metric({
         namespace: LATENCY_METRIC.namespace,
@@ -73,7 +79,10 @@ export class Observability extends Construct {
       period,
       statistic: 'Sum',
     });
-    const elb5xx = lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period, statistic: 'Sum' });
+    const elb5xx = props.loadBalancer?.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+      period,
+      statistic: 'Sum',
+    });
     const unhealthy = props.targetGroup.metrics.unhealthyHostCount({
       period,
       statistic: 'Maximum',
@@ -119,13 +128,17 @@ export class Observability extends Construct {
           ]),
       // 5xx the load balancer answers itself (502/503/504: no healthy target, a task refusing or
       // dropping the connection, a timeout); the service never sees these requests.
-      alarm('LoadBalancer5xx', {
-        alarmDescription: `${props.environment}: the load balancer answers 5xx itself (no healthy task, connection errors, timeouts)`,
-        metric: elb5xx.with({ period: Duration.minutes(5) }),
-        threshold: 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      }),
+      ...(elb5xx === undefined
+        ? []
+        : [
+            alarm('LoadBalancer5xx', {
+              alarmDescription: `${props.environment}: the load balancer answers 5xx itself (no healthy task, connection errors, timeouts)`,
+              metric: elb5xx.with({ period: Duration.minutes(5) }),
+              threshold: 5,
+              evaluationPeriods: 1,
+              comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            }),
+          ]),
       alarm('UnhealthyTargets', {
         alarmDescription: `${props.environment}: the load balancer sees unhealthy tasks`,
         metric: unhealthy,
@@ -178,7 +191,7 @@ export class Observability extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Errors: 4xx / 5xx',
-        left: [target4xx, target5xx, elb5xx],
+        left: elb5xx === undefined ? [target4xx, target5xx] : [target4xx, target5xx, elb5xx],
         width: 8,
       }),
     );

@@ -1,4 +1,4 @@
-import { Duration, IgnoreMode, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, SecretValue, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -38,6 +38,43 @@ export interface ServiceImage {
    * @default ['**\/node_modules', '**\/cdk.out', '.git']
    */
   readonly exclude?: readonly string[];
+}
+
+/**
+ * Who may reach an environment on a shared load balancer (`profiles.<key>.access`): everyone, an
+ * allow-list of source CIDRs (a `source-ip` condition of the listener rule), or people who sign in
+ * with an OIDC identity provider (the rule's `authenticate-oidc` action; the client secret is a
+ * Secrets Manager dynamic reference, never in the template).
+ */
+export type ListenerAccess =
+  | { readonly mode: 'public' }
+  | { readonly mode: 'cidr'; readonly cidrs: readonly string[] }
+  | {
+      readonly mode: 'oidc';
+      readonly issuer: string;
+      readonly authorizationEndpoint: string;
+      readonly tokenEndpoint: string;
+      readonly userInfoEndpoint: string;
+      readonly clientId: string;
+      /** Secrets Manager secret (ARN) holding the client secret. */
+      readonly clientSecretArn: string;
+      /** JSON key of the client secret in the secret, when it is a JSON object. */
+      readonly clientSecretField?: string | undefined;
+    };
+
+/** The account platform's load balancer and cluster a shared service runs on. */
+export interface SharedLoadBalancer {
+  readonly cluster: ecs.ICluster;
+  /** The platform load balancer's HTTPS listener the service's host rule goes on. */
+  readonly listener: elbv2.IApplicationListener;
+  /** The platform load balancer's security group: the only source the service admits. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** `<env>.<domain>`: the host header of the service's listener rule. */
+  readonly hostHeader: string;
+  /** The rule's priority, claimed on the platform (unique per listener). */
+  readonly priority: number;
+  /** @default { mode: 'public' } */
+  readonly access?: ListenerAccess;
 }
 
 export interface ServiceProps {
@@ -109,6 +146,12 @@ export interface ServiceProps {
    * @default /healthz
    */
   readonly healthCheckPath?: string;
+  /**
+   * Run on the account platform: its cluster, and a host-header rule on its load balancer's
+   * HTTPS listener, instead of a cluster, load balancer and listener of the service's own.
+   * @default - a dedicated cluster and load balancer
+   */
+  readonly sharedLoadBalancer?: SharedLoadBalancer;
 }
 
 /**
@@ -119,28 +162,52 @@ export interface ServiceProps {
  * objects and the environment's config bus parameters.
  */
 export class Service extends Construct {
-  readonly cluster: ecs.Cluster;
+  readonly cluster: ecs.ICluster;
   readonly service: ecs.FargateService;
   readonly taskDefinition: ecs.FargateTaskDefinition;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
-  readonly listener: elbv2.ApplicationListener;
   readonly logGroup: logs.LogGroup;
-  readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   readonly serviceSecurityGroup: ec2.SecurityGroup;
+  /** The host rule on the platform listener, when the service runs on the account platform. */
+  readonly listenerRule: elbv2.ApplicationListenerRule | undefined;
+  private ownLoadBalancer?: elbv2.ApplicationLoadBalancer;
+  private ownListener?: elbv2.ApplicationListener;
+  private ownLoadBalancerSecurityGroup?: ec2.SecurityGroup;
+
+  /** The service's own load balancer (a service on the account platform has none). */
+  get loadBalancer(): elbv2.ApplicationLoadBalancer {
+    return this.own(this.ownLoadBalancer);
+  }
+
+  get listener(): elbv2.ApplicationListener {
+    return this.own(this.ownListener);
+  }
+
+  get loadBalancerSecurityGroup(): ec2.SecurityGroup {
+    return this.own(this.ownLoadBalancerSecurityGroup);
+  }
+
+  private own<T>(value: T | undefined): T {
+    if (value === undefined)
+      throw new Error('bug: a service on the account platform has no load balancer of its own');
+    return value;
+  }
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
     const port = props.port ?? 8080;
     const arm = props.task.architecture === 'arm64';
 
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc: props.vpc,
-      containerInsightsV2: props.containerInsights
-        ? ecs.ContainerInsights.ENABLED
-        : ecs.ContainerInsights.DISABLED,
-      enableFargateCapacityProviders: true,
-    });
+    const shared = props.sharedLoadBalancer;
+    this.cluster =
+      shared?.cluster ??
+      new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc,
+        containerInsightsV2: props.containerInsights
+          ? ecs.ContainerInsights.ENABLED
+          : ecs.ContainerInsights.DISABLED,
+        enableFargateCapacityProviders: true,
+      });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName: props.logGroupName,
@@ -274,35 +341,42 @@ export class Service extends Construct {
       }),
     );
 
-    this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
-      vpc: props.vpc,
-      description: 'Public entry point of the environment: HTTPS (and HTTP redirect) only',
-      allowAllOutbound: false,
-    });
     this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
       description: 'Service tasks: reachable only from the load balancer',
       allowAllOutbound: true,
     });
-    this.serviceSecurityGroup.addIngressRule(
-      this.loadBalancerSecurityGroup,
-      ec2.Port.tcp(port),
-      'from the load balancer',
-    );
-    this.loadBalancerSecurityGroup.addEgressRule(
-      this.serviceSecurityGroup,
-      ec2.Port.tcp(port),
-      'to the service tasks',
-    );
-
-    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
-      vpc: props.vpc,
-      internetFacing: true,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      securityGroup: this.loadBalancerSecurityGroup,
-      dropInvalidHeaderFields: true,
-      http2Enabled: true,
-    });
+    if (shared) {
+      this.serviceSecurityGroup.addIngressRule(
+        shared.securityGroup,
+        ec2.Port.tcp(port),
+        'from the shared load balancer',
+      );
+    } else {
+      this.ownLoadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+        vpc: props.vpc,
+        description: 'Public entry point of the environment: HTTPS (and HTTP redirect) only',
+        allowAllOutbound: false,
+      });
+      this.serviceSecurityGroup.addIngressRule(
+        this.loadBalancerSecurityGroup,
+        ec2.Port.tcp(port),
+        'from the load balancer',
+      );
+      this.loadBalancerSecurityGroup.addEgressRule(
+        this.serviceSecurityGroup,
+        ec2.Port.tcp(port),
+        'to the service tasks',
+      );
+      this.ownLoadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+        vpc: props.vpc,
+        internetFacing: true,
+        vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        securityGroup: this.loadBalancerSecurityGroup,
+        dropInvalidHeaderFields: true,
+        http2Enabled: true,
+      });
+    }
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -346,12 +420,27 @@ export class Service extends Construct {
       },
     });
 
-    if (props.cloudFrontOnly) {
+    this.listenerRule = shared
+      ? new elbv2.ApplicationListenerRule(this, 'HostRule', {
+          listener: shared.listener,
+          priority: shared.priority,
+          conditions: [
+            elbv2.ListenerCondition.hostHeaders([shared.hostHeader]),
+            ...(shared.access?.mode === 'cidr'
+              ? [elbv2.ListenerCondition.sourceIps([...shared.access.cidrs])]
+              : []),
+          ],
+          action: accessAction(shared.access, elbv2.ListenerAction.forward([this.targetGroup])),
+        })
+      : undefined;
+    if (shared) {
+      // The platform's listener, certificate and redirect serve it.
+    } else if (props.cloudFrontOnly) {
       if (!props.certificate)
         throw new Error(
           'bug: a load balancer behind CloudFront needs a certificate (HTTPS origin)',
         );
-      this.listener = this.loadBalancer.addListener('Https', {
+      this.ownListener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.certificate],
@@ -362,7 +451,7 @@ export class Service extends Construct {
       props.cloudFrontOnly.guard(this.listener, this.targetGroup);
       props.cloudFrontOnly.admit(this.loadBalancerSecurityGroup, 443);
     } else if (props.certificate) {
-      this.listener = this.loadBalancer.addListener('Https', {
+      this.ownListener = this.loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.certificate],
@@ -374,7 +463,7 @@ export class Service extends Construct {
       this.openToTheInternet(443);
       this.openToTheInternet(80);
     } else {
-      this.listener = this.loadBalancer.addListener('Http', {
+      this.ownListener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
         defaultTargetGroups: [this.targetGroup],
@@ -420,4 +509,25 @@ export function capacityProviders(
     { capacityProvider: 'FARGATE', base: 1, weight: 1 },
     { capacityProvider: 'FARGATE_SPOT', weight: 3 },
   ];
+}
+
+/** The rule's action for its access mode: forward, or sign in through OIDC first. */
+function accessAction(
+  access: ListenerAccess | undefined,
+  forward: elbv2.ListenerAction,
+): elbv2.ListenerAction {
+  if (access?.mode !== 'oidc') return forward;
+  return elbv2.ListenerAction.authenticateOidc({
+    issuer: access.issuer,
+    authorizationEndpoint: access.authorizationEndpoint,
+    tokenEndpoint: access.tokenEndpoint,
+    userInfoEndpoint: access.userInfoEndpoint,
+    clientId: access.clientId,
+    // A {{resolve:secretsmanager:...}} dynamic reference: CloudFormation reads it at deploy time.
+    clientSecret: SecretValue.secretsManager(access.clientSecretArn, {
+      jsonField: access.clientSecretField,
+    }),
+    onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
+    next: forward,
+  });
 }

@@ -37,6 +37,11 @@ export interface SynthOptions {
   readonly stageAssets?: boolean;
   /** The stacks do not exist yet: protection off, task count set (`EnvironmentAppProps.firstCreate`). @default false */
   readonly firstCreate?: boolean;
+  /**
+   * A shared environment's listener rule as claimed on the platform.
+   * @default - the environment's preferred priority on load balancer 0 (plan)
+   */
+  readonly listenerRule?: { readonly loadBalancer: number; readonly priority: number } | undefined;
 }
 
 /** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
@@ -74,6 +79,7 @@ export async function synthesizeEnvironment(
       validate: options.validate ?? false,
       nag: false,
       firstCreate: options.firstCreate ?? false,
+      listenerRule: options.listenerRule,
     });
   const built =
     (options.stageAssets ?? true)

@@ -11,6 +11,7 @@ import {
 import type { ParsedArgs } from '../../private/command.js';
 import { configFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
+import { addPlatformStack, type PlatformPlan } from './platform.js';
 import { repositoryFrom } from './repository.js';
 
 /** What `bootstrap` makes for one account. */
@@ -29,6 +30,8 @@ export interface BootstrapPlan {
     readonly protectionClass: ProtectionClass;
     readonly trust: OidcTrust;
   } & ClassRoles)[];
+  /** The account platform stack, for accounts with a `platform` block (docs/platform.md). */
+  readonly platform?: PlatformPlan | undefined;
 }
 
 export interface BootstrapOptions {
@@ -126,6 +129,7 @@ async function buildApp(config: Config, options: BootstrapOptions, outdir: strin
       oidcProvider: options.importOidcProvider ? 'import' : 'create',
       trust: stack.trust,
       classes: Object.values(stack.classes).map((c) => ({ ...c.roles, trust: c.trust })),
+      platform: await addPlatformStack(app, config, key),
     });
   }
   return { app, plans };
@@ -144,6 +148,11 @@ function text(
       `account ${p.account} (${p.accountId}, ${p.region}${p.production ? ', production' : ''})`,
       `  stack:          ${p.stackName}`,
       `  OIDC provider:  ${p.oidcProvider === 'import' ? 'imported (exists in the account)' : 'created'}`,
+      ...(p.platform
+        ? [
+            `  platform:       ${p.platform.stackName} (${p.platform.availabilityZones.join(', ')}; ${p.platform.natGateways} NAT, ${p.platform.loadBalancers} load balancer(s), *.${p.platform.domain})`,
+          ]
+        : []),
     );
     for (const c of p.classes) {
       lines.push(

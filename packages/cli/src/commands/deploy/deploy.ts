@@ -16,6 +16,7 @@ import { awsClients, type AwsClients } from '../../private/aws/clients.js';
 import { waitForStable } from '../../private/aws/cloudformation.js';
 import { deployWithRecovery } from '../../private/lifecycle/prepare-stacks.js';
 import { requireAccount } from '../../private/aws/credentials.js';
+import { claimListenerRule } from '../../private/aws/listener-rules.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
@@ -160,6 +161,22 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       ? `claimed ${env.name} for ${env.branch}\n`
       : `${env.name} is owned by ${env.branch}\n`,
   );
+  // 3b. A shared environment claims its listener rule on the platform (atomic; refused with the
+  // fix when the platform is full, before the environment's stack is deployed).
+  const listenerRule =
+    env.profile.isolation === 'shared'
+      ? await claimListenerRule(aws, {
+          app: env.app,
+          environment: env.name,
+          loadBalancers: env.account.platform?.loadBalancers ?? 1,
+          tags: env.tags,
+        })
+      : undefined;
+  if (listenerRule)
+    io.err(
+      `listener rule of ${env.name}: priority ${listenerRule.priority} on platform load balancer ${listenerRule.loadBalancer}${listenerRule.claimed ? ' (claimed)' : ''}\n`,
+    );
+
   const createOnly = new Set([parameterName(env.ssmPrefix, CONFIG_BUS.createdAt.key)]);
   // An expiry exists from the first attempt on, so a deploy that fails is still reaped.
   const early = deployRecords(env, { commit, at: new Date() }).filter((r) =>
@@ -184,6 +201,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
           validate: true,
           nag: false,
           firstCreate,
+          listenerRule,
         });
         return { directory: synthesis.directory };
       },

@@ -28,6 +28,7 @@ import { isPermissionError } from '../../private/aws-errors.js';
 import { deleteAllImages, repositoryName } from '../../private/aws/ecr.js';
 import { deleteLogGroup, deleteLogGroups } from '../../private/aws/logs.js';
 import { sleep } from '../../private/aws/retry.js';
+import { isPlatformRepository, releaseListenerRule } from '../../private/aws/listener-rules.js';
 import { deleteParametersUnder, getParameter } from '../../private/aws/ssm.js';
 import { deleteAcmValidationRecords } from '../../private/aws/route53.js';
 import { secretState } from '../../private/aws/secrets.js';
@@ -136,11 +137,20 @@ export async function destroyEnvironment(
   let dnsRecords: string[] = [];
   const undeleted: Leftover[] = [];
   if (stacksGone) {
-    if (repo && target.protected !== true) {
+    // A shared environment's repository is the platform's, which every environment uses: never
+    // empty it (docs/platform.md).
+    if (repo && target.protected !== true && !(await isPlatformRepository(aws, target.app, repo))) {
       images = await deleteAllImages(aws, repositoryName(repo));
       if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
     }
     parameters = await deleteParametersUnder(aws, target.ssmPrefix);
+    // A shared environment's listener-rule claim on the platform, now that its rule is gone.
+    const released = await releaseListenerRule(aws, {
+      app: target.app,
+      environment: target.environment,
+    });
+    for (const name of released) step(`released listener-rule claim ${name}`);
+    parameters.push(...released);
     if (parameters.length > 0)
       step(`deleted ${parameters.length} parameter(s) under ${target.ssmPrefix}`);
     // Application secrets set for this environment alone (`branch-env secret set --environment`);

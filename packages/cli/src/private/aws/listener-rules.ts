@@ -10,6 +10,7 @@ import {
   listenerRuleClaimsPrefix,
   parseClaim,
   platformParameterName,
+  platformPrefix,
   type ListenerRuleClaim,
 } from '@branch-env/core';
 import type { AwsClients } from './clients.js';
@@ -97,4 +98,17 @@ export async function releaseListenerRule(
     }
   }
   return released;
+}
+
+/**
+ * Whether a repository URI is one of the platform's (`/<app>/_platform/repositories/<service>/uri`):
+ * shared by every environment, so destroying one environment must never empty it.
+ */
+export async function isPlatformRepository(
+  aws: AwsClients,
+  app: string,
+  repositoryUri: string,
+): Promise<boolean> {
+  const platform = await parametersUnder(aws, `${platformPrefix(app)}repositories/`);
+  return platform.some((p) => p.value === repositoryUri);
 }

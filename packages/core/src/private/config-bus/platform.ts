@@ -58,10 +58,10 @@ export const PLATFORM_PARAMETERS = {
     'platform',
     'Security group of load balancer n: the only source a service security group admits.',
   ),
-  loadBalancerFullName: entry(
-    'load-balancer/{n}/full-name',
+  loadBalancerArn: entry(
+    'load-balancer/{n}/arn',
     'platform',
-    'app/<name>/<id> of load balancer n, the LoadBalancer dimension of its CloudWatch metrics.',
+    'ARN of load balancer n: the LoadBalancer dimension of the metrics environments chart and alarm on.',
   ),
   loadBalancerDnsName: entry(
     'load-balancer/{n}/dns-name',
@@ -122,4 +122,14 @@ export function platformParameterName(
 /** `/<app>/_platform/listener-rules/`: the prefix the claims of listener-rule priorities live under. */
 export function listenerRuleClaimsPrefix(app: string): string {
   return `${platformPrefix(app)}listener-rules/`;
+}
+
+/** The platform stack of an app in an account and region: `<app>-platform`. */
+export function platformStackName(app: string): string {
+  return `${app}-platform`;
+}
+
+/** Log group of the platform VPC's flow logs: `/<app>/_platform/vpc/flow`. */
+export function platformFlowLogGroupName(app: string): string {
+  return `${platformPrefix(app)}vpc/flow`;
 }

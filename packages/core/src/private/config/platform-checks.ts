@@ -191,4 +191,34 @@ export const PLATFORM_CHECKS: readonly ConfigCheck[] = [
           : [],
       ),
   },
+  {
+    name: 'access control is for shared profiles',
+    check: (config) =>
+      Object.entries(config.profiles).flatMap(([key, p]) =>
+        p.isolation === 'dedicated' && p.access !== undefined && p.access.mode !== 'public'
+          ? [
+              {
+                path: `profiles.${key}.access`,
+                message: `access mode '${p.access.mode}' is a rule on the shared load balancer; a dedicated profile has a load balancer of its own: set isolation to "shared" or access to { "mode": "public" }`,
+              },
+            ]
+          : [],
+      ),
+  },
+  {
+    name: 'shared profiles run their database in the task or use none',
+    check: (config) =>
+      Object.entries(config.profiles).flatMap(([key, p]) => {
+        const db = p.database;
+        if (p.isolation !== 'shared' || db === undefined) return [];
+        if (db.engine === 'none' || db.engine === 'mongodb-container') return [];
+        if ('shared' in db && db.shared === true) return []; // reported by the shared-database checks
+        return [
+          {
+            path: `profiles.${key}.database.engine`,
+            message: `a shared profile has no VPC of its own for a ${db.engine} cluster; use engine "mongodb-container" or "none", or isolation "dedicated"`,
+          },
+        ];
+      }),
+  },
 ];

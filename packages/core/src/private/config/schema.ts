@@ -179,6 +179,48 @@ export const DatabaseSchema = z
       'replaced (cheap previews). none: no database.',
   });
 
+const httpsUrl = z.string().regex(/^https:\/\/[^\s]+$/, 'an https:// URL');
+const cidr = z
+  .string()
+  .regex(
+    /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-f:]+\/\d{1,3}$/i,
+    'a CIDR block such as 203.0.113.0/24',
+  );
+
+export const AccessSchema = z
+  .discriminatedUnion('mode', [
+    z.strictObject({ mode: z.literal('public') }),
+    z.strictObject({
+      mode: z.literal('cidr'),
+      cidrs: z.array(cidr).min(1).max(4).meta({
+        description:
+          'Source CIDRs allowed (1-4: a listener rule has 5 condition values, one is the host); others get the platform 404.',
+      }),
+    }),
+    z.strictObject({
+      mode: z.literal('oidc'),
+      issuer: httpsUrl,
+      authorizationEndpoint: httpsUrl,
+      tokenEndpoint: httpsUrl,
+      userInfoEndpoint: httpsUrl,
+      clientId: z.string().min(1),
+      clientSecretArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/,
+          'the ARN of a Secrets Manager secret (the client secret is never written in the config)',
+        )
+        .meta({ description: 'Secrets Manager secret holding the OIDC client secret.' }),
+      clientSecretField: z.string().min(1).optional().meta({
+        description: 'JSON key of the client secret when the secret is a JSON object.',
+      }),
+    }),
+  ])
+  .meta({
+    description:
+      'Who may reach a shared environment on the platform load balancer: public, a CIDR allow-list (source-ip condition), or sign-in through an OIDC identity provider (authenticate-oidc). Shared profiles only. @default { mode: public }',
+  });
+
 /** `one of 1, 2 or 3`: the message of a field that takes one of a few values. */
 function oneOf(values: readonly number[], what: string): string {
   return `${what}: one of ${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
@@ -223,6 +265,7 @@ export const ProfileSchema = z
       description:
         'shared: a thin stack on the account platform (its VPC, cluster, load balancer, wildcard certificate and DNS); dedicated: the environment builds all of its own. Production stays dedicated. @default dedicated',
     }),
+    access: AccessSchema.default({ mode: 'public' }),
     database: DatabaseSchema.default({ engine: 'none' }),
     natGateways: z.int().min(0).max(3).default(0).meta({
       description:
@@ -370,6 +413,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export type Account = z.output<typeof AccountSchema>;
 export type Platform = z.output<typeof PlatformSchema>;
 export type Isolation = Profile['isolation'];
+export type Access = z.output<typeof AccessSchema>;
 export type Profile = z.output<typeof ProfileSchema>;
 export type Rule = z.output<typeof RuleSchema>;
 export type Database = z.output<typeof DatabaseSchema>;

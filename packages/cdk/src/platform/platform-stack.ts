@@ -1,0 +1,236 @@
+import { Fn, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  DEFAULT_SERVICE,
+  PLATFORM_PARAMETERS,
+  platformFlowLogGroupName,
+  platformParameterName,
+  platformStackName,
+  TAG_KEYS,
+  type Account,
+  type PlatformParameter,
+} from '@branch-env/core';
+import type { Construct } from 'constructs';
+import { acknowledgePlatformStack } from '../compliance/acknowledgements.js';
+import { Network } from '../network/network.js';
+import { Registry } from '../registry/registry.js';
+
+/** The container port shared services listen on (the service construct's default). */
+export const SHARED_SERVICE_PORT = 8080;
+
+export interface PlatformStackProps extends StackProps {
+  /** The config's `app`. */
+  readonly app: string;
+  /** The account (with its key) the platform is for: region, domain and `platform` block. */
+  readonly account: { readonly key: string } & Account;
+  /**
+   * Services of the app: one ECR repository each.
+   * @default ['api'] (this repository's sample service)
+   */
+  readonly services?: readonly string[];
+  /**
+   * Log retention of the VPC flow logs (days).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Let the load balancers reach OIDC identity providers (HTTPS out to anywhere): the
+   * `authenticate-oidc` action of a private environment's rule calls the provider's token and
+   * user-info endpoints from the load balancer.
+   * @default false
+   */
+  readonly identityProviderEgress?: boolean;
+}
+
+/** One of the platform's load balancers. */
+export interface PlatformLoadBalancer {
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly httpsListener: elbv2.ApplicationListener;
+}
+
+/**
+ * The account platform (`branch-env bootstrap`, docs/platform.md): created once per account and
+ * region, shared by the environments of profiles with `isolation: "shared"`. A VPC over the
+ * configured availability zones, an ECS cluster with Fargate and Fargate Spot, internet-facing
+ * Application Load Balancers with an HTTPS listener on a wildcard certificate `*.<domain>`
+ * (validated once, by DNS), HTTP redirected to HTTPS, a fixed 404 for unknown hosts, the wildcard
+ * alias `*.<domain>` to the first load balancer, and an ECR repository per service. What branch
+ * stacks need is published under `/<app>/_platform/` (PLATFORM_PARAMETERS).
+ *
+ * Long-lived: termination protection on; no logical id or replacement-forcing property depends on
+ * the knobs that change (NAT gateways, load balancer count), so an update adds and removes but
+ * never replaces the VPC, a load balancer, a listener, the certificate or the cluster.
+ */
+export class PlatformStack extends Stack {
+  readonly network: Network;
+  readonly cluster: ecs.Cluster;
+  readonly certificate: acm.Certificate;
+  readonly loadBalancers: readonly PlatformLoadBalancer[];
+  readonly repositories: ReadonlyMap<string, Registry>;
+  readonly zones: readonly string[];
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    const { account, app } = props;
+    const platform = account.platform;
+    const zones = platform?.availabilityZones;
+    if (platform === undefined || zones === undefined) {
+      throw new Error(
+        `bug: account '${account.key}' has no platform availability zones (config check refuses shared profiles there)`,
+      );
+    }
+    if (account.domain === undefined) {
+      throw new Error(`bug: account '${account.key}' has no domain for the platform`);
+    }
+    super(scope, id, {
+      ...props,
+      stackName: platformStackName(app),
+      env: { account: account.id, region: account.region },
+      description: `branch-env account platform of ${app} (account ${account.key}): VPC, ECS cluster, shared load balancers, wildcard certificate and DNS, ECR`,
+      terminationProtection: true,
+    });
+    this.zones = zones;
+    const domain = account.domain;
+
+    this.network = new Network(this, 'Network', {
+      natGateways: platform.natGateways,
+      maxAzs: zones.length,
+      flowLogGroupName: platformFlowLogGroupName(app),
+      logRetentionDays: props.logRetentionDays ?? 30,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const vpc = this.network.vpc;
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      enableFargateCapacityProviders: true,
+      containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    });
+
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: domain.hostedZoneId,
+      zoneName: domain.name,
+    });
+    this.certificate = new acm.Certificate(this, 'WildcardCertificate', {
+      domainName: `*.${domain.name}`,
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
+
+    const loadBalancers: PlatformLoadBalancer[] = [];
+    for (let n = 0; n < platform.loadBalancers; n++) {
+      // Ids by index, stable: adding load balancers appends, never renames the first ones.
+      const securityGroup = new ec2.SecurityGroup(this, `LoadBalancer${n}SecurityGroup`, {
+        vpc,
+        description: `Shared load balancer ${n}: HTTPS (and the HTTP redirect) in, the service port to the VPC out`,
+        allowAllOutbound: false,
+      });
+      securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'public HTTPS');
+      securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'public HTTP');
+      // Service security groups are the environments': each admits only this group. Egress is to
+      // the VPC on the service port, so a branch stack never edits this platform group.
+      securityGroup.addEgressRule(
+        ec2.Peer.ipv4(vpc.vpcCidrBlock),
+        ec2.Port.tcp(SHARED_SERVICE_PORT),
+        'to the service tasks of the environments',
+      );
+      if (props.identityProviderEgress === true) {
+        securityGroup.addEgressRule(
+          ec2.Peer.anyIpv4(),
+          ec2.Port.tcp(443),
+          'to OIDC identity providers (token and user-info endpoints)',
+        );
+      }
+      const loadBalancer = new elbv2.ApplicationLoadBalancer(this, `LoadBalancer${n}`, {
+        vpc,
+        internetFacing: true,
+        vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+        securityGroup,
+        dropInvalidHeaderFields: true,
+        http2Enabled: true,
+      });
+      const httpsListener = loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [this.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        open: false,
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, {
+          contentType: 'text/plain',
+          messageBody: 'No environment answers at this name.',
+        }),
+      });
+      loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
+      loadBalancers.push({ loadBalancer, securityGroup, httpsListener });
+    }
+    this.loadBalancers = loadBalancers;
+
+    const first = loadBalancers[0];
+    if (first === undefined) throw new Error('bug: a platform has at least one load balancer');
+    new route53.ARecord(this, 'WildcardAlias', {
+      zone,
+      recordName: `*.${domain.name}.`,
+      target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(first.loadBalancer)),
+    });
+
+    const repositories = new Map<string, Registry>();
+    for (const service of props.services ?? [DEFAULT_SERVICE]) {
+      repositories.set(
+        service,
+        new Registry(this, `Repository-${service}`, {
+          // Images are what CI built; deleting the platform keeps them (docs/platform.md).
+          removalPolicy: RemovalPolicy.RETAIN,
+          keepImages: 500,
+        }),
+      );
+    }
+    this.repositories = repositories;
+
+    // The SSM contract.
+    const publish = (
+      parameter: PlatformParameter,
+      value: string,
+      values: Parameters<typeof platformParameterName>[2] = {},
+    ): void => {
+      const key = PLATFORM_PARAMETERS[parameter].key.replace(
+        /\{(n|service)\}/g,
+        (_, k: 'n' | 'service') => String(values[k]),
+      );
+      new ssm.StringParameter(this, `Parameter/${key}`, {
+        parameterName: platformParameterName(app, parameter, values),
+        stringValue: value,
+        description: PLATFORM_PARAMETERS[parameter].description.slice(0, 1024),
+        tier: ssm.ParameterTier.STANDARD,
+      });
+    };
+    const taskSubnets = vpc.selectSubnets(this.network.serviceSubnets).subnetIds;
+    publish('vpcId', vpc.vpcId);
+    publish('taskSubnetIds', Fn.join(',', taskSubnets));
+    publish('assignPublicIp', this.network.tasksNeedPublicIp ? 'ENABLED' : 'DISABLED');
+    publish('clusterName', this.cluster.clusterName);
+    publish('clusterArn', this.cluster.clusterArn);
+    loadBalancers.forEach(({ loadBalancer, securityGroup, httpsListener }, n) => {
+      publish('listenerArn', httpsListener.listenerArn, { n });
+      publish('loadBalancerSecurityGroupId', securityGroup.securityGroupId, { n });
+      publish('loadBalancerArn', loadBalancer.loadBalancerArn, { n });
+      publish('loadBalancerDnsName', loadBalancer.loadBalancerDnsName, { n });
+      publish('loadBalancerHostedZoneId', loadBalancer.loadBalancerCanonicalHostedZoneId, { n });
+    });
+    for (const [service, registry] of repositories) {
+      publish('repositoryUri', registry.repository.repositoryUri, { service });
+    }
+
+    Tags.of(this).add(TAG_KEYS.app, app);
+    acknowledgePlatformStack(this);
+  }
+
+  /** The configured zones: no lookup, the same answer offline and in CI. */
+  override get availabilityZones(): string[] {
+    return [...(this.zones ?? [])];
+  }
+}

@@ -1,0 +1,243 @@
+import { Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import {
+  DEFAULT_SERVICE,
+  platformParameterName,
+  type PlatformParameter,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
+import type { Construct } from 'constructs';
+import { acknowledgeSharedEnvironmentStack } from '../compliance/acknowledgements.js';
+import { ConfigBus } from '../config-bus/config-bus.js';
+import { Database } from '../database/database.js';
+import { checkEnvironment } from '../environment-stack/checks.js';
+import { Observability } from '../observability/observability.js';
+import { SHARED_SERVICE_PORT } from '../platform/platform-stack.js';
+import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
+import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
+import { retentionOf } from '../private/removal.js';
+import { Service, type ServiceImage } from '../service/service.js';
+import { Storage } from '../storage/storage.js';
+
+/** Where the environment's host rule is on the platform (claimed by `branch-env deploy`). */
+export interface ListenerRulePlacement {
+  /** 0-based index of the platform load balancer. */
+  readonly loadBalancer: number;
+  /** 1..50,000, unique across the platform. */
+  readonly priority: number;
+}
+
+export interface SharedEnvironmentStackProps extends StackProps {
+  /** The environment (a profile with `isolation: "shared"`), from `resolveEnvironment()`. */
+  readonly environment: ResolvedEnvironment;
+  /** The listener rule's place: load balancer and priority. */
+  readonly listenerRule: ListenerRulePlacement;
+  /** @default 'unknown' */
+  readonly commit?: string;
+  /** The service image (built as a CDK image asset, like the dedicated stack's). */
+  readonly serviceImage: ServiceImage;
+  /**
+   * The stack does not exist yet: termination protection off, the task count set
+   * (`EnvironmentAppProps.firstCreate`).
+   * @default false
+   */
+  readonly firstCreate?: boolean;
+}
+
+/**
+ * A thin environment on the account platform (docs/platform.md): a target group and a host rule
+ * `<env>.<domain>` on the platform's HTTPS listener, the ECS service on the platform cluster with
+ * its own security group (ingress only from the platform load balancer's), task and execution
+ * roles, log group, database secret (and MongoDB sidecar), data bucket, config-bus parameters,
+ * dashboard and alarms. No VPC, load balancer, certificate, DNS record (except on a load balancer
+ * after the first, which the wildcard record does not cover) or ECR repository of its own.
+ *
+ * Everything of the platform is read from `/<app>/_platform/` as SSM parameter-typed stack
+ * parameters, resolved by CloudFormation at deploy time: synthesis stays offline, and a platform
+ * update reaches the environment on its next deploy. The platform is only referenced: this stack
+ * creates, changes and deletes nothing of it (its security group is imported immutable).
+ */
+export class SharedEnvironmentStack extends Stack {
+  readonly branchEnvironment: ResolvedEnvironment;
+  readonly database: Database;
+  readonly storage: Storage;
+  readonly service: Service;
+  readonly observability: Observability;
+  readonly configBus: ConfigBus;
+  readonly serviceUrl: string;
+  /** `<env>.<domain>`. */
+  readonly hostName: string;
+
+  constructor(scope: Construct, id: string, props: SharedEnvironmentStackProps) {
+    const env = props.environment;
+    checkEnvironment(env);
+    const zones = env.account.platform?.availabilityZones;
+    if (env.profile.isolation !== 'shared' || env.domain === undefined || zones === undefined) {
+      throw new Error(
+        `bug: environment '${env.name}' is not a shared environment of an account with a platform and a domain (config check refuses that)`,
+      );
+    }
+    super(scope, id, {
+      ...props,
+      stackName: env.stacks.main,
+      env: { account: env.account.id, region: env.region },
+      description: `branch-env shared environment ${env.name} of ${env.app} (profile ${env.profile.name}) on the account platform`,
+      terminationProtection: env.protected && !props.firstCreate,
+    });
+    this.branchEnvironment = env;
+    const profile = env.profile;
+    const names = physicalNames(env);
+    const retention = retentionOf(env.protected);
+    const placement = props.listenerRule;
+    const platform = (parameter: PlatformParameter, n?: number): string =>
+      ssm.StringParameter.valueForStringParameter(
+        this,
+        platformParameterName(env.app, parameter, { n, service: DEFAULT_SERVICE }),
+      );
+    this.hostName = `${env.name}.${env.domain.name}`;
+
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'PlatformVpc', {
+      vpcId: platform('vpcId'),
+      availabilityZones: [...zones],
+    });
+    const subnetIds = Fn.split(',', platform('taskSubnetIds'), zones.length);
+    const subnets = subnetIds.map((subnetId, i) =>
+      ec2.Subnet.fromSubnetId(this, `PlatformSubnet${i}`, subnetId),
+    );
+    const cluster = ecs.Cluster.fromClusterAttributes(this, 'PlatformCluster', {
+      clusterName: platform('clusterName'),
+      clusterArn: platform('clusterArn'),
+      vpc,
+    });
+    const loadBalancerSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(
+      this,
+      'PlatformLoadBalancerSecurityGroup',
+      platform('loadBalancerSecurityGroupId', placement.loadBalancer),
+      // Never add a rule to the platform's group from a branch stack.
+      { mutable: false, allowAllOutbound: false },
+    );
+    const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(
+      this,
+      'PlatformListener',
+      {
+        listenerArn: platform('listenerArn', placement.loadBalancer),
+        securityGroup: loadBalancerSecurityGroup,
+      },
+    );
+
+    this.database = new Database(this, 'Database', {
+      config: profile.database,
+      vpc,
+      subnets: { subnets },
+      protected: env.protected,
+      backupRetentionDays: profile.backups.retentionDays,
+      multiAz: profile.multiAz,
+    });
+
+    this.serviceUrl = `https://${this.hostName}`;
+    this.storage = new Storage(this, 'Storage', {
+      removalPolicy: retention.data,
+      versioned: env.protected,
+      dataBucketOrigin: this.serviceUrl,
+      siteBucketOrigin: this.serviceUrl,
+    });
+
+    this.service = new Service(this, 'Service', {
+      firstCreate: props.firstCreate,
+      vpc,
+      subnets: { subnets },
+      // With NAT on the platform the task subnets are private; without, public with a public IP.
+      assignPublicIp: (env.account.platform?.natGateways ?? 0) === 0,
+      task: profile.task,
+      containerInsights: profile.containerInsights,
+      image: props.serviceImage,
+      port: SHARED_SERVICE_PORT,
+      environment: {
+        BRANCH_ENV_APP: env.app,
+        BRANCH_ENV_ENVIRONMENT: env.name,
+        BRANCH_ENV_BRANCH: env.branch,
+        BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
+        BRANCH_ENV_PROFILE: profile.name,
+        ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
+        DATA_BUCKET: this.storage.dataBucket.bucketName,
+        DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,
+        ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
+        ...(this.database.databaseName ? { DATABASE_NAME: this.database.databaseName } : {}),
+      },
+      databaseSecret: this.database.secret,
+      sidecar: this.database.sidecar,
+      logGroupName: names.serviceLogGroup,
+      logRetentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+      dataBucket: this.storage.dataBucket,
+      ssmPrefix: env.ssmPrefix,
+      ssmDiscoveryParameters: [baselineServiceUrls(env)].filter((p) => p !== undefined),
+      sharedLoadBalancer: {
+        cluster,
+        listener,
+        securityGroup: loadBalancerSecurityGroup,
+        hostHeader: this.hostName,
+        priority: placement.priority,
+        access: profile.access,
+      },
+    });
+
+    if (placement.loadBalancer > 0) {
+      // The wildcard record points at the first load balancer; later ones need a record per name.
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: env.domain.hostedZoneId,
+        zoneName: env.domain.name,
+      });
+      const dnsName = platform('loadBalancerDnsName', placement.loadBalancer);
+      const hostedZoneId = platform('loadBalancerHostedZoneId', placement.loadBalancer);
+      new route53.ARecord(this, 'Alias', {
+        zone,
+        recordName: `${this.hostName}.`,
+        target: route53.RecordTarget.fromAlias({
+          bind: () => ({ dnsName: `dualstack.${dnsName}`, hostedZoneId }),
+        }),
+      });
+    }
+
+    this.observability = new Observability(this, 'Observability', {
+      dashboardName: names.dashboard,
+      environment: env.name,
+      targetGroup: this.service.targetGroup,
+      service: this.service.service,
+      databaseMetrics: this.database.metrics,
+      alwaysRunsTasks: profile.task.minTasks >= 1,
+    });
+
+    this.configBus = new ConfigBus(this, 'ConfigBus', {
+      prefix: env.ssmPrefix,
+      values: {
+        serviceUrl: this.serviceUrl,
+        ecrRepository: platform('repositoryUri'),
+        databaseEngine: this.database.engine,
+        databaseEndpoint: this.database.endpoint ?? 'none',
+        databaseSecretArn: this.database.secret?.secretArn ?? 'none',
+        dataBucket: this.storage.dataBucket.bucketName,
+        siteBucket: this.storage.siteBucket.bucketName,
+        alarmTopicArn: this.observability.topic.topicArn,
+        dashboardName: names.dashboard,
+        profile: profile.name,
+      },
+    });
+
+    for (const [key, value] of Object.entries(env.tags)) Tags.of(this).add(key, value);
+    giveLambdasExplicitLogGroups(this, {
+      retentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+    });
+    acknowledgeSharedEnvironmentStack(this);
+  }
+
+  /** The platform's zones: no lookup. */
+  override get availabilityZones(): string[] {
+    return [...(this.branchEnvironment?.account.platform?.availabilityZones ?? [])];
+  }
+}

@@ -1,0 +1,230 @@
+import { auditTeardown, preferredPriority, type CfnTemplate } from '@branch-env/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nagFindings, SharedEnvironmentStack } from '@branch-env/cdk';
+import {
+  removeOutdirs,
+  resourcesOf,
+  synthesize,
+  tagsOf,
+  testConfig,
+  type Synthesized,
+} from './helpers.js';
+
+let built: Synthesized;
+let onSecond: Synthesized;
+let oidc: Synthesized;
+let cidr: Synthesized;
+beforeAll(() => {
+  built = synthesize('shared/new-login');
+  onSecond = synthesize('shared/second', { listenerRule: { loadBalancer: 1, priority: 4242 } });
+  const config = testConfig();
+  const profile = config.profiles['preview-shared']!;
+  config.profiles['preview-shared'] = {
+    ...profile,
+    access: {
+      mode: 'oidc',
+      issuer: 'https://idp.example.com',
+      authorizationEndpoint: 'https://idp.example.com/authorize',
+      tokenEndpoint: 'https://idp.example.com/token',
+      userInfoEndpoint: 'https://idp.example.com/userinfo',
+      clientId: 'previews',
+      clientSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf',
+    },
+  };
+  oidc = synthesize('shared/private', {}, config);
+  const cidrConfig = testConfig();
+  cidrConfig.profiles['preview-shared'] = {
+    ...profile,
+    access: { mode: 'cidr', cidrs: ['203.0.113.0/24', '198.51.100.7/32'] },
+  };
+  cidr = synthesize('shared/office', {}, cidrConfig);
+});
+afterAll(removeOutdirs);
+
+const types = (t: { Resources: Record<string, { Type: string }> }): Set<string> =>
+  new Set(Object.values(t.Resources).map((r) => r.Type));
+
+describe('a shared (thin) environment stack', () => {
+  it('is one stack, built by createEnvironmentApp for a shared profile', () => {
+    expect(built.stacks).toHaveLength(1);
+    expect(built.stacks[0]).toBeInstanceOf(SharedEnvironmentStack);
+    expect(built.environment.profile.isolation).toBe('shared');
+  });
+
+  it('creates no VPC, load balancer, listener, certificate, DNS record, cluster or repository', () => {
+    const created = types(built.main);
+    for (const type of [
+      'AWS::EC2::VPC',
+      'AWS::EC2::Subnet',
+      'AWS::EC2::NatGateway',
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::Listener',
+      'AWS::CertificateManager::Certificate',
+      'AWS::Route53::RecordSet',
+      'AWS::ECS::Cluster',
+      'AWS::ECR::Repository',
+    ]) {
+      expect(created.has(type), type).toBe(false);
+    }
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
+      'AWS::ECS::Service',
+      'AWS::ECS::TaskDefinition',
+      'AWS::EC2::SecurityGroup',
+      'AWS::Logs::LogGroup',
+      'AWS::S3::Bucket',
+      'AWS::CloudWatch::Alarm',
+      'AWS::SSM::Parameter',
+      'AWS::SecretsManager::Secret',
+    ]) {
+      expect(created.has(type), type).toBe(true);
+    }
+  });
+
+  it('reads the platform through SSM parameter types (resolved at deploy, no lookup at synth)', () => {
+    const parameters = built.main.Parameters as Record<string, { Type: string; Default: string }>;
+    const read = Object.values(parameters)
+      .filter((p) => p.Type.startsWith('AWS::SSM::Parameter::Value'))
+      .filter((p) => !p.Default.startsWith('/cdk-bootstrap/'))
+      .map((p) => p.Default)
+      .sort();
+    expect(read).toEqual(
+      [
+        'cluster/arn',
+        'cluster/name',
+        'load-balancer/0/listener-arn',
+        'load-balancer/0/security-group-id',
+        'network/task-subnet-ids',
+        'network/vpc-id',
+        'repositories/api/uri',
+      ]
+        .map((k) => `/branch-env-demo/_platform/${k}`)
+        .sort(),
+    );
+  });
+
+  it('puts a host-header rule for <env>.<domain> at the claimed priority, forwarding to its target group', () => {
+    const [[, rule]] = resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rule!.Properties).toMatchObject({
+      Priority: preferredPriority(built.environment.name),
+      Conditions: [
+        {
+          Field: 'host-header',
+          HostHeaderConfig: { Values: ['shared-new-login.branch-env-dev.example.net'] },
+        },
+      ],
+      Actions: [{ Type: 'forward' }],
+    });
+    const [[, second]] = resourcesOf(onSecond.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(second!.Properties?.Priority).toBe(4242);
+  });
+
+  it('admits traffic to its tasks only from the platform load balancer and adds nothing to the platform group', () => {
+    const groups = resourcesOf(built.main, 'AWS::EC2::SecurityGroup');
+    expect(groups).toHaveLength(1);
+    const [groupId] = groups[0]!;
+    expect(groups[0]![1].Properties?.SecurityGroupIngress).toBeUndefined();
+    const ingress = resourcesOf(built.main, 'AWS::EC2::SecurityGroupIngress').map(
+      ([, r]) => r.Properties!,
+    );
+    // One rule, on its own group: the service port from the platform load balancer's group.
+    expect(ingress).toEqual([
+      expect.objectContaining({
+        GroupId: { 'Fn::GetAtt': [groupId, 'GroupId'] },
+        FromPort: 8080,
+        ToPort: 8080,
+        SourceSecurityGroupId: { Ref: expect.any(String) },
+      }),
+    ]);
+    const source = (ingress[0]!.SourceSecurityGroupId as { Ref: string }).Ref;
+    expect((built.main.Parameters as Record<string, { Default: string }>)[source]?.Default).toBe(
+      '/branch-env-demo/_platform/load-balancer/0/security-group-id',
+    );
+    expect(resourcesOf(built.main, 'AWS::EC2::SecurityGroupEgress')).toEqual([]);
+  });
+
+  it('runs its tasks on the platform cluster, on Fargate Spot as the profile says', () => {
+    const [[, service]] = resourcesOf(built.main, 'AWS::ECS::Service');
+    expect(JSON.stringify(service!.Properties?.Cluster)).toContain('Ref');
+    expect(service!.Properties?.CapacityProviderStrategy).toEqual([
+      expect.objectContaining({ CapacityProvider: 'FARGATE_SPOT' }),
+    ]);
+    expect(service!.Properties?.NetworkConfiguration).toMatchObject({
+      AwsvpcConfiguration: { AssignPublicIp: 'ENABLED' },
+    });
+  });
+
+  it('lets its task role touch only its own config-bus prefix, never /<app>/_platform/', () => {
+    const policies = JSON.stringify(resourcesOf(built.main, 'AWS::IAM::Policy'));
+    expect(policies).toContain('parameter/branch-env-demo/shared-new-login/*');
+    expect(policies).not.toContain('_platform');
+  });
+
+  it('alarms on its own target group, not on the shared load balancer', () => {
+    const alarms = resourcesOf(built.main, 'AWS::CloudWatch::Alarm').map(([id]) => id);
+    expect(alarms.some((id) => id.includes('LoadBalancer5xx'))).toBe(false);
+    expect(alarms.some((id) => id.includes('Target5xx'))).toBe(true);
+  });
+
+  it('publishes https://<env>.<domain> and the platform repository on its config bus', () => {
+    const values = Object.fromEntries(
+      resourcesOf(built.main, 'AWS::SSM::Parameter').map(([, r]) => [
+        r.Properties?.Name,
+        r.Properties?.Value,
+      ]),
+    );
+    expect(values['/branch-env-demo/shared-new-login/api/service-url']).toBe(
+      'https://shared-new-login.branch-env-dev.example.net',
+    );
+    expect(JSON.stringify(values['/branch-env-demo/shared-new-login/ecr-repository'])).toContain(
+      'Ref',
+    );
+  });
+
+  it('tags its resources with the environment (so the tag scan after destroy finds what is left)', () => {
+    const [[, bucket]] = resourcesOf(built.main, 'AWS::S3::Bucket');
+    expect(tagsOf(bucket!)['branch-env:environment']).toBe('shared-new-login');
+  });
+
+  it('on a load balancer after the first, adds its own alias record (the wildcard points at the first)', () => {
+    const records = resourcesOf(onSecond.main, 'AWS::Route53::RecordSet');
+    expect(records).toHaveLength(1);
+    expect(records[0]![1].Properties).toMatchObject({
+      Name: 'shared-second.branch-env-dev.example.net.',
+      Type: 'A',
+    });
+  });
+
+  it('signs people in through OIDC when the profile asks, the client secret a Secrets Manager reference', () => {
+    const [[, rule]] = resourcesOf(oidc.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    const actions = rule!.Properties?.Actions as Record<string, unknown>[];
+    expect(actions.map((a) => a.Type)).toEqual(['authenticate-oidc', 'forward']);
+    expect(actions[0]).toMatchObject({
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        ClientId: 'previews',
+        OnUnauthenticatedRequest: 'authenticate',
+        ClientSecret:
+          '{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf:SecretString:::}}',
+      },
+    });
+  });
+
+  it('admits only the allow-listed CIDRs when the profile asks', () => {
+    const [[, rule]] = resourcesOf(cidr.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rule!.Properties?.Conditions).toEqual(
+      expect.arrayContaining([
+        { Field: 'source-ip', SourceIpConfig: { Values: ['203.0.113.0/24', '198.51.100.7/32'] } },
+      ]),
+    );
+  });
+
+  it('passes cdk-nag AwsSolutions (every acknowledgement justified) and the teardown audit', () => {
+    for (const s of [built, oidc]) {
+      const findings = nagFindings(s.app);
+      expect(findings.filter((f) => !f.acknowledged)).toEqual([]);
+      expect(auditTeardown(s.main as unknown as CfnTemplate, { protected: false })).toEqual([]);
+    }
+  });
+});
