@@ -28,6 +28,7 @@ const devTemplate = Template.fromStack(dev);
 
 type Statement = {
   Effect: string;
+  Sid?: string;
   Action: string | string[];
   Principal?: { Federated?: unknown };
   Condition?: Record<string, Record<string, string | string[]>>;
@@ -163,7 +164,7 @@ describe('DeployRoleStack resources', () => {
     expect(prod.terminationProtection).toBe(true);
   });
 
-  it('grants no administrator access: no managed policies, no "*" actions, no IAM beyond PassRole to CloudFormation', () => {
+  it('grants no administrator access: no managed policies, no "*" actions, no IAM beyond PassRole to CloudFormation and doctor\'s reads', () => {
     const role = roleOf(prodTemplate);
     expect(role.ManagedPolicyArns).toBeUndefined();
     const policies = Object.values(prodTemplate.findResources('AWS::IAM::Policy'));
@@ -173,7 +174,30 @@ describe('DeployRoleStack resources', () => {
     ).Properties.PolicyDocument.Statement;
     const actions = statements.flatMap((s) => [s.Action].flat());
     for (const a of actions) expect(a, a).not.toMatch(/\*/);
-    expect(actions.filter((a) => a.startsWith('iam:'))).toEqual(['iam:PassRole']);
+    expect(actions.filter((a) => a.startsWith('iam:'))).toEqual([
+      'iam:PassRole',
+      'iam:GetRole',
+      'iam:GetOpenIDConnectProvider',
+    ]);
+    const reads = statements.find((s) => s.Sid === 'DoctorIdentity');
+    expect(reads?.Resource).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/aws-service-role/*'],
+        ],
+      },
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':iam::222222222222:oidc-provider/token.actions.githubusercontent.com',
+          ],
+        ],
+      },
+    ]);
     const passRole = statements.find((s) => [s.Action].flat().includes('iam:PassRole'));
     expect(passRole?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' },

@@ -317,6 +317,11 @@ export function deployRoleAcknowledgements(
         'tag:GetResources (the tag scan proving nothing of a destroyed environment is left), cloudformation:DescribeStacks/ListStacks (listing environments), pricing:GetProducts, servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) and secretsmanager:ListSecrets (deploy checks that every application secret has a value: names only, never values) have no resource-level permissions; all five are read-only.',
     },
     {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${t.accountId}:role/aws-service-role/*]`,
+      reason:
+        '`branch-env doctor` checks that the service-linked roles a first deploy needs (ECS, ELB, RDS) exist: iam:GetRole only, read-only, only service-linked roles.',
+    },
+    {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${t.app}-*]`,
       reason: `Environment buckets are named by CloudFormation after their stack (${t.app}-<env>-...); destroy lists their object versions to empty them. Only buckets of this app.`,
     },

@@ -310,6 +310,24 @@ export class DeployRoleStack extends Stack {
         actions: ['servicequotas:GetServiceQuota'],
         resources: ['*'],
       }),
+      // `branch-env doctor` (read-only): what a first deploy needs; quotas are ReadQuotas above.
+      new iam.PolicyStatement({
+        sid: 'DoctorIdentity',
+        actions: ['iam:GetRole', 'iam:GetOpenIDConnectProvider'],
+        resources: [
+          `arn:${Aws.PARTITION}:iam::${account.id}:role/aws-service-role/*`,
+          `arn:${Aws.PARTITION}:iam::${account.id}:oidc-provider/token.actions.githubusercontent.com`,
+        ],
+      }),
+      ...(account.domain
+        ? [
+            new iam.PolicyStatement({
+              sid: 'DoctorHostedZone',
+              actions: ['route53:GetHostedZone'],
+              resources: [hostedZoneArn(account.domain.hostedZoneId)],
+            }),
+          ]
+        : []),
     ];
     this.policy = new iam.Policy(this, 'DeployPolicy', { statements });
     this.policy.attachToRole(this.role);
