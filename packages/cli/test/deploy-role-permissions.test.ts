@@ -21,6 +21,8 @@ const SERVICE_OF: Record<string, string> = {
   'client-cloudformation': 'cloudformation',
   'client-cloudwatch-logs': 'logs',
   'client-ecr': 'ecr',
+  'client-iam': 'iam',
+  'client-service-quotas': 'servicequotas',
   'client-pricing': 'pricing',
   'client-resource-groups-tagging-api': 'tag',
   'client-route-53': 'route53',

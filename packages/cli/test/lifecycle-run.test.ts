@@ -259,10 +259,10 @@ describe('reap (run in-process, AWS mocked)', () => {
       '/branch-env-demo/feature-gone',
       '/branch-env-demo/feature-gone',
       // after its stack is gone: its listener-rule claim on the platform, if it held one
-      '/branch-env-demo/_platform/listener-rules',
+      '/branch-env-demo/_claims/listener-rules',
       '/branch-env-demo/feature-old',
       '/branch-env-demo/feature-old',
-      '/branch-env-demo/_platform/listener-rules',
+      '/branch-env-demo/_claims/listener-rules',
     ]);
     const params = ssm
       .commandCalls(DeleteParametersCommand)

@@ -18,7 +18,7 @@ import {
 import { testClients } from './helpers/aws-clients.js';
 
 const ssm = mockClient(SSMClient);
-const PREFIX = '/shop/_platform/listener-rules/';
+const PREFIX = '/shop/_claims/listener-rules/';
 
 /** A stateful Parameter Store: PutParameter with Overwrite false fails when the name exists. */
 function parameterStore(initial: Record<string, string> = {}): Map<string, string> {

@@ -322,6 +322,14 @@ export const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   ReadQuotas:
     'servicequotas:GetServiceQuota (the deploy capacity check reads applied quota values) is granted on every resource; read-only.',
   FindValidationRecords: 'One hosted zone; read-only.',
+  ClaimListenerRules:
+    'Listener-rule priority claims are one parameter per priority under /<app>/_claims/listener-rules/; the priority is allocated at deploy time, so only a wildcard can name them.',
+  DoctorIdentity:
+    '`branch-env doctor` reads (iam:GetRole) the service-linked roles a first deploy needs; read-only, only service-linked roles.',
+  ListAppSecrets:
+    'secretsmanager:ListSecrets has no resource-level permissions; deploy reads names only, never values.',
+  DeleteOwnAppSecrets:
+    "Application secrets /<app>/<env>/secrets/<NAME> of the class's environments, tagged with the app; environment names are per branch.",
   DeleteValidationRecords: "Only DELETE of CNAMEs _*.<class's environment>.<domain>.",
   EnvironmentServices:
     'CloudFormation builds VPCs, ECS, load balancers, CloudFront, certificates, DocumentDB, alarms and topics with generated names; the boundary and the tag denies keep it off protected environments, the platform and the roles.',

@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
+  listenerRuleClaimsPrefix,
   RESERVED,
   TAG_KEYS,
   type ClassRoles,
@@ -586,6 +587,46 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
       actions: ['servicequotas:GetServiceQuota'],
       resources: ['*'],
     }),
+    // Listener-rule priorities of shared environments: claimed by deploy (Overwrite=false), released
+    // by destroy. Another class's claim can be deleted, at worst failing a deploy on a duplicate
+    // priority (docs/platform.md); the platform's own parameters (/<app>/_platform/) stay denied by the boundary.
+    new iam.PolicyStatement({
+      sid: 'ClaimListenerRules',
+      actions: [
+        'ssm:PutParameter',
+        'ssm:DeleteParameter',
+        'ssm:AddTagsToResource',
+        'ssm:GetParametersByPath',
+      ],
+      resources: regions.flatMap((r) => [
+        `arn:${p}:ssm:${r}:${a}:parameter${listenerRuleClaimsPrefix(app).replace(/\/$/, '')}`,
+        `arn:${p}:ssm:${r}:${a}:parameter${listenerRuleClaimsPrefix(app)}*`,
+      ]),
+    }),
+    // `branch-env doctor` (read-only): service-linked roles and the GitHub OIDC provider exist.
+    new iam.PolicyStatement({
+      sid: 'DoctorIdentity',
+      actions: ['iam:GetRole', 'iam:GetOpenIDConnectProvider'],
+      resources: [
+        `arn:${p}:iam::${a}:role/aws-service-role/*`,
+        `arn:${p}:iam::${a}:oidc-provider/token.actions.githubusercontent.com`,
+      ],
+    }),
+    // deploy checks that every application secret has a value (names only, never values).
+    new iam.PolicyStatement({
+      sid: 'ListAppSecrets',
+      actions: ['secretsmanager:ListSecrets'],
+      resources: ['*'],
+    }),
+    // destroy schedules the environment's own application secrets (/<app>/<env>/secrets/*) for deletion.
+    new iam.PolicyStatement({
+      sid: 'DeleteOwnAppSecrets',
+      actions: ['secretsmanager:DeleteSecret'],
+      resources: namePatterns(ctx).map(
+        (e) => `arn:${p}:secretsmanager:*:${a}:secret:/${app}/${e}/secrets/*`,
+      ),
+      conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app } },
+    }),
   ];
   if (ctx.domain) {
     const zone = `arn:${p}:route53:::hostedzone/${ctx.domain.hostedZoneId}`;
@@ -594,7 +635,7 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
       // ACM leaves its DNS validation CNAMEs in the zone; destroy deletes its own environment's.
       new iam.PolicyStatement({
         sid: 'FindValidationRecords',
-        actions: ['route53:ListResourceRecordSets'],
+        actions: ['route53:ListResourceRecordSets', 'route53:GetHostedZone'],
         resources: [zone],
       }),
       new iam.PolicyStatement({

@@ -14,7 +14,10 @@ import {
 import { secretsPresent } from '../../private/aws/app-secrets.js';
 import { awsClients, type AwsClients } from '../../private/aws/clients.js';
 import { waitForStable } from '../../private/aws/cloudformation.js';
-import { deployWithRecovery } from '../../private/lifecycle/prepare-stacks.js';
+import {
+  deployWithRecovery,
+  FAILED_CREATE_STATUSES,
+} from '../../private/lifecycle/prepare-stacks.js';
 import { requireAccount } from '../../private/aws/credentials.js';
 import { claimListenerRule } from '../../private/aws/listener-rules.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
@@ -135,7 +138,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   });
 
   // 2b. A new environment must fit in the account: refuse before claiming anything.
-  if (status === undefined || status === 'DELETE_COMPLETE') {
+  // (A stack that never completed is deleted and created again below: it is new as well.)
+  if (status === undefined || status === 'DELETE_COMPLETE' || FAILED_CREATE_STATUSES.has(status)) {
     const { checkRoom } = await import('../../private/room.js');
     await checkRoom(env, config, io);
   }

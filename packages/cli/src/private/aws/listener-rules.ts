@@ -17,7 +17,7 @@ import type { AwsClients } from './clients.js';
 import { withRetry } from './retry.js';
 import { parametersUnder } from './ssm.js';
 
-/** The listener-rule claims that exist under `/<app>/_platform/listener-rules/`. */
+/** The listener-rule claims that exist under `/<app>/_claims/listener-rules/`. */
 export async function listenerRuleClaims(
   aws: AwsClients,
   app: string,

@@ -14,7 +14,7 @@
 export type PlatformWriter = 'platform' | 'claim';
 
 export interface PlatformEntry {
-  /** Key below `/<app>/_platform/`; `{n}` is a load balancer index, `{service}` a service name. */
+  /** Key below `/<app>/_platform/` (`claim` entries: below `/<app>/_claims/`); `{n}` is a load balancer index, `{service}` a service name. */
   readonly key: string;
   readonly writer: PlatformWriter;
   readonly description: string;
@@ -91,7 +91,7 @@ export const PLATFORM_PARAMETERS = {
   listenerRule: entry(
     'listener-rules/{priority}',
     'claim',
-    'Claim of a listener-rule priority (unique across the platform): the value is the environment holding it.',
+    'Claim of a listener-rule priority (unique across the platform; below `/<app>/_claims/`, outside the platform prefix): the value is the environment holding it.',
   ),
 } as const satisfies Record<string, PlatformEntry>;
 
@@ -100,6 +100,18 @@ export type PlatformParameter = keyof typeof PLATFORM_PARAMETERS;
 /** `/<app>/_platform/` */
 export function platformPrefix(app: string): string {
   return `/${app}/${PLATFORM_SEGMENT}/`;
+}
+
+/**
+ * The path segment below `/<app>/` of the claims deploy and destroy write (`claim` entries):
+ * outside `/<app>/_platform/`, so the deploy roles' guards can deny every platform parameter with
+ * one pattern while the claims stay writable.
+ */
+export const CLAIMS_SEGMENT = '_claims';
+
+/** `/<app>/_claims/` */
+export function claimsPrefix(app: string): string {
+  return `/${app}/${CLAIMS_SEGMENT}/`;
 }
 
 /**
@@ -116,12 +128,13 @@ export function platformParameterName(
     if (v === undefined) throw new Error(`bug: platform parameter ${parameter} needs {${k}}`);
     return String(v);
   });
-  return `${platformPrefix(app)}${key}`;
+  const entry: PlatformEntry = PLATFORM_PARAMETERS[parameter];
+  return `${entry.writer === 'claim' ? claimsPrefix(app) : platformPrefix(app)}${key}`;
 }
 
-/** `/<app>/_platform/listener-rules/`: the prefix the claims of listener-rule priorities live under. */
+/** `/<app>/_claims/listener-rules/`: the prefix the claims of listener-rule priorities live under. */
 export function listenerRuleClaimsPrefix(app: string): string {
-  return `${platformPrefix(app)}listener-rules/`;
+  return `${claimsPrefix(app)}listener-rules/`;
 }
 
 /** The platform stack of an app in an account and region: `<app>-platform`. */
