@@ -160,6 +160,31 @@ export function parseConfigText(text: string, file?: string, context: CheckConte
   }
 }
 
+/** The file's text; a folder, a missing or unreadable file is a user error naming the fix. */
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR')
+      throw new UserError(
+        `${file} is a folder, not a config file`,
+        `pass --config ${join(file, CONFIG_FILE_NAME)} (the file inside it)`,
+      );
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new UserError(
+        `cannot read ${file}: permission denied`,
+        `make it readable (chmod u+r ${file}) or pass --config <path> to a readable copy`,
+      );
+    if (code === 'ENOENT')
+      throw new UserError(
+        `config file ${file} does not exist`,
+        'pass --config <path> to an existing branch-env.config.json',
+      );
+    throw e;
+  }
+}
+
 /** The config file: the explicit path, else $BRANCH_ENV_CONFIG, else the nearest one upwards from `cwd`. */
 export function findConfigFile(explicit?: string, cwd: string = process.cwd()): string {
   const given = explicit ?? process.env.BRANCH_ENV_CONFIG;
@@ -203,5 +228,5 @@ export function loadConfig(
   const context: CheckContext = options.checkFiles
     ? { fileExists: (path) => existsSync(resolve(dirname(file), path)) }
     : {};
-  return { config: parseConfigText(readFileSync(file, 'utf8'), file, context), file };
+  return { config: parseConfigText(readConfigFile(file), file, context), file };
 }
