@@ -61,7 +61,13 @@ export const FLAG_HELP: Readonly<
   reason: { text: 'why (required)' },
   force: { text: 'decide against the recommendation' },
   repository: { text: 'the GitHub repository allowed to assume the role, owner/repo (required)' },
-  account: { text: 'only this account key', default: 'every account in the config' },
+  account: {
+    text: 'the account key to act in (bootstrap: only this account; secret: the account of --all or --environment)',
+    default:
+      "every account (bootstrap); secret: a fixed-name environment's account, or the only account",
+  },
+  environment: { text: 'one environment, by its name (see `branch-env resolve <branch>`)' },
+  all: { text: 'every environment of the app in the account (an app-wide value)' },
   'synth-only': { text: 'write the templates and print the OIDC subjects; deploy nothing' },
   out: { text: 'the folder for --synth-only templates', default: 'a temporary folder' },
   'default-branch': { text: "the repository's default branch", default: 'main' },
@@ -91,6 +97,10 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'experiment decide': 'branch-env experiment decide feature/cache promote --reason "p95 -30%"',
   'experiment list': 'branch-env experiment list --json',
   doctor: 'branch-env doctor --json',
+  'secret set':
+    'printf %s "$STRIPE_KEY" | branch-env secret set STRIPE_KEY --environment feature-new-login',
+  'secret list': 'branch-env secret list --environment feature-new-login',
+  'secret remove': 'branch-env secret remove STRIPE_KEY --all --account development',
   bootstrap: 'branch-env bootstrap --repository acme/shop --synth-only --out cdk.out.bootstrap',
 };
 
