@@ -28,7 +28,7 @@ describe('branch-env resolve', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('environment: feature-new-login\n');
     expect(r.stdout).toMatch(/account:\s+development 111111111111\n/);
-    expect(r.stdout).toMatch(/url:\s+https:\/\/feature-new-login\.dev\.branch-env\.example\.com\n/);
+    expect(r.stdout).toMatch(/url:\s+https:\/\/feature-new-login\.branch-env-dev\.example\.net\n/);
     expect(r.stderr).toBe('');
   });
 
