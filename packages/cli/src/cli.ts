@@ -264,6 +264,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   let what: string | undefined;
   try {
     const found = findCommand(argv);
+    const { groupOf, groupHelp } = await import('./private/help.js');
+    const group = found ? [] : groupOf(COMMANDS, argv[0] ?? '');
+    if (group.length > 0 && argv.slice(1).every((a) => a === '--help' || a === '-h')) {
+      // `branch-env config --help` (exit 0), bare `branch-env config` (usage error, exit 1).
+      const help = groupHelp(argv[0]!, group);
+      if (argv.length > 1) {
+        io.out(help);
+        return EXIT.ok;
+      }
+      io.err(help);
+      return EXIT.user;
+    }
     if (!found) {
       throw new UserError(
         `unknown command '${argv.join(' ')}'`,
@@ -284,7 +296,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       throw new UserError(`${name}: ${(e as Error).message}`, `usage: ${name} ${spec.usage}`);
     }
     if (parsed.values.help) {
-      io.out(`usage: ${name} ${spec.usage}\n  ${spec.summary}\n`);
+      const { commandHelp } = await import('./private/help.js');
+      io.out(commandHelp(spec, COMMON_OPTIONS));
       return EXIT.ok;
     }
     const n = parsed.positionals.length;

@@ -195,22 +195,30 @@ describe('branch-env config check', () => {
     const file = join(dir, 'branch-env.config.json');
     writeFileSync(
       file,
-      JSON.stringify({
-        app: 'demo',
-        accounts: {
-          dev: { id: '1', region: 'us-east-1', deployRoleArn: 'arn:aws:iam::111111111111:role/x' },
+      JSON.stringify(
+        {
+          app: 'demo',
+          accounts: {
+            dev: {
+              id: '1',
+              region: 'us-east-1',
+              deployRoleArn: 'arn:aws:iam::111111111111:role/x',
+            },
+          },
+          profiles: { p: {} },
+          defaults: { profile: 'p' },
+          rules: [{ branch: 'feature/**', account: 'prod' }],
         },
-        profiles: { p: {} },
-        defaults: { profile: 'p' },
-        rules: [{ branch: 'feature/**', account: 'prod' }],
-      }),
+        null,
+        2,
+      ),
     );
     // The schema problem does not hide the cross-check one (the unknown account). The account
     // without a domain is no problem: no rule routes to it.
     const text = cli(['config', 'check'], { cwd: dir });
     expect(text.code).toBe(1);
     expect(text.stderr).toContain(
-      `error: ${file} has 2 problems:\n  - accounts.dev.id: an AWS account id is 12 digits\n  - rules[0].account: unknown account 'prod'; known: dev\n`,
+      `error: ${file} has 2 problems:\n  - accounts.dev.id (line 5:7): an AWS account id is 12 digits\n  - rules[0].account (line 19:7): unknown account 'prod'; known: dev\n`,
     );
     const json = cli(['config', 'check', '--json', '--config', file], { cwd: ROOT });
     expect(json.code).toBe(1);
@@ -218,8 +226,13 @@ describe('branch-env config check', () => {
       ok: false,
       file,
       issues: [
-        { path: 'accounts.dev.id', message: 'an AWS account id is 12 digits' },
-        { path: 'rules[0].account', message: "unknown account 'prod'; known: dev" },
+        { path: 'accounts.dev.id', message: 'an AWS account id is 12 digits', line: 5, column: 7 },
+        {
+          path: 'rules[0].account',
+          message: "unknown account 'prod'; known: dev",
+          line: 19,
+          column: 7,
+        },
       ],
     });
   });

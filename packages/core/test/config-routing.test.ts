@@ -1,5 +1,15 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, resolveEnvironment, type ConfigIssue } from '../src/index.js';
+import {
+  ConfigError,
+  UserError,
+  loadConfig,
+  parseConfig,
+  resolveEnvironment,
+  type ConfigIssue,
+} from '../src/index.js';
 import { closest, editDistance } from '../src/private/config/did-you-mean.js';
 import { AWS_REGIONS } from '../src/private/config/regions.js';
 import { editedConfig } from './helpers.js';
@@ -115,5 +125,20 @@ describe('did you mean', () => {
   it('counts edits', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
     expect(editDistance('', 'abc')).toBe(3);
+  });
+});
+
+describe('reading the config file', () => {
+  it('names a folder passed as the config file as such, with the file inside it as the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'branch-env-dir-'));
+    let error: unknown;
+    try {
+      loadConfig(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(`${dir} is a folder, not a config file`);
+    expect((error as UserError).fix).toContain(join(dir, 'branch-env.config.json'));
   });
 });

@@ -246,7 +246,7 @@ describe('services, jobs and the site in the config', () => {
     writeFileSync(file, JSON.stringify(withApp()));
     expect(loadConfig(file).config.services?.api?.port).toBe(3000);
     expect(() => loadConfig(file, undefined, { checkFiles: true })).toThrow(
-      /services\.api\.build\.context: build context 'services\/api' does not exist/,
+      /services\.api\.build\.context \(line 1:\d+\): build context 'services\/api' does not exist/,
     );
     for (const s of ['api', 'worker']) {
       mkdirSync(join(dir, 'services', s), { recursive: true });

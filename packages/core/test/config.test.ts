@@ -90,7 +90,7 @@ describe('config validation', () => {
       (c) =>
         (c.accounts.development.domain.name = 'previews.for.the.development.team.of.example.net'),
       'accounts.development.domain.name',
-      /leaves 15 characters .* at most 43 characters/,
+      /\(48 characters\) leaves only 15 characters .* at most 43 characters/,
     ],
     [
       'an unprotected rule to a production account',
@@ -389,9 +389,38 @@ describe('config validation', () => {
     }
   });
 
+  it('fails for invalid JSON at its line and column', () => {
+    expect(() => parseConfigText('{\n  "app": "x",\n  "rules": [1,]\n}', 'x.json')).toThrow(
+      /\(root\) \(line 3:15\): not valid JSON/,
+    );
+  });
+
+  it('names a wrong type as a type, and the key meant by an unknown one, at line and column', () => {
+    const text = JSON.stringify(
+      editedConfig((c) => {
+        c.profiles.full.task.cpu = '256';
+        c.rules[4].ttlHour = 5;
+      }),
+      null,
+      2,
+    );
+    let issues: readonly { path: string; message: string; line?: number }[] = [];
+    try {
+      parseConfigText(text, 'x.json');
+    } catch (e) {
+      issues = (e as ConfigError).issues;
+    }
+    const cpu = issues.find((i) => i.path === 'profiles.full.task.cpu');
+    expect(cpu?.message).toMatch(/^expected a number, got a string \("256"\)/);
+    expect(cpu?.line).toBe(text.split('\n').findIndex((l) => l.includes('"cpu": "256"')) + 1);
+    const ttl = issues.find((i) => i.path === 'rules[4].ttlHour');
+    expect(ttl?.message).toBe("unknown key; did you mean 'ttlHours'?");
+    expect(ttl?.line).toBe(text.split('\n').findIndex((l) => l.includes('"ttlHour"')) + 1);
+  });
+
   it('fails for invalid JSON with the parser position', () => {
     expect(() => parseConfigText('{ "app": ', 'x.json')).toThrow(
-      /x\.json has 1 problem:\n {2}- \(root\): not valid JSON/,
+      /x\.json has 1 problem:\n {2}- \(root\) \(line 1:10\): not valid JSON: Unexpected end of JSON input/,
     );
   });
 });

@@ -20,6 +20,10 @@ export interface ConfigIssue {
   /** JSON path in the config file, e.g. `rules[2].account`. Empty for the whole file. */
   readonly path: string;
   readonly message: string;
+  /** 1-based line of the path in the file, when read from a file. @default undefined */
+  readonly line?: number;
+  /** 1-based column of the path in the file. @default undefined */
+  readonly column?: number;
 }
 
 /** Every problem of a configuration file at once. */
@@ -30,7 +34,10 @@ export class ConfigError extends UserError {
 
   constructor(issues: readonly ConfigIssue[], file?: string) {
     const where = file ?? 'branch-env.config.json';
-    const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`);
+    const lines = issues.map(
+      (i) =>
+        `  - ${i.path || '(root)'}${i.line === undefined ? '' : ` (line ${i.line}:${i.column ?? 1})`}: ${i.message}`,
+    );
     super(
       `${where} has ${issues.length} problem${issues.length === 1 ? '' : 's'}:\n${lines.join('\n')}`,
       `edit ${where} and run \`branch-env config check\` again`,

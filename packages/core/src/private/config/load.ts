@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, jsonPath, UserError, type ConfigIssue } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { closest } from './did-you-mean.js';
+import { jsonPositions, positionAt, syntaxErrorPosition } from './json-positions.js';
+import { jsonTypeOf, knownKeysAt, valueAt } from './schema-keys.js';
 import { validateConfig, type CheckContext } from './validate.js';
 import { salvageConfig } from './view.js';
 
@@ -21,21 +24,77 @@ export function parseConfig(raw: unknown, file?: string, context: CheckContext =
   }
   const schemaIssues: ConfigIssue[] = parsed.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({
-        path: jsonPath([...issue.path, k]),
-        message: 'unknown key; remove it or check its spelling',
-      }));
+      const keys = knownKeysAt(ConfigSchema, issue.path);
+      return issue.keys.map((k) => {
+        const near = closest(k, keys);
+        return {
+          path: jsonPath([...issue.path, k]),
+          message: near
+            ? `unknown key; did you mean '${near}'?`
+            : `unknown key; remove it or check its spelling${keys.length > 0 && keys.length <= 12 ? ` (known: ${keys.join(', ')})` : ''}`,
+        };
+      });
     }
     if (issue.code === 'invalid_key') {
       const why = issue.issues.map((i) => i.message).join('; ');
       return [{ path: jsonPath(issue.path), message: `invalid name: ${why}` }];
     }
-    return [{ path: jsonPath(issue.path), message: issue.message }];
+    return [{ path: jsonPath(issue.path), message: schemaMessage(issue, raw) }];
   });
   throw new ConfigError(
     withoutDuplicates(schemaIssues, validateConfig(salvageConfig(raw), context)),
     file,
   );
+}
+
+/**
+ * A schema issue in words a person reads: a wrong type is named as a type ("expected a number,
+ * got a string"), also when the schema lists allowed values (`cpu: "256"`).
+ */
+interface SchemaIssue {
+  readonly code: string;
+  readonly expected?: unknown;
+  readonly values?: readonly unknown[];
+}
+
+function schemaMessage(
+  issue: {
+    readonly code: string;
+    readonly message: string;
+    readonly path: PropertyKey[];
+    readonly expected?: unknown;
+    readonly values?: readonly unknown[];
+    readonly errors?: readonly (readonly SchemaIssue[])[];
+  },
+  raw: unknown,
+): string {
+  const value = valueAt(raw, issue.path);
+  if (issue.code === 'invalid_type' && typeof issue.expected === 'string') {
+    if (value === undefined) return `required: expected ${article(issue.expected)}`;
+    return `expected ${article(issue.expected)}, got ${jsonTypeOf(value)}`;
+  }
+  if ((issue.code === 'invalid_value' || issue.code === 'invalid_union') && value !== undefined) {
+    // The JSON types the schema allows here: of the listed values, or of a union's branches.
+    const branches = issue.code === 'invalid_union' ? (issue.errors ?? []).flat() : [issue];
+    const types = new Set(
+      branches.flatMap((b) =>
+        b.code === 'invalid_value'
+          ? (b.values ?? []).map(jsonTypeOf)
+          : b.code === 'invalid_type' && typeof b.expected === 'string'
+            ? [article(b.expected)]
+            : ['?'],
+      ),
+    );
+    if (!types.has('?') && types.size > 0 && !types.has(jsonTypeOf(value)))
+      return `expected ${[...types].join(' or ')}, got ${jsonTypeOf(value)} (${JSON.stringify(value)}): ${issue.message}`;
+  }
+  return issue.message;
+}
+
+function article(type: string): string {
+  if (type === 'int') return 'an integer';
+  if (type === 'null' || type === 'undefined') return type;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 /** Whether JSON path `outer` is `inner` or contains it (`rules[2]` contains `rules[2].account`). */
@@ -71,9 +130,59 @@ export function parseConfigText(text: string, file?: string, context: CheckConte
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError([{ path: '', message: `not valid JSON: ${(e as Error).message}` }], file);
+    const message = (e as Error).message;
+    const at = syntaxErrorPosition(text, message);
+    const what = message
+      .replace(/^(Unexpected token .+?), [\s\S]*is not valid JSON$/, '$1')
+      .replace(/,? *(?:in JSON )?at position \d+.*$/, '')
+      .replace(/ *\(line \d+ column \d+\)/, '');
+    throw new ConfigError(
+      [
+        {
+          path: '',
+          message: `not valid JSON: ${what}`,
+          ...at,
+        },
+      ],
+      file,
+    );
   }
-  return parseConfig(raw, file, context);
+  try {
+    return parseConfig(raw, file, context);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    // Each issue with the line and column of its JSON path in the file.
+    const positions = jsonPositions(text);
+    throw new ConfigError(
+      e.issues.map((issue) => ({ ...issue, ...positionAt(positions, issue.path) })),
+      file,
+    );
+  }
+}
+
+/** The file's text; a folder, a missing or unreadable file is a user error naming the fix. */
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR')
+      throw new UserError(
+        `${file} is a folder, not a config file`,
+        `pass --config ${join(file, CONFIG_FILE_NAME)} (the file inside it)`,
+      );
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new UserError(
+        `cannot read ${file}: permission denied`,
+        `make it readable (chmod u+r ${file}) or pass --config <path> to a readable copy`,
+      );
+    if (code === 'ENOENT')
+      throw new UserError(
+        `config file ${file} does not exist`,
+        'pass --config <path> to an existing branch-env.config.json',
+      );
+    throw e;
+  }
 }
 
 /** The config file: the explicit path, else $BRANCH_ENV_CONFIG, else the nearest one upwards from `cwd`. */
@@ -119,5 +228,5 @@ export function loadConfig(
   const context: CheckContext = options.checkFiles
     ? { fileExists: (path) => existsSync(resolve(dirname(file), path)) }
     : {};
-  return { config: parseConfigText(readFileSync(file, 'utf8'), file, context), file };
+  return { config: parseConfigText(readConfigFile(file), file, context), file };
 }

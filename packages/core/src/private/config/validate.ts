@@ -36,6 +36,12 @@ function budgetOf(config: ConfigView): number {
   return nameBudget(config.app ?? '', configDomains(config)).maxLength;
 }
 
+/** What a domain leaves of the 64-octet certificate name for `<env>.`: never a negative count. */
+function roomLeft(domain: string): string {
+  const room = 64 - 1 - domain.length;
+  return room <= 0 ? 'no room' : `only ${room} character${room === 1 ? '' : 's'}`;
+}
+
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   {
     name: 'rules name known accounts and profiles',
@@ -133,11 +139,13 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
       const tight = budget.terms.filter((t) => t.maxEnvironmentLength < MIN_NAME_BUDGET);
       return Object.entries(config.accounts)
         .flatMap(([key, account]) =>
-          account.domain && tight.some((t) => t.thing.endsWith(`.${account.domain?.name}`))
+          // The term of this very domain (`<env>.<domain>`), not one that merely ends with it.
+          account.domain &&
+          tight.some((t) => t.thing === `ACM certificate first name <env>.${account.domain?.name}`)
             ? [
                 {
                   path: `accounts.${key}.domain.name`,
-                  message: `'${account.domain.name}' leaves ${64 - 1 - account.domain.name.length} characters for environment names in the 64-octet ACM certificate name; use a domain of at most ${64 - 1 - MIN_NAME_BUDGET} characters`,
+                  message: `'${account.domain.name}' (${account.domain.name.length} characters) leaves ${roomLeft(account.domain.name)} for environment names in the 64-octet ACM certificate name; use a domain of at most ${64 - 1 - MIN_NAME_BUDGET} characters`,
                 },
               ]
             : [],
