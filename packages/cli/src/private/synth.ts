@@ -37,6 +37,16 @@ export interface SynthOptions {
   readonly stageAssets?: boolean;
   /** The stacks do not exist yet: protection off, task count set (`EnvironmentAppProps.firstCreate`). @default false */
   readonly firstCreate?: boolean;
+  /**
+   * Folder of the config file: services' build contexts and the site are relative to it.
+   * @default the working directory
+   */
+  readonly configDirectory?: string | undefined;
+  /**
+   * Secrets Manager name of each application secret (deploy resolves the level of each).
+   * @default the environment-level names
+   */
+  readonly secretSources?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
@@ -74,6 +84,8 @@ export async function synthesizeEnvironment(
       validate: options.validate ?? false,
       nag: false,
       firstCreate: options.firstCreate ?? false,
+      configDirectory: options.configDirectory,
+      secretSources: options.secretSources,
     });
   const built =
     (options.stageAssets ?? true)

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   CONFIG_BUS,
   estimateCost,
@@ -116,7 +117,7 @@ export async function secretSourcesOf(
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env, config } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   const commit = commitOf(args, io);
   const aws = awsClients(env.region);
 
@@ -180,6 +181,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
           validate: true,
           nag: false,
           firstCreate,
+          configDirectory: dirname(file),
+          secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
         });
         return { directory: synthesis.directory };
       },
