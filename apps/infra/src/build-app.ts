@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { createEnvironmentApp, type EnvironmentApp } from '@branch-env/cdk';
 import { loadConfig, resolveEnvironment, UserError } from '@branch-env/core';
@@ -27,11 +28,12 @@ export function buildApp(options: BuildAppOptions = {}): EnvironmentApp {
   }
   const commit = typeof context.commit === 'string' ? context.commit : undefined;
   const configFile = typeof context.config === 'string' ? context.config : undefined;
-  const { config } = loadConfig(configFile);
+  const { config, file } = loadConfig(configFile);
   const environment = resolveEnvironment(branch, config);
   return createEnvironmentApp({
     environment,
     commit,
+    configDirectory: dirname(file),
     outdir: options.outdir,
     nag: context.nag !== 'false' && context.nag !== false,
     validate: context.validate !== 'false' && context.validate !== false,

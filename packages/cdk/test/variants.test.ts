@@ -201,6 +201,7 @@ describe('environment checks', () => {
       'sidecar-single-task',
       'protected-keeps-data',
       'tasks-run',
+      'one-routed-service',
       'cloudfront-certificate-stack',
     ]);
   });

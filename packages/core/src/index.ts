@@ -55,6 +55,7 @@ export {
 } from './private/config/services.js';
 export {
   SAMPLE_SERVICE,
+  servicesOf,
   secretNamesOf,
   type ImageSource,
   type ResolvedService,

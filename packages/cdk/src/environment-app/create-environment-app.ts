@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
 import { allocateListenerRule, type ResolvedEnvironment } from '@branch-env/core';
@@ -9,7 +10,7 @@ import {
   type CloudFrontCertificateSource,
 } from '../environment-stack/environment-stack.js';
 import { HelperResourceTags } from '../private/helper-resource-tags.js';
-import { defaultServiceImage, defaultSiteDirectory } from '../private/paths.js';
+import { defaultServiceImage, defaultSiteDirectory, dockerImage } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
 import { applyPermissionsBoundary, environmentSynthesizer } from '../deploy-role/deployment.js';
@@ -79,6 +80,38 @@ export interface EnvironmentAppProps {
    * else the environment's preferred priority on load balancer 0 (offline synthesis and `plan`)
    */
   readonly listenerRule?: ListenerRulePlacement;
+  /**
+   * Folder of the config file: the service's `build.context` and the site's `directory` are
+   * relative to it.
+   * @default - the working directory
+   */
+  readonly configDirectory?: string;
+  /**
+   * Secrets Manager name of each application secret (`EnvironmentStackProps.secretSources`).
+   * @default the environment-level names
+   */
+  readonly secretSources?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The image of the environment's service: the sample's (from this package's repository), or the
+ * config's build (context relative to the config file's folder); prebuilt images are pulled by
+ * the service and only need a placeholder here.
+ */
+function imageOf(env: ResolvedEnvironment, configDirectory: string): ServiceImage {
+  const service = env.services[0];
+  if (service === undefined || service.sample) return defaultServiceImage();
+  if (service.source.kind === 'image') return { directory: configDirectory };
+  const { context, dockerfile, target, args } = service.source;
+  return dockerImage(resolve(configDirectory, context), dockerfile, { target, buildArgs: args });
+}
+
+/** The built site: the sample's, the config's (when it has been built), or none. */
+function siteOf(env: ResolvedEnvironment, configDirectory: string): string | undefined {
+  if (env.site === undefined) return undefined;
+  if (env.site.sample) return defaultSiteDirectory();
+  const directory = resolve(configDirectory, env.site.directory);
+  return existsSync(directory) ? directory : undefined;
 }
 
 export interface EnvironmentApp {
@@ -107,6 +140,8 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   });
   const stacks: Stack[] = [];
 
+  const configDirectory = resolve(props.configDirectory ?? '.');
+
   if (env.profile.isolation === 'shared') {
     const fromContext = app.node.tryGetContext(LISTENER_RULE_CONTEXT) as
       ListenerRulePlacement | undefined;
@@ -114,7 +149,8 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       environment: env,
       commit: props.commit,
       firstCreate: props.firstCreate,
-      serviceImage: withoutOutdir(props.serviceImage ?? defaultServiceImage(), app.outdir),
+      serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
+      secretSources: props.secretSources,
       listenerRule:
         props.listenerRule ??
         fromContext ??
@@ -153,11 +189,14 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   }
 
   const siteDirectory =
-    props.siteDirectory === null ? undefined : (props.siteDirectory ?? defaultSiteDirectory());
+    props.siteDirectory === null
+      ? undefined
+      : (props.siteDirectory ?? siteOf(env, configDirectory));
   const main = new EnvironmentStack(app, env.stacks.main, {
     environment: env,
     commit: props.commit,
-    serviceImage: withoutOutdir(props.serviceImage ?? defaultServiceImage(), app.outdir),
+    serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
+    secretSources: props.secretSources,
     siteDirectory,
     cloudFrontCertificate: certificate,
     firstCreate: props.firstCreate,

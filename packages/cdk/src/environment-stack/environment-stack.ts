@@ -2,7 +2,8 @@ import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { ResolvedEnvironment } from '@branch-env/core';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { secretId, type ResolvedEnvironment } from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
 import { ConfigBus } from '../config-bus/config-bus.js';
@@ -54,6 +55,12 @@ export interface EnvironmentStackProps extends StackProps {
    * @default false
    */
   readonly firstCreate?: boolean;
+  /**
+   * Secrets Manager name each application secret is read from (`resolveSecretSources()` of
+   * `@branch-env/core`; `deploy` knows which level has a value).
+   * @default the environment-level name `/<app>/<env>/secrets/<NAME>` of each
+   */
+  readonly secretSources?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -148,15 +155,36 @@ export class EnvironmentStack extends Stack {
         `bug: environment '${env.name}' puts CloudFront in front without a custom domain; config check refuses that`,
       );
     const edge = useCloudFront ? new CloudFrontOnlyOrigin(this, 'Edge') : undefined;
+    // The application's service (checkEnvironment: exactly one, routed); the sample's when the
+    // config declares none.
+    const app = env.services[0];
+    if (app === undefined) throw new Error('bug: an environment without a service');
+    const appSecrets = Object.fromEntries(
+      app.secrets.map((name) => [
+        name,
+        secretsmanager.Secret.fromSecretNameV2(
+          this,
+          `Secret${name}`,
+          props.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
+        ),
+      ]),
+    );
     this.service = new Service(this, 'Service', {
       vpc: this.network.vpc,
       subnets: this.network.serviceSubnets,
       assignPublicIp: this.network.tasksNeedPublicIp,
-      task: profile.task,
+      task: app.task,
+      port: app.port,
+      healthCheckPath: app.healthCheck?.path,
+      healthCheckGracePeriodSeconds: app.healthCheck?.gracePeriodSeconds,
+      command: app.command,
+      secrets: appSecrets,
+      prebuiltImage: app.source.kind === 'image' ? app.source.image : undefined,
       firstCreate: props.firstCreate,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
       environment: {
+        ...app.environment,
         BRANCH_ENV_APP: env.app,
         BRANCH_ENV_ENVIRONMENT: env.name,
         BRANCH_ENV_BRANCH: env.branch,
@@ -235,7 +263,7 @@ export class EnvironmentStack extends Stack {
       targetGroup: this.service.targetGroup,
       service: this.service.service,
       databaseMetrics: this.database.metrics,
-      alwaysRunsTasks: profile.task.minTasks >= 1,
+      alwaysRunsTasks: app.task.minTasks >= 1,
     });
 
     this.configBus = new ConfigBus(this, 'ConfigBus', {

@@ -35,6 +35,12 @@ export interface PlatformStackProps extends StackProps {
    */
   readonly services?: readonly string[];
   /**
+   * Ports the app's services listen on: the load balancers may reach the tasks on these (and
+   * nothing else). From the config's `services`.
+   * @default [SHARED_SERVICE_PORT] (8080, this repository's sample service)
+   */
+  readonly servicePorts?: readonly number[];
+  /**
    * Log retention of the VPC flow logs (days).
    * @default 30
    */
@@ -134,11 +140,14 @@ export class PlatformStack extends Stack {
       securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'public HTTP');
       // Service security groups are the environments': each admits only this group. Egress is to
       // the VPC on the service port, so a branch stack never edits this platform group.
-      securityGroup.addEgressRule(
-        ec2.Peer.ipv4(vpc.vpcCidrBlock),
-        ec2.Port.tcp(SHARED_SERVICE_PORT),
-        'to the service tasks of the environments',
-      );
+      for (const port of [...new Set(props.servicePorts ?? [SHARED_SERVICE_PORT])].sort(
+        (a, b) => a - b,
+      ))
+        securityGroup.addEgressRule(
+          ec2.Peer.ipv4(vpc.vpcCidrBlock),
+          ec2.Port.tcp(port),
+          'to the service tasks of the environments',
+        );
       if (props.identityProviderEgress === true) {
         securityGroup.addEgressRule(
           ec2.Peer.anyIpv4(),

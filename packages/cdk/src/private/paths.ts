@@ -14,8 +14,21 @@ export function repositoryRoot(): string {
  * (docs/sample-service.md).
  */
 export function defaultServiceImage(): ServiceImage {
-  const root = repositoryRoot();
-  const ignoreFile = join(root, 'apps', 'api', 'Dockerfile.dockerignore');
+  return dockerImage(repositoryRoot(), 'apps/api/Dockerfile');
+}
+
+/**
+ * An image built from `dockerfile` (relative to `context`), excluding what `<dockerfile>.dockerignore`
+ * next to it excludes (BuildKit's per-Dockerfile ignore file; CDK reads `<context>/.dockerignore`
+ * itself), and always dependencies, git and cloud assemblies.
+ */
+export function dockerImage(
+  context: string,
+  dockerfile: string,
+  extra: Pick<ServiceImage, 'target' | 'buildArgs'> = {},
+): ServiceImage {
+  const root = context;
+  const ignoreFile = join(root, `${dockerfile}.dockerignore`);
   const exclude = existsSync(ignoreFile)
     ? readFileSync(ignoreFile, 'utf8')
         .split('\n')
@@ -27,8 +40,10 @@ export function defaultServiceImage(): ServiceImage {
   const always = ['**/node_modules', '.git', '**/cdk.out', '**/cdk.out*'];
   return {
     directory: root,
-    file: 'apps/api/Dockerfile',
+    file: dockerfile,
     exclude: [...new Set([...(exclude ?? []), ...always])],
+    ...(extra.target !== undefined ? { target: extra.target } : {}),
+    ...(extra.buildArgs !== undefined ? { buildArgs: extra.buildArgs } : {}),
   };
 }
 

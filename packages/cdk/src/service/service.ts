@@ -38,6 +38,16 @@ export interface ServiceImage {
    * @default ['**\/node_modules', '**\/cdk.out', '.git']
    */
   readonly exclude?: readonly string[];
+  /**
+   * Build stage to stop at (`docker build --target`).
+   * @default the last stage
+   */
+  readonly target?: string;
+  /**
+   * Build arguments (`--build-arg`); never secrets, they stay in the image.
+   * @default none
+   */
+  readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -93,6 +103,27 @@ export interface ServiceProps {
   readonly containerInsights: boolean;
   /** The service image, built as a CDK image asset for the task's architecture. */
   readonly image: ServiceImage;
+  /**
+   * A prebuilt image to pull instead of building `image` (e.g. `public.ecr.aws/nginx/nginx:1.27`).
+   * @default - `image` is built
+   */
+  readonly prebuiltImage?: string;
+  /**
+   * Command of the service container (exec form), replacing the image's CMD.
+   * @default the image's CMD
+   */
+  readonly command?: readonly string[];
+  /**
+   * Application secrets, injected as ECS secrets under these environment variable names: the
+   * execution role reads them at task start, they never appear in the task definition.
+   * @default none
+   */
+  readonly secrets?: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * Time a new task has before failed load balancer health checks count.
+   * @default 60
+   */
+  readonly healthCheckGracePeriodSeconds?: number;
   /** Plain, non-secret environment variables of the service container. */
   readonly environment: Readonly<Record<string, string>>;
   /**
@@ -230,13 +261,24 @@ export class Service extends Construct {
       secrets.DATABASE_PASSWORD = ecs.Secret.fromSecretsManager(props.databaseSecret, 'password');
     }
 
+    for (const [name, secret] of Object.entries(props.secrets ?? {})) {
+      if (Object.hasOwn(secrets, name)) throw new Error(`bug: secret ${name} is set twice`);
+      secrets[name] = ecs.Secret.fromSecretsManager(secret);
+    }
+
     const api = this.taskDefinition.addContainer('api', {
-      image: ecs.ContainerImage.fromAsset(props.image.directory, {
-        file: props.image.file,
-        platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
-        exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
-        ignoreMode: IgnoreMode.DOCKER,
-      }),
+      image:
+        props.prebuiltImage !== undefined
+          ? ecs.ContainerImage.fromRegistry(props.prebuiltImage)
+          : ecs.ContainerImage.fromAsset(props.image.directory, {
+              file: props.image.file,
+              target: props.image.target,
+              buildArgs: props.image.buildArgs ? { ...props.image.buildArgs } : undefined,
+              platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+              exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
+              ignoreMode: IgnoreMode.DOCKER,
+            }),
+      command: props.command ? [...props.command] : undefined,
       essential: true,
       portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
       environment: { ...props.environment, PORT: String(port) },
@@ -393,7 +435,7 @@ export class Service extends Construct {
       circuitBreaker: { enable: true, rollback: true },
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
-      healthCheckGracePeriod: Duration.seconds(60),
+      healthCheckGracePeriod: Duration.seconds(props.healthCheckGracePeriodSeconds ?? 60),
       capacityProviderStrategies: capacityProviders(props.task),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,

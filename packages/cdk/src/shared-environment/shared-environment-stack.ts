@@ -3,8 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
+  secretId,
   DEFAULT_SERVICE,
   platformParameterName,
   type PlatformParameter,
@@ -16,7 +18,6 @@ import { ConfigBus } from '../config-bus/config-bus.js';
 import { Database } from '../database/database.js';
 import { checkEnvironment } from '../environment-stack/checks.js';
 import { Observability } from '../observability/observability.js';
-import { SHARED_SERVICE_PORT } from '../platform/platform-stack.js';
 import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
@@ -46,6 +47,11 @@ export interface SharedEnvironmentStackProps extends StackProps {
    * @default false
    */
   readonly firstCreate?: boolean;
+  /**
+   * Secrets Manager name of each application secret, at the level deploy found it.
+   * @default the environment-level names
+   */
+  readonly secretSources?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -146,6 +152,21 @@ export class SharedEnvironmentStack extends Stack {
       siteBucketOrigin: this.serviceUrl,
     });
 
+    // The application's service (checkEnvironment: exactly one, routed); the sample's when the
+    // config declares none. Its port must be one the platform's load balancers may reach
+    // (PlatformStack's servicePorts, from the same config).
+    const app = env.services[0];
+    if (app === undefined) throw new Error('bug: an environment without a service');
+    const appSecrets = Object.fromEntries(
+      app.secrets.map((name) => [
+        name,
+        secretsmanager.Secret.fromSecretNameV2(
+          this,
+          `Secret${name}`,
+          props.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
+        ),
+      ]),
+    );
     this.service = new Service(this, 'Service', {
       firstCreate: props.firstCreate,
       vpc,
@@ -155,8 +176,14 @@ export class SharedEnvironmentStack extends Stack {
       task: profile.task,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
-      port: SHARED_SERVICE_PORT,
+      port: app.port,
+      healthCheckPath: app.healthCheck?.path,
+      healthCheckGracePeriodSeconds: app.healthCheck?.gracePeriodSeconds,
+      command: app.command,
+      secrets: appSecrets,
+      prebuiltImage: app.source.kind === 'image' ? app.source.image : undefined,
       environment: {
+        ...app.environment,
         BRANCH_ENV_APP: env.app,
         BRANCH_ENV_ENVIRONMENT: env.name,
         BRANCH_ENV_BRANCH: env.branch,

@@ -42,6 +42,16 @@ export interface SynthOptions {
    * @default - the environment's preferred priority on load balancer 0 (plan)
    */
   readonly listenerRule?: { readonly loadBalancer: number; readonly priority: number } | undefined;
+  /**
+   * Folder of the config file: services' build contexts and the site are relative to it.
+   * @default the working directory
+   */
+  readonly configDirectory?: string | undefined;
+  /**
+   * Secrets Manager name of each application secret (deploy resolves the level of each).
+   * @default the environment-level names
+   */
+  readonly secretSources?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
@@ -80,6 +90,8 @@ export async function synthesizeEnvironment(
       nag: false,
       firstCreate: options.firstCreate ?? false,
       listenerRule: options.listenerRule,
+      configDirectory: options.configDirectory,
+      secretSources: options.secretSources,
     });
   const built =
     (options.stageAssets ?? true)

@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import type { Config } from '@branch-env/core';
+import { servicesOf, type Config } from '@branch-env/core';
 
 /** The account platform `bootstrap` adds for an account with a `platform` block. */
 export interface PlatformPlan {
@@ -28,6 +28,10 @@ export async function addPlatformStack(
   const stack = new PlatformStack(app, `Platform-${key}`, {
     app: config.app,
     account: { key, ...account },
+    services: Object.keys(servicesOf(config)),
+    servicePorts: Object.values(servicesOf(config)).flatMap((s) =>
+      s.port === undefined ? [] : [s.port],
+    ),
     identityProviderEgress: Object.values(config.profiles).some(
       (p) => p.isolation === 'shared' && p.access.mode === 'oidc',
     ),

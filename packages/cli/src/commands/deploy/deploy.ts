@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import {
   CONFIG_BUS,
   estimateCost,
@@ -121,7 +122,7 @@ export async function secretSourcesOf(
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env, config } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   const commit = commitOf(args, io);
   const aws = awsClients(env.region);
 
@@ -206,6 +207,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
           nag: false,
           firstCreate,
           listenerRule,
+          configDirectory: dirname(file),
+          secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
         });
         return { directory: synthesis.directory };
       },

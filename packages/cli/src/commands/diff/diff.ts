@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { UserError } from '@branch-env/core';
 import { awsClients } from '../../private/aws/clients.js';
 import { requireAccount } from '../../private/aws/credentials.js';
@@ -45,7 +46,7 @@ export function diffText(stacks: readonly StackDiff[]): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env } = environmentFrom(args, io, { checkFiles: true });
+  const { env, file } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown)
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   await requireAccount(awsClients(env.region), env, 'diff');
@@ -56,7 +57,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   io.err(`synthesizing ${env.name} and comparing with the deployed stacks...\n`);
   const { stacks } = await diffAssembly(
     async (outdir) => ({
-      directory: (await synthesizeEnvironment(env, { outdir, nag: false })).directory,
+      directory: (
+        await synthesizeEnvironment(env, { outdir, nag: false, configDirectory: dirname(file) })
+      ).directory,
     }),
     { io },
   ).catch((error: unknown) => {

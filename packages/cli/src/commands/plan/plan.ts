@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { rmSync } from 'node:fs';
 import {
   BLOCKER_KINDS,
@@ -391,7 +392,7 @@ export function planMarkdown(plan: Plan): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env, config } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown) {
     const { UserError } = await import('@branch-env/core');
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
@@ -399,6 +400,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   io.err(`synthesizing ${env.name} (${env.profile.name} profile) in-process...\n`);
   const { synthesizeEnvironment } = await import('../../private/synth.js');
   const synthesis = await synthesizeEnvironment(env, {
+    configDirectory: dirname(file),
     commit: typeof args.values.commit === 'string' ? args.values.commit : undefined,
     stageAssets: false,
   });

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { shellCommand } from '../shell/quote.js';
 import { secretNamesOf, type ResolvedJob, type ResolvedService } from './resolve-services.js';
 
 /**
@@ -92,11 +93,6 @@ export function resolveSecretSources(env: SecretsOf, present: SecretsPresent): S
   return { sources, missing };
 }
 
-/** One shell word: bare when it is plainly safe, else single-quoted. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The refusal of a deploy whose services need secrets that have no value, naming the commands
  * that set them (for this environment, or for every environment of the app in the account).
@@ -107,14 +103,16 @@ export function missingSecretsError(
 ): UserError {
   const lines = missing.map((m) => `  - ${m.name} (read by ${m.usedBy.join(', ')})`);
   const commands = missing.map((m) =>
-    [
-      'branch-env secret set',
-      shellWord(m.name),
+    shellCommand([
+      'branch-env',
+      'secret',
+      'set',
+      m.name,
       '--environment',
-      shellWord(env.name),
+      env.name,
       '--account',
-      shellWord(env.account.key),
-    ].join(' '),
+      env.account.key,
+    ]),
   );
   return new UserError(
     `environment '${env.name}' needs ${missing.length === 1 ? 'a secret that has' : `${missing.length} secrets that have`} no value for it or for the whole app:\n${lines.join('\n')}`,
