@@ -49,7 +49,8 @@ function casesOf(cfg: Config): { cases: Case[]; unsampled: string[] } {
   const seen = new Map<string, Case>();
   const unsampled: string[] = [];
   cfg.rules.forEach((rule, index) => {
-    const branch = sampleBranch(rule.branch);
+    // A rule with an allow list gives environments only to those names: sample the first.
+    const branch = rule.allow?.[0] ?? sampleBranch(rule.branch);
     // The sample must land on this very rule (the first matching rule wins).
     if (branch === undefined || routeOf(branch, cfg)?.index !== index) {
       unsampled.push(`rules[${index}] ${rule.branch}`);

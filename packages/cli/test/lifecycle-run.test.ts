@@ -20,6 +20,7 @@ import {
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ const logs = mockClient(CloudWatchLogsClient);
 const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const route53 = mockClient(Route53Client);
 const quotas = mockClient(ServiceQuotasClient);
+const secrets = mockClient(SecretsManagerClient);
 
 const stack = (environment: string, branch: string, status = 'UPDATE_COMPLETE') => ({
   StackName: `branch-env-demo-${environment}`,
@@ -66,7 +68,9 @@ const meta = (environment: string, branch: string, expiresAt: string) => [
 ];
 
 beforeEach(() => {
-  for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas]) m.reset();
+  for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas, secrets]) m.reset();
+  // No application secrets unless a test says so (destroy looks for the environment's own).
+  secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });
   // No parameter anywhere unless a test says so (e.g. no listener-rule claims on the platform).
   ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });

@@ -113,6 +113,7 @@ describe('complianceGroups', () => {
         acknowledged: 0,
         resources: 1,
         reasons: [],
+        sameReasonAs: [],
       },
       {
         rule: 'AwsSolutions-IAM5',
@@ -121,7 +122,32 @@ describe('complianceGroups', () => {
         acknowledged: 3,
         resources: 2,
         reasons: ['First sentence here.', 'Other.'],
+        sameReasonAs: [],
       },
+    ]);
+  });
+
+  it('shows a reason once: a later rule with the same reason refers to the first', () => {
+    const summary = complianceSummary([
+      {
+        rule: 'AwsSolutions-IAM4',
+        level: 'error',
+        resource: 'H',
+        acknowledged: true,
+        reason: 'Helper. Managed by CDK.',
+      },
+      {
+        rule: 'AwsSolutions-L1',
+        level: 'error',
+        resource: 'H',
+        acknowledged: true,
+        reason: 'Helper. Other words.',
+      },
+    ]);
+    const groups = complianceGroups(summary.rows);
+    expect(groups.map((g) => [g.rule, g.reasons, g.sameReasonAs])).toEqual([
+      ['AwsSolutions-IAM4', ['Helper.'], []],
+      ['AwsSolutions-L1', [], ['AwsSolutions-IAM4']],
     ]);
   });
 

@@ -74,6 +74,13 @@ export const FLAG_HELP: Readonly<
   'github-environment': {
     text: 'trust only jobs of this GitHub environment in production accounts; repeatable',
   },
+  'github-token': {
+    text: 'token that reads the GitHub environment (prefer GITHUB_TOKEN or GH_TOKEN: argv is visible to other processes)',
+    default: '$GITHUB_TOKEN, else $GH_TOKEN',
+  },
+  'unsafe-production-branch-trust': {
+    text: 'let production roles trust protected branch names instead of the reviewed GitHub environment (not recommended: INITIALIZATION.md)',
+  },
   'import-oidc-provider': {
     text: "import the account's existing GitHub OIDC provider instead of creating it (IAM allows one)",
   },

@@ -384,7 +384,7 @@ export function planMarkdown(plan: Plan): string {
     );
     for (const g of groups)
       md.push(
-        `| ${mdCell(g.rule)} ${g.level} | ${g.open} | ${g.acknowledged} | ${g.reasons.map(mdTextWithLinks).join('<br>') || (g.open > 0 ? '**open**' : '')} |`,
+        `| ${mdCell(g.rule)} ${g.level} | ${g.open} | ${g.acknowledged} | ${[...g.reasons.map(mdTextWithLinks), ...(g.sameReasonAs.length > 0 ? [`as for ${g.sameReasonAs.map(mdCell).join(', ')}`] : [])].join('<br>') || (g.open > 0 ? '**open**' : '')} |`,
       );
     md.push('', '</details>');
   }

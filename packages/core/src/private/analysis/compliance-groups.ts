@@ -14,8 +14,14 @@ export interface ComplianceGroup {
   readonly acknowledged: number;
   /** Distinct resources the rule reported. */
   readonly resources: number;
-  /** Distinct acknowledgement reasons, each its first sentence (at most {@link REASON_CHARS}). */
+  /**
+   * Distinct acknowledgement reasons, each its first sentence (at most {@link REASON_CHARS}); a
+   * reason an earlier group already shows is left out here (one helper's reason often covers
+   * several rules) and that group's rule is in {@link sameReasonAs}.
+   */
   readonly reasons: readonly string[];
+  /** Earlier groups whose shown reason also applies to this one. */
+  readonly sameReasonAs: readonly string[];
 }
 
 /** Longest reason shown in a group; the full text stays in the acknowledgements file. */
@@ -69,5 +75,18 @@ export function complianceGroups(rows: readonly ComplianceRow[]): ComplianceGrou
       if (!group.reasons.includes(short)) group.reasons.push(short);
     }
   }
-  return [...groups.values()].map((g) => ({ ...g, resources: g.resources.size }));
+  const shownBy = new Map<string, string>();
+  return [...groups.values()].map((g) => {
+    const sameReasonAs = new Set<string>();
+    const reasons = g.reasons.filter((r) => {
+      const earlier = shownBy.get(r);
+      if (earlier !== undefined && earlier !== g.rule) {
+        sameReasonAs.add(earlier);
+        return false;
+      }
+      shownBy.set(r, g.rule);
+      return true;
+    });
+    return { ...g, reasons, sameReasonAs: [...sameReasonAs], resources: g.resources.size };
+  });
 }
