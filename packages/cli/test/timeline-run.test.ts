@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, resolveEnvironment } from '@branch-env/core';
 import { main } from '../src/cli.js';
 import { latestOperationEvents } from '../src/private/aws/stack-timeline.js';
-import type { Timeline } from '../src/commands/timeline/timeline.js';
+import { timelineSummary, type Timeline } from '../src/commands/timeline/timeline.js';
 import { awsError, recordingIo, testClients } from './helpers/aws-clients.js';
 
 // `timeline` in-process: the real synthesis for the model, DescribeStackEvents mocked with
@@ -150,4 +150,36 @@ describe('branch-env timeline', () => {
     expect(await main(['timeline', BRANCH, '--config', CONFIG], io)).toBe(1);
     expect(io.stderr()).toContain(`branch-env deploy ${BRANCH}`);
   }, 120_000);
+});
+
+describe('timelineSummary (deploy --ci job summary)', () => {
+  const template = {
+    Resources: {
+      Alb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer' },
+      Service: { Type: 'AWS::ECS::Service' },
+    },
+  };
+
+  it('a Markdown table per measured stack with the modelled minutes of the same logical ids', async () => {
+    const md = await timelineSummary(env, [{ name: STACK, region: env.region, template }], () =>
+      testClients(env.region),
+    );
+    expect(md).toContain(`\`${STACK}\`: CREATE → CREATE_COMPLETE, **9.0 min** wall clock`);
+    expect(md).toContain(
+      '| `Alb` | AWS::ElasticLoadBalancingV2::LoadBalancer | 2.5 | 2.6 | complete |',
+    );
+    // ECS service without a target group: the 1 min task start only.
+    expect(md).toContain('| `Service` | AWS::ECS::Service | 5.3 | 1.0 | complete |');
+    expect(md).toMatch(/Total: measured 9\.0 min, modelled \d+\.\d min\./);
+  });
+
+  it('never throws: a denied read becomes one line naming the command to run', async () => {
+    cfn.on(DescribeStackEventsCommand).rejects(awsError('AccessDenied', 'not | authorized'));
+    const md = await timelineSummary(env, [{ name: STACK, region: env.region, template }], () =>
+      testClients(env.region),
+    );
+    expect(md).toBe(
+      `Measured timeline unavailable (AccessDenied: not \\| authorized); run \`branch-env timeline ${BRANCH}\`.\n`,
+    );
+  });
 });

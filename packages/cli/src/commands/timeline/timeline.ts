@@ -113,6 +113,63 @@ export function timelineText(t: Timeline): string {
   return `${lines.join('\n')}\n`;
 }
 
+const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+
+/** Markdown for `deploy --ci`'s job summary: per measured stack, the table and its wall clock. */
+export function timelineMarkdown(t: Timeline): string {
+  const md = ['#### Measured timeline (CloudFormation events) beside the model', ''];
+  for (const s of t.stacks) {
+    const m = s.measured;
+    if (m === null) continue;
+    md.push(
+      `\`${s.name}\`: ${m.operation} → ${m.status}, **${num(m.wallClockMinutes)} min** wall clock (modelled ${num(s.modelledMinutes)} min for a fresh create)`,
+      '',
+      '| resource | type | measured min | modelled min | status |',
+      '|---|---|--:|--:|---|',
+      ...m.resources.map(
+        (r) =>
+          `| \`${cell(r.logicalId)}\` | ${cell(r.type)} | ${num(r.measuredMinutes)} | ${num(r.modelledMinutes)} | ${cell(r.reason ? `${r.status}: ${r.reason}` : r.status)} |`,
+      ),
+      '',
+    );
+  }
+  md.push(
+    `Total: measured ${num(t.totals.measuredMinutes)} min, modelled ${num(t.totals.modelledMinutes)} min.`,
+    '',
+  );
+  return md.join('\n');
+}
+
+/** Read the stacks' latest operation and build the timeline (the command and `deploy --ci`). */
+export async function readTimeline(
+  env: ResolvedEnvironment,
+  stacks: readonly Pick<SynthesizedStack, 'name' | 'region' | 'template'>[],
+  clientsFor: (region: string) => AwsClients,
+): Promise<Timeline> {
+  const withEvents = [];
+  for (const s of stacks) {
+    withEvents.push({ ...s, events: await latestOperationEvents(clientsFor(s.region), s.name) });
+  }
+  return buildTimeline(env, withEvents);
+}
+
+/**
+ * `deploy --ci`'s job-summary section: the timeline in Markdown, or one line saying why it is
+ * missing. Never throws: a deploy that succeeded is not failed by its report.
+ */
+export async function timelineSummary(
+  env: ResolvedEnvironment,
+  stacks: readonly Pick<SynthesizedStack, 'name' | 'region' | 'template'>[],
+  clientsFor: (region: string) => AwsClients,
+): Promise<string> {
+  try {
+    return timelineMarkdown(await readTimeline(env, stacks, clientsFor));
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return `Measured timeline unavailable (${cell(why)}); run \`branch-env timeline ${env.branch}\`.\n`;
+  }
+}
+
 export interface TimelineDeps {
   readonly clientsFor?: (region: string) => AwsClients;
 }
@@ -128,12 +185,7 @@ export async function run(args: ParsedArgs, io: Io, deps: TimelineDeps = {}): Pr
     nag: false,
   });
   rmSync(synthesis.directory, { recursive: true, force: true });
-  const stacks = [];
-  for (const s of synthesis.stacks) {
-    const events = await latestOperationEvents(clientsFor(s.region), s.name);
-    stacks.push({ ...s, events });
-  }
-  const timeline = buildTimeline(env, stacks);
+  const timeline = await readTimeline(env, synthesis.stacks, clientsFor);
   if (timeline.stacks.every((s) => s.measured === null)) {
     throw new UserError(
       `no stack of ${env.name} has a recorded create or update (${timeline.stacks.map((s) => s.name).join(', ')})`,
