@@ -176,6 +176,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/doctor/doctor.js'),
   },
   {
+    words: ['timeline'],
+    summary:
+      "Read-only: the environment's stacks' latest create/update from their CloudFormation events, per resource measured minutes beside the time model's, and the stacks' wall clock",
+    usage: '<branch|ref> [--json] [--head-ref <branch>] [--config <file>]',
+    options: { 'head-ref': { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/timeline/timeline.js'),
+  },
+  {
     words: ['secret', 'set'],
     summary:
       'Set an application secret for one environment or every environment of the app in an account; the value is read from stdin or a hidden prompt, never from the command line',

@@ -53,7 +53,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** `<service>:<Command>` for every `new XxxCommand(` of a file, by the client it imports Xxx from. */
+/**
+ * `<service>:<Command>` for every `new XxxCommand(` and `paginateXxx(` of a file, by the client it
+ * imports Xxx from.
+ */
 function callsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const clientOf = new Map<string, string>();
@@ -62,9 +65,14 @@ function callsOf(file: string): string[] {
   )) {
     for (const name of m[1]!.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!)) {
       if (name.endsWith('Command')) clientOf.set(name, m[2]!);
+      if (name.startsWith('paginate'))
+        clientOf.set(`${name.slice('paginate'.length)}Command`, m[2]!);
     }
   }
-  return [...text.matchAll(/new ([A-Z][A-Za-z0-9]+)Command\(/g)].map((m) => {
+  return [
+    ...text.matchAll(/new ([A-Z][A-Za-z0-9]+)Command\(/g),
+    ...text.matchAll(/\bpaginate([A-Z][A-Za-z0-9]+)\(/g),
+  ].map((m) => {
     const client = clientOf.get(`${m[1]}Command`);
     const service = client && SERVICE_OF[client];
     if (!service) throw new Error(`${file}: ${m[1]}Command from an unmapped client ${client}`);
@@ -107,6 +115,7 @@ describe('deploy role permissions', () => {
     expect(calls.size).toBeGreaterThan(15);
     for (const c of [
       'cloudformation:DeleteStack',
+      'cloudformation:DescribeStackEvents',
       'ssm:PutParameter',
       'route53:ChangeResourceRecordSets',
     ])

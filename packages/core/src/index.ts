@@ -281,6 +281,7 @@ export {
 export {
   modelTimeToReady,
   modelTimeToDestroy,
+  modelResourceMinutes,
   combineStackTimes,
   type StackTime,
   type CombineStackTimesOptions,
@@ -288,6 +289,14 @@ export {
   type TimeModelOptions,
   type PathStep,
 } from './private/analysis/time-model.js';
+export {
+  measureStack,
+  isStackSelfEvent,
+  startsOperation,
+  type StackEventLike,
+  type MeasuredResource,
+  type StackTimeline,
+} from './private/analysis/timeline.js';
 export {
   RESOURCE_DURATIONS,
   DEFAULT_DURATION,

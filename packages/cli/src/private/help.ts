@@ -104,6 +104,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'experiment decide': 'branch-env experiment decide feature/cache promote --reason "p95 -30%"',
   'experiment list': 'branch-env experiment list --json',
   doctor: 'branch-env doctor --json',
+  timeline: 'branch-env timeline feature/new-login --json',
   'secret set':
     'printf %s "$STRIPE_KEY" | branch-env secret set STRIPE_KEY --environment feature-new-login',
   'secret list': 'branch-env secret list --environment feature-new-login',

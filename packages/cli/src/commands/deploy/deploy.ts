@@ -241,6 +241,13 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   if (args.values.ci) {
     if (io.env.GITHUB_OUTPUT) appendFileSync(io.env.GITHUB_OUTPUT, stepOutputs(outcome));
     if (io.env.GITHUB_STEP_SUMMARY) appendFileSync(io.env.GITHUB_STEP_SUMMARY, jobSummary(outcome));
+    if (io.env.GITHUB_STEP_SUMMARY && synthesis) {
+      const { timelineSummary } = await import('../timeline/timeline.js');
+      appendFileSync(
+        io.env.GITHUB_STEP_SUMMARY,
+        await timelineSummary(env, synthesis.stacks, awsClients),
+      );
+    }
   }
   if (args.values.json) printJson(io, outcome);
   else io.out(`${url ?? `${env.name} deployed (no URL recorded)`}\n`);

@@ -285,3 +285,19 @@ export function serviceStartMinutes(template: CfnTemplate): number {
       .map(([, r]) => ecsServiceDuration(template, r, 'create').minutes),
   );
 }
+
+/**
+ * The modelled create minutes of every resource of a template, by logical id: the same per-type
+ * durations `modelTimeToReady` weighs the graph with (`timeline` sets them beside measured ones).
+ */
+export function modelResourceMinutes(
+  template: CfnTemplate,
+  options: TimeModelOptions = {},
+): Readonly<Record<string, number>> {
+  return Object.fromEntries(
+    resourcesOf(template).map(([id, r]) => [
+      id,
+      durationOf(template, r, 'create', options).minutes,
+    ]),
+  );
+}
