@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployRoleStack } from '../src/deploy-role/deploy-role-stack.js';
+import { PlatformStack } from '../src/platform/platform-stack.js';
 import { removeOutdirs, synthesize, testConfig, type Template } from './helpers.js';
 
 /**
@@ -78,6 +79,7 @@ const BRANCHES = [
   'aurora/x', // Aurora Serverless v2 at 0 ACU
   'bare/x', // no database, CloudFront without a custom domain
   'europe/x', // full in eu-west-1: the SSM + AwsCustomResource certificate path
+  'shared/x', // a thin environment on the account platform (listener rule, service, no VPC)
 ];
 
 describe('AWS CloudFormation validator (offline) over every synthesized template', () => {
@@ -118,6 +120,23 @@ describe('AWS CloudFormation validator (offline) over every synthesized template
       }
     });
   }
+
+  it('the account platform stack (bootstrap) validates with no error, with two load balancers and NAT', () => {
+    const config = structuredClone(testConfig());
+    const account = config.accounts.development!;
+    const platform = { ...account.platform!, natGateways: 1, loadBalancers: 2 };
+    const app = new App();
+    const stack = new PlatformStack(app, 'Platform', {
+      app: config.app,
+      account: { key: 'development', ...account, platform },
+      services: ['api', 'worker'],
+      servicePorts: [8080, 9000],
+    });
+    const template = app.synth().getStackArtifact(stack.artifactId).template as unknown;
+    expect(
+      errorsOf(stack.stackName, template, { account: account.id, region: account.region }),
+    ).toEqual([]);
+  }, 240_000);
 
   it('the deploy-role (bootstrap) stacks of both accounts validate with no error', () => {
     const config = testConfig();
