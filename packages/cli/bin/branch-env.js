@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { dropSdkNodeVersionWarning } from '../dist/private/warnings.js';
+
+dropSdkNodeVersionWarning();
+const { main } = await import('../dist/cli.js');
 
 process.exitCode = await main(process.argv.slice(2));

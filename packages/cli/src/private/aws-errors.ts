@@ -1,4 +1,5 @@
 import { UserError } from '@branch-env/core';
+import { unconfiguredProfile } from './aws/profile.js';
 
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',
@@ -108,6 +109,13 @@ export function awsFailure(what: string, error: unknown): UserError | undefined 
       're-authenticate (e.g. `aws sso login`, or a fresh role session; in CI, raise the role session duration) and run the command again: it picks up where it stopped',
     );
   }
+  const profile = missingProfile(error);
+  if (profile !== undefined) {
+    return new UserError(
+      `${what}: AWS profile '${profile}' is not configured (AWS_PROFILE)`,
+      `add a [profile ${profile}] section to ~/.aws/config (e.g. \`aws configure --profile ${profile}\` or \`aws configure sso --profile ${profile}\`), or set AWS_PROFILE to a configured profile (\`aws configure list-profiles\`), or unset it`,
+    );
+  }
   if (isCredentialsError(error)) return noCredentials(what, error);
   if (isPermissionError(error)) {
     const { action, resource } = deniedAction(error.message);
@@ -121,7 +129,139 @@ export function awsFailure(what: string, error: unknown): UserError | undefined 
         : `the credentials need ${action ?? 'that permission'}: in CI the deploy role lacks it, so re-run \`branch-env bootstrap\` (with administrator credentials) to update its policy; elsewhere use credentials that allow it`,
     );
   }
-  return undefined;
+  return environmentFailure(what, error);
+}
+
+/**
+ * A credentials failure while AWS_PROFILE names a profile neither AWS file has. The SDK's chain
+ * says only "Could not load credentials from any providers" then; its ini provider alone says
+ * "Could not resolve credentials using profile: [x] in configuration/credentials file(s)."
+ */
+function missingProfile(error: Error): string | undefined {
+  if (!isCredentialsError(error)) return undefined;
+  return (
+    /Could not resolve credentials using profile: \[([^\]]+)\]/.exec(error.message)?.[1] ??
+    unconfiguredProfile()
+  );
+}
+
+interface Failure {
+  readonly says: string;
+  readonly fix: string;
+}
+
+/**
+ * Failures of the machine's surroundings, not of branch-env, keyed by Node's system error `code`
+ * or the SDK's error `name`: what happened and the fix (exit 1, not a bug).
+ */
+const ENVIRONMENT_FAILURES: Readonly<Record<string, Failure>> = {
+  ENOTFOUND: {
+    says: 'DNS lookup failed',
+    fix: 'check the network connection, DNS and any proxy (HTTPS_PROXY), then run the command again',
+  },
+  EAI_AGAIN: {
+    says: 'DNS lookup failed (temporary)',
+    fix: 'check the network connection and DNS, then run the command again',
+  },
+  ECONNREFUSED: {
+    says: 'the connection was refused',
+    fix: 'check the network, any proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL* variables, then run the command again',
+  },
+  ECONNRESET: {
+    says: 'the connection was reset',
+    fix: 'check the network and any proxy, then run the command again',
+  },
+  ETIMEDOUT: {
+    says: 'the connection timed out',
+    fix: 'check the network and any proxy or firewall, then run the command again',
+  },
+  ENETUNREACH: {
+    says: 'the network is unreachable',
+    fix: 'check the network connection, then run the command again',
+  },
+  EHOSTUNREACH: {
+    says: 'the host is unreachable',
+    fix: 'check the network connection, then run the command again',
+  },
+  TimeoutError: {
+    says: 'an AWS request timed out',
+    fix: 'check the network and any proxy, then run the command again',
+  },
+  ThrottlingException: {
+    says: 'AWS throttled the requests',
+    fix: 'wait a minute and run the command again (other tools may be calling the same API in this account)',
+  },
+  Throttling: {
+    says: 'AWS throttled the requests',
+    fix: 'wait a minute and run the command again (other tools may be calling the same API in this account)',
+  },
+  TooManyRequestsException: {
+    says: 'AWS throttled the requests',
+    fix: 'wait a minute and run the command again (other tools may be calling the same API in this account)',
+  },
+  RequestLimitExceeded: {
+    says: 'AWS throttled the requests',
+    fix: 'wait a minute and run the command again (other tools may be calling the same API in this account)',
+  },
+  EACCES: {
+    says: 'permission denied',
+    fix: 'make the file readable (and writable where the command writes) by this user, or name another file',
+  },
+  EPERM: {
+    says: 'operation not permitted',
+    fix: 'make the file accessible to this user, or name another file',
+  },
+  ENOENT: {
+    says: 'no such file or folder',
+    fix: 'check the path (relative paths are read from the current folder)',
+  },
+  EISDIR: {
+    says: 'is a folder, not a file',
+    fix: 'name the file inside the folder',
+  },
+  ENOTDIR: {
+    says: 'a part of the path is not a folder',
+    fix: 'check the path',
+  },
+};
+
+/** File-system codes: only a path outside branch-env's own installation is the user's. */
+const FILE_CODES = new Set(['EACCES', 'EPERM', 'ENOENT', 'EISDIR', 'ENOTDIR']);
+
+/**
+ * Network, DNS, throttling, timeout and file-system failures as user errors naming the fix;
+ * `undefined` for anything else. A file error on a file of branch-env's own installation
+ * (`node_modules`) stays a bug.
+ */
+export function environmentFailure(what: string, error: unknown): UserError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { code, path, hostname } = error as Error & {
+    code?: unknown;
+    path?: unknown;
+    hostname?: unknown;
+  };
+  const key = typeof code === 'string' && code in ENVIRONMENT_FAILURES ? code : error.name;
+  const failure = Object.hasOwn(ENVIRONMENT_FAILURES, key) ? ENVIRONMENT_FAILURES[key] : undefined;
+  if (!failure) return undefined;
+  if (FILE_CODES.has(key)) {
+    if (typeof path === 'string') {
+      if (/[\\/]node_modules[\\/]/.test(path)) return undefined;
+      return new UserError(`${what}: ${path}: ${failure.says} (${key})`, failure.fix);
+    }
+    // Node's read of a folder (readFile on a folder) fails in `read`, which carries no path.
+    if (key === 'EISDIR') {
+      return new UserError(
+        `${what}: a folder was named where a file is expected (EISDIR)`,
+        failure.fix,
+      );
+    }
+    return undefined;
+  }
+  const host = typeof hostname === 'string' ? ` reaching ${hostname}` : '';
+  return new UserError(
+    `${what}: ${failure.says}${host} (${key}: ${firstLine(error.message)})`,
+    failure.fix,
+  );
 }
 
 /** Rethrow AWS failures as {@link awsFailure}'s user errors; anything else unchanged. */
