@@ -144,7 +144,9 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
       'url:         https://feature-new-login.branch-env-dev.example.net',
     ]);
     expect(text).toMatch(/\ncost: {8}\$\d\.\d{3}\/h idle, about \$\d+\.\d{2}\/month/);
-    expect(text).toMatch(/\nready in: {4}~\d+(\.\d)? min \(modelled critical path\)\n/);
+    expect(text).toMatch(
+      /\nready in: {4}~\d+(\.\d+)? min of CloudFormation \(modelled critical path; push → URL below\)\n/,
+    );
   });
 });
 

@@ -1259,6 +1259,33 @@ describe('buildPlan over a hand-written synthesis (no CDK)', () => {
     expect(text).toContain('teardown audit:\n  retained: Data (AWS::S3::Bucket)');
     expect(text).toContain('compliance (open):\n  error AwsSolutions-S1: 1 (S/Storage/Data)');
   });
+
+  it('the text says what the figures include: caveats, cost per TTL, every critical-path step', () => {
+    const text = planText(plan);
+    expect(text).toMatch(
+      /^cost: {8}\$[\d.]+\/h idle, about \$[\d.]+\/month, \$[\d.]+ per 72 h TTL$/m,
+    );
+    expect(text).toContain('ready in:    ~');
+    expect(text).toContain('min of CloudFormation');
+    expect(text).toContain('  note: idle: no traffic; usage (data transfer');
+    expect(text).toContain('NAT GB processed) is not counted');
+    for (const s of plan.timeToReady.stacks)
+      for (const step of s.criticalPath) expect(text).toContain(` min  ${step.logicalId} (`);
+    // An unpriced standing charge makes the total a lower bound, said in the headline and a note.
+    const unpriced = {
+      ...plan,
+      cost: {
+        ...plan.cost,
+        unpriced: [
+          { logicalId: 'Db', type: 'AWS::DocDB::DBInstance', reason: 'not in the price table' },
+        ],
+      },
+    } as typeof plan;
+    const lower = planText(unpriced);
+    expect(lower).toMatch(/^cost: {8}AT LEAST \$/m);
+    expect(lower).toContain('(lower bound: 1 item(s) unpriced)');
+    expect(lower).toContain('  note: LOWER BOUND: 1 item(s) with a standing charge are not priced');
+  });
 });
 
 describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () => {

@@ -211,8 +211,8 @@ const usd = (n: number, digits = 3) => `$${n.toFixed(digits)}`;
 function headline(plan: Plan): string[] {
   const c = plan.compliance;
   return [
-    `cost:        ${usd(plan.cost.perHour)}/h idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? ` (+ ${plan.cost.unpriced.length} unpriced)` : ''}`,
-    `ready in:    ~${plan.timeToReady.totalMinutes} min (modelled critical path)`,
+    `cost:        ${plan.cost.unpriced.length ? 'AT LEAST ' : ''}${usd(plan.cost.perHour)}/h idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? ` (lower bound: ${plan.cost.unpriced.length} item(s) unpriced)` : ''}${costPerTtl(plan) === null ? '' : `, ${usd(costPerTtl(plan) as number, 2)} per ${plan.environment.ttlHours} h TTL`}`,
+    `ready in:    ~${plan.timeToReady.totalMinutes} min of CloudFormation (modelled critical path; push → URL below)`,
     `resources:   ${plan.resources.total} in ${plan.stacks.length} stack(s)`,
     `teardown:    ${plan.teardown.passed ? (plan.teardown.mode === 'protected' ? 'data protected' : 'leaves nothing behind') : `${plan.teardown.blockers.length} blocker(s)`}`,
     `compliance:  ${c.passed ? 'passed' : 'FAILED'} (${c.errors.open} open error(s), ${c.warnings.open} open warning(s), ${c.errors.acknowledged + c.warnings.acknowledged} acknowledged)`,
@@ -246,13 +246,14 @@ export function planText(plan: Plan): string {
         (l) => `  ${usd(l.perHour, 4).padStart(9)}/h  ${l.item} x${round(l.quantity, 3)} ${l.unit}`,
       ),
     ...plan.cost.unpriced.map((u) => `  unpriced    ${u.logicalId} (${u.type}): ${u.reason}`),
+    ...costCaveats(plan).map((c) => `  note: ${c}`),
     '',
-    'time to ready (critical path):',
+    `time to ready (critical path; ${READY_SCOPE}):`,
     ...plan.timeToReady.stacks.flatMap((s) => [
       `  ${s.stack}: ${s.totalMinutes} min`,
-      ...s.criticalPath
-        .filter((p) => p.minutes >= 0.5)
-        .map((p) => `    ${String(p.minutes).padStart(5)} min  ${p.logicalId} (${p.type})`),
+      ...s.criticalPath.map(
+        (p) => `    ${String(p.minutes).padStart(5)} min  ${p.logicalId} (${p.type})`,
+      ),
     ]),
   ];
   out.push('', ...speedAndCapacityText(plan));
