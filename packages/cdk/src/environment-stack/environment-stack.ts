@@ -2,8 +2,7 @@ import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { secretId, type ResolvedEnvironment } from '@branch-env/core';
+import type { ResolvedEnvironment } from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
 import { ConfigBus } from '../config-bus/config-bus.js';
@@ -15,6 +14,7 @@ import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js'
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
 import { Registry } from '../registry/registry.js';
+import { applicationOf, applicationServiceProps } from '../service/application.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 import { SiteContent } from '../web/site-content.js';
@@ -155,51 +155,22 @@ export class EnvironmentStack extends Stack {
         `bug: environment '${env.name}' puts CloudFront in front without a custom domain; config check refuses that`,
       );
     const edge = useCloudFront ? new CloudFrontOnlyOrigin(this, 'Edge') : undefined;
-    // The application's service (checkEnvironment: exactly one, routed); the sample's when the
-    // config declares none.
-    const app = env.services[0];
-    if (app === undefined) throw new Error('bug: an environment without a service');
-    const appSecrets = Object.fromEntries(
-      app.secrets.map((name) => [
-        name,
-        secretsmanager.Secret.fromSecretNameV2(
-          this,
-          `Secret${name}`,
-          props.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
-        ),
-      ]),
-    );
+    const app = applicationOf(env);
     this.service = new Service(this, 'Service', {
+      ...applicationServiceProps(this, {
+        environment: env,
+        commit: props.commit,
+        secretSources: props.secretSources,
+        database: this.database,
+        dataBucket: this.storage.dataBucket,
+      }),
       vpc: this.network.vpc,
       subnets: this.network.serviceSubnets,
       assignPublicIp: this.network.tasksNeedPublicIp,
       task: app.task,
-      port: app.port,
-      healthCheckPath: app.healthCheck?.path,
-      healthCheckGracePeriodSeconds: app.healthCheck?.gracePeriodSeconds,
-      command: app.command,
-      secrets: appSecrets,
-      prebuiltImage: app.source.kind === 'image' ? app.source.image : undefined,
       firstCreate: props.firstCreate,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
-      environment: {
-        ...app.environment,
-        BRANCH_ENV_APP: env.app,
-        BRANCH_ENV_ENVIRONMENT: env.name,
-        BRANCH_ENV_BRANCH: env.branch,
-        BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
-        BRANCH_ENV_PROFILE: profile.name,
-        // Service discovery falls back to the baseline's service URLs (docs/service-discovery.md).
-        ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
-        DATA_BUCKET: this.storage.dataBucket.bucketName,
-        // The service keeps its data in memory when the profile has no database.
-        DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,
-        ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
-        ...(this.database.databaseName ? { DATABASE_NAME: this.database.databaseName } : {}),
-      },
-      databaseSecret: this.database.secret,
-      sidecar: this.database.sidecar,
       logGroupName: names.serviceLogGroup,
       logRetentionDays: profile.logRetentionDays,
       removalPolicy: retention.data,

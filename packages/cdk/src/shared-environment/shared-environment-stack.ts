@@ -3,10 +3,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  secretId,
   DEFAULT_SERVICE,
   platformParameterName,
   type PlatformParameter,
@@ -21,6 +19,7 @@ import { Observability } from '../observability/observability.js';
 import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
+import { applicationServiceProps } from '../service/application.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 
@@ -152,22 +151,16 @@ export class SharedEnvironmentStack extends Stack {
       siteBucketOrigin: this.serviceUrl,
     });
 
-    // The application's service (checkEnvironment: exactly one, routed); the sample's when the
-    // config declares none. Its port must be one the platform's load balancers may reach
-    // (PlatformStack's servicePorts, from the same config).
-    const app = env.services[0];
-    if (app === undefined) throw new Error('bug: an environment without a service');
-    const appSecrets = Object.fromEntries(
-      app.secrets.map((name) => [
-        name,
-        secretsmanager.Secret.fromSecretNameV2(
-          this,
-          `Secret${name}`,
-          props.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
-        ),
-      ]),
-    );
+    // The application's port must be one the platform's load balancers may reach (PlatformStack's
+    // servicePorts, from the same config).
     this.service = new Service(this, 'Service', {
+      ...applicationServiceProps(this, {
+        environment: env,
+        commit: props.commit,
+        secretSources: props.secretSources,
+        database: this.database,
+        dataBucket: this.storage.dataBucket,
+      }),
       firstCreate: props.firstCreate,
       vpc,
       subnets: { subnets },
@@ -176,27 +169,6 @@ export class SharedEnvironmentStack extends Stack {
       task: profile.task,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
-      port: app.port,
-      healthCheckPath: app.healthCheck?.path,
-      healthCheckGracePeriodSeconds: app.healthCheck?.gracePeriodSeconds,
-      command: app.command,
-      secrets: appSecrets,
-      prebuiltImage: app.source.kind === 'image' ? app.source.image : undefined,
-      environment: {
-        ...app.environment,
-        BRANCH_ENV_APP: env.app,
-        BRANCH_ENV_ENVIRONMENT: env.name,
-        BRANCH_ENV_BRANCH: env.branch,
-        BRANCH_ENV_COMMIT: props.commit ?? 'unknown',
-        BRANCH_ENV_PROFILE: profile.name,
-        ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
-        DATA_BUCKET: this.storage.dataBucket.bucketName,
-        DATABASE_ENGINE: this.database.engine === 'none' ? 'memory' : this.database.engine,
-        ...(this.database.endpoint ? { DATABASE_ENDPOINT: this.database.endpoint } : {}),
-        ...(this.database.databaseName ? { DATABASE_NAME: this.database.databaseName } : {}),
-      },
-      databaseSecret: this.database.secret,
-      sidecar: this.database.sidecar,
       logGroupName: names.serviceLogGroup,
       logRetentionDays: profile.logRetentionDays,
       removalPolicy: retention.data,
