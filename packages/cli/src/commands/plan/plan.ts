@@ -210,8 +210,9 @@ const usd = (n: number, digits = 3) => `$${n.toFixed(digits)}`;
 
 function headline(plan: Plan): string[] {
   const c = plan.compliance;
+  const perTtl = costPerTtl(plan);
   return [
-    `cost:        ${plan.cost.unpriced.length ? 'AT LEAST ' : ''}${usd(plan.cost.perHour)}/h idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? ` (lower bound: ${plan.cost.unpriced.length} item(s) unpriced)` : ''}${costPerTtl(plan) === null ? '' : `, ${usd(costPerTtl(plan) as number, 2)} per ${plan.environment.ttlHours} h TTL`}`,
+    `cost:        ${plan.cost.unpriced.length ? 'AT LEAST ' : ''}${usd(plan.cost.perHour)}/h idle, about ${usd(plan.cost.perMonth, 2)}/month${plan.cost.unpriced.length ? ` (lower bound: ${plan.cost.unpriced.length} item(s) unpriced)` : ''}${perTtl === null ? '' : `, ${usd(perTtl, 2)} per ${plan.environment.ttlHours} h TTL`}`,
     `ready in:    ~${plan.timeToReady.totalMinutes} min of CloudFormation (modelled critical path; push → URL below)`,
     `resources:   ${plan.resources.total} in ${plan.stacks.length} stack(s)`,
     `teardown:    ${plan.teardown.passed ? (plan.teardown.mode === 'protected' ? 'data protected' : 'leaves nothing behind') : `${plan.teardown.blockers.length} blocker(s)`}`,
