@@ -184,6 +184,8 @@ describe('the unprotected development role (identity policy + boundary) cannot t
     ['cloudformation:CreateChangeSet', stack('qa1'), 'protected stack update'],
     ['cloudformation:UpdateTerminationProtection', stack('staging'), 'protected stack'],
     ['cloudformation:DeleteStack', stack('platform'), 'platform stack'],
+    ['cloudformation:CancelUpdateStack', stack('sandbox'), 'protected stack update'],
+    ['cloudformation:CancelUpdateStack', stack('platform'), 'platform stack update'],
     ['cloudformation:DeleteStack', stack('github-deploy-role'), 'bootstrap stack'],
     ['ssm:PutParameter', param('sandbox/meta/owner-branch'), 'protected parameter'],
     ['ssm:DeleteParameter', param('qa1/database/secret-arn'), 'protected parameter'],
@@ -225,6 +227,22 @@ describe('the unprotected development role (identity policy + boundary) cannot t
     ['cloudformation:CreateChangeSet', stack('feature-x'), 'its stack'],
     ['cloudformation:ExecuteChangeSet', stack('feature-x'), 'its stack'],
     ['cloudformation:DeleteStack', stack('feature-x'), 'its stack', tags('feature-x')],
+    [
+      'cloudformation:CancelUpdateStack',
+      stack('feature-x'),
+      'placement watchdog: its stack',
+      tags('feature-x'),
+    ],
+    [
+      'ecs:DescribeServices',
+      `arn:aws:ecs:us-east-1:${DEV}:service/${A}-platform-Cluster-1/${A}-feature-x-ApiService-abc`,
+      'placement watchdog: its service',
+    ],
+    [
+      'ecs:DescribeTasks',
+      `arn:aws:ecs:us-east-1:${DEV}:task/${A}-platform-Cluster-1/0123abcd`,
+      'placement watchdog: stopped tasks',
+    ],
     [
       'iam:PassRole',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected-cfn`,

@@ -21,6 +21,7 @@ const SERVICE_OF: Record<string, string> = {
   'client-cloudformation': 'cloudformation',
   'client-cloudwatch-logs': 'logs',
   'client-ecr': 'ecr',
+  'client-ecs': 'ecs',
   'client-iam': 'iam',
   'client-service-quotas': 'servicequotas',
   'client-pricing': 'pricing',

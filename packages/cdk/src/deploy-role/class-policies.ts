@@ -460,6 +460,7 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
         'cloudformation:ExecuteChangeSet',
         'cloudformation:DeleteChangeSet',
         'cloudformation:ListChangeSets',
+        'cloudformation:CancelUpdateStack',
         'cloudformation:DeleteStack',
         'cloudformation:DescribeStackEvents',
         'cloudformation:ListStackResources',
@@ -611,6 +612,18 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
         `arn:${p}:iam::${a}:role/aws-service-role/*`,
         `arn:${p}:iam::${a}:oidc-provider/token.actions.githubusercontent.com`,
       ],
+    }),
+    // deploy's placement watchdog reads the services it deploys (named <stack>-<id>-<hash> by
+    // CloudFormation, in the platform's or their own cluster) and their stopped tasks (read-only).
+    new iam.PolicyStatement({
+      sid: 'WatchOwnServices',
+      actions: ['ecs:DescribeServices'],
+      resources: namePatterns(ctx).map((e) => `arn:${p}:ecs:*:${a}:service/*/${app}-${e}`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'WatchStoppedTasks',
+      actions: ['ecs:ListTasks', 'ecs:DescribeTasks'],
+      resources: ['*'],
     }),
     // deploy checks that every application secret has a value (names only, never values).
     new iam.PolicyStatement({
