@@ -403,6 +403,7 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
       },
     }),
   ];
+  if (ctx.protectionClass === 'unprotected') statements.push(...sharedLoadBalancerGuards(ctx));
   if (ctx.domain) {
     const zone = `arn:${p}:route53:::hostedzone/${ctx.domain.hostedZoneId}`;
     const domain = ctx.domain.name.toLowerCase();
@@ -431,6 +432,55 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
   }
   // The guards (denies) are in the boundary every role of the class carries.
   return statements;
+}
+
+/**
+ * The shared load balancer (docs/platform.md): an unprotected class's stacks create listener
+ * rules on the platform's listener and their own target groups, each tagged with its environment
+ * (`branch-env:environment`, from the stack's tags). Its execution role may change or delete only
+ * load-balancing resources tagged with one of its class's environments, so never the platform's
+ * load balancer or listener (tagged with the app only) nor a rule or target group of another
+ * class's environment; and may create rules, target groups and listeners only with such a tag
+ * (ELB tags on create; the `AddTags` of a create, `elasticloadbalancing:CreateAction`, is the
+ * create's). SetRulePriorities has no resource-tag condition key and stays with the template.
+ * In the execution policy, not the boundary: the boundary is at IAM's 6,144-character limit, and
+ * the class's OIDC role has no load-balancing permission of its own.
+ */
+function sharedLoadBalancerGuards(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  const environments = namePatterns(ctx);
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyOthersLoadBalancing',
+      effect: iam.Effect.DENY,
+      actions: [
+        'Modify*',
+        'Delete*',
+        'Add*',
+        'Remove*',
+        'RegisterTargets',
+        'DeregisterTargets',
+        'SetSecurityGroups',
+        'SetSubnets',
+        'SetIpAddressType',
+      ].map((a) => `elasticloadbalancing:${a}`),
+      resources: ['*'],
+      conditions: {
+        StringNotLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: environments },
+        Null: { 'elasticloadbalancing:CreateAction': 'true' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyLoadBalancingCreatesForOthers',
+      effect: iam.Effect.DENY,
+      actions: ['CreateRule', 'CreateTargetGroup', 'CreateListener'].map(
+        (a) => `elasticloadbalancing:${a}`,
+      ),
+      resources: ['*'],
+      conditions: {
+        StringNotLike: { [`aws:RequestTag/${TAG_KEYS.environment}`]: environments },
+      },
+    }),
+  ];
 }
 
 /**
