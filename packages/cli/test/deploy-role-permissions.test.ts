@@ -45,6 +45,9 @@ const ACTIONS_OF: Record<string, readonly string[]> = {
   'secretsmanager:CreateSecret': [],
   'secretsmanager:PutSecretValue': [],
   'secretsmanager:RestoreSecret': [],
+  // `branch-env bootstrap` sets the platform's stack policy with administrator credentials; the
+  // deploy roles must not change the platform stack (the boundary denies it).
+  'cloudformation:SetStackPolicy': [],
 };
 
 function sourceFiles(dir: string): string[] {
