@@ -66,6 +66,7 @@ export {
   type PlatformStackProps,
   type PlatformLoadBalancer,
 } from './platform/platform-stack.js';
+export { platformStackPolicy, type StackPolicy } from './platform/stack-policy.js';
 export {
   SharedEnvironmentStack,
   type SharedEnvironmentStackProps,

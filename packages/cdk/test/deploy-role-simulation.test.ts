@@ -184,6 +184,8 @@ describe('the unprotected development role (identity policy + boundary) cannot t
     ['cloudformation:CreateChangeSet', stack('qa1'), 'protected stack update'],
     ['cloudformation:UpdateTerminationProtection', stack('staging'), 'protected stack'],
     ['cloudformation:DeleteStack', stack('platform'), 'platform stack'],
+    ['cloudformation:CancelUpdateStack', stack('sandbox'), 'protected stack update'],
+    ['cloudformation:CancelUpdateStack', stack('platform'), 'platform stack update'],
     ['cloudformation:DeleteStack', stack('github-deploy-role'), 'bootstrap stack'],
     ['ssm:PutParameter', param('sandbox/meta/owner-branch'), 'protected parameter'],
     ['ssm:DeleteParameter', param('qa1/database/secret-arn'), 'protected parameter'],
@@ -225,6 +227,22 @@ describe('the unprotected development role (identity policy + boundary) cannot t
     ['cloudformation:CreateChangeSet', stack('feature-x'), 'its stack'],
     ['cloudformation:ExecuteChangeSet', stack('feature-x'), 'its stack'],
     ['cloudformation:DeleteStack', stack('feature-x'), 'its stack', tags('feature-x')],
+    [
+      'cloudformation:CancelUpdateStack',
+      stack('feature-x'),
+      'placement watchdog: its stack',
+      tags('feature-x'),
+    ],
+    [
+      'ecs:DescribeServices',
+      `arn:aws:ecs:us-east-1:${DEV}:service/${A}-platform-Cluster-1/${A}-feature-x-ApiService-abc`,
+      'placement watchdog: its service',
+    ],
+    [
+      'ecs:DescribeTasks',
+      `arn:aws:ecs:us-east-1:${DEV}:task/${A}-platform-Cluster-1/0123abcd`,
+      'placement watchdog: stopped tasks',
+    ],
     [
       'iam:PassRole',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected-cfn`,
@@ -329,6 +347,138 @@ describe("the unprotected class's CloudFormation execution role (policy + bounda
       expect(await run(action, resource, context)).toBe('Allowed');
     },
   );
+});
+
+describe("the shared load balancer: an unprotected stack changes only its class's rules and target groups, never the platform's listener or load balancer", () => {
+  const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);
+  const elb = (r: string) => `arn:aws:elasticloadbalancing:us-east-1:${DEV}:${r}`;
+  const platformLb = elb(`loadbalancer/app/${A}-platform-Alb/50dc6c495c0c9188`);
+  const platformListener = elb(`listener/app/${A}-platform-Alb/50dc6c495c0c9188/f2f7dc8efc522ab2`);
+  const rule = elb(
+    `listener-rule/app/${A}-platform-Alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`,
+  );
+  const targetGroup = elb(`targetgroup/${A}-feature-x-Tg/73e2d6bc24d8a067`);
+  // The platform's resources carry the app's tag only; an environment's its own environment tag.
+  const platformTags = { 'aws:ResourceTag/branch-env:app': A };
+  const requestTags = (env: string) => ({
+    'aws:RequestTag/branch-env:app': A,
+    'aws:RequestTag/branch-env:environment': env,
+  });
+  it.each([
+    [
+      'elasticloadbalancing:ModifyListener',
+      platformListener,
+      platformTags,
+      "the platform's listener",
+    ],
+    [
+      'elasticloadbalancing:DeleteListener',
+      platformListener,
+      platformTags,
+      "the platform's listener",
+    ],
+    [
+      'elasticloadbalancing:AddListenerCertificates',
+      platformListener,
+      platformTags,
+      "the platform's listener",
+    ],
+    [
+      'elasticloadbalancing:DeleteLoadBalancer',
+      platformLb,
+      platformTags,
+      "the platform's load balancer",
+    ],
+    [
+      'elasticloadbalancing:ModifyLoadBalancerAttributes',
+      platformLb,
+      platformTags,
+      "the platform's load balancer",
+    ],
+    [
+      'elasticloadbalancing:AddTags',
+      platformLb,
+      { ...platformTags, ...requestTags('feature-x') },
+      'relabel the platform',
+    ],
+    ['elasticloadbalancing:ModifyRule', rule, tags('sandbox'), "a protected environment's rule"],
+    ['elasticloadbalancing:DeleteRule', rule, tags('qa1'), "a protected environment's rule"],
+    ['elasticloadbalancing:ModifyRule', rule, tags('admin-x'), "another class's rule"],
+    ['elasticloadbalancing:ModifyRule', rule, {}, 'an untagged rule'],
+    [
+      'elasticloadbalancing:DeleteTargetGroup',
+      targetGroup,
+      tags('sandbox'),
+      "a protected environment's target group",
+    ],
+    [
+      'elasticloadbalancing:RegisterTargets',
+      targetGroup,
+      tags('qa1'),
+      "a protected environment's target group",
+    ],
+    [
+      'elasticloadbalancing:CreateRule',
+      platformListener,
+      { ...platformTags, ...requestTags('sandbox') },
+      'a rule tagged as a protected environment',
+    ],
+    ['elasticloadbalancing:CreateRule', platformListener, platformTags, 'an untagged rule'],
+    [
+      'elasticloadbalancing:CreateTargetGroup',
+      targetGroup,
+      requestTags('qa1'),
+      'a target group tagged as another environment',
+    ],
+    ['elasticloadbalancing:CreateListener', platformLb, platformTags, 'a listener on the platform'],
+  ] as const)('denies %s on %s (%s)', async (action, resource, context) => {
+    expect(await run(action, resource, context)).not.toBe('Allowed');
+  });
+  it.each([
+    [
+      'elasticloadbalancing:CreateRule',
+      platformListener,
+      { ...platformTags, ...requestTags('feature-x') },
+    ],
+    // The tagging of a create: the new resource has no tag yet (the evaluator's data lists
+    // AddTags on load balancers only; ELB authorizes it the same way for rules and target groups).
+    [
+      'elasticloadbalancing:AddTags',
+      elb(`loadbalancer/app/${A}-feature-x-Alb/1`),
+      { ...requestTags('feature-x'), 'elasticloadbalancing:CreateAction': 'CreateLoadBalancer' },
+    ],
+    ['elasticloadbalancing:ModifyRule', rule, tags('feature-x')],
+    ['elasticloadbalancing:DeleteRule', rule, tags('feature-x')],
+    ['elasticloadbalancing:CreateTargetGroup', targetGroup, requestTags('feature-x')],
+    ['elasticloadbalancing:ModifyTargetGroupAttributes', targetGroup, tags('feature-x')],
+    ['elasticloadbalancing:DeleteTargetGroup', targetGroup, tags('feature-x')],
+    // A dedicated environment of the class: its own load balancer.
+    [
+      'elasticloadbalancing:CreateLoadBalancer',
+      elb(`loadbalancer/app/${A}-feature-x-Alb/1`),
+      requestTags('feature-x'),
+    ],
+    [
+      'elasticloadbalancing:DeleteLoadBalancer',
+      elb(`loadbalancer/app/${A}-feature-x-Alb/1`),
+      tags('feature-x'),
+    ],
+  ] as const)('allows %s on %s (its own environment)', async (action, resource, context) => {
+    expect(await run(action, resource, context)).toBe('Allowed');
+  });
+  it("the class's OIDC role has no load-balancing permission of its own", async () => {
+    expect(
+      await decide(
+        unprotectedDeploy,
+        unprotectedBoundary,
+        OIDC_SESSION,
+        'elasticloadbalancing:ModifyRule',
+        rule,
+        tags('feature-x'),
+      ),
+    ).not.toBe('Allowed');
+  });
 });
 
 describe('IAM size limits', () => {

@@ -187,6 +187,18 @@ describe('a shared (thin) environment stack', () => {
     expect(tagsOf(bucket!)['branch-env:environment']).toBe('shared-new-login');
   });
 
+  it("tags its listener rule and target group with the environment (the execution role's load-balancing guards allow only its class's tags)", () => {
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+    ]) {
+      const found = resourcesOf(built.main, type);
+      expect(found.length, type).toBeGreaterThan(0);
+      for (const [, r] of found)
+        expect(tagsOf(r)['branch-env:environment'], type).toBe('shared-new-login');
+    }
+  });
+
   it('on a load balancer after the first, adds its own alias record (the wildcard points at the first)', () => {
     const records = resourcesOf(onSecond.main, 'AWS::Route53::RecordSet');
     expect(records).toHaveLength(1);

@@ -21,6 +21,7 @@ const SERVICE_OF: Record<string, string> = {
   'client-cloudformation': 'cloudformation',
   'client-cloudwatch-logs': 'logs',
   'client-ecr': 'ecr',
+  'client-ecs': 'ecs',
   'client-iam': 'iam',
   'client-service-quotas': 'servicequotas',
   'client-pricing': 'pricing',
@@ -44,6 +45,9 @@ const ACTIONS_OF: Record<string, readonly string[]> = {
   'secretsmanager:CreateSecret': [],
   'secretsmanager:PutSecretValue': [],
   'secretsmanager:RestoreSecret': [],
+  // `branch-env bootstrap` sets the platform's stack policy with administrator credentials; the
+  // deploy roles must not change the platform stack (the boundary denies it).
+  'cloudformation:SetStackPolicy': [],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -330,6 +330,10 @@ export const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
     'secretsmanager:ListSecrets has no resource-level permissions; deploy reads names only, never values.',
   DeleteOwnAppSecrets:
     "Application secrets /<app>/<env>/secrets/<NAME> of the class's environments, tagged with the app; environment names are per branch.",
+  WatchOwnServices:
+    "deploy's placement watchdog reads (ecs:DescribeServices) the services of the class's stacks, whose names CloudFormation derives from the stack name, in whichever cluster runs them.",
+  WatchStoppedTasks:
+    "deploy's placement watchdog reads the reasons of stopped tasks; task ARNs carry generated ids and ListTasks is authorized on container instances; read-only.",
   DeleteValidationRecords: "Only DELETE of CNAMEs _*.<class's environment>.<domain>.",
   EnvironmentServices:
     'CloudFormation builds VPCs, ECS, load balancers, CloudFront, certificates, DocumentDB, alarms and topics with generated names; the boundary and the tag denies keep it off protected environments, the platform and the roles.',

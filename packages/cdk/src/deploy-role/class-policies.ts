@@ -403,6 +403,7 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
       },
     }),
   ];
+  if (ctx.protectionClass === 'unprotected') statements.push(...sharedLoadBalancerGuards(ctx));
   if (ctx.domain) {
     const zone = `arn:${p}:route53:::hostedzone/${ctx.domain.hostedZoneId}`;
     const domain = ctx.domain.name.toLowerCase();
@@ -434,6 +435,55 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
 }
 
 /**
+ * The shared load balancer (docs/platform.md): an unprotected class's stacks create listener
+ * rules on the platform's listener and their own target groups, each tagged with its environment
+ * (`branch-env:environment`, from the stack's tags). Its execution role may change or delete only
+ * load-balancing resources tagged with one of its class's environments, so never the platform's
+ * load balancer or listener (tagged with the app only) nor a rule or target group of another
+ * class's environment; and may create rules, target groups and listeners only with such a tag
+ * (ELB tags on create; the `AddTags` of a create, `elasticloadbalancing:CreateAction`, is the
+ * create's). SetRulePriorities has no resource-tag condition key and stays with the template.
+ * In the execution policy, not the boundary: the boundary is at IAM's 6,144-character limit, and
+ * the class's OIDC role has no load-balancing permission of its own.
+ */
+function sharedLoadBalancerGuards(ctx: ClassPolicyContext): iam.PolicyStatement[] {
+  const environments = namePatterns(ctx);
+  return [
+    new iam.PolicyStatement({
+      sid: 'DenyOthersLoadBalancing',
+      effect: iam.Effect.DENY,
+      actions: [
+        'Modify*',
+        'Delete*',
+        'Add*',
+        'Remove*',
+        'RegisterTargets',
+        'DeregisterTargets',
+        'SetSecurityGroups',
+        'SetSubnets',
+        'SetIpAddressType',
+      ].map((a) => `elasticloadbalancing:${a}`),
+      resources: ['*'],
+      conditions: {
+        StringNotLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: environments },
+        Null: { 'elasticloadbalancing:CreateAction': 'true' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DenyLoadBalancingCreatesForOthers',
+      effect: iam.Effect.DENY,
+      actions: ['CreateRule', 'CreateTargetGroup', 'CreateListener'].map(
+        (a) => `elasticloadbalancing:${a}`,
+      ),
+      resources: ['*'],
+      conditions: {
+        StringNotLike: { [`aws:RequestTag/${TAG_KEYS.environment}`]: environments },
+      },
+    }),
+  ];
+}
+
+/**
  * The OIDC role's own permissions: publish the class's assets, drive CloudFormation on the class's
  * stacks with the class's execution role, and what `destroy`, `reap`, `list` and `experiment`
  * call directly, each on the class's names.
@@ -460,6 +510,7 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
         'cloudformation:ExecuteChangeSet',
         'cloudformation:DeleteChangeSet',
         'cloudformation:ListChangeSets',
+        'cloudformation:CancelUpdateStack',
         'cloudformation:DeleteStack',
         'cloudformation:DescribeStackEvents',
         'cloudformation:ListStackResources',
@@ -611,6 +662,18 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
         `arn:${p}:iam::${a}:role/aws-service-role/*`,
         `arn:${p}:iam::${a}:oidc-provider/token.actions.githubusercontent.com`,
       ],
+    }),
+    // deploy's placement watchdog reads the services it deploys (named <stack>-<id>-<hash> by
+    // CloudFormation, in the platform's or their own cluster) and their stopped tasks (read-only).
+    new iam.PolicyStatement({
+      sid: 'WatchOwnServices',
+      actions: ['ecs:DescribeServices'],
+      resources: namePatterns(ctx).map((e) => `arn:${p}:ecs:*:${a}:service/*/${app}-${e}`),
+    }),
+    new iam.PolicyStatement({
+      sid: 'WatchStoppedTasks',
+      actions: ['ecs:ListTasks', 'ecs:DescribeTasks'],
+      resources: ['*'],
     }),
     // deploy checks that every application secret has a value (names only, never values).
     new iam.PolicyStatement({

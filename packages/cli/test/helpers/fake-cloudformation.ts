@@ -1,4 +1,5 @@
 import {
+  CancelUpdateStackCommand,
   CloudFormationClient,
   DeleteStackCommand,
   DescribeStackEventsCommand,
@@ -31,7 +32,7 @@ export interface FakeStack {
 /**
  * A stateful stand-in for CloudFormation (over aws-sdk-client-mock): stacks with a status,
  * termination protection, events and resources; DescribeStacks, DeleteStack,
- * UpdateTerminationProtection, ListStackResources, DescribeStackEvents and ListStacks behave as
+ * UpdateTerminationProtection, CancelUpdateStack, ListStackResources, DescribeStackEvents and ListStacks behave as
  * CloudFormation does, with its error messages. Tests set up the state a real account would be in
  * and read the state the command left, instead of scripting exact call sequences.
  */
@@ -166,6 +167,20 @@ export class FakeCloudFormation {
         ResourceStatusReason: f.reason,
         LastUpdatedTimestamp: new Date(),
       }));
+      return {};
+    });
+    this.mock.on(CancelUpdateStackCommand).callsFake((input: { StackName?: string }) => {
+      this.calls.push(`CancelUpdateStack ${input.StackName}`);
+      const s = this.find(input.StackName);
+      if (!s) throw this.missing(input.StackName);
+      if (s.status !== 'UPDATE_IN_PROGRESS')
+        throw awsError(
+          'ValidationError',
+          `CancelUpdateStack cannot be called from current stack status ${s.status}`,
+        );
+      // The rollback to the last deployed template, finished.
+      s.status = 'UPDATE_ROLLBACK_COMPLETE';
+      s.statusReason = 'Resource update cancelled';
       return {};
     });
     this.mock.on(ListStackResourcesCommand).callsFake((input: { StackName?: string }) => {

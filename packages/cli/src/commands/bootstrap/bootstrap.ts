@@ -246,6 +246,13 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     },
     { io, tags: { 'branch-env:app': config.app, 'branch-env:component': 'github-deploy-role' } },
   );
+  for (const platform of plans.flatMap((p) => (p.platform ? [p.platform] : []))) {
+    const { protectPlatformStack } = await import('./platform-protection.js');
+    await protectPlatformStack(awsClients(account.region), platform.stackName);
+    io.err(
+      `${platform.stackName}: stack policy set (no update replaces its network, load balancers, listeners or certificate)\n`,
+    );
+  }
   const roleArn = deployed
     .flatMap((s) => Object.entries(s.outputs))
     .find(([k]) => k.startsWith('RoleArn'))?.[1];

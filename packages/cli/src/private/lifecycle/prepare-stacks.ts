@@ -14,6 +14,7 @@ import {
   waitForStable,
 } from '../aws/cloudformation.js';
 import type { Io } from '../io.js';
+import { withPlacementWatchdog, type PlacementWatchOptions } from './placement-watch.js';
 
 /** Statuses only a first create that failed can leave (CloudFormation stack status reference). */
 export const FAILED_CREATE_STATUSES: ReadonlySet<string> = new Set([
@@ -133,20 +134,23 @@ export type StackDeployer<T> = (options: { readonly firstCreate: boolean }) => P
 /**
  * Deploy so that a failure can be recovered by deploying again: stacks that never completed are
  * deleted and created again; a first create runs with termination and deletion protection off; a
- * protected environment gets its protection from a second deploy once the create succeeded.
- * Returns what the last deploy returned.
+ * protected environment gets its protection from a second deploy once the create succeeded; a
+ * deploy whose ECS tasks cannot be placed or started fails in minutes with the reason and the fix
+ * (the placement watchdog, `watch`; `false` turns it off). Returns what the last deploy returned.
  */
 export async function deployWithRecovery<T>(
   aws: AwsClients,
-  env: Pick<ResolvedEnvironment, 'stacks' | 'branch' | 'name' | 'protected'>,
+  env: Pick<ResolvedEnvironment, 'stacks' | 'branch' | 'name' | 'protected' | 'profile'>,
   io: Io,
   deployStacks: StackDeployer<T>,
+  watch: PlacementWatchOptions | false = {},
 ): Promise<{
   readonly result: T;
   readonly firstCreate: boolean;
   readonly recreated: readonly string[];
 }> {
   const { firstCreate, recreated } = await prepareStacks(aws, env, io);
+  if (watch) deployStacks = withPlacementWatchdog(aws, env, io, deployStacks, watch);
   if (firstCreate)
     io.err(
       `creating ${env.name}${env.protected ? ' (protection is turned on once it exists)' : ''}\n`,
