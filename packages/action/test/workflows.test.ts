@@ -165,15 +165,25 @@ describe('workflows', () => {
     },
   );
 
-  it('grants pull-requests: write only to the comment job, and nothing at workflow level', () => {
-    const writers: string[] = [];
+  it('grants pull-requests and deployments: write only to the reporting jobs, and nothing at workflow level', () => {
+    const writers: Record<string, string[]> = { 'pull-requests': [], deployments: [] };
     for (const f of FILES) {
       const wf = workflow(f);
       for (const [name, job] of Object.entries(wf.jobs))
-        if (job.permissions?.['pull-requests'] === 'write') writers.push(`${f}:${name}`);
+        for (const scope of Object.keys(writers))
+          if (job.permissions?.[scope] === 'write') writers[scope]?.push(`${f}:${name}`);
       expect(wf.permissions, f).toEqual({});
     }
-    expect(writers).toEqual(['environment.yml:comment']);
+    const reporters = ['environment.yml:announce', 'environment.yml:comment', 'reaper.yml:reap'];
+    expect(writers).toEqual({ 'pull-requests': reporters, deployments: reporters });
+    // ... and each of them runs the reporting step
+    for (const r of reporters) {
+      const [f, name] = r.split(':') as [string, string];
+      expect(
+        workflow(f).jobs[name]?.steps?.some((s) => s.run === 'node .github/scripts/pr-status.mjs'),
+        r,
+      ).toBe(true);
+    }
   });
 });
 
@@ -280,22 +290,71 @@ describe('environment.yml', () => {
       expect(resolveOutputs).toContain(m[1]);
   });
 
-  it('updates one pull request comment found by the hidden marker instead of adding one per push', () => {
-    const script = String(
-      comment?.steps?.find((s) => s.uses?.startsWith('actions/github-script@'))?.with?.script,
-    );
-    expect(script).toContain('isBranchEnvComment');
-    expect(script).toContain('renderPrComment');
-    expect(script).toMatch(/updateComment[\s\S]*createComment/);
-    // only this workflow's own bot comment, not any app's that carries the marker
-    expect(script).toContain("c.user?.login === 'github-actions[bot]'");
-    expect(script).not.toContain("type === 'Bot'");
+  it('reports the end of every deploy and destroy through one step, after the announcement', () => {
+    const report = comment?.steps?.find((s) => s.id === 'report') as Step & {
+      env?: Record<string, string>;
+    };
+    expect(report?.run).toBe('node .github/scripts/pr-status.mjs');
+    expect(report?.env?.BRANCH_ENV_REPORT).toBe('status');
+    expect(comment?.needs).toEqual(['resolve', 'announce', 'deploy', 'deploy-reviewed', 'destroy']);
+    expect(report?.env?.DEPLOYMENT_ID).toBe('${{ needs.announce.outputs.deployment-id }}');
+    // deployments are updated without a pull request too: the job does not need one
+    expect(comment?.if).not.toContain('pr-number');
     expect(comment?.concurrency?.['cancel-in-progress']).toBe(false);
     expect(
       comment?.steps?.some((s) =>
         s.run?.includes('branch-env plan "refs/heads/$BRANCH" --markdown'),
       ),
     ).toBe(true);
+  });
+
+  it('announces "deploying" from a job without AWS that runs beside the deploy', () => {
+    const announce = wf.jobs.announce as Job & {
+      steps: (Step & { env?: Record<string, string> })[];
+    };
+    expect(announce.needs).toBe('resolve');
+    expect(announce.if).toBe("needs.resolve.outputs.operation == 'deploy'");
+    expect(usesAws(announce)).toBe(false);
+    const plan = announce.steps.findIndex((s) =>
+      s.run?.includes('npx branch-env plan "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/plan.json"'),
+    );
+    const report = announce.steps.findIndex((s) => s.id === 'report');
+    expect(plan).toBeGreaterThan(0);
+    expect(report).toBe(plan + 1);
+    expect(announce.steps[report]?.env).toMatchObject({
+      BRANCH_ENV_REPORT: 'status',
+      STATUS: 'deploying',
+      STARTED_AT: '${{ needs.resolve.outputs.started-at }}',
+    });
+    expect(announce.outputs?.['deployment-id']).toBe('${{ steps.report.outputs.deployment-id }}');
+  });
+
+  it('diffs before the deploy and reads the failing resource after a failed one, never failing the job for them', () => {
+    for (const job of [deploy, reviewed]) {
+      const steps = (job?.steps ?? []) as (Step & { 'continue-on-error'?: boolean })[];
+      const diff = steps.findIndex((s) => s.id === 'diff');
+      const current = steps.findIndex((s) => s.id === 'current');
+      const at = steps.findIndex((s) => s.id === 'deploy');
+      const failure = steps.findIndex((s) => s.id === 'failure');
+      expect(diff).toBeLessThan(current);
+      expect(steps[diff]?.run).toContain('npx branch-env diff "refs/heads/$BRANCH" --json');
+      expect(steps[diff]?.['continue-on-error']).toBe(true);
+      expect(steps[at]?.run).toContain('started-at=');
+      expect(failure).toBe(at + 1);
+      expect(steps[failure]?.run).toContain('npx branch-env timeline "refs/heads/$BRANCH" --json');
+      expect(steps[failure]?.['continue-on-error']).toBe(true);
+      expect(job?.outputs).toMatchObject({
+        diff: '${{ steps.diff.outputs.diff }}',
+        failure: '${{ steps.failure.outputs.failure }}',
+      });
+    }
+  });
+
+  it('looks up the pull request of a deleted branch so that its comment says destroyed', () => {
+    const decide = resolve?.steps?.find((s) => s.id === 'decide')?.run ?? '';
+    expect(decide).toMatch(
+      /op=destroy\n\s*#[^\n]*\n\s*pr=\$\(gh pr list --head "\$BRANCH_ENV_BRANCH" --state all/,
+    );
   });
 
   it('never passes event data straight into a shell script (script injection)', () => {
