@@ -47,7 +47,9 @@ describe('renderPrComment', () => {
     );
     expect(body).toContain('| Commit | `0123456789ab` |');
     expect(body).toContain('[workflow run](https://github.com/acme/shop/actions/runs/1)');
-    expect(body).toContain('close this pull request or delete the branch');
+    expect(body).toContain(
+      'delete the branch (merging with “delete branch” does it; closing this pull request alone keeps the environment until its TTL)',
+    );
     expect(body).toContain('`npx branch-env destroy feature/new-login`');
     expect(body).toContain('<details><summary>Plan</summary>');
     expect(body).toContain('| AWS::ECS::Service | 1 |');

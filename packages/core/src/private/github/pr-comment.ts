@@ -224,7 +224,7 @@ export function renderPrComment(input: PrCommentInput): string {
     lines.push(
       input.protected
         ? `**Destroy:** protected environments are not destroyed when the pull request closes. To destroy on purpose: ${mdCode(destroy)} (with the account's credentials).`
-        : `**Destroy:** close this pull request or delete the branch; it also expires after its TTL. Now: ${mdCode(destroy)}.`,
+        : `**Destroy:** delete the branch (merging with “delete branch” does it; closing this pull request alone keeps the environment until its TTL), or now: ${mdCode(destroy)}.`,
       '',
     );
   }
