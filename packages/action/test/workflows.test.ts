@@ -180,7 +180,7 @@ describe('workflows', () => {
     for (const r of reporters) {
       const [f, name] = r.split(':') as [string, string];
       expect(
-        workflow(f).jobs[name]?.steps?.some((s) => s.run === 'node .github/scripts/pr-status.mjs'),
+        workflow(f).jobs[name]?.steps?.some((s) => s.uses === './packages/action/report'),
         r,
       ).toBe(true);
     }
@@ -294,7 +294,7 @@ describe('environment.yml', () => {
     const report = comment?.steps?.find((s) => s.id === 'report') as Step & {
       env?: Record<string, string>;
     };
-    expect(report?.run).toBe('node .github/scripts/pr-status.mjs');
+    expect(report?.uses).toBe('./packages/action/report');
     expect(report?.env?.BRANCH_ENV_REPORT).toBe('status');
     expect(comment?.needs).toEqual(['resolve', 'announce', 'deploy', 'deploy-reviewed', 'destroy']);
     expect(report?.env?.DEPLOYMENT_ID).toBe('${{ needs.announce.outputs.deployment-id }}');
@@ -308,41 +308,84 @@ describe('environment.yml', () => {
     ).toBe(true);
   });
 
-  it('announces "deploying" from a job without AWS that runs beside the deploy', () => {
+  it('announces "deploying" right after checkout, then with the plan’s figures, from a job without AWS beside the deploy', () => {
     const announce = wf.jobs.announce as Job & {
       steps: (Step & { env?: Record<string, string> })[];
     };
     expect(announce.needs).toBe('resolve');
     expect(announce.if).toBe("needs.resolve.outputs.operation == 'deploy'");
     expect(usesAws(announce)).toBe(false);
-    const plan = announce.steps.findIndex((s) =>
-      s.run?.includes('npx branch-env plan "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/plan.json"'),
+    const ids = announce.steps.map((s) => s.id ?? s.name ?? s.uses?.split('@')[0] ?? s.run);
+    expect(ids).toEqual([
+      'actions/checkout',
+      'early',
+      'actions/setup-node',
+      'npm ci --no-audit --no-fund',
+      'plan',
+      'report',
+    ]);
+    const [early, report] = [announce.steps[1], announce.steps[5]];
+    for (const step of [early, report]) {
+      expect(step?.uses).toBe('./packages/action/report');
+      expect(step?.env).toMatchObject({
+        BRANCH_ENV_REPORT: 'status',
+        STATUS: 'deploying',
+        STARTED_AT: '${{ needs.resolve.outputs.started-at }}',
+      });
+    }
+    expect(announce.steps[4]?.run).toContain(
+      'npx branch-env plan "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/plan.json"',
     );
-    const report = announce.steps.findIndex((s) => s.id === 'report');
-    expect(plan).toBeGreaterThan(0);
-    expect(report).toBe(plan + 1);
-    expect(announce.steps[report]?.env).toMatchObject({
-      BRANCH_ENV_REPORT: 'status',
-      STATUS: 'deploying',
-      STARTED_AT: '${{ needs.resolve.outputs.started-at }}',
-    });
-    expect(announce.outputs?.['deployment-id']).toBe('${{ steps.report.outputs.deployment-id }}');
+    expect(report?.env?.DEPLOYMENT_ID).toBe('${{ steps.early.outputs.deployment-id }}');
+    expect(report?.env?.PLAN_JSON_FILE).toBe('${{ runner.temp }}/plan.json');
+    expect(announce.outputs?.['deployment-id']).toBe(
+      '${{ steps.report.outputs.deployment-id || steps.early.outputs.deployment-id }}',
+    );
   });
 
   it('diffs before the deploy and reads the failing resource after a failed one, never failing the job for them', () => {
     for (const job of [deploy, reviewed]) {
-      const steps = (job?.steps ?? []) as (Step & { 'continue-on-error'?: boolean })[];
-      const diff = steps.findIndex((s) => s.id === 'diff');
-      const current = steps.findIndex((s) => s.id === 'current');
-      const at = steps.findIndex((s) => s.id === 'deploy');
-      const failure = steps.findIndex((s) => s.id === 'failure');
-      expect(diff).toBeLessThan(current);
-      expect(steps[diff]?.run).toContain('npx branch-env diff "refs/heads/$BRANCH" --json');
-      expect(steps[diff]?.['continue-on-error']).toBe(true);
-      expect(steps[at]?.run).toContain('started-at=');
-      expect(failure).toBe(at + 1);
-      expect(steps[failure]?.run).toContain('npx branch-env timeline "refs/heads/$BRANCH" --json');
-      expect(steps[failure]?.['continue-on-error']).toBe(true);
+      const steps = (job?.steps ?? []) as (Step & {
+        name?: string;
+        'continue-on-error'?: boolean;
+        env?: Record<string, string>;
+      })[];
+      const at = (pick: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pick);
+      const runDiff = at((s) => s.name === 'diff');
+      const diff = at((s) => s.id === 'diff');
+      const current = at((s) => s.id === 'current');
+      const deployAt = at((s) => s.id === 'deploy');
+      const timeline = at((s) => s.name === 'timeline');
+      const failure = at((s) => s.id === 'failure');
+      expect([runDiff + 1, diff + 1, deployAt + 1, timeline + 1]).toEqual([
+        diff,
+        current,
+        timeline,
+        failure,
+      ]);
+      expect(steps[runDiff]?.run).toBe(
+        'npx branch-env diff "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/diff.json"',
+      );
+      expect(steps[timeline]?.run).toContain(
+        'npx branch-env timeline "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/timeline.json"',
+      );
+      expect(steps[deployAt]?.run).toContain('started-at=');
+      for (const i of [runDiff, diff, timeline, failure])
+        expect(steps[i]?.['continue-on-error'], String(i)).toBe(true);
+      for (const i of [timeline, failure])
+        expect(steps[i]?.if).toBe("failure() && steps.deploy.outcome == 'failure'");
+      expect(steps[diff]).toMatchObject({
+        uses: './packages/action/report',
+        env: { BRANCH_ENV_REPORT: 'diff', DIFF_FILE: '${{ runner.temp }}/diff.json' },
+      });
+      expect(steps[failure]).toMatchObject({
+        uses: './packages/action/report',
+        env: {
+          BRANCH_ENV_REPORT: 'failure',
+          TIMELINE_FILE: '${{ runner.temp }}/timeline.json',
+          SINCE: '${{ steps.deploy.outputs.started-at }}',
+        },
+      });
       expect(job?.outputs).toMatchObject({
         diff: '${{ steps.diff.outputs.diff }}',
         failure: '${{ steps.failure.outputs.failure }}',

@@ -1,7 +1,8 @@
 /**
- * `.github/scripts/pr-status.mjs`, the workflows' reporting step, run as the runner runs it: a real
- * `node` process with the step's env (the workflow's expressions replaced by what GitHub would put
- * there), against a stand-in GitHub REST API on localhost that records every request.
+ * The report action (`packages/action/report`, its committed bundle) run as the runner runs it: a
+ * real `node report/dist/index.js` process with the step's env (the workflow's expressions replaced
+ * by what GitHub would put there) and its input as INPUT_GITHUB-TOKEN, against a stand-in GitHub
+ * REST API on localhost that records every request.
  */
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -11,14 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseFileCommands, ROOT } from './run-action.js';
+import { ACTION_DIR, parseFileCommands, ROOT } from './run-action.js';
 
-type Step = { id?: string; run?: string; if?: string; env?: Record<string, string> };
+type Step = {
+  id?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  env?: Record<string, string>;
+};
 type Workflow = { jobs: Record<string, { steps: Step[] }> };
 const workflow = (f: string) =>
   parse(readFileSync(join(ROOT, '.github/workflows', f), 'utf8')) as Workflow;
-const reportStep = (f: string, job: string, kind: string): Step => {
-  const found = workflow(f).jobs[job]?.steps.find((s) => s.env?.BRANCH_ENV_REPORT === kind);
+/** The job's report step with this id (or, without one, its only report step of `kind`). */
+const reportStep = (f: string, job: string, kind: string, id?: string): Step => {
+  const found = workflow(f).jobs[job]?.steps.find(
+    (s) => s.env?.BRANCH_ENV_REPORT === kind && (id === undefined || s.id === id),
+  );
   if (!found) throw new Error(`no ${kind} report step in ${f} ${job}`);
   return found;
 };
@@ -75,7 +85,9 @@ function run(step: Step, values: Record<string, string>) {
   writeFileSync(output, '');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
-    GITHUB_WORKSPACE: ROOT,
+    // the input's default, ${{ github.token }}
+    'INPUT_GITHUB-TOKEN': values.GITHUB_TOKEN ?? 'ghs_token',
+    GITHUB_WORKSPACE: temp,
     GITHUB_API_URL: api,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REPOSITORY: 'acme/shop',
@@ -87,15 +99,17 @@ function run(step: Step, values: Record<string, string>) {
     // Constants stay; expressions take the test's value (every one must be given).
     if (!value.includes('${{')) env[name] = value;
     else if (name in values) env[name] = values[name] as string;
+    else if (value.startsWith('${{ runner.temp }}/'))
+      env[name] = join(temp, value.slice('${{ runner.temp }}/'.length));
     else throw new Error(`the test gives no value for ${name} (${value})`);
   }
-  expect(step.run).toBe('node .github/scripts/pr-status.mjs');
+  expect(step.uses).toBe('./packages/action/report');
   return new Promise<{ code: number; stdout: string; outputs: Record<string, string> }>(
     (resolve) => {
       execFile(
         process.execPath,
-        [join(ROOT, '.github/scripts/pr-status.mjs')],
-        { cwd: ROOT, env, encoding: 'utf8', timeout: 20_000 },
+        [join(ACTION_DIR, 'report/dist/index.js')],
+        { cwd: temp, env, encoding: 'utf8', timeout: 20_000 },
         (error, stdout) => {
           resolve({
             code: error ? Number(error.code ?? 1) : 0,
@@ -110,7 +124,6 @@ function run(step: Step, values: Record<string, string>) {
 
 const BRANCH = 'feature/`x`|<img src=x>~$1~ @octocat $(touch MARKER)';
 const resolved = {
-  GITHUB_TOKEN: 'ghs_token',
   PR_NUMBER: '12',
   ENVIRONMENT: 'feature-x--abc123',
   BRANCH,
@@ -125,27 +138,12 @@ const writes = () => recorded.filter((r) => r.method !== 'GET');
 const commentBody = () =>
   String(writes().find((r) => /\/issues\/(\d+\/)?comments/.test(r.path))?.body?.body);
 
-describe('environment.yml announce: deploying, from the first step after install', () => {
-  const step = reportStep('environment.yml', 'announce', 'status');
+describe('environment.yml announce: deploying, right after checkout, then with the plan’s figures', () => {
+  const early = reportStep('environment.yml', 'announce', 'status', 'early');
+  const step = reportStep('environment.yml', 'announce', 'status', 'report');
 
-  it('creates the deployment (in progress) and the comment with the plan’s ETA', async () => {
-    const plan = {
-      schema: 'branch-env/plan@1',
-      stacks: [{}],
-      resources: { total: 39 },
-      cost: { perHour: 0.0138 },
-      pushToUrl: {
-        totalMinutes: 3.9,
-        rangeMinutes: { low: 3.35, high: 5.2 },
-        cloudFormationMinutes: 2.5,
-      },
-    };
-    writeFileSync(join(temp, 'plan.json'), JSON.stringify(plan));
-    const r = await run(step, {
-      ...resolved,
-      STARTED_AT: '2026-12-06T05:20:00Z',
-      PLAN_JSON_FILE: join(temp, 'plan.json'),
-    });
+  it('right after checkout: creates the deployment (in progress) and the comment, before any estimate', async () => {
+    const r = await run(early, { ...resolved, STARTED_AT: '2026-12-06T05:20:00Z' });
     expect(r.code, r.stdout).toBe(0);
     expect(writes().map((w) => `${w.method} ${w.path}`)).toEqual([
       'POST /repos/acme/shop/deployments',
@@ -165,6 +163,45 @@ describe('environment.yml announce: deploying, from the first step after install
       state: 'in_progress',
       log_url: 'https://github.com/acme/shop/actions/runs/4242',
     });
+    expect(commentBody()).toContain('| Status | ⏳ deploying |');
+    expect(commentBody()).not.toContain('Ready (estimate)');
+    expect(r.outputs['deployment-id']).toBe('901');
+  });
+
+  it('after the plan: the same deployment, and the comment (edited) with the plan’s ETA', async () => {
+    const plan = {
+      schema: 'branch-env/plan@1',
+      stacks: [{}],
+      resources: { total: 39 },
+      cost: { perHour: 0.0138 },
+      pushToUrl: {
+        totalMinutes: 3.9,
+        rangeMinutes: { low: 3.35, high: 5.2 },
+        cloudFormationMinutes: 2.5,
+      },
+    };
+    writeFileSync(join(temp, 'plan.json'), JSON.stringify(plan));
+    routes = (r) =>
+      r.method === 'GET' && r.path.includes('/comments')
+        ? [
+            {
+              id: 5,
+              body: '<!-- branch-env:pr-comment -->\n<!-- branch-env:run 4242 -->',
+              user: { login: 'github-actions[bot]' },
+            },
+          ]
+        : { id: 1 };
+    const r = await run(step, {
+      ...resolved,
+      STARTED_AT: '2026-12-06T05:20:00Z',
+      DEPLOYMENT_ID: '901',
+      PLAN_JSON_FILE: join(temp, 'plan.json'),
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(writes().map((w) => `${w.method} ${w.path}`)).toEqual([
+      'POST /repos/acme/shop/deployments/901/statuses',
+      'PATCH /repos/acme/shop/issues/comments/5',
+    ]);
     const body = commentBody();
     expect(body).toContain('| Status | ⏳ deploying |');
     expect(body).toContain('| Ready (estimate) | about 2026-12-06 05:23 UTC: push → URL 3.9 min');
@@ -179,6 +216,7 @@ describe('environment.yml announce: deploying, from the first step after install
     const r = await run(step, {
       ...resolved,
       STARTED_AT: '2026-12-06T05:20:00Z',
+      DEPLOYMENT_ID: '',
       PLAN_JSON_FILE: join(temp, 'missing.json'),
     });
     expect(r.code).toBe(0);
@@ -187,7 +225,7 @@ describe('environment.yml announce: deploying, from the first step after install
   });
 
   it('a push without a pull request only gets the deployment', async () => {
-    const r = await run(step, { ...resolved, PR_NUMBER: '', STARTED_AT: '', PLAN_JSON_FILE: '' });
+    const r = await run(early, { ...resolved, PR_NUMBER: '', STARTED_AT: '' });
     expect(r.code).toBe(0);
     expect(writes().map((w) => w.path)).toEqual([
       '/repos/acme/shop/deployments',
@@ -343,11 +381,11 @@ describe('environment.yml deploy: the failure and diff steps', () => {
         ],
       }),
     );
-    // the step's own run script runs `npx branch-env timeline` first: here only the report part
-    const r = await run(
-      { ...step, run: 'node .github/scripts/pr-status.mjs' },
-      { BRANCH, TIMELINE_FILE: join(temp, 'timeline.json'), SINCE: '2026-12-06T05:20:00Z' },
-    );
+    // (the `timeline` step before it wrote the file)
+    const r = await run(step, {
+      TIMELINE_FILE: join(temp, 'timeline.json'),
+      SINCE: '2026-12-06T05:20:00Z',
+    });
     expect(r.code, r.stdout).toBe(0);
     expect(JSON.parse(r.outputs.failure ?? '')).toEqual({
       stack: 's',
@@ -357,6 +395,33 @@ describe('environment.yml deploy: the failure and diff steps', () => {
       at: '2026-12-06T05:23:00.000Z',
     });
     expect(recorded).toEqual([]);
+  });
+});
+
+describe('environment.yml deploy: the diff step', () => {
+  it('reads `diff --json` (written by the step before) into a compact JSON output', async () => {
+    const step = reportStep('environment.yml', 'deploy', 'diff');
+    writeFileSync(
+      join(temp, 'diff.json'),
+      JSON.stringify({
+        environment: 'feature-x',
+        stacks: [
+          {
+            stack: 's',
+            permissionsBroadened: false,
+            changes: [{ change: 'add', logicalId: 'Q', type: 'AWS::SQS::Queue', details: 'x' }],
+          },
+        ],
+      }),
+    );
+    const r = await run(step, {});
+    expect(r.code, r.stdout).toBe(0);
+    expect(JSON.parse(r.outputs.diff ?? '')).toEqual({
+      stacks: [
+        { stack: 's', changes: [{ change: 'add', logicalId: 'Q', type: 'AWS::SQS::Queue' }] },
+      ],
+      omitted: 0,
+    });
   });
 });
 
