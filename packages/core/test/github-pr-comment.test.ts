@@ -146,6 +146,25 @@ describe('renderPrComment', () => {
     for (const status of ['deploying', 'deployed', 'failed', 'destroyed', 'superseded'] as const) {
       for (const isProtected of [false, true]) {
         const body = renderPrComment({ ...base, branch, status, protected: isProtected });
+        // Every section a status can show, with the branch in the data of each: inert too (in
+        // prose a mention is broken by a zero-width space, a URL stays text).
+        const full = renderPrComment({
+          ...base,
+          branch,
+          status,
+          protected: isProtected,
+          figures: { pushToUrlMinutes: 4, cloudFormationMinutes: 2.5, resources: 3, stacks: 1 },
+          failure: { stack: 's', logicalId: branch, type: 'AWS::S3::Bucket', reason: branch },
+          ended: { at: NOW, reason: `the branch ${branch} was deleted` },
+          diff: {
+            stacks: [{ stack: 's', changes: [{ change: 'add', logicalId: branch, type: 'X' }] }],
+            omitted: 0,
+          },
+        });
+        const fullHtml = expectWellFormed(full).replace(/<code>[\s\S]*?<\/code>/g, '');
+        expect(fullHtml).not.toContain('@octocat');
+        expect(fullHtml).not.toMatch(/href="[^"]*evil/);
+        expect(fullHtml).not.toMatch(/<(script|img)\b/);
         const html = expectWellFormed(body);
         const shown = branch.replace(
           /[\u202A-\u202E\u2066-\u2069]/gu,
