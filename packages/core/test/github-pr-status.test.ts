@@ -166,6 +166,14 @@ describe('renderPrComment: the live statuses', () => {
     expect(rows.get('Cost')).toContain('<span>$</span>0.014/h');
   });
 
+  it('deploying to production: waits for the reviewers, so the ETA counts from the approval', () => {
+    const rows = rowsOf(renderPrComment({ ...base, awaitingReview: true }));
+    expect(rows.get('Status')).toBe(
+      "⏳ deploying: waiting for the production environment's reviewers to approve",
+    );
+    expect(rows.get('Ready (estimate)')).toMatch(/^after the approval, push → URL 3\.9 min/);
+  });
+
   it('failed: the failing resource and CloudFormation’s reason; no URL, cost or expiry', () => {
     const failure = firstFailure(timelineFrom('service-circuit-breaker.json'));
     const body = renderPrComment({ ...base, status: 'failed', failure, costPerHour: 0.5 });

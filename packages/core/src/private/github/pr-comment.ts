@@ -58,6 +58,11 @@ export interface PrCommentInput {
    * times labelled (push → URL, CloudFormation alone), resources and cost. @default undefined
    */
   readonly figures?: PlanFigures | undefined;
+  /**
+   * `deploying` to a production account: the deploy waits for a reviewer of the GitHub
+   * environment, so the ETA cannot start yet. @default false
+   */
+  readonly awaitingReview?: boolean | undefined;
   /** When the deploy started (the ETA counts from it). @default `now` */
   readonly startedAt?: Date | undefined;
   /** `failed`: the resource that failed and CloudFormation's reason. @default undefined (unknown) */
@@ -121,7 +126,12 @@ export function renderPrComment(input: PrCommentInput): string {
     input.status === 'destroying' ||
     input.status === 'destroy-failed';
   const rows: [string, string][] = [
-    ['Status', STATUS[input.status]],
+    [
+      'Status',
+      input.status === 'deploying' && input.awaitingReview
+        ? `${STATUS.deploying}: waiting for the production environment's reviewers to approve`
+        : STATUS[input.status],
+    ],
     ['Environment', mdCell(input.environment)],
     ['Branch', mdCell(input.branch)],
     ['Account', mdCell(input.account)],
@@ -139,7 +149,7 @@ export function renderPrComment(input: PrCommentInput): string {
         : '';
       rows.push([
         'Ready (estimate)',
-        `about ${utc(eta)}: push → URL ${minutes(figures.pushToUrlMinutes)}${range}, modelled from the plan; it includes runner start, install, synth, change sets, CloudFormation, image build and push, and the health check`,
+        `${input.awaitingReview ? 'after the approval,' : `about ${utc(eta)}:`} push → URL ${minutes(figures.pushToUrlMinutes)}${range}, modelled from the plan; it includes runner start, install, synth, change sets, CloudFormation, image build and push, and the health check`,
       ]);
     }
     if (figures.cloudFormationMinutes !== undefined) {

@@ -161,6 +161,8 @@ async function status(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
     plan,
     figures: planFigures(planJson),
     startedAt: date(env.STARTED_AT),
+    // production deploys wait for the reviewed GitHub environment (deploy-reviewed)
+    awaitingReview: status === 'deploying' && env.PRODUCTION === 'true',
     failure: failureOf(env.FAILURE),
     ended:
       status === 'destroyed' || status === 'destroy-failed'
