@@ -174,17 +174,16 @@ async function status(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
     repo: ctx.repo,
     pullRequest: positive(env.PR_NUMBER),
     comment,
-    deployment:
-      env.COMMIT && env.DEPLOYMENTS !== 'false'
-        ? {
-            ref: env.COMMIT,
-            environment,
-            production: env.PRODUCTION === 'true',
-            transient: !protectedEnv,
-            id: positive(env.DEPLOYMENT_ID),
-            logUrl: ctx.runUrl,
-          }
-        : undefined,
+    deployment: env.COMMIT
+      ? {
+          ref: env.COMMIT,
+          environment,
+          production: env.PRODUCTION === 'true',
+          transient: !protectedEnv,
+          id: positive(env.DEPLOYMENT_ID),
+          logUrl: ctx.runUrl,
+        }
+      : undefined,
   });
   warn(deps, result.warnings);
   deps.log(
