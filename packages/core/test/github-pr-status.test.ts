@@ -3,30 +3,34 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   commentRunId,
-  createDeploymentRequest,
-  deploymentState,
-  deploymentStatusRequest,
   diffStacks,
   firstFailure,
-  listDeploymentsRequest,
   mayReplaceComment,
   measureStack,
-  outputEntry,
   planFigures,
   PR_COMMENT_MAX_CHARS,
   publishPrStatus,
-  pullRequestOfBranch,
-  pullRequestsForBranchRequest,
-  reapedEnvironments,
-  renderDiff,
   renderPrComment,
   runPrStatusStep,
-  statusFromResults,
   type GithubRequest,
   type PrCommentInput,
   type PrCommentStatus,
   type StackEventLike,
 } from '../src/index.js';
+import { renderDiff } from '../src/private/github/pr-sections.js';
+import {
+  createDeploymentRequest,
+  deploymentState,
+  deploymentStatusRequest,
+  listDeploymentsRequest,
+  pullRequestOfBranch,
+  pullRequestsForBranchRequest,
+} from '../src/private/github/pr-status.js';
+import {
+  outputEntry,
+  reapedEnvironments,
+  statusFromResults,
+} from '../src/private/github/pr-status-step.js';
 import { codeSpans, decode, expectWellFormed, tablesOf } from './gfm.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
