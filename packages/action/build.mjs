@@ -95,10 +95,24 @@ function zodSubset(members) {
   };
 }
 
-export async function bundle(outdir = resolve(here, 'dist')) {
+/**
+ * The two actions: extract-env (`src/index.ts` → `dist/index.js`) and report (`src/report.ts` →
+ * `report/dist/index.js`), each one self-contained file.
+ */
+export const ENTRIES = [
+  { entry: 'src/index.ts', out: 'dist/index.js' },
+  { entry: 'src/report.ts', out: 'report/dist/index.js' },
+];
+
+/** Bundle every entry under `outdir` (default: the package itself, i.e. the committed files). */
+export async function bundleAll(outdir = here) {
+  for (const { entry, out } of ENTRIES) await bundle(resolve(outdir, out, '..'), entry);
+}
+
+export async function bundle(outdir = resolve(here, 'dist'), entry = 'src/index.ts') {
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [resolve(here, 'src/index.ts')],
+    entryPoints: [resolve(here, entry)],
     outfile: resolve(outdir, 'index.js'),
     bundle: true,
     platform: 'node',
@@ -117,5 +131,5 @@ export async function bundle(outdir = resolve(here, 'dist')) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = process.argv[2] ? resolve(process.argv[2]) : undefined;
-  await bundle(out);
+  await bundleAll(out);
 }

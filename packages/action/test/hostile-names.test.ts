@@ -231,6 +231,32 @@ describe('hostile branch names', () => {
       ]);
       expect(sourceBranch(calls[2]?.[3] ?? '')).toBe(branch);
     });
+
+    it('environment.yml: the plan, diff and timeline steps pass the branch as one argument', () => {
+      const box = sandbox();
+      const env = { PATH: `${box.bin}:${process.env.PATH}`, RUNNER_TEMP: box.dir, BRANCH: branch };
+      const scripts = [
+        step(
+          environmentYml,
+          'announce',
+          (s) => s.run?.includes('--json > "$RUNNER_TEMP/plan.json"') === true,
+        ),
+        step(environmentYml, 'comment', (s) => s.run?.includes('--markdown') === true),
+        step(environmentYml, 'deploy', (s) => s.run?.includes('branch-env diff') === true),
+        step(environmentYml, 'deploy', (s) => s.run?.includes('branch-env timeline') === true),
+      ];
+      for (const script of scripts) {
+        const r = runScript(script, env, box.cwd);
+        expect(r.code, r.stderr).toBe(0);
+      }
+      expect(box.marker()).toBe(false);
+      expect(box.calls()).toEqual([
+        ['npx', 'branch-env', 'plan', `refs/heads/${branch}`, '--json'],
+        ['npx', 'branch-env', 'plan', `refs/heads/${branch}`, '--markdown'],
+        ['npx', 'branch-env', 'diff', `refs/heads/${branch}`, '--json'],
+        ['npx', 'branch-env', 'timeline', `refs/heads/${branch}`, '--json'],
+      ]);
+    });
   });
 
   it('the CLI’s protected-destroy hint (the CLI run as a process), pasted, names the exact branch', () => {

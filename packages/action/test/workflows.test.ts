@@ -165,15 +165,25 @@ describe('workflows', () => {
     },
   );
 
-  it('grants pull-requests: write only to the comment job, and nothing at workflow level', () => {
-    const writers: string[] = [];
+  it('grants pull-requests and deployments: write only to the reporting jobs, and nothing at workflow level', () => {
+    const writers: Record<string, string[]> = { 'pull-requests': [], deployments: [] };
     for (const f of FILES) {
       const wf = workflow(f);
       for (const [name, job] of Object.entries(wf.jobs))
-        if (job.permissions?.['pull-requests'] === 'write') writers.push(`${f}:${name}`);
+        for (const scope of Object.keys(writers))
+          if (job.permissions?.[scope] === 'write') writers[scope]?.push(`${f}:${name}`);
       expect(wf.permissions, f).toEqual({});
     }
-    expect(writers).toEqual(['environment.yml:comment']);
+    const reporters = ['environment.yml:announce', 'environment.yml:comment', 'reaper.yml:reap'];
+    expect(writers).toEqual({ 'pull-requests': reporters, deployments: reporters });
+    // ... and each of them runs the reporting step
+    for (const r of reporters) {
+      const [f, name] = r.split(':') as [string, string];
+      expect(
+        workflow(f).jobs[name]?.steps?.some((s) => s.uses === './packages/action/report'),
+        r,
+      ).toBe(true);
+    }
   });
 });
 
@@ -280,22 +290,114 @@ describe('environment.yml', () => {
       expect(resolveOutputs).toContain(m[1]);
   });
 
-  it('updates one pull request comment found by the hidden marker instead of adding one per push', () => {
-    const script = String(
-      comment?.steps?.find((s) => s.uses?.startsWith('actions/github-script@'))?.with?.script,
-    );
-    expect(script).toContain('isBranchEnvComment');
-    expect(script).toContain('renderPrComment');
-    expect(script).toMatch(/updateComment[\s\S]*createComment/);
-    // only this workflow's own bot comment, not any app's that carries the marker
-    expect(script).toContain("c.user?.login === 'github-actions[bot]'");
-    expect(script).not.toContain("type === 'Bot'");
+  it('reports the end of every deploy and destroy through one step, after the announcement', () => {
+    const report = comment?.steps?.find((s) => s.id === 'report') as Step & {
+      env?: Record<string, string>;
+    };
+    expect(report?.uses).toBe('./packages/action/report');
+    expect(report?.env?.BRANCH_ENV_REPORT).toBe('status');
+    expect(comment?.needs).toEqual(['resolve', 'announce', 'deploy', 'deploy-reviewed', 'destroy']);
+    expect(report?.env?.DEPLOYMENT_ID).toBe('${{ needs.announce.outputs.deployment-id }}');
+    // deployments are updated without a pull request too: the job does not need one
+    expect(comment?.if).not.toContain('pr-number');
     expect(comment?.concurrency?.['cancel-in-progress']).toBe(false);
     expect(
       comment?.steps?.some((s) =>
         s.run?.includes('branch-env plan "refs/heads/$BRANCH" --markdown'),
       ),
     ).toBe(true);
+  });
+
+  it('announces "deploying" right after checkout, then with the plan’s figures, from a job without AWS beside the deploy', () => {
+    const announce = wf.jobs.announce as Job & {
+      steps: (Step & { env?: Record<string, string> })[];
+    };
+    expect(announce.needs).toBe('resolve');
+    expect(announce.if).toBe("needs.resolve.outputs.operation == 'deploy'");
+    expect(usesAws(announce)).toBe(false);
+    const ids = announce.steps.map((s) => s.id ?? s.name ?? s.uses?.split('@')[0] ?? s.run);
+    expect(ids).toEqual([
+      'actions/checkout',
+      'early',
+      'actions/setup-node',
+      'npm ci --no-audit --no-fund',
+      'plan',
+      'report',
+    ]);
+    const [early, report] = [announce.steps[1], announce.steps[5]];
+    for (const step of [early, report]) {
+      expect(step?.uses).toBe('./packages/action/report');
+      expect(step?.env).toMatchObject({
+        BRANCH_ENV_REPORT: 'status',
+        STATUS: 'deploying',
+        STARTED_AT: '${{ needs.resolve.outputs.started-at }}',
+      });
+    }
+    expect(announce.steps[4]?.run).toContain(
+      'npx branch-env plan "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/plan.json"',
+    );
+    expect(report?.env?.DEPLOYMENT_ID).toBe('${{ steps.early.outputs.deployment-id }}');
+    expect(report?.env?.PLAN_JSON_FILE).toBe('${{ runner.temp }}/plan.json');
+    expect(announce.outputs?.['deployment-id']).toBe(
+      '${{ steps.report.outputs.deployment-id || steps.early.outputs.deployment-id }}',
+    );
+  });
+
+  it('diffs before the deploy and reads the failing resource after a failed one, never failing the job for them', () => {
+    for (const job of [deploy, reviewed]) {
+      const steps = (job?.steps ?? []) as (Step & {
+        name?: string;
+        'continue-on-error'?: boolean;
+        env?: Record<string, string>;
+      })[];
+      const at = (pick: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pick);
+      const runDiff = at((s) => s.name === 'diff');
+      const diff = at((s) => s.id === 'diff');
+      const current = at((s) => s.id === 'current');
+      const deployAt = at((s) => s.id === 'deploy');
+      const timeline = at((s) => s.name === 'timeline');
+      const failure = at((s) => s.id === 'failure');
+      expect([runDiff + 1, diff + 1, deployAt + 1, timeline + 1]).toEqual([
+        diff,
+        current,
+        timeline,
+        failure,
+      ]);
+      expect(steps[runDiff]?.run).toBe(
+        'npx branch-env diff "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/diff.json"',
+      );
+      expect(steps[timeline]?.run).toContain(
+        'npx branch-env timeline "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/timeline.json"',
+      );
+      expect(steps[deployAt]?.run).toContain('started-at=');
+      for (const i of [runDiff, diff, timeline, failure])
+        expect(steps[i]?.['continue-on-error'], String(i)).toBe(true);
+      for (const i of [timeline, failure])
+        expect(steps[i]?.if).toBe("failure() && steps.deploy.outcome == 'failure'");
+      expect(steps[diff]).toMatchObject({
+        uses: './packages/action/report',
+        env: { BRANCH_ENV_REPORT: 'diff', DIFF_FILE: '${{ runner.temp }}/diff.json' },
+      });
+      expect(steps[failure]).toMatchObject({
+        uses: './packages/action/report',
+        env: {
+          BRANCH_ENV_REPORT: 'failure',
+          TIMELINE_FILE: '${{ runner.temp }}/timeline.json',
+          SINCE: '${{ steps.deploy.outputs.started-at }}',
+        },
+      });
+      expect(job?.outputs).toMatchObject({
+        diff: '${{ steps.diff.outputs.diff }}',
+        failure: '${{ steps.failure.outputs.failure }}',
+      });
+    }
+  });
+
+  it('looks up the pull request of a deleted branch so that its comment says destroyed', () => {
+    const decide = resolve?.steps?.find((s) => s.id === 'decide')?.run ?? '';
+    expect(decide).toMatch(
+      /op=destroy\n\s*#[^\n]*\n\s*pr=\$\(gh pr list --head "\$BRANCH_ENV_BRANCH" --state all/,
+    );
   });
 
   it('never passes event data straight into a shell script (script injection)', () => {

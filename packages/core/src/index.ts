@@ -240,9 +240,35 @@ export {
   PR_COMMENT_MAX_CHARS,
   renderPrComment,
   isBranchEnvComment,
+  commentRunId,
+  mayReplaceComment,
   type PrCommentInput,
   type PrCommentStatus,
 } from './private/github/pr-comment.js';
+export {
+  planFigures,
+  firstFailure,
+  diffStacks,
+  type PlanFigures,
+  type DeployFailure,
+  type DiffChange,
+  type DiffStack,
+} from './private/github/pr-sections.js';
+export {
+  publishPrStatus,
+  type GithubApi,
+  type GithubRequest,
+  type PublishOptions,
+  type PublishResult,
+  type Repo,
+} from './private/github/pr-status.js';
+export {
+  commandText,
+  runPrStatusStep,
+  type Env,
+  type StepDeps,
+} from './private/github/pr-status-step.js';
+export { githubFetchApi, type GithubFetchOptions } from './private/github/github-api.js';
 export {
   mdCell,
   mdCode,

@@ -47,7 +47,9 @@ describe('renderPrComment', () => {
     );
     expect(body).toContain('| Commit | `0123456789ab` |');
     expect(body).toContain('[workflow run](https://github.com/acme/shop/actions/runs/1)');
-    expect(body).toContain('close this pull request or delete the branch');
+    expect(body).toContain(
+      'delete the branch (merging with “delete branch” does it; closing this pull request alone keeps the environment until its TTL)',
+    );
     expect(body).toContain('`npx branch-env destroy feature/new-login`');
     expect(body).toContain('<details><summary>Plan</summary>');
     expect(body).toContain('| AWS::ECS::Service | 1 |');
@@ -144,6 +146,25 @@ describe('renderPrComment', () => {
     for (const status of ['deploying', 'deployed', 'failed', 'destroyed', 'superseded'] as const) {
       for (const isProtected of [false, true]) {
         const body = renderPrComment({ ...base, branch, status, protected: isProtected });
+        // Every section a status can show, with the branch in the data of each: inert too (in
+        // prose a mention is broken by a zero-width space, a URL stays text).
+        const full = renderPrComment({
+          ...base,
+          branch,
+          status,
+          protected: isProtected,
+          figures: { pushToUrlMinutes: 4, cloudFormationMinutes: 2.5, resources: 3, stacks: 1 },
+          failure: { stack: 's', logicalId: branch, type: 'AWS::S3::Bucket', reason: branch },
+          ended: { at: NOW, reason: `the branch ${branch} was deleted` },
+          diff: {
+            stacks: [{ stack: 's', changes: [{ change: 'add', logicalId: branch, type: 'X' }] }],
+            omitted: 0,
+          },
+        });
+        const fullHtml = expectWellFormed(full).replace(/<code>[\s\S]*?<\/code>/g, '');
+        expect(fullHtml).not.toContain('@octocat');
+        expect(fullHtml).not.toMatch(/href="[^"]*evil/);
+        expect(fullHtml).not.toMatch(/<(script|img)\b/);
         const html = expectWellFormed(body);
         const shown = branch.replace(
           /[\u202A-\u202E\u2066-\u2069]/gu,

@@ -1,5 +1,6 @@
 import { destroyCommand } from '../shell/commands.js';
-import { mdCell, mdCode, mdLink, mdUsd } from './markdown.js';
+import { mdCell, mdCode, mdLink, mdText, mdUsd } from './markdown.js';
+import { renderDiff, type DeployFailure, type DiffStack, type PlanFigures } from './pr-sections.js';
 
 /**
  * The one pull-request comment branch-env keeps per pull request. The workflow finds it by the
@@ -7,6 +8,12 @@ import { mdCell, mdCode, mdLink, mdUsd } from './markdown.js';
  * Every dynamic value goes through the GFM helpers of `markdown.ts`.
  */
 export const PR_COMMENT_MARKER = '<!-- branch-env:pr-comment -->';
+
+/**
+ * Hidden line naming the workflow run that wrote the comment (`<!-- branch-env:run 123 -->`): a
+ * run never overwrites what a newer run (a higher run id) wrote. See {@link commentRunId}.
+ */
+const RUN_MARKER = /<!-- branch-env:run (\d+) -->/;
 
 /** GitHub rejects comment bodies over 65,536 characters. */
 export const PR_COMMENT_MAX_CHARS = 65_536;
@@ -44,8 +51,28 @@ export interface PrCommentInput {
   readonly commit?: string | undefined;
   /** Link to the workflow run. @default undefined */
   readonly runUrl?: string | undefined;
-  /** Markdown of `branch-env plan --markdown` (resources, cost, what changed). @default undefined */
+  /** Markdown of `branch-env plan --markdown` (resources, cost, time, compliance). @default undefined */
   readonly plan?: string | undefined;
+  /**
+   * The plan's figures (`planFigures(plan --json)`): the `deploying` comment shows the ETA, both
+   * times labelled (push → URL, CloudFormation alone), resources and cost. @default undefined
+   */
+  readonly figures?: PlanFigures | undefined;
+  /**
+   * `deploying` to a production account: the deploy waits for a reviewer of the GitHub
+   * environment, so the ETA cannot start yet. @default false
+   */
+  readonly awaitingReview?: boolean | undefined;
+  /** When the deploy started (the ETA counts from it). @default `now` */
+  readonly startedAt?: Date | undefined;
+  /** `failed`: the resource that failed and CloudFormation's reason. @default undefined (unknown) */
+  readonly failure?: DeployFailure | undefined;
+  /** `destroyed` / `destroy-failed`: when and why (pull request closed, branch deleted, TTL). */
+  readonly ended?: { readonly at: Date; readonly reason: string } | undefined;
+  /** The infrastructure diff against what was deployed (`diffStacks(diff --json)`). @default undefined */
+  readonly diff?: { readonly stacks: readonly DiffStack[]; readonly omitted: number } | undefined;
+  /** The workflow run writing the comment (GITHUB_RUN_ID), recorded in a hidden line. */
+  readonly runId?: number | undefined;
 }
 
 const STATUS: Record<PrCommentStatus, string> = {
@@ -61,6 +88,26 @@ const STATUS: Record<PrCommentStatus, string> = {
 
 function utc(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const minutes = (n: number) => `${Math.round(n * 10) / 10} min`;
+
+/** The run id recorded in a comment {@link renderPrComment} wrote; undefined when none. */
+export function commentRunId(body: string | null | undefined): number | undefined {
+  const m = typeof body === 'string' ? RUN_MARKER.exec(body) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether run `runId` may replace `body`: never over what a newer run wrote (a stale run that
+ * finishes late must not turn a newer "deploying" back into its own result).
+ */
+export function mayReplaceComment(
+  body: string | null | undefined,
+  runId: number | undefined,
+): boolean {
+  const written = commentRunId(body);
+  return written === undefined || runId === undefined || runId >= written;
 }
 
 /** True when `body` is the comment {@link renderPrComment} writes. */
@@ -79,22 +126,80 @@ export function renderPrComment(input: PrCommentInput): string {
     input.status === 'destroying' ||
     input.status === 'destroy-failed';
   const rows: [string, string][] = [
-    ['Status', STATUS[input.status]],
+    [
+      'Status',
+      input.status === 'deploying' && input.awaitingReview
+        ? `${STATUS.deploying}: waiting for the production environment's reviewers to approve`
+        : STATUS[input.status],
+    ],
     ['Environment', mdCell(input.environment)],
     ['Branch', mdCell(input.branch)],
     ['Account', mdCell(input.account)],
   ];
-  // This run does not know what a superseded run left running: no cost, no expiry.
-  const known = input.status !== 'superseded';
-  if (!gone) {
-    rows.push(['URL', input.url ? mdLink(input.url) : 'known after the first deploy']);
+  // This run does not know what a superseded run left running: no cost, no expiry. A failed
+  // deploy has no URL to offer and no cost to promise.
+  const known = input.status !== 'superseded' && input.status !== 'failed';
+  const figures = input.figures ?? {};
+  if (input.status === 'deploying') {
+    const started = input.startedAt ?? now;
+    if (figures.pushToUrlMinutes !== undefined) {
+      const eta = new Date(started.getTime() + figures.pushToUrlMinutes * 60_000);
+      const range = figures.pushToUrlRange
+        ? ` (${minutes(figures.pushToUrlRange.low)} to ${minutes(figures.pushToUrlRange.high)})`
+        : '';
+      rows.push([
+        'Ready (estimate)',
+        `${input.awaitingReview ? 'after the approval,' : `about ${utc(eta)}:`} push → URL ${minutes(figures.pushToUrlMinutes)}${range}, modelled from the plan; it includes runner start, install, synth, change sets, CloudFormation, image build and push, and the health check`,
+      ]);
+    }
+    if (figures.cloudFormationMinutes !== undefined) {
+      rows.push([
+        'CloudFormation',
+        `${minutes(figures.cloudFormationMinutes)} of it (modelled critical path of a first create; an update is usually shorter)`,
+      ]);
+    }
+    if (figures.resources !== undefined) {
+      const stacks = figures.stacks ?? 1;
+      rows.push(['Resources', `${figures.resources} in ${stacks} stack${stacks === 1 ? '' : 's'}`]);
+    }
+    rows.push(['Started', utc(started)]);
   }
+  if (input.status === 'failed') {
+    const f = input.failure;
+    rows.push(
+      f
+        ? [
+            'Failed resource',
+            `${mdCell(f.logicalId)} (${mdText(f.type)}) in stack ${mdCell(f.stack)}${f.at ? ` at ${utc(new Date(f.at))}` : ''}`,
+          ]
+        : [
+            'Failed resource',
+            'none reported by CloudFormation (the deploy stopped before or outside it); see the workflow run',
+          ],
+    );
+    if (f) rows.push(['Reason', mdText(f.reason)]);
+  }
+  if (gone && input.ended) {
+    rows.push([
+      input.status === 'destroyed' ? 'Destroyed' : 'When',
+      `${utc(input.ended.at)}: ${mdText(input.ended.reason)}`,
+    ]);
+  }
+  if (!gone && input.status !== 'failed') {
+    rows.push([
+      'URL',
+      input.url
+        ? `${mdLink(input.url)}${input.status === 'deploying' ? ' (answers when the deploy is done)' : ''}`
+        : 'known after the first deploy',
+    ]);
+  }
+  const cost = input.costPerHour ?? figures.costPerHour;
   if (!gone && known) {
-    if (input.costPerHour !== undefined && input.costPerHour !== null) {
-      const perDay = input.costPerHour * 24;
+    if (cost !== undefined && cost !== null) {
+      const perDay = cost * 24;
       rows.push([
         'Cost',
-        `about ${mdUsd(input.costPerHour)}/h, ${mdUsd(perDay, 2)}/day while it runs (idle, list prices; data transfer and usage not counted)`,
+        `about ${mdUsd(cost)}/h, ${mdUsd(perDay, 2)}/day while it runs (idle, list prices; data transfer and usage not counted)`,
       ]);
     }
     rows.push([
@@ -117,6 +222,7 @@ export function renderPrComment(input: PrCommentInput): string {
   });
   const lines = [
     PR_COMMENT_MARKER,
+    ...(input.runId !== undefined ? [`<!-- branch-env:run ${input.runId} -->`] : []),
     `### branch-env: ${mdCode(input.environment)}`,
     '',
     '| | |',
@@ -128,12 +234,32 @@ export function renderPrComment(input: PrCommentInput): string {
     lines.push(
       input.protected
         ? `**Destroy:** protected environments are not destroyed when the pull request closes. To destroy on purpose: ${mdCode(destroy)} (with the account's credentials).`
-        : `**Destroy:** close this pull request or delete the branch; it also expires after its TTL. Now: ${mdCode(destroy)}.`,
+        : `**Destroy:** delete the branch (merging with “delete branch” does it; closing this pull request alone keeps the environment until its TTL), or now: ${mdCode(destroy)}.`,
       '',
     );
   }
   const footer = `<sub>Updated ${utc(now)} by branch-env. This comment is edited in place.</sub>`;
-  let plan = (input.plan ?? '').split(PR_COMMENT_MARKER).join('').trim();
+  if (input.diff) {
+    // The diff has room first (at most a third of the comment), the plan what is left.
+    const room = Math.min(
+      20_000,
+      PR_COMMENT_MAX_CHARS - lines.join('\n').length - footer.length - 400,
+    );
+    const total = input.diff.stacks.reduce((n, s) => n + s.changes.length, 0) + input.diff.omitted;
+    lines.push(
+      `<details><summary>Infrastructure changes against what was deployed (${total})</summary>`,
+      '',
+      renderDiff(input.diff, Math.max(0, room)),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  let plan = (input.plan ?? '')
+    .split(PR_COMMENT_MARKER)
+    .join('')
+    .replace(/<!-- branch-env:run \d+ -->/g, '')
+    .trim();
   if (plan) {
     const room = PR_COMMENT_MAX_CHARS - lines.join('\n').length - footer.length - 200;
     if (plan.length > room) {
