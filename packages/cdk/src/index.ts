@@ -4,6 +4,7 @@ export {
   LISTENER_RULE_CONTEXT,
   type EnvironmentApp,
   type EnvironmentAppProps,
+  type EnvironmentMainStack,
 } from './environment-app/create-environment-app.js';
 export {
   EnvironmentStack,

@@ -93,7 +93,18 @@ export interface EnvironmentAppProps {
    * @default the environment-level names
    */
   readonly secretSources?: Readonly<Record<string, string>>;
+  /**
+   * Add your own constructs to the environment (a queue, a table, an alarm): called once with the
+   * environment's main stack (an `EnvironmentStack`, or a `SharedEnvironmentStack` for a shared
+   * profile) and the resolved environment, after branch-env's constructs and before the cdk-nag
+   * checks run over everything. Whatever it adds is tagged and destroyed with the environment.
+   * @default - nothing is added
+   */
+  readonly extend?: (stack: EnvironmentMainStack, environment: ResolvedEnvironment) => void;
 }
+
+/** The stack that holds an environment's service: dedicated or on the account platform. */
+export type EnvironmentMainStack = EnvironmentStack | SharedEnvironmentStack;
 
 /**
  * The image of the environment's service: the config's build (context relative to the config
@@ -161,6 +172,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
         }),
     });
     stacks.push(shared);
+    props.extend?.(shared, env);
     HelperResourceTags.applyTo(app);
     if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     return { app, stacks };
@@ -210,6 +222,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     for (const [key, value] of Object.entries(env.tags)) Tags.of(certificateStack).add(key, value);
   }
   stacks.push(main);
+  props.extend?.(main, env);
   // CDK's helper providers (S3 auto-delete, default security group restriction) create their
   // Lambda functions and roles as raw CfnResources that Tags.of() does not reach.
   HelperResourceTags.applyTo(app);
