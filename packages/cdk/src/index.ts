@@ -7,6 +7,10 @@ export {
   type EnvironmentMainStack,
 } from './environment-app/create-environment-app.js';
 export {
+  environmentAppFromContext,
+  type EnvironmentAppFromContextProps,
+} from './environment-app/from-context.js';
+export {
   EnvironmentStack,
   type EnvironmentStackProps,
   type CloudFrontCertificateSource,
