@@ -217,6 +217,19 @@ describe('branch-env init', () => {
   });
 });
 
+describe('the release the scaffold names', () => {
+  it('is the CLI version, of the repository the packages name', () => {
+    for (const dir of ['core', 'cdk', 'config-bus', 'cli']) {
+      const manifest = JSON.parse(
+        readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8'),
+      ) as { version: string; repository: { url: string }; private?: boolean };
+      expect(manifest.private).toBeUndefined();
+      expect(`v${manifest.version}`).toBe(WORKFLOWS_REF);
+      expect(manifest.repository.url).toBe(`https://github.com/${BRANCH_ENV_REPOSITORY}.git`);
+    }
+  });
+});
+
 describe('init reads Dockerfiles and names apps', () => {
   it.each([
     ['EXPOSE 3000', 3000],
