@@ -6,7 +6,7 @@ export const DATABASE_ENGINES = [
   'mongodb-container',
   'memory',
 ] as const;
-export type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
+type DatabaseEngine = (typeof DATABASE_ENGINES)[number];
 
 /** Where the service's CA bundle for DocumentDB/Aurora TLS is in the container image. */
 export const DEFAULT_CA_FILE = '/app/certs/global-bundle.pem';

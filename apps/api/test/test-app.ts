@@ -10,7 +10,7 @@ import type { Lifecycle } from '../src/routes/health-routes.js';
 import type { ItemStore } from '../src/storage/item-store.js';
 import { createMemoryItemStore } from '../src/storage/memory-item-store.js';
 
-export const okConfig: ConfigSource = {
+const okConfig: ConfigSource = {
   kind: 'config-bus',
   check: async () => ({ ok: true, detail: 'read /demo/feature-x/meta/profile' }),
   get: async () => undefined,

@@ -48,7 +48,7 @@ describe('apps/infra as the CDK CLI runs it', () => {
       'aws://111111111111/us-east-1',
     );
     rmSync(out, { recursive: true, force: true });
-  });
+  }, 150_000); // the spawn's own timeout is 120 s; a loaded machine takes more than 60
 
   it('fails without a branch, saying how to pass one', () => {
     expect(() => buildApp({ context: {} })).toThrow(UserError);

@@ -1,6 +1,6 @@
 /** The service's API as the page uses it: same origin, /api/* only (CloudFront routes it). */
 
-export interface Attachment {
+interface Attachment {
   fileName: string;
   contentType: string;
   size: number;
@@ -15,7 +15,7 @@ export interface Item {
   updatedAt: string;
 }
 
-export interface ServiceLocation {
+interface ServiceLocation {
   service: string;
   url: string | null;
   environment: string | null;

@@ -4,7 +4,12 @@ export {
   LISTENER_RULE_CONTEXT,
   type EnvironmentApp,
   type EnvironmentAppProps,
+  type EnvironmentMainStack,
 } from './environment-app/create-environment-app.js';
+export {
+  environmentAppFromContext,
+  type EnvironmentAppFromContextProps,
+} from './environment-app/from-context.js';
 export {
   EnvironmentStack,
   type EnvironmentStackProps,

@@ -145,7 +145,7 @@ export function tagsOf(resource: TemplateResource): Record<string, string> {
 }
 
 /** Container definitions of the service task. */
-export function containers(template: Template): Record<string, unknown>[] {
+function containers(template: Template): Record<string, unknown>[] {
   const task = onlyResource(template, 'AWS::ECS::TaskDefinition');
   return task.Properties?.ContainerDefinitions as Record<string, unknown>[];
 }

@@ -6,7 +6,7 @@ import type { Template } from './helpers.js';
  * `Ref`/`Fn::GetAtt` of the stack's resources as given in `refs` (unknown ones throw, so a test
  * never evaluates a policy it could not read).
  */
-export function resolveIntrinsics(value: unknown, refs: Readonly<Record<string, string>>): unknown {
+function resolveIntrinsics(value: unknown, refs: Readonly<Record<string, string>>): unknown {
   if (Array.isArray(value)) return value.map((v) => resolveIntrinsics(v, refs));
   if (value === null || typeof value !== 'object') return value;
   const o = value as Record<string, unknown>;

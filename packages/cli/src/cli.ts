@@ -27,6 +27,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/name/name.js'),
   },
   {
+    words: ['init'],
+    summary:
+      'Scaffold branch-env into this repository: the config (a service per Dockerfile, its EXPOSEd port) and the ~20-line caller workflow; never overwrites without --force',
+    usage:
+      '[--app <name>] [--account-id <id>] [--region <region>] [--default-branch <name>] [--force] [--json]',
+    options: {
+      app: { type: 'string' },
+      'account-id': { type: 'string' },
+      region: { type: 'string' },
+      'default-branch': { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    positionals: { min: 0, max: 0 },
+    load: () => import('./commands/init/init.js'),
+  },
+  {
     words: ['config', 'check'],
     summary: 'Validate branch-env.config.json and report every problem at once',
     usage: '[--json] [--config <file>]',

@@ -208,6 +208,15 @@ describe('branch-env config check', () => {
           profiles: { p: {} },
           defaults: { profile: 'p' },
           rules: [{ branch: 'feature/**', account: 'prod' }],
+          // Its own service: outside the branch-env repository a config without one is a problem.
+          services: {
+            web: {
+              image: 'public.ecr.aws/nginx/nginx:1.27',
+              port: 80,
+              healthCheck: { path: '/' },
+              expose: { routes: ['/'] },
+            },
+          },
         },
         null,
         2,

@@ -5,7 +5,7 @@ import { parseConfig, type Config, type ConfigInput } from '../src/index.js';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** The repository's own config as written (input form), for tests that mutate a copy. */
-export function repoConfigInput(): ConfigInput {
+function repoConfigInput(): ConfigInput {
   return JSON.parse(readFileSync(`${ROOT}branch-env.config.json`, 'utf8')) as ConfigInput;
 }
 

@@ -12,7 +12,7 @@ export interface ServiceLocation {
   readonly error?: string;
 }
 
-export interface ConfigCheck {
+interface ConfigCheck {
   readonly ok: boolean;
   readonly detail: string;
 }

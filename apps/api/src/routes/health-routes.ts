@@ -4,7 +4,7 @@ import type { ItemStore } from '../storage/item-store.js';
 
 export const HEALTH_PATHS = { liveness: '/healthz', readiness: '/readyz' } as const;
 /** Readiness under /api: the web page reaches only /api/* through CloudFront. */
-export const API_HEALTH_PATH = '/api/health';
+const API_HEALTH_PATH = '/api/health';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -12,7 +12,7 @@ import { errorBody } from './http-errors.js';
 import { attachmentBody, createItemBody, idParams, listQuery, updateItemBody } from './schemas.js';
 
 /** What clients see of an item: the storage key of its attachment stays inside. */
-export function publicItem(item: Item): Record<string, unknown> {
+function publicItem(item: Item): Record<string, unknown> {
   const { attachment, ...rest } = item;
   return {
     ...rest,

@@ -297,7 +297,7 @@ export function acknowledgeCertificateStack(stack: Stack): number {
  * wildcard, by statement id. Every wildcard resource and action cdk-nag reports (AwsSolutions-IAM5)
  * is acknowledged with its statement's reason; a statement without a reason is a bug.
  */
-export const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
+const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   ReadStacks:
     'cloudformation:DescribeStacks/ListStacks/ListExports/GetTemplateSummary are read-only and listing environments needs every stack.',
   DeployAndDeleteOwnStacks:

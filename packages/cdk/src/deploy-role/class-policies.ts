@@ -73,7 +73,7 @@ function protectedPatterns(ctx: ClassPolicyContext): string[] {
  * ARNs of the resources of environments whose names match `envPatterns`, in any region of the
  * account (environments live in the account's region and us-east-1).
  */
-export function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
+function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
   const { app, partition: p, accountId: a } = ctx;
   const at = (service: string, resource: string) => `arn:${p}:${service}:*:${a}:${resource}`;
   return {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
-import { allocateListenerRule, type ResolvedEnvironment } from '@branch-env/core';
+import { allocateListenerRule, SAMPLE_SERVICE, type ResolvedEnvironment } from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeCertificateStack } from '../compliance/acknowledgements.js';
 import { CertificateStack } from '../domain/certificate-stack.js';
@@ -10,7 +10,7 @@ import {
   type CloudFrontCertificateSource,
 } from '../environment-stack/environment-stack.js';
 import { HelperResourceTags } from '../private/helper-resource-tags.js';
-import { defaultServiceImage, defaultSiteDirectory, dockerImage } from '../private/paths.js';
+import { dockerImage } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
 import type { ServiceImage } from '../service/service.js';
 import { applyPermissionsBoundary, environmentSynthesizer } from '../deploy-role/deployment.js';
@@ -58,12 +58,14 @@ export interface EnvironmentAppProps {
   readonly nag?: boolean;
   /**
    * The service image.
-   * @default apps/api/Dockerfile of this repository, built from the repository root
+   * @default the config's first service's build (context relative to `configDirectory`), or a
+   * placeholder for a prebuilt image
    */
   readonly serviceImage?: ServiceImage;
   /**
    * Built static site; `null` for none.
-   * @default apps/web/dist of this repository when it exists, else none
+   * @default the config's `site.directory` (relative to `configDirectory`) when it has been built,
+   * else none
    */
   readonly siteDirectory?: string | null;
   /**
@@ -91,25 +93,36 @@ export interface EnvironmentAppProps {
    * @default the environment-level names
    */
   readonly secretSources?: Readonly<Record<string, string>>;
+  /**
+   * Add your own constructs to the environment (a queue, a table, an alarm): called once with the
+   * environment's main stack (an `EnvironmentStack`, or a `SharedEnvironmentStack` for a shared
+   * profile) and the resolved environment, after branch-env's constructs and before the cdk-nag
+   * checks run over everything. Whatever it adds is tagged and destroyed with the environment.
+   * @default - nothing is added
+   */
+  readonly extend?: (stack: EnvironmentMainStack, environment: ResolvedEnvironment) => void;
 }
 
+/** The stack that holds an environment's service: dedicated or on the account platform. */
+export type EnvironmentMainStack = EnvironmentStack | SharedEnvironmentStack;
+
 /**
- * The image of the environment's service: the sample's (from this package's repository), or the
- * config's build (context relative to the config file's folder); prebuilt images are pulled by
- * the service and only need a placeholder here.
+ * The image of the environment's service: the config's build (context relative to the config
+ * file's folder; a config without services builds the sample's `apps/api/Dockerfile` there, never
+ * anything inside this package); prebuilt images are pulled by the service and only need a
+ * placeholder here.
  */
 function imageOf(env: ResolvedEnvironment, configDirectory: string): ServiceImage {
   const service = env.services[0];
-  if (service === undefined || service.sample) return defaultServiceImage();
-  if (service.source.kind === 'image') return { directory: configDirectory };
-  const { context, dockerfile, target, args } = service.source;
+  const source = service?.source ?? { kind: 'build', ...SAMPLE_SERVICE.config.build };
+  if (source.kind === 'image') return { directory: configDirectory };
+  const { context, dockerfile, target, args } = source;
   return dockerImage(resolve(configDirectory, context), dockerfile, { target, buildArgs: args });
 }
 
-/** The built site: the sample's, the config's (when it has been built), or none. */
+/** The built site, relative to the config file's folder (when it has been built), or none. */
 function siteOf(env: ResolvedEnvironment, configDirectory: string): string | undefined {
   if (env.site === undefined) return undefined;
-  if (env.site.sample) return defaultSiteDirectory();
   const directory = resolve(configDirectory, env.site.directory);
   return existsSync(directory) ? directory : undefined;
 }
@@ -159,6 +172,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
         }),
     });
     stacks.push(shared);
+    props.extend?.(shared, env);
     HelperResourceTags.applyTo(app);
     if (props.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     return { app, stacks };
@@ -208,6 +222,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     for (const [key, value] of Object.entries(env.tags)) Tags.of(certificateStack).add(key, value);
   }
   stacks.push(main);
+  props.extend?.(main, env);
   // CDK's helper providers (S3 auto-delete, default security group restriction) create their
   // Lambda functions and roles as raw CfnResources that Tags.of() does not reach.
   HelperResourceTags.applyTo(app);

@@ -10,7 +10,7 @@
  */
 
 /** Resource types an update must never replace. */
-export const PLATFORM_IRREPLACEABLE_TYPES = [
+const PLATFORM_IRREPLACEABLE_TYPES = [
   'AWS::EC2::VPC',
   'AWS::ECS::Cluster',
   'AWS::ElasticLoadBalancingV2::LoadBalancer',
@@ -21,7 +21,7 @@ export const PLATFORM_IRREPLACEABLE_TYPES = [
 ] as const;
 
 /** Resource types an update must never delete (the rest of the platform hangs off them). */
-export const PLATFORM_UNDELETABLE_TYPES = [
+const PLATFORM_UNDELETABLE_TYPES = [
   'AWS::EC2::VPC',
   'AWS::ECS::Cluster',
   'AWS::CertificateManager::Certificate',

@@ -15,7 +15,7 @@ import type { IConstruct } from 'constructs';
  * TagManager): the `Custom::S3AutoDeleteObjects` and `Custom::VpcRestrictDefaultSG` provider
  * functions and their roles (`CustomResourceProvider`).
  */
-export const HELPER_TAGGABLE_TYPES: readonly string[] = ['AWS::Lambda::Function', 'AWS::IAM::Role'];
+const HELPER_TAGGABLE_TYPES: readonly string[] = ['AWS::Lambda::Function', 'AWS::IAM::Role'];
 
 /**
  * Give CDK's untaggable helper resources the tags `Tags.of(scope).add()` puts on everything else

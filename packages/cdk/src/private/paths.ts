@@ -1,21 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServiceImage } from '../service/service.js';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-
-/** Root of this repository, found from the location of the compiled package (dist/private/). */
-export function repositoryRoot(): string {
-  return fileURLToPath(new URL('../../../../', import.meta.url));
-}
-
-/**
- * The sample service image: `apps/api/Dockerfile` with the repository root as build context (it
- * needs the workspace packages), excluding what `apps/api/Dockerfile.dockerignore` excludes
- * (docs/sample-service.md).
- */
-export function defaultServiceImage(): ServiceImage {
-  return dockerImage(repositoryRoot(), 'apps/api/Dockerfile');
-}
 
 /**
  * An image built from `dockerfile` (relative to `context`), excluding what `<dockerfile>.dockerignore`
@@ -45,10 +30,4 @@ export function dockerImage(
     ...(extra.target !== undefined ? { target: extra.target } : {}),
     ...(extra.buildArgs !== undefined ? { buildArgs: extra.buildArgs } : {}),
   };
-}
-
-/** `apps/web/dist`: the static site build, when `npm run build` has produced it. */
-export function defaultSiteDirectory(): string | undefined {
-  const dir = join(repositoryRoot(), 'apps', 'web', 'dist');
-  return existsSync(dir) ? dir : undefined;
 }

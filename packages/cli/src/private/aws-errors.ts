@@ -84,7 +84,7 @@ export function deniedAction(message: string): { action?: string; resource?: str
  * The one-line error every AWS-facing command gives without usable credentials. `what` names the
  * command ("deploy", "destroy", ...).
  */
-export function noCredentials(what: string, cause?: unknown): UserError {
+function noCredentials(what: string, cause?: unknown): UserError {
   const detail =
     cause instanceof Error && cause.name !== 'CredentialsProviderError' ? ` (${cause.name})` : '';
   return new UserError(

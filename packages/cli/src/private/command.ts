@@ -4,7 +4,7 @@ import type { Io } from './io.js';
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** What a command module exports: the handler the command table calls after parsing. */
-export interface CommandModule {
+interface CommandModule {
   run(args: ParsedArgs, io: Io): Promise<number> | number;
 }
 

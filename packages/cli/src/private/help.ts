@@ -59,7 +59,21 @@ export const FLAG_HELP: Readonly<
   results: { text: 'a JSON file of measured metric values (required)' },
   reference: { text: "record the environment's reference measurement instead of an experiment's" },
   reason: { text: 'why (required)' },
-  force: { text: 'decide against the recommendation' },
+  force: {
+    text: 'experiment decide: go against the recommendation; init: overwrite files that differ from what it would write',
+  },
+  app: {
+    text: 'the application name (SSM root /<app>/, stack name prefix)',
+    default: "the repository folder's name",
+  },
+  'account-id': {
+    text: 'the AWS account the development environments deploy to (12 digits)',
+    default: 'a placeholder to replace',
+  },
+  region: {
+    text: 'the region the development environments deploy to',
+    default: '$AWS_REGION, else $AWS_DEFAULT_REGION, else us-east-1',
+  },
   repository: { text: 'the GitHub repository allowed to assume the role, owner/repo (required)' },
   account: {
     text: 'the account key to act in (bootstrap: only this account; secret: the account of --all or --environment)',
@@ -70,7 +84,10 @@ export const FLAG_HELP: Readonly<
   all: { text: 'every environment of the app in the account (an app-wide value)' },
   'synth-only': { text: 'write the templates and print the OIDC subjects; deploy nothing' },
   out: { text: 'the folder for --synth-only templates', default: 'a temporary folder' },
-  'default-branch': { text: "the repository's default branch", default: 'main' },
+  'default-branch': {
+    text: "the repository's default branch (init: its protected, never-expiring environment)",
+    default: 'main',
+  },
   'github-environment': {
     text: 'trust only jobs of this GitHub environment in production accounts; repeatable',
   },
@@ -88,6 +105,7 @@ export const FLAG_HELP: Readonly<
 
 /** One example per command, by its words. */
 export const EXAMPLES: Readonly<Record<string, string>> = {
+  init: 'branch-env init --account-id 111111111111 --region eu-west-1',
   resolve: 'branch-env resolve feature/new-login',
   name: 'git ls-remote --heads origin | branch-env name feature/new-login --against -',
   'config check': 'branch-env config check --config ./branch-env.config.json',

@@ -122,6 +122,6 @@ export async function synthesizeEnvironment(
 }
 
 /** Singleton providers CDK adds at the stack root (`Custom::S3AutoDeleteObjects...`, hashed ids). */
-export function blockName(id: string): string {
+function blockName(id: string): string {
   return id.startsWith('Custom::') || /[0-9a-f]{16,}/i.test(id) ? 'CDK custom resources' : id;
 }

@@ -3,7 +3,7 @@
  * whose message starts with that name) is noise for a CLI user: drop exactly that warning and let
  * every other one through unchanged. Installed once by the process entry point (`bin/branch-env.js`).
  */
-export const SDK_NODE_WARNING = 'NodeVersionSupportWarning';
+const SDK_NODE_WARNING = 'NodeVersionSupportWarning';
 
 export function isSdkNodeVersionWarning(warning: unknown, type?: unknown): boolean {
   const name = warning instanceof Error ? warning.name : type;

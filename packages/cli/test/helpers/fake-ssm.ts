@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
  * process against it: point the process at `url` with AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_S3
  * and dummy credentials. Not a general fake: unknown targets answer 400 so a new call shows up.
  */
-export interface FakeParameter {
+interface FakeParameter {
   Name: string;
   Value: string;
   Type: 'String' | 'SecureString' | 'StringList';

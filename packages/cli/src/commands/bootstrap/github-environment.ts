@@ -106,7 +106,7 @@ export function environmentProblems(input: {
 }
 
 /** Read the environment and its branch policies through the REST API. */
-export async function readEnvironment(
+async function readEnvironment(
   repository: string,
   name: string,
   token: string,

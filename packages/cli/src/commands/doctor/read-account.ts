@@ -41,7 +41,7 @@ async function exists(call: () => Promise<unknown>): Promise<boolean> {
 }
 
 /** Applied values of these quotas (Service Quotas GetServiceQuota); a quota it does not list keeps the default. */
-export async function appliedQuotaValues(
+async function appliedQuotaValues(
   quotas: ServiceQuotasClient,
   keys: readonly QuotaKey[],
 ): Promise<Partial<Record<QuotaKey, number>>> {

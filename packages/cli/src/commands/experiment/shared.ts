@@ -38,7 +38,7 @@ export function ssmClient(region: string): SSMClient {
   return c;
 }
 
-export function busFor(
+function busFor(
   io: Io,
   app: string,
   environment: string,

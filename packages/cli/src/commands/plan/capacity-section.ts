@@ -25,7 +25,7 @@ import type { SynthesizedStack } from '../../private/synth.js';
  * synthesized stacks and the environments already holding quota in its account, rendered as text
  * and markdown next to the rest of the plan.
  */
-export interface PlanCapacity extends CapacityModel {
+interface PlanCapacity extends CapacityModel {
   readonly isolation: CapacityIsolation;
   readonly profile: string;
   readonly account: string;

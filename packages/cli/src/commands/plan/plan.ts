@@ -34,6 +34,7 @@ import {
   type CapacityContext,
   type PlanSpeedAndCapacity,
 } from './capacity-section.js';
+import { planServices, servicesText, type PlanService } from './services-section.js';
 
 /** Version of the `plan --json` shape (docs/cli.md). Bumped on any breaking change. */
 export const PLAN_SCHEMA = 'branch-env/plan@1';
@@ -75,6 +76,8 @@ export interface Plan extends PlanSpeedAndCapacity {
     readonly resources: number;
   }[];
   readonly resources: { readonly total: number; readonly blocks: readonly BlockSummary[] };
+  /** The config's services: image, how each is reached, task size, idle cost per hour. */
+  readonly services: readonly PlanService[];
   readonly teardown: {
     readonly mode: 'unprotected' | 'protected';
     /** No blocker: a destroy leaves nothing behind (unprotected) / data is protected (protected). */
@@ -180,6 +183,7 @@ export function buildPlan(
       resources: Object.keys(s.template.Resources ?? {}).length,
     })),
     resources: { total: blockList.reduce((a, b) => a + b.resources, 0), blocks: blockList },
+    services: planServices(env, synthesis.stacks, lines),
     teardown: {
       mode: env.protected ? 'protected' : 'unprotected',
       passed: blockers.length === 0,
@@ -231,6 +235,7 @@ export function planText(plan: Plan): string {
     ...headline(plan),
     ...speedAndCapacityHeadline(plan, plan.cost.perHour),
     '',
+    ...servicesText(plan.services),
     'building blocks:',
     ...plan.resources.blocks.map(
       (b) =>

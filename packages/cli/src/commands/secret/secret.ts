@@ -78,7 +78,7 @@ export function scopeOf(args: ParsedArgs, config: Config, required: boolean): Se
 }
 
 /** The secret's name argument, checked like a name in the config's `secrets`. */
-export function secretNameOf(args: ParsedArgs): string {
+function secretNameOf(args: ParsedArgs): string {
   const name = args.positionals[0] ?? '';
   if (!SECRET_NAME.test(name))
     throw new UserError(
@@ -89,7 +89,7 @@ export function secretNameOf(args: ParsedArgs): string {
 }
 
 /** Secrets Manager name of `name` in `scope`. */
-export function idIn(scope: SecretScope, name: string): string {
+function idIn(scope: SecretScope, name: string): string {
   return secretId(
     scope.app,
     scope.environment === undefined ? 'app' : { environment: scope.environment },
@@ -119,7 +119,7 @@ async function clientsFor(scope: SecretScope, what: string): Promise<AwsClients>
  * The secret value: all of stdin when it is piped (one trailing newline dropped), else typed at
  * a prompt on the terminal with echo off.
  */
-export async function readValue(name: string, io: Io): Promise<string> {
+async function readValue(name: string, io: Io): Promise<string> {
   const stdin = process.stdin;
   let value: string;
   if (!stdin.isTTY) {
@@ -163,7 +163,7 @@ export async function readValue(name: string, io: Io): Promise<string> {
 }
 
 /** The tags of a secret: the app, and the environment for environment-level ones. */
-export function secretTags(scope: SecretScope): Record<string, string> {
+function secretTags(scope: SecretScope): Record<string, string> {
   return {
     [TAG_KEYS.app]: scope.app,
     ...(scope.environment === undefined ? {} : { [TAG_KEYS.environment]: scope.environment }),

@@ -52,7 +52,7 @@ export interface WaitOptions {
 }
 
 /** How long our own delete is waited for: CloudFront distributions take 30–60+ min to delete. */
-export const DELETE_TIMEOUT_MS = 120 * 60_000;
+const DELETE_TIMEOUT_MS = 120 * 60_000;
 
 export interface DeleteOptions extends WaitOptions {
   /** Turn off termination protection first (protected environments, `--force-protected`). */
@@ -73,10 +73,10 @@ export interface DeleteOptions extends WaitOptions {
 }
 
 /** Back-off between retries of a delete that failed on a certificate still in use. */
-export const IN_USE_RETRY_MS: readonly number[] = [30_000, 60_000, 120_000];
+const IN_USE_RETRY_MS: readonly number[] = [30_000, 60_000, 120_000];
 
 /** A failed resource that only needs time: an ACM certificate whose user was just deleted. */
-export function isInUseRace(f: { readonly type: string; readonly reason: string }): boolean {
+function isInUseRace(f: { readonly type: string; readonly reason: string }): boolean {
   return f.type === 'AWS::CertificateManager::Certificate' && /in use/i.test(f.reason);
 }
 
@@ -191,7 +191,7 @@ export interface StackDeleteResult {
  * The id of the most recently deleted stack named `name` (ListStacks filtered to DELETE_COMPLETE,
  * paginated), or undefined. A deleted stack's resources stay readable by its id for 90 days.
  */
-export async function deletedStackId(aws: AwsClients, name: string): Promise<string | undefined> {
+async function deletedStackId(aws: AwsClients, name: string): Promise<string | undefined> {
   const time = (s: SdkStackSummary) => (s.DeletionTime ?? s.CreationTime)?.getTime() ?? 0;
   let newest: SdkStackSummary | undefined;
   let token: string | undefined;

@@ -14,7 +14,7 @@ interface PriceSpec {
 }
 
 /** Rules as data: the table keys refreshed from the API. The others keep their dated values. */
-export const PRICE_SPECS: Partial<Record<PriceKey, PriceSpec>> = {
+const PRICE_SPECS: Partial<Record<PriceKey, PriceSpec>> = {
   natGateway: {
     serviceCode: 'AmazonEC2',
     filters: { productFamily: 'NAT Gateway' },

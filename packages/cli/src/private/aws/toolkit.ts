@@ -26,7 +26,7 @@ interface TemplateDiffLike {
   };
 }
 
-export interface ResourceChange {
+interface ResourceChange {
   readonly logicalId: string;
   readonly type: string;
   readonly change: 'add' | 'update' | 'replace' | 'may-replace' | 'remove';

@@ -59,7 +59,7 @@ export function stackAction(
   return { kind: 'update' };
 }
 
-export interface PreparedStacks {
+interface PreparedStacks {
   /** The environment stack does not exist (anymore): create it with protection off. */
   readonly firstCreate: boolean;
   /** Stacks deleted because they never completed. */
@@ -71,7 +71,7 @@ export interface PreparedStacks {
  * completed a create (termination protection off first: it is what wedged them), and say whether
  * this is the environment's first create.
  */
-export async function prepareStacks(
+async function prepareStacks(
   aws: AwsClients,
   env: Pick<ResolvedEnvironment, 'stacks' | 'branch' | 'name'>,
   io: Io,

@@ -32,7 +32,7 @@ export const ExperimentIdSchema = z
   )
   .refine((id) => id !== REFERENCE_ID, `'${REFERENCE_ID}' is reserved for reference results`);
 
-export const MetricNameSchema = z
+const MetricNameSchema = z
   .string()
   .regex(METRIC_NAME_PATTERN, 'a metric name is a letter then up to 63 of A-Z a-z 0-9 _ .');
 
@@ -43,7 +43,7 @@ export const AmountSchema = z.object({
 });
 export type Amount = z.infer<typeof AmountSchema>;
 
-export const DirectionSchema = z.enum(['lower', 'higher']);
+const DirectionSchema = z.enum(['lower', 'higher']);
 export type Direction = z.infer<typeof DirectionSchema>;
 
 /**
@@ -117,7 +117,7 @@ export const ResultsFileSchema = z.strictObject({
 export type ResultsFile = z.infer<typeof ResultsFileSchema>;
 
 /** Where the full results file went when it did not fit in a parameter. */
-export const ObjectPointerSchema = z.object({
+const ObjectPointerSchema = z.object({
   bucket: z.string().min(3),
   key: z.string().min(1),
   bytes: z.number().int().positive(),
@@ -136,7 +136,7 @@ export const StoredResultsSchema = z.object({
 });
 export type StoredResults = z.infer<typeof StoredResultsSchema>;
 
-export const DecisionKindSchema = z.enum(['promote', 'archive']);
+const DecisionKindSchema = z.enum(['promote', 'archive']);
 export type DecisionKind = z.infer<typeof DecisionKindSchema>;
 
 export const DecisionSchema = z.object({

@@ -190,7 +190,7 @@ export function platformQuotaUsage(platform: PlatformShape): QuotaUsage {
 }
 
 /** The default VPC AWS creates in every region (and its internet gateway). */
-export const DEFAULT_VPC_USAGE: QuotaUsage = { vpcsPerRegion: 1, internetGatewaysPerRegion: 1 };
+const DEFAULT_VPC_USAGE: QuotaUsage = { vpcsPerRegion: 1, internetGatewaysPerRegion: 1 };
 
 /** An environment already in the account (or reserved for one the config implies). */
 export interface Occupant {

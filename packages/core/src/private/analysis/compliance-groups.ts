@@ -25,7 +25,7 @@ export interface ComplianceGroup {
 }
 
 /** Longest reason shown in a group; the full text stays in the acknowledgements file. */
-export const REASON_CHARS = 160;
+const REASON_CHARS = 160;
 
 /** First sentence of a reason, cut at a word under {@link REASON_CHARS} with an ellipsis. */
 export function shortReason(reason: string): string {
@@ -37,7 +37,7 @@ export function shortReason(reason: string): string {
 }
 
 /** The rule a cdk-nag finding id belongs to: `AwsSolutions-IAM5[...]` -> `AwsSolutions-IAM5`. */
-export function ruleOf(findingId: string): string {
+function ruleOf(findingId: string): string {
   const bracket = findingId.indexOf('[');
   return bracket === -1 ? findingId : findingId.slice(0, bracket);
 }

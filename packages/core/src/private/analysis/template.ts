@@ -106,7 +106,7 @@ export function referencedIds(value: unknown, into: Set<string> = new Set()): Se
 }
 
 /** `DependsOn` as an array. */
-export function dependsOnOf(resource: CfnResource): string[] {
+function dependsOnOf(resource: CfnResource): string[] {
   const value = resource.DependsOn;
   if (value === undefined) return [];
   return typeof value === 'string' ? [value] : [...value];

@@ -97,7 +97,7 @@ export function serviceUrlKey(service: string): string {
  * destroy, deploy and the reaper decide from these, so the environment's own code (its task role)
  * may read but never write or delete anything below it.
  */
-export const RESERVED_KEY_PREFIX = 'meta/';
+const RESERVED_KEY_PREFIX = 'meta/';
 
 /**
  * Keys the environment's own code may read but never write: every key the stack or deploy

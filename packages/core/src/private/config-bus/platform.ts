@@ -107,10 +107,10 @@ export function platformPrefix(app: string): string {
  * outside `/<app>/_platform/`, so the deploy roles' guards can deny every platform parameter with
  * one pattern while the claims stay writable.
  */
-export const CLAIMS_SEGMENT = '_claims';
+const CLAIMS_SEGMENT = '_claims';
 
 /** `/<app>/_claims/` */
-export function claimsPrefix(app: string): string {
+function claimsPrefix(app: string): string {
   return `/${app}/${CLAIMS_SEGMENT}/`;
 }
 

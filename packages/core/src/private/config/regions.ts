@@ -6,8 +6,6 @@
  * later is refused until it is added here, with the date it was read.
  */
 export const AWS_REGIONS_READ = '2026-12';
-export const AWS_REGIONS_SOURCE =
-  'https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-region-billing-codes.html';
 
 export const AWS_REGIONS: Readonly<Record<string, string>> = {
   'us-east-1': 'US East (N. Virginia)',

@@ -35,7 +35,7 @@ const key = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, 'lowercase letters, digits and -, starting with a letter');
 
-export const DomainSchema = z
+const DomainSchema = z
   .strictObject({
     name: domainName.meta({
       description: 'Base domain; environments are served at <environment>.<name>.',
@@ -227,9 +227,9 @@ function oneOf(values: readonly number[], what: string): string {
 }
 
 /** The CPU units a Fargate task may have. */
-export const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
+const FARGATE_CPU = [256, 512, 1024, 2048, 4096] as const;
 
-export const TaskSchema = z
+const TaskSchema = z
   .strictObject({
     cpu: z
       .union(

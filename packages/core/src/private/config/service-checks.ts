@@ -14,7 +14,7 @@ import { entryOf, known, type ConfigView, type Salvaged } from './view.js';
  * Environment variables branch-env sets on every service (or ECS and the AWS SDK read): a service
  * may not set them itself, as a plain variable or as a secret.
  */
-export const RESERVED_ENVIRONMENT = {
+const RESERVED_ENVIRONMENT = {
   names: [
     'PORT',
     'DATA_BUCKET',
@@ -28,7 +28,7 @@ export const RESERVED_ENVIRONMENT = {
 } as const;
 
 /** Why `name` may not be set by the config, or undefined when it may. */
-export function reservedEnvironmentProblem(name: string): string | undefined {
+function reservedEnvironmentProblem(name: string): string | undefined {
   const upper = name.toUpperCase();
   if ((RESERVED_ENVIRONMENT.names as readonly string[]).includes(upper))
     return `${name} is set by branch-env on every service; use another name`;

@@ -16,7 +16,7 @@ const unitName = z
   );
 
 /** An environment variable name; secret names are environment variable names too. */
-export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envVarName = z
   .string()
   .max(255)
@@ -62,7 +62,7 @@ const cpu = z.union(
 const memoryMiB = z.int().min(512).max(30_720);
 const taskCount = z.int().min(0).max(100);
 
-export const BuildSchema = z
+const BuildSchema = z
   .strictObject({
     context: relativePath
       .default('.')
@@ -103,7 +103,7 @@ const secrets = z.array(secretName).meta({
     'Secrets the container receives as environment variables of the same name, read by ECS from Secrets Manager at task start (never in the task definition). Set them with `branch-env secret set <NAME>`.',
 });
 
-export const ExposeSchema = z
+const ExposeSchema = z
   .union(
     [
       z.strictObject({
@@ -209,7 +209,7 @@ export const SiteSchema = z
   });
 
 /** Size and counts of one service in one profile; unset fields keep the service's. */
-export const ServiceOverrideSchema = z
+const ServiceOverrideSchema = z
   .strictObject({
     cpu: cpu.optional(),
     memoryMiB: memoryMiB.optional(),

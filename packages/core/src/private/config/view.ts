@@ -5,7 +5,7 @@ import { JobSchema, ServiceSchema, SiteSchema } from './services.js';
 import type { JobConfig, ServiceConfig, SiteConfig } from './services.js';
 
 /** Key of the set of fields that failed the schema, on a {@link Salvaged} object. */
-export const INVALID: unique symbol = Symbol('fields that failed the schema');
+const INVALID: unique symbol = Symbol('fields that failed the schema');
 
 /**
  * An object as far as it parsed: every field that passed its schema (defaults applied), and under

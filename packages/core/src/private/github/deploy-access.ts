@@ -26,7 +26,7 @@ export const DEPLOY_ROLE_SUFFIXES = {
 } as const;
 
 /** IAM's role name limit. */
-export const ROLE_NAME_MAX = 64;
+const ROLE_NAME_MAX = 64;
 
 /**
  * Names reserved for the account platform and branch-env's own stacks: no environment name may

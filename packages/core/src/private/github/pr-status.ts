@@ -31,7 +31,7 @@ export type GithubApi = (request: GithubRequest) => Promise<unknown>;
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 
 /** The login of the token the workflows use (GITHUB_TOKEN): only its own comment is edited. */
-export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
 const e = encodeURIComponent;
 const base = (r: Repo) => `/repos/${e(r.owner)}/${e(r.repo)}`;
@@ -42,20 +42,20 @@ export function parseRepo(fullName: string | undefined): Repo | undefined {
   return m ? { owner: m[1]!, repo: m[2]! } : undefined;
 }
 
-export const PAGE_SIZE = 100;
+const PAGE_SIZE = 100;
 
-export function listCommentsRequest(repo: Repo, pr: number, page: number): GithubRequest {
+function listCommentsRequest(repo: Repo, pr: number, page: number): GithubRequest {
   return {
     method: 'GET',
     path: `${base(repo)}/issues/${pr}/comments?per_page=${PAGE_SIZE}&page=${page}`,
   };
 }
 
-export function createCommentRequest(repo: Repo, pr: number, body: string): GithubRequest {
+function createCommentRequest(repo: Repo, pr: number, body: string): GithubRequest {
   return { method: 'POST', path: `${base(repo)}/issues/${pr}/comments`, body: { body } };
 }
 
-export function updateCommentRequest(repo: Repo, commentId: number, body: string): GithubRequest {
+function updateCommentRequest(repo: Repo, commentId: number, body: string): GithubRequest {
   return { method: 'PATCH', path: `${base(repo)}/issues/comments/${commentId}`, body: { body } };
 }
 
@@ -171,7 +171,7 @@ interface Comment {
 }
 
 /** This workflow's own comment: the bot's, carrying the marker (never a person's or app's copy). */
-export function findOwnComment(comments: readonly Comment[]): Comment | undefined {
+function findOwnComment(comments: readonly Comment[]): Comment | undefined {
   return comments.find((c) => c.user?.login === ACTIONS_BOT_LOGIN && isBranchEnvComment(c.body));
 }
 

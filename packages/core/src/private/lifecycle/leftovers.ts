@@ -141,6 +141,6 @@ export function settleLeftovers(leftovers: readonly Leftover[]): {
 }
 
 /** Whether a leftover of this kind lets a destroy count as complete. */
-export function isSettled(kind: LeftoverKind): boolean {
+function isSettled(kind: LeftoverKind): boolean {
   return kind !== 'billable' && kind !== 'unverified';
 }

@@ -8,7 +8,7 @@ import { branchOf, type DeployedEnvironment } from './environments.js';
  * The environments of `env`'s rule that exist in its account: those found there (the list scan)
  * whose branch routes to the same rule now. `env` itself is left out.
  */
-export function environmentsOfRule(
+function environmentsOfRule(
   env: Pick<ResolvedEnvironment, 'name' | 'rule' | 'account' | 'region'>,
   found: readonly DeployedEnvironment[],
   config: Config,

@@ -21,7 +21,7 @@ export const STACK_SUFFIXES = { main: '', certificate: '-certificate' } as const
 export const LONGEST_SSM_KEY = 'experiments/0123456789abcdef0123456789abcdef/configuration';
 
 /** Longest log group suffix we create: `/<app>/<env>` + this. */
-export const LONGEST_LOG_GROUP_SUFFIX = '/service/api';
+const LONGEST_LOG_GROUP_SUFFIX = '/service/api';
 
 /** Below this the name budget is too small to keep names readable: the config is rejected. */
 export const MIN_NAME_BUDGET = 20;

@@ -76,7 +76,7 @@ export const SAMPLE_SERVICE = {
 } as const;
 
 /** The site a config without `services` and `site` serves: branch-env's sample front-end. */
-export const SAMPLE_SITE = { directory: 'apps/web/dist', build: 'npm run build -w apps/web' };
+const SAMPLE_SITE = { directory: 'apps/web/dist', build: 'npm run build -w apps/web' };
 
 /** The services of the config by name: its own, or the sample when it declares none. */
 export function servicesOf(
