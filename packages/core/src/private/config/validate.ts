@@ -7,6 +7,7 @@ import type { Config } from './schema.js';
 import { PLATFORM_CHECKS } from './platform-checks.js';
 import { SECURITY_CHECKS } from './security-checks.js';
 import { SERVICE_CHECKS } from './service-checks.js';
+import { MULTI_SERVICE_CHECKS } from './multi-service-checks.js';
 import { ENVIRONMENT_RULES_CHECK } from './environment-checks.js';
 import { ROUTING_CHECKS } from './routing-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
@@ -300,6 +301,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   ...PLATFORM_CHECKS,
   ...SECURITY_CHECKS,
   ...SERVICE_CHECKS,
+  ...MULTI_SERVICE_CHECKS,
   ENVIRONMENT_RULES_CHECK,
   ...ROUTING_CHECKS,
 ];
