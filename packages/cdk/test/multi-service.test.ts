@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
   JOB_NETWORK_OUTPUT,
-  parseJobOutputs,
+  JOB_ROLE_PATH,
   preferredPriority,
   type CfnTemplate,
 } from '@branch-env/core';
@@ -153,12 +153,29 @@ for (const [kind, branch] of [
 
     it('publishes where deploy runs the jobs as stack outputs', () => {
       const outputs = (t as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
-      expect(Object.keys(outputs)).toContain(JOB_NETWORK_OUTPUT);
-      // Values are CloudFormation expressions until deployed; their shape is checked by the CLI.
-      const literal = Object.fromEntries(
-        Object.entries(outputs).map(([k, v]) => [k, typeof v.Value === 'string' ? v.Value : '']),
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining([JOB_NETWORK_OUTPUT, 'BranchEnvJob0', 'BranchEnvJob1']),
       );
-      expect(parseJobOutputs(literal).jobs.size).toBe(0);
+      // Values are CloudFormation expressions until deployed: the JSON around them is literal.
+      const migrate = JSON.stringify(outputs.BranchEnvJob0?.Value);
+      expect(migrate).toContain('\\"name\\":\\"migrate\\"');
+      const taskId = resourcesOf(t, 'AWS::ECS::TaskDefinition').find(([, r]) =>
+        JSON.stringify(r.Properties).includes('"Name":"migrate"'),
+      )?.[0];
+      expect(migrate).toContain(`{"Ref":"${taskId}"}`);
+      expect(JSON.stringify(outputs[JOB_NETWORK_OUTPUT]?.Value)).toContain('assignPublicIp');
+    });
+
+    it('names the job task definitions and puts their roles on the path deploy may pass', () => {
+      const families = resourcesOf(t, 'AWS::ECS::TaskDefinition').map(
+        ([, r]) => (r.Properties as { Family?: string }).Family,
+      );
+      expect(families).toContain(`branch-env-demo-${built.environment.name}-job-migrate`);
+      const paths = resourcesOf(t, 'AWS::IAM::Role').map(
+        ([, r]) => (r.Properties as { Path?: string }).Path,
+      );
+      // Task and execution role of each of the two jobs.
+      expect(paths.filter((p) => p === JOB_ROLE_PATH)).toHaveLength(4);
     });
 
     it('passes the teardown audit', () => {
