@@ -3,7 +3,14 @@ import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeployRoleStack } from '../src/deploy-role/deploy-role-stack.js';
 import { PlatformStack } from '../src/platform/platform-stack.js';
-import { removeOutdirs, synthesize, testConfig, type Template } from './helpers.js';
+import { join } from 'node:path';
+import {
+  multiServiceConfig,
+  removeOutdirs,
+  synthesize,
+  testConfig,
+  type Template,
+} from './helpers.js';
 
 /**
  * An independent check of every template we deploy: AWS's own offline CloudFormation validator
@@ -119,6 +126,28 @@ describe('AWS CloudFormation validator (offline) over every synthesized template
         expect(errors, name).toEqual([]);
       }
     });
+  }
+
+  for (const branch of ['full/multi', 'shared/multi']) {
+    it(`${branch}: an app of four services (routed, internal, worker) and two jobs validates with no error`, () => {
+      const synthesized = synthesize(
+        branch,
+        {
+          serviceImage: undefined,
+          configDirectory: join(import.meta.dirname, 'fixtures'),
+          siteDirectory: null,
+        },
+        multiServiceConfig(),
+      );
+      for (const [name, template] of Object.entries(synthesized.templates)) {
+        const stack = synthesized.stacks.find((s) => s.stackName === name);
+        const errors = errorsOf(name, template satisfies Template, {
+          account: stack?.account,
+          region: stack?.region,
+        });
+        expect(errors, name).toEqual([]);
+      }
+    }, 240_000);
   }
 
   it('the account platform stack (bootstrap) validates with no error, with two load balancers and NAT', () => {

@@ -207,6 +207,21 @@ describe('the unprotected development role (identity policy + boundary) cannot t
     ],
     ['iam:CreateRole', `arn:aws:iam::${DEV}:role/x`, 'a role'],
     [
+      'ecs:RunTask',
+      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-sandbox-job-migrate:3`,
+      "a protected environment's job",
+    ],
+    [
+      'ecs:RunTask',
+      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-ServiceTask:3`,
+      'a task definition that is not a job',
+    ],
+    [
+      'iam:PassRole',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-ServiceTaskRole-abc`,
+      "a service's role (not a job's)",
+    ],
+    [
       'iam:UpdateAssumeRolePolicy',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
       'its own trust',
@@ -274,6 +289,22 @@ describe('the unprotected development role (identity policy + boundary) cannot t
       'sts:AssumeRole',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
       'itself (CDK toolkit)',
+    ],
+    [
+      'ecs:RunTask',
+      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:3`,
+      'its job',
+    ],
+    [
+      'iam:PassRole',
+      `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`,
+      "its job's task role",
+      { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+    ],
+    [
+      'logs:GetLogEvents',
+      `arn:aws:logs:us-east-1:${DEV}:log-group:/${A}/feature-x/job/migrate:log-stream:migrate/migrate/abc`,
+      "its job's log",
     ],
   ];
   it.each(allowed)('allows %s on %s (%s)', async (action, resource, _w, context) => {

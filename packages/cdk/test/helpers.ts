@@ -6,6 +6,7 @@ import type { App, Stack } from 'aws-cdk-lib';
 import { createEnvironmentApp, type EnvironmentAppProps } from '@branch-env/cdk';
 import {
   parseConfig,
+  validateConfig,
   resolveEnvironment,
   type Config,
   type ResolvedEnvironment,
@@ -154,4 +155,60 @@ export function container(template: Template, name: string): Record<string, unkn
   const found = containers(template).find((c) => c.Name === name);
   if (!found) throw new Error(`no container ${name}`);
   return found;
+}
+
+/**
+ * An app that is not the sample: a routed front-end on `/`, a routed API on `/api/*`, an internal
+ * search service, a worker, a migration job on every deploy and a seed job on the first create.
+ */
+export const MULTI_SERVICES = {
+  web: {
+    build: { context: 'service' },
+    port: 3000,
+    healthCheck: { path: '/health' },
+    expose: { routes: ['/'] },
+  },
+  api: {
+    image: 'public.ecr.aws/docker/library/python:3.13-slim',
+    port: 5000,
+    healthCheck: { path: '/api/healthz', gracePeriodSeconds: 30 },
+    cpu: 512,
+    memoryMiB: 1024,
+    secrets: ['API_TOKEN'],
+    expose: { routes: ['/api/*'] },
+  },
+  search: {
+    image: 'public.ecr.aws/docker/library/nginx:1.27',
+    port: 9200,
+    expose: 'internal',
+  },
+  worker: {
+    image: 'public.ecr.aws/docker/library/python:3.13-slim',
+    command: ['python', '-m', 'worker'],
+    minTasks: 2,
+    maxTasks: 2,
+    expose: 'none',
+  },
+};
+export const MULTI_JOBS = {
+  migrate: { service: 'api', command: ['python', '-m', 'migrate'] },
+  seed: { service: 'api', command: ['python', '-m', 'seed'], when: 'first-create' },
+};
+
+/** The test config with the app above; databases that a sidecar would hold become none/documentdb. */
+export function multiServiceConfig(): Config {
+  const raw = structuredClone(testConfig()) as unknown as Record<string, unknown> & {
+    profiles: Record<string, { database?: { engine: string } }>;
+  };
+  for (const profile of Object.values(raw.profiles))
+    if (profile.database?.engine === 'mongodb-container') profile.database = { engine: 'none' };
+  const config = parseConfig({
+    ...raw,
+    services: MULTI_SERVICES,
+    jobs: MULTI_JOBS,
+    site: undefined,
+  });
+  const issues = validateConfig(config);
+  if (issues.length > 0) throw new Error(`multiServiceConfig: ${JSON.stringify(issues)}`);
+  return config;
 }

@@ -1,15 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig, UserError, type Config } from '@branch-env/core';
-import { createEnvironmentApp } from '@branch-env/cdk';
-import {
-  environmentOf,
-  onlyResource,
-  outdir,
-  removeOutdirs,
-  testConfig,
-  synthesize,
-} from './helpers.js';
+import { parseConfig, type Config } from '@branch-env/core';
+import { onlyResource, removeOutdirs, testConfig, synthesize } from './helpers.js';
 
 afterAll(removeOutdirs);
 
@@ -114,21 +106,5 @@ describe("the environment stack builds the config's own service", () => {
       ContainerDefinitions: (Container & { Image: unknown })[];
     };
     expect(t.ContainerDefinitions.map((c) => c.Image)).toContain('public.ecr.aws/nginx/nginx:1.27');
-  });
-
-  it('fails for a config of several services or jobs, which this stack does not build yet', () => {
-    const environment = environmentOf(
-      'feature/own',
-      withServices(
-        { ...own, worker: { image: 'x:1', expose: 'none' } },
-        { migrate: { service: 'web', command: ['migrate'] } },
-      ),
-    );
-    expect(() => createEnvironmentApp({ environment, outdir: outdir(), nag: false })).toThrow(
-      UserError,
-    );
-    expect(() => createEnvironmentApp({ environment, outdir: outdir(), nag: false })).toThrow(
-      /declares 2 service\(s\) \(web, worker\) and 1 job\(s\)/,
-    );
   });
 });

@@ -201,7 +201,6 @@ describe('environment checks', () => {
       'sidecar-single-task',
       'protected-keeps-data',
       'tasks-run',
-      'one-routed-service',
       'cloudfront-certificate-stack',
     ]);
   });

@@ -75,7 +75,7 @@ describe('listener-rule claims in SSM', () => {
       tags,
     });
     const priority = preferredPriority('feature-a');
-    expect(rule).toEqual({ environment: 'feature-a', loadBalancer: 0, priority, claimed: true });
+    expect(rule).toEqual({ loadBalancer: 0, priority, priorities: [priority], claimed: true });
     expect(store.get(`${PREFIX}${priority}`)).toBe('feature-a@0');
     const put = ssm.commandCalls(PutParameterCommand)[0]!.args[0].input;
     expect(put).toMatchObject({
@@ -94,12 +94,7 @@ describe('listener-rule claims in SSM', () => {
       loadBalancers: 2,
       tags,
     });
-    expect(rule).toEqual({
-      environment: 'feature-a',
-      loadBalancer: 1,
-      priority: 77,
-      claimed: false,
-    });
+    expect(rule).toEqual({ loadBalancer: 1, priority: 77, priorities: [77], claimed: false });
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   });
 
@@ -134,6 +129,27 @@ describe('listener-rule claims in SSM', () => {
       claimListenerRule(aws, { app: 'shop', environment: 'feature-b', loadBalancers: 1, tags }),
     ).rejects.toThrow(/the platform is full/);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  });
+
+  it('claims one priority per routed service, keeping those it holds', async () => {
+    const store = parameterStore({ [`${PREFIX}77`]: 'feature-a@1' });
+    const rule = await claimListenerRule(aws, {
+      app: 'shop',
+      environment: 'feature-a',
+      loadBalancers: 2,
+      tags,
+      count: 3,
+    });
+    const p = preferredPriority('feature-a');
+    const expected = [77, p, (p % 50_000) + 1].sort((x, y) => x - y);
+    expect(rule).toEqual({
+      loadBalancer: 1,
+      priority: expected[0],
+      priorities: expected,
+      claimed: true,
+    });
+    expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
+    expect(store.get(`${PREFIX}${p}`)).toBe('feature-a@1');
   });
 
   it('releases only the claims of the environment', async () => {

@@ -16,7 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 /**
  * The packages as another repository gets them: `npm pack` of core, cdk, config-bus and the CLI,
  * installed from the tarballs into a project outside the workspace that holds an app that is not
- * ours (test/fixtures/adopter: a Go service on port 9000 with its own health path, and its own
+ * ours (test/fixtures/adopter: a Go service on port 9000 with its own health path, an internal
+ * Python service, a worker and a migration job, and its own
  * CDK app adding a construct), then `config check`, `plan --json` and `cdk synth` there, offline.
  *
  * Offline install: the project gets a lockfile whose registry entries are the workspace
@@ -227,27 +228,28 @@ describe('the packages, packed and installed into another project', () => {
       region: 'eu-west-1',
       url: 'https://feature-checkout.shop-preview.example.org',
     });
+    const size = { cpu: 256, memoryMiB: 512, architecture: 'arm64', spot: true };
     expect(plan.services).toEqual([
       {
         name: 'shop',
-        image: 'build services/shop/Dockerfile',
-        reached: 'routes',
+        reach: 'routed',
         routes: ['/'],
+        summary: 'routes /',
         port: 9000,
-        healthCheckPath: '/status/live',
-        task: {
-          cpu: 256,
-          memoryMiB: 512,
-          architecture: 'arm64',
-          spot: true,
-          minTasks: 1,
-          maxTasks: 1,
-        },
+        ...size,
+        tasks: { min: 1, max: 1 },
         perHour: expect.any(Number),
+        perMonth: expect.any(Number),
       },
+      expect.objectContaining({ name: 'search', reach: 'internal', port: 7700, routes: [] }),
+      expect.objectContaining({ name: 'mailer', reach: 'worker', port: null, routes: [] }),
     ]);
-    expect(plan.services[0].perHour).toBeGreaterThan(0);
-    expect(plan.cost.perHour).toBeGreaterThan(plan.services[0].perHour);
+    for (const service of plan.services) expect(service.perHour).toBeGreaterThan(0);
+    expect(plan.jobs).toEqual([
+      { name: 'migrate', service: 'shop', when: 'before-traffic', timeoutMinutes: 10 },
+    ]);
+    const services = plan.services.reduce((a: number, x: { perHour: number }) => a + x.perHour, 0);
+    expect(plan.cost.perHour).toBeGreaterThan(services);
     expect(plan.teardown.passed).toBe(true);
     expect(plan.compliance.passed).toBe(true);
   }, 180_000);
@@ -267,12 +269,17 @@ describe('the packages, packed and installed into another project', () => {
       Type: string;
       Properties?: Record<string, any>;
     }[];
-    const task = resources.find((x) => x.Type === 'AWS::ECS::TaskDefinition');
-    const ports = task?.Properties?.ContainerDefinitions.flatMap(
-      (c: { PortMappings?: { ContainerPort: number }[] }) =>
-        (c.PortMappings ?? []).map((p) => p.ContainerPort),
-    );
-    expect(ports).toContain(9000);
+    const ports = resources
+      .filter((x) => x.Type === 'AWS::ECS::TaskDefinition')
+      .flatMap((t) =>
+        t.Properties?.ContainerDefinitions.flatMap(
+          (c: { PortMappings?: { ContainerPort: number }[] }) =>
+            (c.PortMappings ?? []).map((p) => p.ContainerPort),
+        ),
+      );
+    // The shop (routed), search (internal); the mailer (a worker) and the job listen on nothing.
+    expect(ports).toEqual(expect.arrayContaining([9000, 7700]));
+    expect(resources.filter((x) => x.Type === 'AWS::ECS::Service')).toHaveLength(3);
     const group = resources.find((x) => x.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup');
     expect(group?.Properties).toMatchObject({ Port: 9000, HealthCheckPath: '/status/live' });
     const own = resources.find(
@@ -284,8 +291,14 @@ describe('the packages, packed and installed into another project', () => {
     // The image asset is the project's own Dockerfile, not anything inside node_modules.
     const assets = JSON.parse(readFileSync(join(out, 'shop-feature-checkout.assets.json'), 'utf8'));
     const images = Object.values(assets.dockerImages) as { source: { directory: string } }[];
-    expect(images.map((i) => i.source.directory)).toEqual([expect.stringMatching(/^asset\./)]);
-    const staged = readdirSync(join(out, images[0]!.source.directory));
-    expect(staged.sort()).toEqual(['Dockerfile', 'go.mod', 'main.go']);
+    expect(images.length).toBe(3);
+    const staged = images
+      .map((i) => readdirSync(join(out, i.source.directory)).sort().join(','))
+      .sort();
+    expect(staged).toEqual([
+      'Dockerfile,app.py',
+      'Dockerfile,go.mod,main.go',
+      'Dockerfile,worker.py',
+    ]);
   }, 180_000);
 });

@@ -1,89 +1,126 @@
-import { describe, expect, it } from 'vitest';
-import type { CfnTemplate, ResolvedEnvironment } from '@branch-env/core';
-import { planServices, servicesText } from '../src/commands/plan/services-section.js';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../src/commands/plan/plan.js';
 
-type Service = ResolvedEnvironment['services'][number];
-const task = {
-  cpu: 256,
-  memoryMiB: 512,
-  architecture: 'arm64',
-  spot: false,
-  minTasks: 1,
-  maxTasks: 2,
-} as const;
-const service = (name: string, expose: Service['expose'], port?: number): Service => ({
-  name,
-  sample: false,
-  source: { kind: 'build', context: `services/${name}`, dockerfile: 'Dockerfile' },
-  port,
-  healthCheck: port === undefined ? undefined : { path: '/status', gracePeriodSeconds: 60 },
-  task,
-  command: undefined,
-  environment: {},
-  secrets: [],
-  expose,
-});
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'packages/cli/bin/branch-env.js');
 
-/** A template of ECS services, each with a task running the named containers. */
-function template(services: Record<string, string[]>): CfnTemplate {
-  const resources: Record<string, { Type: string; Properties: Record<string, unknown> }> = {};
-  for (const [id, containers] of Object.entries(services)) {
-    resources[id] = {
-      Type: 'AWS::ECS::Service',
-      Properties: { TaskDefinition: { Ref: `${id}Task` } },
-    };
-    resources[`${id}Task`] = {
-      Type: 'AWS::ECS::TaskDefinition',
-      Properties: { ContainerDefinitions: containers.map((Name) => ({ Name })) },
-    };
+/**
+ * `plan` of an app that is not the sample, in a folder of its own: a Python API on 5000 with its
+ * own health path, a front-end on /, an internal search service, a worker, a migration job and a
+ * seed on the first create. Run as a real process, offline.
+ */
+function appFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'be-plan-services-'));
+  const config = JSON.parse(readFileSync(join(ROOT, 'branch-env.config.json'), 'utf8')) as Record<
+    string,
+    any
+  >;
+  delete config.$schema;
+  delete config.site;
+  for (const profile of Object.values(config.profiles) as { database?: { engine: string } }[])
+    if (profile.database?.engine === 'mongodb-container') profile.database = { engine: 'none' };
+  config.services = {
+    web: {
+      build: { context: 'web' },
+      port: 3000,
+      healthCheck: { path: '/health' },
+      expose: { routes: ['/'] },
+    },
+    api: {
+      build: { context: 'api' },
+      port: 5000,
+      healthCheck: { path: '/api/healthz' },
+      cpu: 512,
+      memoryMiB: 1024,
+      expose: { routes: ['/api/*'] },
+    },
+    search: { image: 'public.ecr.aws/docker/library/nginx:1.27', port: 9200, expose: 'internal' },
+    worker: { build: { context: 'api' }, command: ['python', '-m', 'worker'], expose: 'none' },
+  };
+  config.jobs = {
+    migrate: { service: 'api', command: ['python', '-m', 'migrate'] },
+    seed: { service: 'api', command: ['python', '-m', 'seed'], when: 'first-create' },
+  };
+  for (const sub of ['web', 'api']) {
+    mkdirSync(join(dir, sub));
+    writeFileSync(
+      join(dir, sub, 'Dockerfile'),
+      'FROM public.ecr.aws/docker/library/python:3.13-slim\n',
+    );
   }
-  return { Resources: resources } as CfnTemplate;
+  writeFileSync(join(dir, 'branch-env.config.json'), JSON.stringify(config, null, 2));
+  return dir;
 }
 
-describe('plan services', () => {
-  const env = {
-    services: [
-      service('shop', { routes: ['/', '/cart/*'] }, 9000),
-      service('search', 'internal', 7700),
-      service('mailer', 'none'),
-    ],
-  };
+describe('branch-env plan of an app of several services and jobs', () => {
+  let result: { code: number; stdout: string; stderr: string };
+  let text: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    const dir = appFolder();
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_')) env[k] = v;
+    const empty = join(dir, 'no-aws');
+    Object.assign(env, {
+      BRANCH_ENV_CONFIG: '',
+      AWS_CONFIG_FILE: empty,
+      AWS_SHARED_CREDENTIALS_FILE: empty,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    const run = async (args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+          cwd: dir,
+          env,
+          maxBuffer: 32 * 1024 * 1024,
+        });
+        return { code: 0, stdout, stderr };
+      } catch (e) {
+        const err = e as { code?: number; stdout: string; stderr: string };
+        return { code: err.code ?? -1, stdout: err.stdout, stderr: err.stderr };
+      }
+    };
+    result = await run(['plan', 'feature/two-services', '--json']);
+    text = await run(['plan', 'sandbox']);
+  }, 240_000);
 
-  it('gives each service its route, port, health path and the cost of its own ECS service', () => {
-    const stacks = [
-      { template: template({ ShopSvc: ['shop', 'mongodb'], SearchSvc: ['search'] }) },
-    ];
-    const lines = [
-      { logicalIds: ['ShopSvc'], perHour: 0.01 },
-      { logicalIds: ['ShopSvc'], perHour: 0.002 },
-      { logicalIds: ['SearchSvc'], perHour: 0.005 },
-      { logicalIds: ['Alb'], perHour: 0.0225 },
-    ];
-    const out = planServices(env, stacks, lines);
+  it('shows each service, its route (or internal / worker) and its cost', () => {
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as Plan;
     expect(
-      out.map((s) => [s.name, s.reached, s.routes, s.port, s.healthCheckPath, s.perHour]),
+      plan.services.map((s) => ({ name: s.name, reach: s.reach, routes: s.routes, port: s.port })),
     ).toEqual([
-      ['shop', 'routes', ['/', '/cart/*'], 9000, '/status', 0.012],
-      ['search', 'internal', [], 7700, '/status', 0.005],
-      ['mailer', 'none', [], null, null, null],
+      { name: 'web', reach: 'routed', routes: ['/'], port: 3000 },
+      { name: 'api', reach: 'routed', routes: ['/api/*'], port: 5000 },
+      { name: 'search', reach: 'internal', routes: [], port: 9200 },
+      { name: 'worker', reach: 'worker', routes: [], port: null },
     ]);
-    expect(out[0]!.image).toBe('build services/shop/Dockerfile');
-    expect(servicesText(out)).toEqual([
-      'services:',
-      '  shop    routes / /cart/*, port 9000, health /status; build services/shop/Dockerfile; 256 CPU / 512 MiB arm64 x1-2; $0.0120/h',
-      '  search  internal, port 7700, health /status; build services/search/Dockerfile; 256 CPU / 512 MiB arm64 x1-2; $0.0050/h',
-      '  mailer  worker; build services/mailer/Dockerfile; 256 CPU / 512 MiB arm64 x1-2; cost in the lines below',
-      '',
+    for (const s of plan.services) expect(s.perHour, s.name).toBeGreaterThan(0);
+    // The API is twice the size of the web service (512 / 1024 against the profile's 256 / 512);
+    // both pay one public IPv4 address per task.
+    const cost = Object.fromEntries(plan.services.map((s) => [s.name, s.perHour ?? 0]));
+    expect(cost.api).toBeGreaterThan(cost.web!);
+    // The services' own costs are part of the environment's.
+    expect(plan.services.reduce((a, s) => a + (s.perHour ?? 0), 0)).toBeLessThanOrEqual(
+      plan.cost.perHour,
+    );
+    expect(plan.jobs).toEqual([
+      { name: 'migrate', service: 'api', when: 'before-traffic', timeoutMinutes: 15 },
+      { name: 'seed', service: 'api', when: 'first-create', timeoutMinutes: 15 },
     ]);
   });
 
-  it("takes the only ECS service for the only service, whatever its container's name", () => {
-    const one = { services: [service('web', { routes: ['/'] }, 3000)] };
-    const stacks = [{ template: template({ Svc: ['api'] }) }];
-    expect(planServices(one, stacks, [{ logicalIds: ['Svc'], perHour: 0.008 }])[0]!.perHour).toBe(
-      0.008,
-    );
-    const two = [{ template: template({ A: ['api'], B: ['other'] }) }];
-    expect(planServices(one, two, [{ logicalIds: ['A'], perHour: 1 }])[0]!.perHour).toBe(null);
+  it('the text plan lists the services with their routes and the jobs', () => {
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/services:\n {2}web +routes \/ /);
+    expect(text.stdout).toMatch(/\n {2}api +routes \/api\/\* +512 CPU \/ 1024 MiB/);
+    expect(text.stdout).toMatch(/\n {2}search +internal :9200 /);
+    expect(text.stdout).toMatch(/\n {2}worker +worker /);
+    expect(text.stdout).toMatch(/jobs \(run by deploy\):\n {2}migrate +on every deploy/);
   });
 });

@@ -35,9 +35,14 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/cli/bin/branch-env.js');
 const { config: repoConfig } = loadConfig(join(ROOT, 'branch-env.config.json'));
 
-/** The repository config with services and a job that read secrets. */
+/**
+ * The repository config with services and a job that read secrets (previews without the MongoDB
+ * sidecar, which a job could not reach).
+ */
+const base = structuredClone(repoConfig);
+base.profiles.preview = { ...base.profiles.preview!, database: { engine: 'none' } };
 const config = parseConfig({
-  ...structuredClone(repoConfig),
+  ...base,
   services: {
     api: {
       ...repoConfig.services?.api,
@@ -83,7 +88,9 @@ describe('which secret value an environment reads (core, pure)', () => {
         secretId: '/branch-env-demo/feature-login/secrets/STRIPE_KEY',
       },
     ]);
-    expect(r.missing).toEqual([{ name: 'DB_ADMIN', usedBy: ['job:migrate'] }]);
+    expect(r.missing).toEqual([
+      { name: 'DB_ADMIN', usedBy: ['job:migrate'], paths: ['jobs.migrate.secrets'] },
+    ]);
   });
 
   it('refuses with the exact command that sets each missing secret', () => {
@@ -92,9 +99,9 @@ describe('which secret value an environment reads (core, pure)', () => {
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toBe(
       "environment 'feature-login' needs 3 secrets that have no value for it or for the whole app:\n" +
-        '  - DB_ADMIN (read by job:migrate)\n' +
-        '  - SESSION_SECRET (read by api, job:migrate)\n' +
-        '  - STRIPE_KEY (read by api, job:migrate)',
+        '  - DB_ADMIN (read by job:migrate; jobs.migrate.secrets)\n' +
+        '  - SESSION_SECRET (read by api, job:migrate; services.api.secrets[1])\n' +
+        '  - STRIPE_KEY (read by api, job:migrate; services.api.secrets[0])',
     );
     expect(error.fix).toContain(
       'branch-env secret set STRIPE_KEY --environment feature-login --account development',

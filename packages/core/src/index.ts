@@ -64,6 +64,24 @@ export {
   type ResolvedTask,
 } from './private/services/resolve-services.js';
 export {
+  catchAllService,
+  listenerOrder,
+  reachOf,
+  routedServiceCount,
+  routesOf,
+  rulePaths,
+} from './private/services/routing.js';
+export {
+  JOB_NETWORK_OUTPUT,
+  JOB_OUTPUT_PREFIX,
+  JOB_ROLE_PATH,
+  jobTaskFamily,
+  parseJobOutputs,
+  type JobNetwork,
+  type JobOutputs,
+  type JobTask,
+} from './private/services/job-outputs.js';
+export {
   appSecretPrefix,
   environmentSecretPrefix,
   secretId,
@@ -384,6 +402,7 @@ export {
 export type { CfnTemplate, CfnResource } from './private/analysis/template.js';
 export {
   allocateListenerRule,
+  allocateListenerRules,
   preferredPriority,
   claimValue,
   parseClaim,

@@ -47,6 +47,9 @@ function withApp(edit: (c: Record<string, any>) => void = () => {}): unknown {
     c.profiles.production.services = {
       api: { minTasks: 3, maxTasks: 9, cpu: 2048, memoryMiB: 4096 },
     };
+    // A MongoDB sidecar lives in one service's task: several services and jobs need a database
+    // of their own (multi-service-checks.ts).
+    c.profiles.preview.database = { engine: 'none' };
     edit(c);
   });
 }
@@ -180,6 +183,45 @@ describe('services, jobs and the site in the config', () => {
       (c) => (c.services.worker.minTasks = 5),
       'services.worker.minTasks',
       /service 'worker' in profile 'preview': minTasks 5 is above maxTasks 1/,
+    ],
+    [
+      'an app without a routed service',
+      (c) => (c.services.api.expose = 'internal'),
+      'services',
+      /no service has routes: the environment URL and load balancer need one/,
+    ],
+    [
+      'more routes on one service than its listener rule holds',
+      (c) => {
+        c.services.catalog.healthCheck = { path: '/health' };
+        c.services.catalog.expose = { routes: ['/a/*', '/b/*', '/c/*', '/d/*', '/e/*'] };
+      },
+      'services.catalog.expose.routes',
+      /service 'catalog' has 5 routes; its listener rule holds 4 \(5 condition values, one is the host\)/,
+    ],
+    [
+      'routes that together hold more wildcards than a listener rule',
+      (c) => {
+        c.services.catalog.healthCheck = { path: '/health' };
+        c.services.catalog.expose = { routes: ['/a/*/*/*', '/b/*/*/*'] };
+      },
+      'services.catalog.expose.routes',
+      /routes have 6 wildcards; a listener rule allows 5/,
+    ],
+    [
+      'a MongoDB sidecar profile with several services',
+      (c) => (c.profiles.preview.database = { engine: 'mongodb-container' }),
+      'profiles.preview.database.engine',
+      /runs MongoDB as a sidecar of one service's task, but the app has 3 services/,
+    ],
+    [
+      'a job to be run into the MongoDB sidecar profile',
+      (c) => {
+        c.profiles.preview.database = { engine: 'mongodb-container' };
+        c.services = { api: c.services.api };
+      },
+      'profiles.preview.database.engine',
+      /job\(s\) 'migrate', 'seed' run in profile 'preview', whose MongoDB sidecar/,
     ],
     ['a port out of range', (c) => (c.services.api.port = 70000), 'services.api.port', /65535/],
     [

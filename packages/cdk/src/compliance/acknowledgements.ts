@@ -6,6 +6,7 @@ import {
   type CfnElement,
   type Resource,
 } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { EnvironmentStack } from '../environment-stack/environment-stack.js';
@@ -50,6 +51,19 @@ function documentDbLogs(s: EnvironmentStack): string {
 }
 
 /** `<LogicalId.Arn>` the way cdk-nag prints a reference to a resource's ARN. */
+/**
+ * Every task definition of the environment: the primary service's, the other services' and the
+ * jobs'. They share the same kinds of grants (data bucket objects, own config bus prefix, image
+ * pull), each on its own roles.
+ */
+function tasksOf(s: EnvironmentStack | SharedEnvironmentStack): ecs.TaskDefinition[] {
+  return [
+    s.service.taskDefinition,
+    ...[...s.services.services.values()].map((x) => x.taskDefinition),
+    ...s.services.jobs.values(),
+  ];
+}
+
 function arnOf(resource: Resource): string {
   const stack = Stack.of(resource);
   return `<${stack.getLogicalId(resource.node.defaultChild as CfnElement)}.Arn>`;
@@ -103,32 +117,32 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
         id: 'AwsSolutions-ECS2',
         reason:
           'Only non-secret settings (names, endpoint, bucket) are plain environment variables; database credentials are ECS secrets read from Secrets Manager at task start.',
-        on: () => [s.service.taskDefinition],
+        on: () => tasksOf(s),
       },
       {
         id: `AwsSolutions-IAM5[Resource::${arnOf(s.storage.dataBucket)}/*]`,
         reason:
           'The service reads and writes any object of its own data bucket (object keys are not known in advance); nothing outside that bucket.',
-        on: () => [s.service.taskDefinition.taskRole],
+        on: () => tasksOf(s).map((t) => t.taskRole),
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${baselineServiceUrls(s.branchEnvironment) ?? ''}]`,
         reason:
           "Service discovery's fallback reads the baseline environment's service URLs (`<service>/service-url`, any service: which ones a branch lacks is only known at run time); GetParameter only, nothing else of the baseline.",
-        on: () => [s.service.taskDefinition.taskRole],
+        on: () => tasksOf(s).map((t) => t.taskRole),
         when: () => s.branchEnvironment.baseline !== undefined,
       },
       {
         id: `AwsSolutions-IAM5[${parameterPath(s, s.branchEnvironment.ssmPrefix)}]`,
         reason:
           'The service reads and writes its own config bus keys (experiments, discovery records) under its environment prefix only.',
-        on: () => [s.service.taskDefinition.taskRole],
+        on: () => tasksOf(s).map((t) => t.taskRole),
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           'ecr:GetAuthorizationToken (pulling the service image) does not support resource-level permissions.',
-        on: () => [s.service.taskDefinition.executionRole],
+        on: () => tasksOf(s).map((t) => t.executionRole),
       },
       {
         id: 'AwsSolutions-EC23',
@@ -334,6 +348,16 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
     "deploy's placement watchdog reads (ecs:DescribeServices) the services of the class's stacks, whose names CloudFormation derives from the stack name, in whichever cluster runs them.",
   WatchStoppedTasks:
     "deploy's placement watchdog reads the reasons of stopped tasks; task ARNs carry generated ids and ListTasks is authorized on container instances; read-only.",
+  RunOwnJobs:
+    "deploy runs the jobs of the class's environments: task definition families <app>-<env>-job-<name>, any revision (a new one on every deploy).",
+  PassOwnJobRoles:
+    "Only the jobs' task and execution roles (IAM path /branch-env-jobs/, named after the class's stacks), only to ECS tasks.",
+  TagJobTasks:
+    'Task ARNs carry a generated id, known only once RunTask started it: RunTask tags the job task on creation (its task definition tags).',
+  StopOwnJobs:
+    'Task ARNs carry a generated id: deploy stops a job task past its timeout, only tasks tagged with the app and an environment of the class.',
+  ReadJobLogs:
+    "A failed job's last log lines, from the log groups of the class's environments; read-only.",
   DeleteValidationRecords: "Only DELETE of CNAMEs _*.<class's environment>.<domain>.",
   EnvironmentServices:
     'CloudFormation builds VPCs, ECS, load balancers, CloudFront, certificates, DocumentDB, alarms and topics with generated names; the boundary and the tag denies keep it off protected environments, the platform and the roles.',
@@ -350,7 +374,8 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   OwnSecrets: 'Secrets tagged with the app and an environment of the class.',
   OwnRolesWithinTheBoundary:
     "Roles named after the class's stacks, created or changed only with the class's permissions boundary.",
-  OwnRoles: "Roles named after the class's stacks (task, execution and helper roles).",
+  OwnRoles:
+    "Roles named after the class's stacks (task, execution and helper roles; the jobs' under the IAM path /branch-env-jobs/).",
   ServiceLinkedRoles: 'Service-linked roles of ECS, ELB, RDS and Application Auto Scaling only.',
   ReadZone: "The account's hosted zone and its change status; read-only.",
   OwnRecords: "Records of the class's environments in the account's hosted zone.",
@@ -470,19 +495,19 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
       id: 'AwsSolutions-ECS2',
       reason:
         'Only non-secret settings (names, endpoint, bucket) are plain environment variables; database credentials are ECS secrets read from Secrets Manager at task start.',
-      on: [s.service.taskDefinition],
+      on: tasksOf(s),
     },
     {
       id: `AwsSolutions-IAM5[Resource::${arnOf(s.storage.dataBucket)}/*]`,
       reason:
         'The service reads and writes any object of its own data bucket (object keys are not known in advance); nothing outside that bucket.',
-      on: [s.service.taskDefinition.taskRole],
+      on: tasksOf(s).map((t) => t.taskRole),
     },
     {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${env.ssmPrefix}*]`,
       reason:
         'The service reads and writes its own config bus keys (experiments, discovery records) under its environment prefix only; nothing of the platform prefix or of another environment.',
-      on: [s.service.taskDefinition.taskRole],
+      on: tasksOf(s).map((t) => t.taskRole),
     },
     ...(baseline === undefined
       ? []
@@ -491,14 +516,14 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
             id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${s.region}:${s.account}:parameter${baseline}]`,
             reason:
               "Service discovery's fallback reads the baseline environment's service URLs (GetParameter only).",
-            on: [s.service.taskDefinition.taskRole],
+            on: tasksOf(s).map((t) => t.taskRole),
           },
         ]),
     {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'ecr:GetAuthorizationToken (pulling the service image) does not support resource-level permissions.',
-      on: [s.service.taskDefinition.executionRole],
+      on: tasksOf(s).map((t) => t.executionRole),
     },
   ];
 }

@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
+  JOB_ROLE_PATH,
   listenerRuleClaimsPrefix,
   RESERVED,
   TAG_KEYS,
@@ -86,6 +87,10 @@ function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
     repositories: envPatterns.map((e) => at('ecr', `repository/${app}-${e}`)),
     functions: envPatterns.map((e) => at('lambda', `function:${app}-${e}`)),
     roles: envPatterns.map((e) => `arn:${p}:iam::${a}:role/${app}-${e}`),
+    /** The jobs' task and execution roles (IAM path `JOB_ROLE_PATH`): what deploy may pass. */
+    jobRoles: envPatterns.map((e) => `arn:${p}:iam::${a}:role${JOB_ROLE_PATH}${app}-${e}`),
+    /** The jobs' task definitions (`jobTaskFamily()`), any revision. */
+    jobTaskDefinitions: envPatterns.map((e) => at('ecs', `task-definition/${app}-${e}-job-*`)),
     // `/<app>/<env>/...` and every group named after a stack or cluster (`<app>-<env>-...`,
     // `/aws/lambda/<app>-<env>-...`, `/aws/ecs/containerinsights/<app>-<env>-...`,
     // `/aws/docdb/<app>-<env>-...`, `/aws/rds/cluster/<app>-<env>-...`).
@@ -365,7 +370,7 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
     new iam.PolicyStatement({
       sid: 'OwnRolesWithinTheBoundary',
       actions: ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'],
-      resources: own.roles,
+      resources: [...own.roles, ...own.jobRoles],
       conditions: {
         StringEquals: { 'iam:PermissionsBoundary': ctx.roles.permissionsBoundaryArn },
       },
@@ -385,7 +390,7 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
         'iam:UntagRole',
         'iam:PassRole',
       ],
-      resources: own.roles,
+      resources: [...own.roles, ...own.jobRoles],
     }),
     new iam.PolicyStatement({
       sid: 'ServiceLinkedRoles',
@@ -674,6 +679,39 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
       sid: 'WatchStoppedTasks',
       actions: ['ecs:ListTasks', 'ecs:DescribeTasks'],
       resources: ['*'],
+    }),
+    // deploy runs the environment's jobs (docs/services.md#jobs): only the app's job task
+    // definitions, passing only the jobs' roles, and reads their logs when one fails.
+    new iam.PolicyStatement({
+      sid: 'RunOwnJobs',
+      actions: ['ecs:RunTask'],
+      resources: own.jobTaskDefinitions,
+    }),
+    new iam.PolicyStatement({
+      sid: 'PassOwnJobRoles',
+      actions: ['iam:PassRole'],
+      resources: own.jobRoles,
+      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagJobTasks',
+      actions: ['ecs:TagResource'],
+      resources: [`arn:${p}:ecs:*:${a}:task/*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'StopOwnJobs',
+      actions: ['ecs:StopTask'],
+      resources: [`arn:${p}:ecs:*:${a}:task/*`],
+      // Job tasks carry their task definition's tags (the stack's: app and environment).
+      conditions: {
+        StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app },
+        StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: namePatterns(ctx) },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadJobLogs',
+      actions: ['logs:GetLogEvents'],
+      resources: own.logGroups,
     }),
     // deploy checks that every application secret has a value (names only, never values).
     new iam.PolicyStatement({

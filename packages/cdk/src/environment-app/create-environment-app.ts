@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
-import { allocateListenerRule, SAMPLE_SERVICE, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  allocateListenerRules,
+  catchAllService,
+  routedServiceCount,
+  SAMPLE_SERVICE,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { acknowledgeCertificateStack } from '../compliance/acknowledgements.js';
 import { CertificateStack } from '../domain/certificate-stack.js';
@@ -107,17 +113,44 @@ export interface EnvironmentAppProps {
 export type EnvironmentMainStack = EnvironmentStack | SharedEnvironmentStack;
 
 /**
- * The image of the environment's service: the config's build (context relative to the config
- * file's folder; a config without services builds the sample's `apps/api/Dockerfile` there, never
- * anything inside this package); prebuilt images are pulled by the service and only need a
- * placeholder here.
+ * Where an image comes from: a build relative to the config file's folder (never anything inside
+ * this package; the sample's build is `apps/api/Dockerfile` there); a prebuilt image is pulled by
+ * the task and only needs a placeholder here.
  */
-function imageOf(env: ResolvedEnvironment, configDirectory: string): ServiceImage {
-  const service = env.services[0];
-  const source = service?.source ?? { kind: 'build', ...SAMPLE_SERVICE.config.build };
-  if (source.kind === 'image') return { directory: configDirectory };
-  const { context, dockerfile, target, args } = source;
+function imageOfSource(
+  unit: Pick<ResolvedEnvironment['services'][number], 'source'>,
+  configDirectory: string,
+): ServiceImage {
+  if (unit.source.kind === 'image') return { directory: configDirectory };
+  const { context, dockerfile, target, args } = unit.source;
   return dockerImage(resolve(configDirectory, context), dockerfile, { target, buildArgs: args });
+}
+
+/** The image of the environment's primary service (`applicationOf()`). */
+function imageOf(env: ResolvedEnvironment, configDirectory: string): ServiceImage {
+  const service = catchAllService(env.services);
+  return imageOfSource(
+    service ?? { source: { kind: 'build', ...SAMPLE_SERVICE.config.build } },
+    configDirectory,
+  );
+}
+
+/** The images of every service (by name) and of every job with its own build (`job:<name>`). */
+function imagesOf(
+  env: ResolvedEnvironment,
+  configDirectory: string,
+  outdir: string,
+): Record<string, ServiceImage> {
+  const out: Record<string, ServiceImage> = {};
+  for (const s of env.services)
+    out[s.name] = withoutOutdir(imageOfSource(s, configDirectory), outdir);
+  for (const j of env.jobs)
+    if (j.service === undefined)
+      out[`job:${j.name}`] = withoutOutdir(
+        imageOfSource({ source: j.source }, configDirectory),
+        outdir,
+      );
+  return out;
 }
 
 /** The built site, relative to the config file's folder (when it has been built), or none. */
@@ -125,6 +158,23 @@ function siteOf(env: ResolvedEnvironment, configDirectory: string): string | und
   if (env.site === undefined) return undefined;
   const directory = resolve(configDirectory, env.site.directory);
   return existsSync(directory) ? directory : undefined;
+}
+
+/**
+ * Offline synthesis and `plan`: the rules the environment would get on an empty platform (one
+ * per routed service, from its preferred priority on load balancer 0).
+ */
+function offlinePlacement(env: ResolvedEnvironment): ListenerRulePlacement {
+  const rules = allocateListenerRules(env.name, routedServiceCount(env.services), [], {
+    loadBalancers: env.account.platform?.loadBalancers ?? 1,
+  });
+  const [first] = rules;
+  if (first === undefined) throw new Error('bug: no listener rule allocated');
+  return {
+    loadBalancer: first.loadBalancer,
+    priority: first.priority,
+    priorities: rules.map((r) => r.priority),
+  };
 }
 
 export interface EnvironmentApp {
@@ -164,12 +214,8 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       firstCreate: props.firstCreate,
       serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
       secretSources: props.secretSources,
-      listenerRule:
-        props.listenerRule ??
-        fromContext ??
-        allocateListenerRule(env.name, [], {
-          loadBalancers: env.account.platform?.loadBalancers ?? 1,
-        }),
+      images: imagesOf(env, configDirectory, app.outdir),
+      listenerRule: props.listenerRule ?? fromContext ?? offlinePlacement(env),
     });
     stacks.push(shared);
     props.extend?.(shared, env);
@@ -211,6 +257,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     commit: props.commit,
     serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
     secretSources: props.secretSources,
+    images: imagesOf(env, configDirectory, app.outdir),
     siteDirectory,
     cloudFrontCertificate: certificate,
     firstCreate: props.firstCreate,

@@ -15,19 +15,6 @@ export type ResolvedEnvironmentCheck = EnvironmentCheck<ResolvedEnvironment>;
  */
 export const API_CHECKS: readonly ResolvedEnvironmentCheck[] = [
   {
-    id: 'one-routed-service',
-    problem: (env) => {
-      const [first, ...more] = env.services;
-      if (more.length > 0 || env.jobs.length > 0)
-        return `the config declares ${env.services.length} service(s) (${env.services.map((s) => s.name).join(', ')}) and ${env.jobs.length} job(s); this version of the environment stack builds exactly one routed service and runs no jobs yet`;
-      if (first !== undefined && typeof first.expose !== 'object')
-        return `service '${first.name}' is ${first.expose === 'none' ? 'a worker' : 'internal'}; this version of the environment stack builds one service behind the load balancer`;
-      return undefined;
-    },
-    fix: 'keep one service with "expose": { "routes": [...] } and no "jobs" until multi-service environments land (docs/services.md)',
-    path: () => 'services',
-  },
-  {
     id: 'cloudfront-certificate-stack',
     problem: (env) =>
       env.profile.cloudfront && env.dnsName !== undefined && env.stacks.certificate === undefined

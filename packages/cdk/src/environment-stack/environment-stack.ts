@@ -2,7 +2,7 @@ import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import type { ResolvedEnvironment } from '@branch-env/core';
+import { routedServiceCount, routesOf, type ResolvedEnvironment } from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
 import { ConfigBus } from '../config-bus/config-bus.js';
@@ -15,6 +15,11 @@ import { baselineServiceUrls, physicalNames } from '../private/physical-names.js
 import { retentionOf } from '../private/removal.js';
 import { Registry } from '../registry/registry.js';
 import { applicationOf, applicationServiceProps } from '../service/application.js';
+import {
+  EnvironmentServices,
+  imageLookup,
+  serviceConnectNamespace,
+} from '../service/environment-services.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 import { SiteContent } from '../web/site-content.js';
@@ -37,8 +42,13 @@ export interface EnvironmentStackProps extends StackProps {
    * @default 'unknown'
    */
   readonly commit?: string;
-  /** The service image (`apps/api/Dockerfile`, repository root as build context). */
+  /** The image of the service that owns the load balancer (`applicationOf()`). */
   readonly serviceImage: ServiceImage;
+  /**
+   * The images of the other services (by name) and of jobs with their own build (`job:<name>`).
+   * @default none: the environment runs one service and no job with its own build
+   */
+  readonly images?: Readonly<Record<string, ServiceImage>>;
   /**
    * Built static site (`apps/web/dist`).
    * @default - the site bucket starts empty (the service still answers on /api/*)
@@ -78,6 +88,8 @@ export class EnvironmentStack extends Stack {
   readonly registry: Registry;
   readonly storage: Storage;
   readonly service: Service;
+  /** The other services and the jobs of the environment. */
+  readonly services: EnvironmentServices;
   readonly web: Web | undefined;
   readonly domain: Domain | undefined;
   readonly observability: Observability;
@@ -156,29 +168,33 @@ export class EnvironmentStack extends Stack {
       );
     const edge = useCloudFront ? new CloudFrontOnlyOrigin(this, 'Edge') : undefined;
     const app = applicationOf(env);
+    const namespace = serviceConnectNamespace(this, env);
+    const serviceInput = {
+      environment: env,
+      commit: props.commit,
+      secretSources: props.secretSources,
+      database: this.database,
+      dataBucket: this.storage.dataBucket,
+    };
+    const discovery = [baselineServiceUrls(env)].filter((p) => p !== undefined);
     this.service = new Service(this, 'Service', {
-      ...applicationServiceProps(this, {
-        environment: env,
-        commit: props.commit,
-        secretSources: props.secretSources,
-        database: this.database,
-        dataBucket: this.storage.dataBucket,
-      }),
+      ...applicationServiceProps(this, serviceInput),
       vpc: this.network.vpc,
       subnets: this.network.serviceSubnets,
       assignPublicIp: this.network.tasksNeedPublicIp,
-      task: app.task,
       firstCreate: props.firstCreate,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
-      logGroupName: names.serviceLogGroup,
+      logGroupName: names.serviceLogGroupOf(app.name),
       logRetentionDays: profile.logRetentionDays,
       removalPolicy: retention.data,
       certificate: this.domain?.certificate,
       cloudFrontOnly: edge,
       dataBucket: this.storage.dataBucket,
       ssmPrefix: env.ssmPrefix,
-      ssmDiscoveryParameters: [baselineServiceUrls(env)].filter((p) => p !== undefined),
+      ssmDiscoveryParameters: discovery,
+      serviceConnect: namespace && { namespaceArn: namespace.namespaceArn },
+      routedServices: routedServiceCount(env.services),
     });
     if (this.database.connections && this.database.port !== undefined) {
       this.database.connections.allowFrom(
@@ -187,6 +203,24 @@ export class EnvironmentStack extends Stack {
         'from the service tasks',
       );
     }
+    this.services = new EnvironmentServices(this, 'Services', {
+      input: serviceInput,
+      primary: this.service,
+      imageOf: imageLookup(env, props.serviceImage, props.images),
+      cluster: this.service.cluster,
+      vpc: this.network.vpc,
+      subnets: this.network.serviceSubnets,
+      assignPublicIp: this.network.tasksNeedPublicIp,
+      firstCreate: props.firstCreate,
+      logGroupOf: (kind, name) =>
+        kind === 'service' ? names.serviceLogGroupOf(name) : names.jobLogGroupOf(name),
+      logRetentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+      ssmDiscoveryParameters: discovery,
+      namespace,
+      routes: { kind: 'dedicated' },
+      loadBalancerSecurityGroup: this.service.loadBalancerSecurityGroup,
+    });
 
     if (useCloudFront) {
       const certificate = this.domain ? this.cloudFrontCertificate(props) : undefined;
@@ -194,6 +228,7 @@ export class EnvironmentStack extends Stack {
         siteBucket: this.storage.siteBucket,
         apiOriginDomainName: names.originDnsName ?? this.service.loadBalancer.loadBalancerDnsName,
         originHeaders: edge?.originHeaders,
+        servicePaths: env.services.flatMap((s) => routesOf(s)),
         webAclArn: profile.webAclArn,
         customDomain:
           certificate && names.dnsName ? { certificate, domainName: names.dnsName } : undefined,

@@ -16,8 +16,12 @@ import {
 export interface PhysicalNames {
   /** CloudWatch dashboard `<app>-<env>`. */
   readonly dashboard: string;
-  /** Log group of the service task's containers: `/<app>/<env>/service/api`. */
+  /** Log group of the sample service's containers: `/<app>/<env>/service/api`. */
   readonly serviceLogGroup: string;
+  /** Log group of a service's containers: `/<app>/<env>/service/<name>`. */
+  readonly serviceLogGroupOf: (service: string) => string;
+  /** Log group of a job's container: `/<app>/<env>/job/<name>`. */
+  readonly jobLogGroupOf: (job: string) => string;
   /** Log group of the VPC flow logs: `/<app>/<env>/vpc/flow`. */
   readonly flowLogGroup: string;
   /** Public DNS name `<env>.<domain>`, when the environment has a custom domain. */
@@ -47,7 +51,12 @@ export interface PhysicalNames {
 }
 
 /** The naming rule (core's PHYSICAL_NAME_RULES) each name is checked against. */
-const RULE_OF: Readonly<Record<Exclude<keyof PhysicalNames, 'database'>, PhysicalNameKind>> = {
+const RULE_OF: Readonly<
+  Record<
+    Exclude<keyof PhysicalNames, 'database' | 'serviceLogGroupOf' | 'jobLogGroupOf'>,
+    PhysicalNameKind
+  >
+> = {
   dashboard: 'dashboard',
   serviceLogGroup: 'logGroup',
   flowLogGroup: 'logGroup',
@@ -65,6 +74,8 @@ export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
   const names: PhysicalNames = {
     dashboard: `${env.app}-${env.name}`,
     serviceLogGroup: `/${env.app}/${env.name}/service/api`,
+    serviceLogGroupOf: (service) => `/${env.app}/${env.name}/service/${service}`,
+    jobLogGroupOf: (job) => `/${env.app}/${env.name}/job/${job}`,
     flowLogGroup: `/${env.app}/${env.name}/vpc/flow`,
     dnsName: env.dnsName,
     originDnsName: env.dnsName === undefined ? undefined : `origin.${env.dnsName}`,
@@ -86,6 +97,10 @@ export function physicalNames(env: ResolvedEnvironment): PhysicalNames {
       physicalNameProblems('databaseIdentifier', names.database.instance(m)),
     ),
     ...physicalNameProblems('databaseParameterGroup', names.database.parameterGroup),
+    ...env.services.flatMap((s) =>
+      physicalNameProblems('logGroup', names.serviceLogGroupOf(s.name)),
+    ),
+    ...env.jobs.flatMap((j) => physicalNameProblems('logGroup', names.jobLogGroupOf(j.name))),
   );
   if (problems.length > 0) {
     throw new Error(

@@ -1,17 +1,24 @@
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { secretId, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  catchAllService,
+  secretId,
+  type ResolvedEnvironment,
+  type ResolvedJob,
+  type ResolvedService,
+} from '@branch-env/core';
 import type { Stack } from 'aws-cdk-lib';
 import type { Database } from '../database/database.js';
 import type { ServiceProps } from './service.js';
 
 /**
- * The application's service (checkEnvironment: exactly one, routed); the sample's when the config
- * declares none.
+ * The service that owns the environment's load balancer and URL: the catch-all routed service
+ * (`catchAllService()`: the one routing `/`, else the first routed); the sample's when the config
+ * declares none. `config check` refuses an environment without a routed service.
  */
 export function applicationOf(env: ResolvedEnvironment): ResolvedEnvironment['services'][number] {
-  const app = env.services[0];
-  if (app === undefined) throw new Error('bug: an environment without a service');
+  const app = catchAllService(env.services);
+  if (app === undefined) throw new Error('bug: an environment without a routed service');
   return app;
 }
 
@@ -26,11 +33,70 @@ export interface ApplicationServiceInput {
   readonly dataBucket: s3.IBucket;
 }
 
+/** What every service and job of the environment takes from the config and the environment. */
+export type WorkloadSettings = Pick<
+  ServiceProps,
+  'command' | 'secrets' | 'prebuiltImage' | 'environment' | 'databaseSecret'
+>;
+
+/** Secret `name` of the environment, imported once per stack (services and jobs share it). */
+function importedSecret(
+  stack: Stack,
+  input: ApplicationServiceInput,
+  name: string,
+): secretsmanager.ISecret {
+  const id = `Secret${name}`;
+  const existing = stack.node.tryFindChild(id);
+  if (existing !== undefined) return existing as secretsmanager.ISecret;
+  const env = input.environment;
+  return secretsmanager.Secret.fromSecretNameV2(
+    stack,
+    id,
+    input.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
+  );
+}
+
 /**
- * What the application's service takes from the config and the environment, the same for a
- * dedicated and a shared environment stack: its container settings (port, health check, command,
- * prebuilt image), its secrets as ECS secrets, and the variables branch-env gives every service
- * (docs/sample-service.md). The secrets are imported into `stack`, so their ids stay stack-level.
+ * A service's or job's container settings: its command, prebuilt image, plain variables plus the
+ * ones branch-env gives every service (docs/sample-service.md), its secrets as ECS secrets and the
+ * database credentials. The secrets are imported into `stack`, so their ids stay stack-level.
+ */
+export function workloadSettings(
+  stack: Stack,
+  input: ApplicationServiceInput,
+  unit: Pick<ResolvedService | ResolvedJob, 'command' | 'secrets' | 'source' | 'environment'>,
+): WorkloadSettings {
+  const env = input.environment;
+  const { database } = input;
+  return {
+    command: unit.command,
+    secrets: Object.fromEntries(
+      unit.secrets.map((name) => [name, importedSecret(stack, input, name)]),
+    ),
+    prebuiltImage: unit.source.kind === 'image' ? unit.source.image : undefined,
+    environment: {
+      ...unit.environment,
+      BRANCH_ENV_APP: env.app,
+      BRANCH_ENV_ENVIRONMENT: env.name,
+      BRANCH_ENV_BRANCH: env.branch,
+      BRANCH_ENV_COMMIT: input.commit ?? 'unknown',
+      BRANCH_ENV_PROFILE: env.profile.name,
+      // Service discovery falls back to the baseline's service URLs (docs/service-discovery.md).
+      ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
+      DATA_BUCKET: input.dataBucket.bucketName,
+      // The service keeps its data in memory when the profile has no database.
+      DATABASE_ENGINE: database.engine === 'none' ? 'memory' : database.engine,
+      ...(database.endpoint ? { DATABASE_ENDPOINT: database.endpoint } : {}),
+      ...(database.databaseName ? { DATABASE_NAME: database.databaseName } : {}),
+    },
+    databaseSecret: database.secret,
+  };
+}
+
+/**
+ * What the application's service (the one that owns the load balancer) takes from the config and
+ * the environment, the same for a dedicated and a shared environment stack: its port and health
+ * check, its container settings ({@link workloadSettings}) and the database sidecar.
  */
 export function applicationServiceProps(
   stack: Stack,
@@ -46,42 +112,17 @@ export function applicationServiceProps(
   | 'environment'
   | 'databaseSecret'
   | 'sidecar'
+  | 'containerName'
+  | 'task'
 > {
-  const env = input.environment;
-  const { database } = input;
-  const app = applicationOf(env);
+  const app = applicationOf(input.environment);
   return {
+    ...workloadSettings(stack, input, app),
     port: app.port,
     healthCheckPath: app.healthCheck?.path,
     healthCheckGracePeriodSeconds: app.healthCheck?.gracePeriodSeconds,
-    command: app.command,
-    secrets: Object.fromEntries(
-      app.secrets.map((name) => [
-        name,
-        secretsmanager.Secret.fromSecretNameV2(
-          stack,
-          `Secret${name}`,
-          input.secretSources?.[name] ?? secretId(env.app, { environment: env.name }, name),
-        ),
-      ]),
-    ),
-    prebuiltImage: app.source.kind === 'image' ? app.source.image : undefined,
-    environment: {
-      ...app.environment,
-      BRANCH_ENV_APP: env.app,
-      BRANCH_ENV_ENVIRONMENT: env.name,
-      BRANCH_ENV_BRANCH: env.branch,
-      BRANCH_ENV_COMMIT: input.commit ?? 'unknown',
-      BRANCH_ENV_PROFILE: env.profile.name,
-      // Service discovery falls back to the baseline's service URLs (docs/service-discovery.md).
-      ...(env.baseline !== undefined ? { BRANCH_ENV_BASELINE: env.baseline } : {}),
-      DATA_BUCKET: input.dataBucket.bucketName,
-      // The service keeps its data in memory when the profile has no database.
-      DATABASE_ENGINE: database.engine === 'none' ? 'memory' : database.engine,
-      ...(database.endpoint ? { DATABASE_ENDPOINT: database.endpoint } : {}),
-      ...(database.databaseName ? { DATABASE_NAME: database.databaseName } : {}),
-    },
-    databaseSecret: database.secret,
-    sidecar: database.sidecar,
+    containerName: app.name,
+    task: app.task,
+    sidecar: input.database.sidecar,
   };
 }

@@ -1,17 +1,20 @@
-import { Duration, IgnoreMode, SecretValue, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { SecretValue, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { reservedKeyPatterns } from '@branch-env/core';
 import { Construct } from 'constructs';
 import type { DatabaseSidecar } from '../database/database.js';
 import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
+import {
+  addWorkloadService,
+  addWorkloadTargetGroup,
+  addWorkloadTask,
+  type WorkloadServiceConnect,
+} from './workload.js';
 
 export interface ServiceTaskProps {
   /** Fargate CPU units. */
@@ -183,6 +186,23 @@ export interface ServiceProps {
    * @default - a dedicated cluster and load balancer
    */
   readonly sharedLoadBalancer?: SharedLoadBalancer;
+  /**
+   * Container name and log stream prefix: the service's name.
+   * @default api
+   */
+  readonly containerName?: string;
+  /**
+   * The environment's Service Connect namespace, when it has internal services: the service is
+   * a client of it (reaches `http://<name>:<port>`).
+   * @default - no Service Connect
+   */
+  readonly serviceConnect?: WorkloadServiceConnect;
+  /**
+   * Routed services of the environment on this service's own load balancer, this one included:
+   * the others' rules ({@link Service.addRoute}) take priorities 1..n-1, before this service's.
+   * @default 1
+   */
+  readonly routedServices?: number;
 }
 
 /**
@@ -224,10 +244,13 @@ export class Service extends Construct {
     return value;
   }
 
-  constructor(scope: Construct, id: string, props: ServiceProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ServiceProps,
+  ) {
     super(scope, id);
     const port = props.port ?? 8080;
-    const arm = props.task.architecture === 'arm64';
 
     const shared = props.sharedLoadBalancer;
     this.cluster =
@@ -246,142 +269,13 @@ export class Service extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
-      cpu: props.task.cpu,
-      memoryLimitMiB: props.task.memoryMiB,
-      runtimePlatform: {
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-      },
-    });
-
-    const secrets: Record<string, ecs.Secret> = {};
-    if (props.databaseSecret) {
-      secrets.DATABASE_USERNAME = ecs.Secret.fromSecretsManager(props.databaseSecret, 'username');
-      secrets.DATABASE_PASSWORD = ecs.Secret.fromSecretsManager(props.databaseSecret, 'password');
-    }
-
-    for (const [name, secret] of Object.entries(props.secrets ?? {})) {
-      if (Object.hasOwn(secrets, name)) throw new Error(`bug: secret ${name} is set twice`);
-      secrets[name] = ecs.Secret.fromSecretsManager(secret);
-    }
-
-    const api = this.taskDefinition.addContainer('api', {
-      image:
-        props.prebuiltImage !== undefined
-          ? ecs.ContainerImage.fromRegistry(props.prebuiltImage)
-          : ecs.ContainerImage.fromAsset(props.image.directory, {
-              file: props.image.file,
-              target: props.image.target,
-              buildArgs: props.image.buildArgs ? { ...props.image.buildArgs } : undefined,
-              platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
-              exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
-              ignoreMode: IgnoreMode.DOCKER,
-            }),
-      command: props.command ? [...props.command] : undefined,
-      essential: true,
-      portMappings: [{ containerPort: port, protocol: ecs.Protocol.TCP }],
-      environment: { ...props.environment, PORT: String(port) },
-      secrets,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'api' }),
-      readonlyRootFilesystem: false,
-      stopTimeout: Duration.seconds(30),
-    });
-
-    if (props.sidecar) {
-      if (!props.databaseSecret) throw new Error('bug: a database sidecar needs its credentials');
-      const mongo = this.taskDefinition.addContainer('mongodb', {
-        image: ecs.ContainerImage.fromRegistry(props.sidecar.image),
-        essential: true,
-        // Only the service container (same task, same network namespace) can reach it.
-        command: ['--bind_ip', '127.0.0.1', '--port', String(props.sidecar.port)],
-        secrets: {
-          MONGO_INITDB_ROOT_USERNAME: ecs.Secret.fromSecretsManager(
-            props.databaseSecret,
-            'username',
-          ),
-          MONGO_INITDB_ROOT_PASSWORD: ecs.Secret.fromSecretsManager(
-            props.databaseSecret,
-            'password',
-          ),
-        },
-        // A TCP connect from bash (the mongo images are Ubuntu based), not mongosh: mongosh is a
-        // Node.js program that takes seconds of CPU to start inside a 0.25 vCPU task, and a timed
-        // out check marks this essential container (and so the task) unhealthy. The service
-        // retries its first connection for 60 s, which covers mongod's own start-up restart.
-        healthCheck: {
-          command: ['CMD', 'bash', '-c', `</dev/tcp/127.0.0.1/${props.sidecar.port}`],
-          interval: Duration.seconds(5),
-          timeout: Duration.seconds(2),
-          retries: 3,
-          startPeriod: Duration.seconds(15),
-        },
-        logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'mongodb' }),
-        stopTimeout: Duration.seconds(30),
-      });
-      api.addContainerDependencies({
-        container: mongo,
-        condition: ecs.ContainerDependencyCondition.HEALTHY,
-      });
-    }
-
-    // Task role: the data bucket's objects and the config bus, nothing else.
-    const taskRole = this.taskDefinition.taskRole;
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'DataBucketObjects',
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [props.dataBucket.arnForObjects('*')],
-      }),
-    );
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'DataBucketList',
-        actions: ['s3:ListBucket'],
-        resources: [props.dataBucket.bucketArn],
-      }),
-    );
-    const stack = Stack.of(this);
-    const parameterArn = (name: string): string =>
-      stack.formatArn({
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: name.replace(/^\//, ''),
-      });
-    const own = parameterArn(`${props.ssmPrefix}*`);
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ConfigBusRead',
-        actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
-        // The prefix without its slash too: GetParametersByPath of the whole environment
-        // (`Path: /<app>/<env>`) is authorized on the path itself.
-        resources: [parameterArn(props.ssmPrefix.replace(/\/$/, '')), own],
-      }),
-    );
-    const discovery = props.ssmDiscoveryParameters ?? [];
-    if (discovery.length > 0)
-      taskRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ServiceDiscoveryRead',
-          actions: ['ssm:GetParameter'],
-          resources: discovery.map(parameterArn),
-        }),
-      );
-    const writeActions = ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'];
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ConfigBusWrite', actions: writeActions, resources: [own] }),
-    );
-    // What destroy, deploy and the reaper decide from (meta/*: owner, expiry) and what the stack
-    // publishes (its URL, repository, ...) are read-only to the environment's own code: a
-    // compromised task cannot make its environment undestroyable or redirect discovery.
-    taskRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ConfigBusReservedKeys',
-        effect: iam.Effect.DENY,
-        actions: writeActions,
-        resources: reservedKeyPatterns().map((key) => parameterArn(`${props.ssmPrefix}${key}`)),
-      }),
-    );
+    this.taskDefinition = addWorkloadTask(this, {
+      ...props,
+      logGroup: this.logGroup,
+      containerName: props.containerName ?? 'api',
+      port,
+      namedPort: props.serviceConnect?.publish !== undefined,
+    }).taskDefinition;
 
     this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
@@ -420,60 +314,31 @@ export class Service extends Construct {
       });
     }
 
-    this.service = new ecs.FargateService(this, 'Service', {
+    this.service = addWorkloadService(this, {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      // With autoscaling the task count is autoscaling's: a template count would reset it on every
-      // deploy (aws-cdk#3919). Omitted, CloudFormation leaves it out of UpdateService.
-      desiredCount:
-        props.task.maxTasks > props.task.minTasks && !props.firstCreate
-          ? undefined
-          : props.task.minTasks,
+      task: props.task,
+      firstCreate: props.firstCreate,
       assignPublicIp: props.assignPublicIp,
-      vpcSubnets: props.subnets,
-      securityGroups: [this.serviceSecurityGroup],
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      healthCheckGracePeriod: Duration.seconds(props.healthCheckGracePeriodSeconds ?? 60),
-      capacityProviderStrategies: capacityProviders(props.task),
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-      enableECSManagedTags: true,
+      subnets: props.subnets,
+      securityGroup: this.serviceSecurityGroup,
+      healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
+      serviceConnect: props.serviceConnect,
     });
 
     // The capacity provider association is created by an aspect of the cluster at synthesis; a
     // dependency on the whole cluster construct makes the service wait for it on the first deploy.
     this.service.node.addDependency(this.cluster);
 
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'Targets', {
+    this.targetGroup = addWorkloadTargetGroup(this, {
       vpc: props.vpc,
       port,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.IP,
-      targets: [this.service],
-      deregistrationDelay: Duration.seconds(10),
-      healthCheck: {
-        path: props.healthCheckPath ?? '/healthz',
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
+      healthCheckPath: props.healthCheckPath ?? '/healthz',
+      service: this.service,
     });
 
     this.listenerRule = shared
-      ? new elbv2.ApplicationListenerRule(this, 'HostRule', {
-          listener: shared.listener,
-          priority: shared.priority,
-          conditions: [
-            elbv2.ListenerCondition.hostHeaders([shared.hostHeader]),
-            ...(shared.access?.mode === 'cidr'
-              ? [elbv2.ListenerCondition.sourceIps([...shared.access.cidrs])]
-              : []),
-          ],
-          action: accessAction(shared.access, elbv2.ListenerAction.forward([this.targetGroup])),
-        })
+      ? sharedListenerRule(this, 'HostRule', shared, { paths: [], targetGroup: this.targetGroup })
       : undefined;
     if (shared) {
       // The platform's listener, certificate and redirect serve it.
@@ -490,7 +355,7 @@ export class Service extends Construct {
         defaultAction: CloudFrontOnlyOrigin.denyByDefault(),
         open: false,
       });
-      props.cloudFrontOnly.guard(this.listener, this.targetGroup);
+      props.cloudFrontOnly.guard(this.listener, this.targetGroup, props.routedServices ?? 1);
       props.cloudFrontOnly.admit(this.loadBalancerSecurityGroup, 443);
     } else if (props.certificate) {
       this.ownListener = this.loadBalancer.addListener('Https', {
@@ -513,18 +378,32 @@ export class Service extends Construct {
       });
       this.openToTheInternet(80);
     }
+  }
 
-    if (props.task.maxTasks > props.task.minTasks) {
-      const scaling = this.service.autoScaleTaskCount({
-        minCapacity: props.task.minTasks,
-        maxCapacity: props.task.maxTasks,
-      });
-      scaling.scaleOnCpuUtilization('Cpu', {
-        targetUtilizationPercent: 60,
-        scaleInCooldown: Duration.seconds(120),
-        scaleOutCooldown: Duration.seconds(60),
-      });
-    }
+  /**
+   * Route `paths` on this service's own listener to another service's target group, at
+   * `priority` (1..routedServices-1: before this service, the catch-all). Behind CloudFront the
+   * rule also requires the secret origin header.
+   */
+  addRoute(
+    id: string,
+    options: {
+      readonly paths: readonly string[];
+      readonly priority: number;
+      readonly targetGroup: elbv2.IApplicationTargetGroup;
+    },
+  ): elbv2.ApplicationListenerRule {
+    if (options.priority < 1 || options.priority >= (this.props.routedServices ?? 1))
+      throw new Error(`bug: route priority ${options.priority} is not before the catch-all's`);
+    return new elbv2.ApplicationListenerRule(this, id, {
+      listener: this.listener,
+      priority: options.priority,
+      conditions: [
+        ...(this.props.cloudFrontOnly ? [this.props.cloudFrontOnly.condition()] : []),
+        elbv2.ListenerCondition.pathPatterns([...options.paths]),
+      ],
+      action: elbv2.ListenerAction.forward([options.targetGroup]),
+    });
   }
 
   private openToTheInternet(port: number): void {
@@ -536,21 +415,37 @@ export class Service extends Construct {
   }
 }
 
+export { capacityProviders } from './workload.js';
+
 /**
- * Spot with an on-demand floor: ECS does not move a task to FARGATE when Spot has no capacity, so
- * a service of two or more tasks keeps one on FARGATE (base 1) and runs the rest mostly on Spot.
- * A single-task Spot service cannot have both; it stays on Spot and the deployment circuit
- * breaker (rollback) plus `deploy`'s report of the service events say why when it cannot start.
+ * A rule on the platform listener for the environment's host (and `paths`, unless it is the
+ * catch-all), with the profile's access: source CIDRs as a condition, OIDC as a first action.
  */
-export function capacityProviders(
-  task: Pick<ServiceTaskProps, 'spot' | 'minTasks'>,
-): ecs.CapacityProviderStrategy[] {
-  if (!task.spot) return [{ capacityProvider: 'FARGATE', weight: 1 }];
-  if (task.minTasks < 2) return [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
-  return [
-    { capacityProvider: 'FARGATE', base: 1, weight: 1 },
-    { capacityProvider: 'FARGATE_SPOT', weight: 3 },
-  ];
+export function sharedListenerRule(
+  scope: Construct,
+  id: string,
+  shared: SharedLoadBalancer,
+  options: {
+    readonly paths: readonly string[];
+    readonly targetGroup: elbv2.IApplicationTargetGroup;
+    /** @default shared.priority */
+    readonly priority?: number;
+  },
+): elbv2.ApplicationListenerRule {
+  return new elbv2.ApplicationListenerRule(scope, id, {
+    listener: shared.listener,
+    priority: options.priority ?? shared.priority,
+    conditions: [
+      elbv2.ListenerCondition.hostHeaders([shared.hostHeader]),
+      ...(shared.access?.mode === 'cidr'
+        ? [elbv2.ListenerCondition.sourceIps([...shared.access.cidrs])]
+        : []),
+      ...(options.paths.length > 0
+        ? [elbv2.ListenerCondition.pathPatterns([...options.paths])]
+        : []),
+    ],
+    action: accessAction(shared.access, elbv2.ListenerAction.forward([options.targetGroup])),
+  });
 }
 
 /** The rule's action for its access mode: forward, or sign in through OIDC first. */

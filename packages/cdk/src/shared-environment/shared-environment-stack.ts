@@ -6,6 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
   DEFAULT_SERVICE,
+  listenerOrder,
   platformParameterName,
   type PlatformParameter,
   type ResolvedEnvironment,
@@ -19,7 +20,12 @@ import { Observability } from '../observability/observability.js';
 import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
-import { applicationServiceProps } from '../service/application.js';
+import { applicationOf, applicationServiceProps } from '../service/application.js';
+import {
+  EnvironmentServices,
+  imageLookup,
+  serviceConnectNamespace,
+} from '../service/environment-services.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 
@@ -27,8 +33,14 @@ import { Storage } from '../storage/storage.js';
 export interface ListenerRulePlacement {
   /** 0-based index of the platform load balancer. */
   readonly loadBalancer: number;
-  /** 1..50,000, unique across the platform. */
+  /** 1..50,000, unique across the platform: the rule of the first routed service. */
   readonly priority: number;
+  /**
+   * One priority per routed service, ascending, given to them in listener order
+   * (`listenerOrder()` of core; the catch-all last).
+   * @default [priority] (an environment with one routed service)
+   */
+  readonly priorities?: readonly number[];
 }
 
 export interface SharedEnvironmentStackProps extends StackProps {
@@ -38,8 +50,13 @@ export interface SharedEnvironmentStackProps extends StackProps {
   readonly listenerRule: ListenerRulePlacement;
   /** @default 'unknown' */
   readonly commit?: string;
-  /** The service image (built as a CDK image asset, like the dedicated stack's). */
+  /** The image of the service that owns the host rule (built as a CDK image asset). */
   readonly serviceImage: ServiceImage;
+  /**
+   * The images of the other services (by name) and of jobs with their own build (`job:<name>`).
+   * @default none
+   */
+  readonly images?: Readonly<Record<string, ServiceImage>>;
   /**
    * The stack does not exist yet: termination protection off, the task count set
    * (`EnvironmentAppProps.firstCreate`).
@@ -71,6 +88,8 @@ export class SharedEnvironmentStack extends Stack {
   readonly database: Database;
   readonly storage: Storage;
   readonly service: Service;
+  /** The other services and the jobs of the environment. */
+  readonly services: EnvironmentServices;
   readonly observability: Observability;
   readonly configBus: ConfigBus;
   readonly serviceUrl: string;
@@ -151,38 +170,68 @@ export class SharedEnvironmentStack extends Stack {
       siteBucketOrigin: this.serviceUrl,
     });
 
-    // The application's port must be one the platform's load balancers may reach (PlatformStack's
-    // servicePorts, from the same config).
+    // The services' ports must be ones the platform's load balancers may reach (PlatformStack's
+    // servicePorts, from the same config). One rule per routed service, in listener order.
+    const ordered = listenerOrder(env.services);
+    const priorities = [...(placement.priorities ?? [placement.priority])].sort((a, b) => a - b);
+    if (priorities.length !== ordered.length)
+      throw new Error(
+        `bug: environment '${env.name}' has ${ordered.length} routed service(s) but ${priorities.length} listener-rule priorities`,
+      );
+    const app = applicationOf(env);
+    const namespace = serviceConnectNamespace(this, env);
+    const serviceInput = {
+      environment: env,
+      commit: props.commit,
+      secretSources: props.secretSources,
+      database: this.database,
+      dataBucket: this.storage.dataBucket,
+    };
+    const discovery = [baselineServiceUrls(env)].filter((p) => p !== undefined);
+    // With NAT on the platform the task subnets are private; without, public with a public IP.
+    const assignPublicIp = (env.account.platform?.natGateways ?? 0) === 0;
+    const sharedLoadBalancer = {
+      cluster,
+      listener,
+      securityGroup: loadBalancerSecurityGroup,
+      hostHeader: this.hostName,
+      priority: priorities[ordered.indexOf(app)] ?? placement.priority,
+      access: profile.access,
+    };
     this.service = new Service(this, 'Service', {
-      ...applicationServiceProps(this, {
-        environment: env,
-        commit: props.commit,
-        secretSources: props.secretSources,
-        database: this.database,
-        dataBucket: this.storage.dataBucket,
-      }),
+      ...applicationServiceProps(this, serviceInput),
       firstCreate: props.firstCreate,
       vpc,
       subnets: { subnets },
-      // With NAT on the platform the task subnets are private; without, public with a public IP.
-      assignPublicIp: (env.account.platform?.natGateways ?? 0) === 0,
-      task: profile.task,
+      assignPublicIp,
       containerInsights: profile.containerInsights,
       image: props.serviceImage,
-      logGroupName: names.serviceLogGroup,
+      logGroupName: names.serviceLogGroupOf(app.name),
       logRetentionDays: profile.logRetentionDays,
       removalPolicy: retention.data,
       dataBucket: this.storage.dataBucket,
       ssmPrefix: env.ssmPrefix,
-      ssmDiscoveryParameters: [baselineServiceUrls(env)].filter((p) => p !== undefined),
-      sharedLoadBalancer: {
-        cluster,
-        listener,
-        securityGroup: loadBalancerSecurityGroup,
-        hostHeader: this.hostName,
-        priority: placement.priority,
-        access: profile.access,
-      },
+      ssmDiscoveryParameters: discovery,
+      sharedLoadBalancer,
+      serviceConnect: namespace && { namespaceArn: namespace.namespaceArn },
+    });
+    this.services = new EnvironmentServices(this, 'Services', {
+      input: serviceInput,
+      primary: this.service,
+      imageOf: imageLookup(env, props.serviceImage, props.images),
+      cluster,
+      vpc,
+      subnets: { subnets },
+      assignPublicIp,
+      firstCreate: props.firstCreate,
+      logGroupOf: (kind, name) =>
+        kind === 'service' ? names.serviceLogGroupOf(name) : names.jobLogGroupOf(name),
+      logRetentionDays: profile.logRetentionDays,
+      removalPolicy: retention.data,
+      ssmDiscoveryParameters: discovery,
+      namespace,
+      routes: { kind: 'shared', shared: sharedLoadBalancer, priorities },
+      loadBalancerSecurityGroup,
     });
 
     if (placement.loadBalancer > 0) {
@@ -208,7 +257,7 @@ export class SharedEnvironmentStack extends Stack {
       targetGroup: this.service.targetGroup,
       service: this.service.service,
       databaseMetrics: this.database.metrics,
-      alwaysRunsTasks: profile.task.minTasks >= 1,
+      alwaysRunsTasks: app.task.minTasks >= 1,
     });
 
     this.configBus = new ConfigBus(this, 'ConfigBus', {

@@ -83,11 +83,23 @@ export class CloudFrontOnlyOrigin extends Construct {
     });
   }
 
-  /** Forward requests with the secret header to `targetGroup` (the listener's default is 403). */
-  guard(listener: elbv2.ApplicationListener, targetGroup: elbv2.IApplicationTargetGroup): void {
+  /** The listener condition of requests that carry the secret header. */
+  condition(): elbv2.ListenerCondition {
+    return elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [this.headerValue]);
+  }
+
+  /**
+   * Forward requests with the secret header to `targetGroup` (the listener's default is 403), at
+   * `priority` (after the rules of an environment's other routed services).
+   */
+  guard(
+    listener: elbv2.ApplicationListener,
+    targetGroup: elbv2.IApplicationTargetGroup,
+    priority = 1,
+  ): void {
     listener.addAction('FromCloudFront', {
-      priority: 1,
-      conditions: [elbv2.ListenerCondition.httpHeader(ORIGIN_VERIFY_HEADER, [this.headerValue])],
+      priority,
+      conditions: [this.condition()],
       action: elbv2.ListenerAction.forward([targetGroup]),
     });
   }

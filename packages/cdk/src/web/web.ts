@@ -18,6 +18,12 @@ export interface WebProps {
    */
   readonly originHeaders?: Readonly<Record<string, string>>;
   /**
+   * Path patterns CloudFront sends to the load balancer: the routes of the environment's services.
+   * `/` makes the load balancer the default behavior (no site is served then).
+   * @default ['/api/*']
+   */
+  readonly servicePaths?: readonly string[];
+  /**
    * CloudFront certificate (us-east-1) and the names it serves.
    * @default - the distribution's own *.cloudfront.net name
    */
@@ -59,32 +65,37 @@ export class Web extends Construct {
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       customHeaders: props.originHeaders ? { ...props.originHeaders } : undefined,
     });
+    const paths = props.servicePaths ?? ['/api/*'];
+    const serviceIsDefault = paths.includes('/');
+    const toService: cloudfront.BehaviorOptions = {
+      origin: api,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: securityHeaders,
+    };
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'branch-env environment',
-      defaultRootObject: 'index.html',
+      defaultRootObject: serviceIsDefault ? undefined : 'index.html',
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       certificate: props.customDomain?.certificate,
       domainNames: props.customDomain ? [props.customDomain.domainName] : undefined,
       webAclId: props.webAclArn,
-      defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket),
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: securityHeaders,
-        compress: true,
-      },
-      additionalBehaviors: {
-        '/api/*': {
-          origin: api,
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-          responseHeadersPolicy: securityHeaders,
-        },
-      },
+      defaultBehavior: serviceIsDefault
+        ? toService
+        : {
+            origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket),
+            viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+            responseHeadersPolicy: securityHeaders,
+            compress: true,
+          },
+      additionalBehaviors: Object.fromEntries(
+        paths.filter((p) => p !== '/').map((p) => [p, toService]),
+      ),
     });
   }
 }

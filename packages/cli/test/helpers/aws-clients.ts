@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +22,7 @@ export function testClients(region = 'us-east-1'): AwsClients {
     s3: new S3Client(config),
     logs: new CloudWatchLogsClient(config),
     ecr: new ECRClient(config),
+    ecs: new ECSClient(config),
     tagging: new ResourceGroupsTaggingAPIClient(config),
     sts: new STSClient(config),
     secretsManager: new SecretsManagerClient(config),

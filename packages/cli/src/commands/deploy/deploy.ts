@@ -7,6 +7,7 @@ import {
   missingSecretsError,
   parameterName,
   resolveSecretSources,
+  routedServiceCount,
   secretNamesOf,
   UserError,
   type SecretResolution,
@@ -175,11 +176,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
           environment: env.name,
           loadBalancers: env.account.platform?.loadBalancers ?? 1,
           tags: env.tags,
+          count: routedServiceCount(env.services),
         })
       : undefined;
   if (listenerRule)
     io.err(
-      `listener rule of ${env.name}: priority ${listenerRule.priority} on platform load balancer ${listenerRule.loadBalancer}${listenerRule.claimed ? ' (claimed)' : ''}\n`,
+      `listener rule(s) of ${env.name}: priority ${listenerRule.priorities.join(', ')} on platform load balancer ${listenerRule.loadBalancer}${listenerRule.claimed ? ' (claimed)' : ''}\n`,
     );
 
   const createOnly = new Set([parameterName(env.ssmPrefix, CONFIG_BUS.createdAt.key)]);
@@ -196,27 +198,35 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   ]);
   // Stacks that never completed are deleted and created again; protection comes after the create.
   let synthesis: Synthesis | undefined;
-  const { result: deployed } = await deployWithRecovery(aws, env, io, ({ firstCreate }) =>
-    deployAssembly(
-      async (outdir) => {
-        io.err(`synthesizing ${env.name}...\n`);
-        synthesis = await synthesizeEnvironment(env, {
-          commit,
-          outdir,
-          validate: true,
-          nag: false,
-          firstCreate,
-          listenerRule,
-          configDirectory: dirname(file),
-          secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
-        });
-        return { directory: synthesis.directory };
-      },
-      { io, tags: env.tags },
-    ).catch((error: unknown) => {
-      throw toolkitFailure('deploy', env.name, error);
-    }),
+  const { result: deployed, firstCreate } = await deployWithRecovery(
+    aws,
+    env,
+    io,
+    ({ firstCreate }) =>
+      deployAssembly(
+        async (outdir) => {
+          io.err(`synthesizing ${env.name}...\n`);
+          synthesis = await synthesizeEnvironment(env, {
+            commit,
+            outdir,
+            validate: true,
+            nag: false,
+            firstCreate,
+            listenerRule,
+            configDirectory: dirname(file),
+            secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
+          });
+          return { directory: synthesis.directory };
+        },
+        { io, tags: env.tags },
+      ).catch((error: unknown) => {
+        throw toolkitFailure('deploy', env.name, error);
+      }),
   );
+
+  // 5b. Jobs (migrations, seeding) run once the stack's task definitions exist; a failed job
+  // fails the deploy with its exit code and last log lines (docs/services.md#jobs).
+  await (await import('../../private/aws/run-jobs.js')).runJobs(aws, env, { firstCreate, io });
 
   // 6. Metadata and URL.
   const at = new Date();

@@ -34,7 +34,14 @@ import {
   type CapacityContext,
   type PlanSpeedAndCapacity,
 } from './capacity-section.js';
-import { planServices, servicesText, type PlanService } from './services-section.js';
+import {
+  planJobs,
+  planServices,
+  servicesMarkdown,
+  servicesText,
+  type PlanJob,
+  type PlanService,
+} from './services-section.js';
 
 /** Version of the `plan --json` shape (docs/cli.md). Bumped on any breaking change. */
 export const PLAN_SCHEMA = 'branch-env/plan@1';
@@ -76,8 +83,10 @@ export interface Plan extends PlanSpeedAndCapacity {
     readonly resources: number;
   }[];
   readonly resources: { readonly total: number; readonly blocks: readonly BlockSummary[] };
-  /** The config's services: image, how each is reached, task size, idle cost per hour. */
+  /** Each service: how it is reached (routes, internal, worker), its size and its idle cost. */
   readonly services: readonly PlanService[];
+  /** The jobs deploy runs. */
+  readonly jobs: readonly PlanJob[];
   readonly teardown: {
     readonly mode: 'unprotected' | 'protected';
     /** No blocker: a destroy leaves nothing behind (unprotected) / data is protected (protected). */
@@ -183,7 +192,8 @@ export function buildPlan(
       resources: Object.keys(s.template.Resources ?? {}).length,
     })),
     resources: { total: blockList.reduce((a, b) => a + b.resources, 0), blocks: blockList },
-    services: planServices(env, synthesis.stacks, lines),
+    services: planServices(env, synthesis.stacks, prices),
+    jobs: planJobs(env),
     teardown: {
       mode: env.protected ? 'protected' : 'unprotected',
       passed: blockers.length === 0,
@@ -235,7 +245,8 @@ export function planText(plan: Plan): string {
     ...headline(plan),
     ...speedAndCapacityHeadline(plan, plan.cost.perHour),
     '',
-    ...servicesText(plan.services),
+    ...servicesText(plan.services, plan.jobs),
+    '',
     'building blocks:',
     ...plan.resources.blocks.map(
       (b) =>
@@ -319,6 +330,12 @@ export function planMarkdown(plan: Plan): string {
     `| Resources | ${plan.resources.total} in ${plan.stacks.map((s) => mdCell(s.name)).join(', ')} |`,
     `| Teardown | ${plan.teardown.passed ? (plan.teardown.mode === 'protected' ? '✅ data protected' : '✅ leaves nothing behind') : `⚠️ ${plan.teardown.blockers.length} blocker(s)`} |`,
     `| Compliance | ${c.passed ? '✅ passed' : '❌ failed'}: ${c.errors.open} open error(s), ${c.warnings.open} open warning(s), ${c.errors.acknowledged + c.warnings.acknowledged} acknowledged |`,
+    '',
+    `<details><summary>Services: ${plan.services.length}${plan.jobs.length ? `, jobs: ${plan.jobs.length}` : ''}</summary>`,
+    '',
+    ...servicesMarkdown(plan.services, plan.jobs, { code: mdCode, text: mdText }),
+    '',
+    '</details>',
     '',
     '<details><summary>Resources by building block</summary>',
     '',

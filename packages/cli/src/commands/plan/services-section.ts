@@ -1,108 +1,170 @@
-import type { CfnTemplate, CostLine, ResolvedEnvironment } from '@branch-env/core';
-
-/** One service of the environment in `plan --json`: how it is built, reached, sized and priced. */
-export interface PlanService {
-  readonly name: string;
-  /** `build <context>/<dockerfile>` or `image <reference>`. */
-  readonly image: string;
-  /** `routes` on the environment host, `internal` (other services only) or `none` (a worker). */
-  readonly reached: 'routes' | 'internal' | 'none';
-  readonly routes: readonly string[];
-  readonly port: number | null;
-  readonly healthCheckPath: string | null;
-  readonly task: ResolvedEnvironment['services'][number]['task'];
-  /**
-   * Idle cost per hour of its tasks (Fargate vCPU, memory, their public addresses), from the
-   * plan's cost lines of its ECS service; null when no ECS service of the template is its.
-   */
-  readonly perHour: number | null;
-}
-
-type Stack = { readonly template: CfnTemplate };
-type Line = Pick<CostLine, 'logicalIds' | 'perHour'>;
-
-/** Container names of an ECS service's task definition (`TaskDefinition: { Ref }`). */
-function containerNames(template: CfnTemplate, serviceId: string): string[] {
-  const ref = (template.Resources?.[serviceId]?.Properties?.TaskDefinition as { Ref?: string })
-    ?.Ref;
-  const task = ref === undefined ? undefined : template.Resources?.[ref];
-  const defs = task?.Properties?.ContainerDefinitions;
-  return Array.isArray(defs) ? defs.map((d: { Name?: unknown }) => String(d.Name)) : [];
-}
+import {
+  estimateCost,
+  PRICES_2026_11,
+  reachOf,
+  routesOf,
+  type CfnResource,
+  type CfnTemplate,
+  type PriceTable,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 
 /**
- * The ECS service (logical id) of each config service: the one whose task runs a container of
- * the service's name, else, when the environment has one service and one ECS service, that one.
+ * `plan`'s services section (docs/services.md): each service of the environment, how it is
+ * reached (its routes, internal or worker), its task size and counts, and what it costs idle; and
+ * the jobs deploy runs. Pure, over the resolved environment and the synthesized templates.
  */
-function ecsServiceIds(
-  env: Pick<ResolvedEnvironment, 'services'>,
-  stacks: readonly Stack[],
-): Map<string, string> {
-  const ecs = stacks.flatMap((s) =>
-    Object.entries(s.template.Resources ?? {})
-      .filter(([, r]) => r.Type === 'AWS::ECS::Service')
-      .map(([id]) => ({ id, containers: containerNames(s.template, id) })),
-  );
-  const out = new Map<string, string>();
-  for (const service of env.services) {
-    const match = ecs.find((e) => e.containers.includes(service.name));
-    if (match) out.set(service.name, match.id);
-  }
-  const [only] = ecs;
-  if (out.size === 0 && env.services.length === 1 && ecs.length === 1 && only)
-    out.set(env.services[0]!.name, only.id);
-  return out;
+
+export interface PlanService {
+  readonly name: string;
+  readonly reach: 'routed' | 'internal' | 'worker';
+  /** Path patterns on the environment's host ([] unless routed). */
+  readonly routes: readonly string[];
+  /** `routes /, /api/*`, `internal :9200` or `worker`. */
+  readonly summary: string;
+  readonly port: number | null;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly architecture: 'arm64' | 'x86_64';
+  readonly spot: boolean;
+  readonly tasks: { readonly min: number; readonly max: number };
+  /** Idle cost of its tasks (Fargate, public IPv4), or null when the template has no such service. */
+  readonly perHour: number | null;
+  readonly perMonth: number | null;
 }
 
-/** Each service of the environment, in config order, with the cost of its ECS service's lines. */
+export interface PlanJob {
+  readonly name: string;
+  readonly service: string | null;
+  readonly when: 'before-traffic' | 'first-create';
+  readonly timeoutMinutes: number;
+}
+
+type Resources = Readonly<Record<string, CfnResource>>;
+
+const ref = (value: unknown): string | undefined =>
+  typeof value === 'object' && value !== null && 'Ref' in value
+    ? String((value as { Ref: unknown }).Ref)
+    : undefined;
+
+/** Logical id of the ECS service whose task definition runs a container named `name`. */
+function ecsServiceOf(resources: Resources, name: string): string | undefined {
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::ECS::Service') continue;
+    const task = resources[ref(r.Properties?.TaskDefinition) ?? ''];
+    const containers = (task?.Properties?.ContainerDefinitions ?? []) as { Name?: unknown }[];
+    if (containers[0]?.Name === name) return id;
+  }
+  return undefined;
+}
+
+/** The service's idle cost alone: its ECS service, task definition and what sizes it. */
+function costOf(
+  template: CfnTemplate,
+  serviceId: string,
+  prices: PriceTable,
+): { perHour: number; perMonth: number } {
+  const resources = (template.Resources ?? {}) as Resources;
+  const service = resources[serviceId]!;
+  const taskId = ref(service.Properties?.TaskDefinition);
+  const sizing = Object.entries(resources).filter(
+    ([, r]) =>
+      r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' ||
+      r.Type === 'AWS::ECS::ClusterCapacityProviderAssociations',
+  );
+  const alone: CfnTemplate = {
+    Resources: {
+      ...Object.fromEntries(sizing),
+      [serviceId]: service,
+      ...(taskId && resources[taskId] ? { [taskId]: resources[taskId] } : {}),
+    },
+  };
+  const { perHour, perMonth } = estimateCost(alone, { prices });
+  return { perHour, perMonth };
+}
+
+const round = (n: number, digits: number) => Math.round(n * 10 ** digits) / 10 ** digits;
+
 export function planServices(
-  env: Pick<ResolvedEnvironment, 'services'>,
-  stacks: readonly Stack[],
-  lines: readonly Line[],
+  env: Pick<ResolvedEnvironment, 'services' | 'stacks'>,
+  stacks: readonly { readonly name: string; readonly template: CfnTemplate }[],
+  prices: PriceTable = PRICES_2026_11,
 ): PlanService[] {
-  const ids = ecsServiceIds(env, stacks);
+  const main = stacks.find((s) => s.name === env.stacks.main)?.template ?? { Resources: {} };
+  const resources = (main.Resources ?? {}) as Resources;
   return env.services.map((s) => {
-    const id = ids.get(s.name);
-    const perHour =
-      id === undefined
-        ? null
-        : Math.round(
-            lines.filter((l) => l.logicalIds.includes(id)).reduce((a, l) => a + l.perHour, 0) *
-              10_000,
-          ) / 10_000;
-    const expose = s.expose;
+    const id = ecsServiceOf(resources, s.name);
+    const cost = id === undefined ? undefined : costOf(main, id, prices);
     return {
       name: s.name,
-      image:
-        s.source.kind === 'image'
-          ? `image ${s.source.image}`
-          : `build ${s.source.context === '.' ? '' : `${s.source.context}/`}${s.source.dockerfile}`,
-      reached: typeof expose === 'string' ? expose : 'routes',
-      routes: typeof expose === 'string' ? [] : [...expose.routes],
+      reach: s.expose === 'none' ? 'worker' : s.expose === 'internal' ? 'internal' : 'routed',
+      routes: [...routesOf(s)],
+      summary: reachOf(s),
       port: s.port ?? null,
-      healthCheckPath: s.healthCheck?.path ?? null,
-      task: s.task,
-      perHour,
+      cpu: s.task.cpu,
+      memoryMiB: s.task.memoryMiB,
+      architecture: s.task.architecture,
+      spot: s.task.spot,
+      tasks: { min: s.task.minTasks, max: s.task.maxTasks },
+      perHour: cost === undefined ? null : round(cost.perHour, 4),
+      perMonth: cost === undefined ? null : round(cost.perMonth, 2),
     };
   });
 }
 
-/** The services block of the text output. */
-export function servicesText(services: readonly PlanService[]): string[] {
-  if (services.length === 0) return [];
-  const width = Math.max(...services.map((s) => s.name.length));
+export function planJobs(env: Pick<ResolvedEnvironment, 'jobs'>): PlanJob[] {
+  return env.jobs.map((j) => ({
+    name: j.name,
+    service: j.service ?? null,
+    when: j.when,
+    timeoutMinutes: j.timeoutMinutes,
+  }));
+}
+
+/** The terminal lines of the section. */
+export function servicesText(services: readonly PlanService[], jobs: readonly PlanJob[]): string[] {
+  const width = Math.max(...services.map((s) => s.name.length), 4);
   return [
     'services:',
-    ...services.map((s) => {
-      const reached =
-        s.reached === 'routes'
-          ? `routes ${s.routes.join(' ')}`
-          : s.reached === 'internal'
-            ? 'internal'
-            : 'worker';
-      const t = s.task;
-      return `  ${s.name.padEnd(width)}  ${reached}${s.port === null ? '' : `, port ${s.port}`}${s.healthCheckPath === null ? '' : `, health ${s.healthCheckPath}`}; ${s.image}; ${t.cpu} CPU / ${t.memoryMiB} MiB ${t.architecture}${t.spot ? ' Spot' : ''} x${t.minTasks}-${t.maxTasks}; ${s.perHour === null ? 'cost in the lines below' : `$${s.perHour.toFixed(4)}/h`}`;
-    }),
-    '',
+    ...services.map(
+      (s) =>
+        `  ${s.name.padEnd(width)}  ${s.summary.padEnd(24)} ${s.cpu} CPU / ${s.memoryMiB} MiB ${s.architecture}${s.spot ? ' Spot' : ''}, ${s.tasks.min === s.tasks.max ? s.tasks.min : `${s.tasks.min}-${s.tasks.max}`} task(s)  ${s.perHour === null ? 'unpriced' : `$${s.perHour.toFixed(4)}/h`}`,
+    ),
+    ...(jobs.length === 0
+      ? []
+      : [
+          'jobs (run by deploy):',
+          ...jobs.map(
+            (j) =>
+              `  ${j.name.padEnd(width)}  ${j.when === 'first-create' ? 'on the first create' : 'on every deploy'}${j.service ? `, in service ${j.service}'s image` : ''}, timeout ${j.timeoutMinutes} min`,
+          ),
+        ]),
+  ];
+}
+
+/** The Markdown tables of the section (PR comment / job summary), with the plan's escapers. */
+export function servicesMarkdown(
+  services: readonly PlanService[],
+  jobs: readonly PlanJob[],
+  md: { readonly code: (s: string) => string; readonly text: (s: string) => string },
+): string[] {
+  return [
+    '| Service | Reached | Task | Idle cost |',
+    '|---|---|---|---:|',
+    ...services.map(
+      (s) =>
+        `| ${md.code(s.name)} | ${md.text(s.summary)} | ${s.cpu} CPU / ${s.memoryMiB} MiB ${s.architecture}, ${s.tasks.min}–${s.tasks.max} task(s) | ${s.perHour === null ? 'unpriced' : `$${s.perHour.toFixed(4)}/h`} |`,
+    ),
+    ...(jobs.length === 0
+      ? []
+      : [
+          '',
+          '| Job | Runs | Image |',
+          '|---|---|---|',
+          ...jobs.map(
+            (j) =>
+              `| ${md.code(j.name)} | ${j.when === 'first-create' ? 'on the first create' : 'on every deploy'} | ${j.service ? `service ${md.code(j.service)}` : 'its own'} |`,
+          ),
+        ]),
   ];
 }

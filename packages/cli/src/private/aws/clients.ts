@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ResourceGroupsTaggingAPIClient } from '@aws-sdk/client-resource-groups-tagging-api';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +19,8 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly logs: CloudWatchLogsClient;
   readonly ecr: ECRClient;
+  /** Jobs: RunTask, DescribeTasks, StopTask. */
+  readonly ecs: ECSClient;
   readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly sts: STSClient;
   readonly secretsManager: SecretsManagerClient;
@@ -64,6 +67,9 @@ export function awsClients(region: string): AwsClients {
     },
     get ecr() {
       return lazy('ecr', () => new ECRClient(config));
+    },
+    get ecs() {
+      return lazy('ecs', () => new ECSClient(config));
     },
     get tagging() {
       return lazy('tagging', () => new ResourceGroupsTaggingAPIClient(config));

@@ -5,7 +5,7 @@ import {
   PutParameterCommand,
 } from '@aws-sdk/client-ssm';
 import {
-  allocateListenerRule,
+  allocateListenerRules,
   claimValue,
   listenerRuleClaimsPrefix,
   parseClaim,
@@ -32,11 +32,24 @@ export async function listenerRuleClaims(
 /** How often a claim is retried when another deploy took the same priority first. */
 const CLAIM_ATTEMPTS = 20;
 
+/** The environment's listener rules as the shared stack takes them (`ListenerRulePlacement`). */
+export interface ClaimedListenerRules {
+  readonly loadBalancer: number;
+  /** The lowest of `priorities`. */
+  readonly priority: number;
+  /** One per routed service, ascending. */
+  readonly priorities: readonly number[];
+  /** Some priority was claimed by this call (none when the environment held them all). */
+  readonly claimed: boolean;
+}
+
 /**
- * Claim the environment's listener rule on the platform, atomically, before its stack is deployed:
- * read the claims, allocate (pure: its own claim when it has one, else the next free priority from
- * its hash on the least-used load balancer), and create the claim with `Overwrite: false`. When a
- * concurrent deploy created that priority first (`ParameterAlreadyExists`), read again and retry.
+ * Claim the environment's listener rules on the platform (one per routed service), atomically,
+ * before its stack is deployed: read the claims, allocate (pure: its own claims first, else the
+ * next free priorities from its hash on the least-used load balancer), and create each new claim
+ * with `Overwrite: false`. When a concurrent deploy created one of them first
+ * (`ParameterAlreadyExists`), read again and retry; the claims already made are its own then.
+ * Claims beyond `count` (a service that lost its routes) stay until `destroy` releases them.
  */
 export async function claimListenerRule(
   aws: AwsClients,
@@ -45,30 +58,43 @@ export async function claimListenerRule(
     readonly environment: string;
     readonly loadBalancers: number;
     readonly tags: Readonly<Record<string, string>>;
+    /** Routed services of the environment. @default 1 */
+    readonly count?: number;
   },
-): Promise<ListenerRuleClaim & { readonly claimed: boolean }> {
+): Promise<ClaimedListenerRules> {
+  let claimedAny = false;
   for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
     const claims = await listenerRuleClaims(aws, input.app);
-    const rule = allocateListenerRule(input.environment, claims, {
+    const rules = allocateListenerRules(input.environment, input.count ?? 1, claims, {
       loadBalancers: input.loadBalancers,
     });
-    if (claims.includes(rule)) return { ...rule, claimed: false };
+    const fresh = rules.filter((r) => !claims.some((c) => c.priority === r.priority));
     try {
-      await withRetry(
-        () =>
-          aws.ssm.send(
-            new PutParameterCommand({
-              Name: platformParameterName(input.app, 'listenerRule', { priority: rule.priority }),
-              Value: claimValue(rule),
-              Type: 'String',
-              Overwrite: false,
-              Description: `branch-env: listener-rule priority ${rule.priority} of environment ${input.environment}`,
-              Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
-            }),
-          ),
-        aws.retry,
-      );
-      return { ...rule, claimed: true };
+      for (const rule of fresh) {
+        await withRetry(
+          () =>
+            aws.ssm.send(
+              new PutParameterCommand({
+                Name: platformParameterName(input.app, 'listenerRule', { priority: rule.priority }),
+                Value: claimValue(rule),
+                Type: 'String',
+                Overwrite: false,
+                Description: `branch-env: listener-rule priority ${rule.priority} of environment ${input.environment}`,
+                Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),
+              }),
+            ),
+          aws.retry,
+        );
+        claimedAny = true;
+      }
+      const [first] = rules;
+      if (first === undefined) throw new Error('bug: no listener rule allocated');
+      return {
+        loadBalancer: first.loadBalancer,
+        priority: first.priority,
+        priorities: rules.map((r) => r.priority),
+        claimed: claimedAny,
+      };
     } catch (error) {
       if (!(error instanceof ParameterAlreadyExists)) throw error;
     }

@@ -176,9 +176,9 @@ export const JobSchema = z
     build: BuildSchema.optional(),
     image: image.optional(),
     command,
-    when: z.literal('before-traffic').default('before-traffic').meta({
+    when: z.enum(['before-traffic', 'first-create']).default('before-traffic').meta({
       description:
-        'before-traffic: on every deploy, after the stack update and before the services take traffic; a failure fails the deploy. @default before-traffic',
+        "before-traffic: on every deploy, once the stack's task definitions exist; a failure fails the deploy. first-create: only on the deploy that creates the environment (seed a fresh preview database). @default before-traffic",
     }),
     profiles: z.array(z.string().min(1)).optional().meta({
       description:

@@ -8,6 +8,7 @@ import { PLATFORM_CHECKS } from './platform-checks.js';
 import { SECURITY_CHECKS } from './security-checks.js';
 import { SERVICE_CHECKS } from './service-checks.js';
 import { SAMPLE_CHECKS } from './sample-checks.js';
+import { MULTI_SERVICE_CHECKS } from './multi-service-checks.js';
 import { ENVIRONMENT_RULES_CHECK } from './environment-checks.js';
 import { ROUTING_CHECKS } from './routing-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
@@ -302,6 +303,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   ...SECURITY_CHECKS,
   ...SERVICE_CHECKS,
   ...SAMPLE_CHECKS,
+  ...MULTI_SERVICE_CHECKS,
   ENVIRONMENT_RULES_CHECK,
   ...ROUTING_CHECKS,
 ];

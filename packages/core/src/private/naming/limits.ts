@@ -20,8 +20,11 @@ export const STACK_SUFFIXES = { main: '', certificate: '-certificate' } as const
 /** Longest key the config bus writes under `/<app>/<env>/`, e.g. `experiments/<id>/configuration`. */
 export const LONGEST_SSM_KEY = 'experiments/0123456789abcdef0123456789abcdef/configuration';
 
-/** Longest log group suffix we create: `/<app>/<env>` + this. */
-const LONGEST_LOG_GROUP_SUFFIX = '/service/api';
+/**
+ * Longest log group suffix we create: `/<app>/<env>` + this (`/service/<name>` of a service with
+ * the longest name a service or job may have, 24 characters).
+ */
+const LONGEST_LOG_GROUP_SUFFIX = `/service/${'s'.repeat(24)}`;
 
 /** Below this the name budget is too small to keep names readable: the config is rejected. */
 export const MIN_NAME_BUDGET = 20;

@@ -50,6 +50,8 @@ export interface ResolvedJob {
   readonly secrets: readonly string[];
   readonly task: Pick<ResolvedTask, 'cpu' | 'memoryMiB' | 'architecture'>;
   readonly timeoutMinutes: number;
+  /** `before-traffic`: every deploy; `first-create`: the deploy that creates the environment. */
+  readonly when: 'before-traffic' | 'first-create';
 }
 
 /** The static site of an environment. */
@@ -151,6 +153,7 @@ export function resolveJobs(
         secrets: [...new Set([...(service?.secrets ?? []), ...job.secrets])],
         task: { cpu: task.cpu, memoryMiB: task.memoryMiB, architecture: task.architecture },
         timeoutMinutes: job.timeoutMinutes,
+        when: job.when,
       },
     ];
   });

@@ -1,4 +1,4 @@
-import { UserError } from '../errors.js';
+import { jsonPath, UserError } from '../errors.js';
 import { shellCommand } from '../shell/quote.js';
 import { secretNamesOf, type ResolvedJob, type ResolvedService } from './resolve-services.js';
 
@@ -51,6 +51,8 @@ export interface MissingSecret {
   readonly name: string;
   /** Services and jobs (`job:<name>`) that read it. */
   readonly usedBy: readonly string[];
+  /** Where the config asks for it: `services.api.secrets[0]`, `jobs.migrate.secrets`. */
+  readonly paths: readonly string[];
 }
 
 export interface SecretResolution {
@@ -62,7 +64,8 @@ interface SecretsOf {
   readonly app: string;
   readonly name: string;
   readonly services: readonly Pick<ResolvedService, 'name' | 'secrets'>[];
-  readonly jobs: readonly Pick<ResolvedJob, 'name' | 'secrets'>[];
+  readonly jobs: readonly (Pick<ResolvedJob, 'name' | 'secrets'> &
+    Partial<Pick<ResolvedJob, 'service'>>)[];
 }
 
 /**
@@ -81,14 +84,22 @@ export function resolveSecretSources(env: SecretsOf, present: SecretsPresent): S
       });
     else if (present.app.has(name))
       sources.push({ name, level: 'app', secretId: secretId(env.app, 'app', name) });
-    else
+    else {
+      const services = env.services.filter((s) => s.secrets.includes(name));
+      // A job reads its service's secrets too: its own config asks only for the others.
+      const jobs = env.jobs.filter((j) => j.secrets.includes(name));
+      const ownJobs = jobs.filter((j) => !services.some((s) => s.name === j.service));
       missing.push({
         name,
-        usedBy: [
-          ...env.services.filter((s) => s.secrets.includes(name)).map((s) => s.name),
-          ...env.jobs.filter((j) => j.secrets.includes(name)).map((j) => `job:${j.name}`),
+        usedBy: [...services.map((s) => s.name), ...jobs.map((j) => `job:${j.name}`)],
+        paths: [
+          ...services.map((s) =>
+            jsonPath(['services', s.name, 'secrets', s.secrets.indexOf(name)]),
+          ),
+          ...ownJobs.map((j) => jsonPath(['jobs', j.name, 'secrets'])),
         ],
       });
+    }
   }
   return { sources, missing };
 }
@@ -101,7 +112,10 @@ export function missingSecretsError(
   env: Pick<SecretsOf, 'name'> & { readonly account: { readonly key: string } },
   missing: readonly MissingSecret[],
 ): UserError {
-  const lines = missing.map((m) => `  - ${m.name} (read by ${m.usedBy.join(', ')})`);
+  const lines = missing.map(
+    (m) =>
+      `  - ${m.name} (read by ${m.usedBy.join(', ')}${m.paths.length > 0 ? `; ${m.paths.join(', ')}` : ''})`,
+  );
   const commands = missing.map((m) =>
     shellCommand([
       'branch-env',
