@@ -161,7 +161,7 @@ export function container(template: Template, name: string): Record<string, unkn
  * An app that is not the sample: a routed front-end on `/`, a routed API on `/api/*`, an internal
  * search service, a worker, a migration job on every deploy and a seed job on the first create.
  */
-export const MULTI_SERVICES = {
+const MULTI_SERVICES = {
   web: {
     build: { context: 'service' },
     port: 3000,
@@ -190,7 +190,7 @@ export const MULTI_SERVICES = {
     expose: 'none',
   },
 };
-export const MULTI_JOBS = {
+const MULTI_JOBS = {
   migrate: { service: 'api', command: ['python', '-m', 'migrate'] },
   seed: { service: 'api', command: ['python', '-m', 'seed'], when: 'first-create' },
 };

@@ -14,7 +14,7 @@ import {
 } from './workload.js';
 
 /** How one of the environment's other services is reached. */
-export type AppServiceReach =
+type AppServiceReach =
   /** Behind the environment's load balancer: a target group its listener rule forwards to. */
   | {
       readonly kind: 'routed';

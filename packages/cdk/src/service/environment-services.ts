@@ -59,7 +59,7 @@ export function imageLookup(
 }
 
 /** Where the other routed services' listener rules go. */
-export type RoutePlacement =
+type RoutePlacement =
   /** On the environment's own load balancer, in front of the primary service (`Service.addRoute`). */
   | { readonly kind: 'dedicated' }
   /** On the platform listener, at the claimed priorities (one per routed service, listener order). */

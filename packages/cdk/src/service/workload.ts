@@ -21,7 +21,7 @@ import type { ServiceImage, ServiceTaskProps } from './service.js';
  */
 
 /** Port mapping name of a service's container, the one Service Connect publishes. */
-export const PORT_MAPPING_NAME = 'http';
+const PORT_MAPPING_NAME = 'http';
 
 export interface WorkloadTaskProps {
   readonly task: Pick<ServiceTaskProps, 'cpu' | 'memoryMiB' | 'architecture'>;

@@ -10,9 +10,9 @@ import { known, type ConfigView } from './view.js';
  */
 
 /** Condition values of one Application Load Balancer listener rule (AWS quota, not adjustable). */
-export const LISTENER_RULE_CONDITION_VALUES = 5;
+const LISTENER_RULE_CONDITION_VALUES = 5;
 /** Wildcards (`*`, `?`) of one listener rule (AWS quota, not adjustable). */
-export const LISTENER_RULE_WILDCARDS = 5;
+const LISTENER_RULE_WILDCARDS = 5;
 
 const path = (...segments: PropertyKey[]): string => jsonPath(segments);
 
