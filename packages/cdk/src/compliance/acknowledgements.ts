@@ -555,6 +555,16 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
     ...(s.database.engine === 'mongodb-container'
       ? [{ id: 'AwsSolutions-SMG4', reason: SIDECAR_NO_ROTATION, on: [s.database.secret] }]
       : []),
+    ...(s.sharedDatabase === undefined
+      ? []
+      : [
+          {
+            id: 'AwsSolutions-SMG4',
+            reason:
+              "The password of the environment's own user on the shared cluster is generated once, when the secret is created; the platform provisioner sets it on the user at create (and again on any update of the resource). A rotation would have to go through the provisioner (only it may reach the cluster), and the service reads the password only at task start (ECS secrets). The secret is deleted with an unprotected environment, together with its user.",
+            on: [s.sharedDatabase.secret],
+          },
+        ]),
     {
       id: 'AwsSolutions-ECS2',
       reason:
