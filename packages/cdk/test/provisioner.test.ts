@@ -60,6 +60,7 @@ function event(over: Partial<CustomResourceEvent> = {}, props: Record<string, un
 const stack = (over: Partial<StackFacts> = {}, tags: Record<string, string> = {}): StackFacts => ({
   stackId: STACK_ID,
   stackName: 'shop-feature-a',
+  status: 'CREATE_IN_PROGRESS',
   tags: { 'branch-env:app': 'shop', 'branch-env:environment': 'feature-a', ...tags },
   ...over,
 });
@@ -114,7 +115,12 @@ describe('who is asking: the requesting stack, not the request', () => {
     [
       'a stack without the environment tag',
       event(),
-      { stackId: STACK_ID, stackName: 'shop-feature-a', tags: { 'branch-env:app': 'shop' } },
+      {
+        stackId: STACK_ID,
+        stackName: 'shop-feature-a',
+        status: 'UPDATE_IN_PROGRESS',
+        tags: { 'branch-env:app': 'shop' },
+      },
       /has no branch-env:environment tag/,
     ],
     [
@@ -122,6 +128,12 @@ describe('who is asking: the requesting stack, not the request', () => {
       event({}, { Engine: 'mysql' }),
       stack(),
       /engine 'mysql' is not one of the platform's shared databases/,
+    ],
+    [
+      'a stack at rest (a direct invocation, not CloudFormation)',
+      event(),
+      stack({ status: 'UPDATE_COMPLETE' }),
+      /is UPDATE_COMPLETE: requests come from CloudFormation during a stack operation only/,
     ],
     [
       'facts of another stack',

@@ -396,6 +396,7 @@ export {
   SHARED_DATABASE_NAME,
   SHARED_DATABASE_PORTS,
   SHARED_DATABASE_RESOURCE_TYPE,
+  databaseProvisionerName,
   sharedDatabaseName,
   type SharedDatabaseEngine,
   type SharedDatabaseProperties,

@@ -345,6 +345,8 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   OwnLogGroups: "Log groups of the class's environments.",
   OwnRepositories: "Repositories named after the class's stacks.",
   OwnFunctions: "Helper Lambda functions named after the class's stacks.",
+  SharedDatabaseProvisioner:
+    "The platform's named database provisioner (Custom::SharedDatabase) in any of the class's regions; it derives the environment from the calling stack's tags.",
   CreateOwnSecrets:
     "Secret names are generated: only with the app's tag and an environment tag of the class.",
   OwnSecrets: 'Secrets tagged with the app and an environment of the class.',

@@ -17,6 +17,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
   databaseIdentifier,
+  databaseProvisionerName,
   platformStackName,
   SHARED_DATABASE_PORTS,
   TAG_KEYS,
@@ -297,6 +298,8 @@ export class SharedDatabases extends Construct {
       description: `branch-env ${app}: the shared database provisioner (reads the master secrets, invokes the executor)`,
     });
     this.provisioner = new lambda.Function(this, 'Provisioner', {
+      // Named: the deploy roles' execution roles may invoke this function and no other of the platform.
+      functionName: databaseProvisionerName(app),
       description: `branch-env ${app}: Custom::SharedDatabase, a database and a user per environment on the shared clusters`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

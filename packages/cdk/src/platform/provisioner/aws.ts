@@ -44,7 +44,12 @@ export function provisionerAws(clients: ProvisionerClients): ProvisionerAws {
       if (stack?.StackId === undefined || stack.StackName === undefined) {
         throw new Refusal(`stack ${stackId} not found`);
       }
-      return { stackId: stack.StackId, stackName: stack.StackName, tags: tagRecord(stack.Tags) };
+      return {
+        stackId: stack.StackId,
+        stackName: stack.StackName,
+        status: stack.StackStatus ?? '',
+        tags: tagRecord(stack.Tags),
+      };
     },
     async describeSecret(arn) {
       const out = await clients.secrets.send(new DescribeSecretCommand({ SecretId: arn }));

@@ -30,6 +30,8 @@ export interface CustomResourceEvent {
 export interface StackFacts {
   readonly stackId: string;
   readonly stackName: string;
+  /** `CREATE_IN_PROGRESS`, …: CloudFormation calls a custom resource only mid-operation. */
+  readonly status: string;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -101,6 +103,13 @@ export function targetOf(
   }
   if (stack.stackId !== event.StackId) {
     throw new Refusal('bug: the stack described is not the stack that sent the request');
+  }
+  // Defence in depth against a direct invocation (the deploy roles' boundary already denies it):
+  // CloudFormation sends requests only while the stack is being created, updated or deleted.
+  if (!stack.status.endsWith('_IN_PROGRESS')) {
+    throw new Refusal(
+      `stack ${stack.stackName} is ${stack.status}: requests come from CloudFormation during a stack operation only`,
+    );
   }
   if (stack.tags[TAG_KEYS.app] !== settings.app) {
     throw new Refusal(

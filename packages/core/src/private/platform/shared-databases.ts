@@ -70,3 +70,11 @@ export interface SharedDatabaseProperties {
 
 /** `Custom::SharedDatabase`: the resource type of the per-environment database. */
 export const SHARED_DATABASE_RESOURCE_TYPE = 'Custom::SharedDatabase';
+
+/**
+ * The provisioner function's name, `<app>-platform-database-provisioner` (at most 62 characters:
+ * apps are at most 32): the one platform function CloudFormation execution roles may invoke.
+ */
+export function databaseProvisionerName(app: string): string {
+  return `${app}-platform-database-provisioner`;
+}
