@@ -1,4 +1,11 @@
-import { auditTeardown, type CfnTemplate, type Config } from '@branch-env/core';
+import {
+  auditTeardown,
+  estimateCost,
+  estimatePlatformCost,
+  modelTimeToReady,
+  type CfnTemplate,
+  type Config,
+} from '@branch-env/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagFindings } from '@branch-env/cdk';
 import {
@@ -126,6 +133,25 @@ describe('a shared environment on a shared database', () => {
     const [[, service]] = resourcesOf(aurora.main, 'AWS::ECS::Service');
     const [[customId]] = resourcesOf(aurora.main, 'Custom::SharedDatabase');
     expect([service!.DependsOn].flat()).toContain(customId);
+  });
+
+  it('is modelled as a provisioner call (no cluster on its critical path), well within 8 minutes, with no database line in its own cost', () => {
+    for (const s of [aurora, docdb]) {
+      const model = modelTimeToReady(s.main as unknown as CfnTemplate);
+      expect(model.criticalPath.map((p) => p.type)).toContain('Custom::SharedDatabase');
+      expect(model.criticalPath.map((p) => p.type).join()).not.toMatch(/DBCluster|DBInstance/);
+      expect(model.totalMinutes).toBeLessThanOrEqual(8);
+      const cost = estimateCost(s.main as unknown as CfnTemplate);
+      expect(cost.lines.map((l) => l.item).join()).not.toMatch(/DocumentDB|Aurora/);
+    }
+    // The cluster is the platform's, priced once per account.
+    const platform = estimatePlatformCost({
+      ...docdb.environment.account.platform!,
+      databases: { documentdb: { instanceClass: 'db.t3.medium', instances: 1 } },
+    });
+    expect(platform.lines.map((l) => l.item)).toContain(
+      'DocumentDB db.t3.medium instance (shared cluster)',
+    );
   });
 
   it('passes cdk-nag AwsSolutions with every acknowledgement justified, and the teardown audit', () => {
