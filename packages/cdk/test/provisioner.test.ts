@@ -455,6 +455,23 @@ describe('the provisioner (AWS calls mocked)', () => {
     expect(payload.action).toBe('drop');
   });
 
+  it('succeeds on a Delete for a cluster the platform no longer has, calling nothing', async () => {
+    const response = await provision(
+      event(
+        { RequestType: 'Delete', PhysicalResourceId: 'documentdb/env_feature_a' },
+        { Engine: 'documentdb' },
+      ),
+      { ...settings, engines: ['aurora-postgres'] },
+      aws(),
+    );
+    expect(response).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: 'documentdb/env_feature_a',
+    });
+    expect(cfn.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
   it('reads its settings from the environment the platform stack sets', () => {
     expect(
       settingsFrom({

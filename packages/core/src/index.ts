@@ -397,6 +397,7 @@ export {
   SHARED_DATABASE_PORTS,
   SHARED_DATABASE_RESOURCE_TYPE,
   databaseProvisionerName,
+  platformDatabaseIdentifier,
   sharedDatabaseName,
   type SharedDatabaseEngine,
   type SharedDatabaseProperties,

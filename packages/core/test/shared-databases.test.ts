@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DATABASE_NAME, sharedDatabaseName } from '../src/index.js';
+import {
+  physicalNameProblems,
+  platformDatabaseIdentifier,
+  SHARED_DATABASE_NAME,
+  sharedDatabaseName,
+} from '../src/index.js';
 
 describe('sharedDatabaseName', () => {
   it.each([
@@ -35,6 +40,27 @@ describe('sharedDatabaseName', () => {
       fc.property(environment, environment, (a, b) => {
         expect(sharedDatabaseName(a)).toMatch(SHARED_DATABASE_NAME);
         if (a !== b) expect(sharedDatabaseName(a)).not.toBe(sharedDatabaseName(b));
+      }),
+    );
+  });
+});
+
+describe('platformDatabaseIdentifier', () => {
+  it('names the shared clusters after the app', () => {
+    expect(platformDatabaseIdentifier('shop', 'documentdb')).toBe('shop-platform-docdb');
+    expect(platformDatabaseIdentifier('shop', 'aurora-postgres')).toBe('shop-platform-aurora');
+  });
+
+  it('gives valid DocumentDB/RDS identifiers, members and parameter group included, for any app', () => {
+    // The config's app: 2-32 lowercase letters, digits and -, a letter first (runs of - allowed).
+    const app = fc.stringMatching(/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/);
+    fc.assert(
+      fc.property(app, fc.constantFrom('documentdb', 'aurora-postgres' as const), (a, engine) => {
+        const id = platformDatabaseIdentifier(a, engine);
+        for (const member of [id, `${id}-writer`, `${id}-1`, `${id}-16`]) {
+          expect(physicalNameProblems('databaseIdentifier', member), member).toEqual([]);
+        }
+        expect(physicalNameProblems('databaseParameterGroup', `${id}-params`)).toEqual([]);
       }),
     );
   });

@@ -16,8 +16,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import {
-  databaseIdentifier,
   databaseProvisionerName,
+  platformDatabaseIdentifier,
   platformStackName,
   SHARED_DATABASE_PORTS,
   TAG_KEYS,
@@ -155,7 +155,7 @@ export class SharedDatabases extends Construct {
     const docdbConfig = props.databases.documentdb;
     if (docdbConfig !== undefined) {
       const port = SHARED_DATABASE_PORTS.documentdb;
-      const identifier = databaseIdentifier(app, 'platform-docdb');
+      const identifier = platformDatabaseIdentifier(app, 'documentdb');
       const securityGroup = this.clusterSecurityGroup('DocumentDb', 'DocumentDB', port);
       const parameters = new docdb.ClusterParameterGroup(this, 'DocumentDbParameters', {
         family: 'docdb5.0',
@@ -207,7 +207,7 @@ export class SharedDatabases extends Construct {
     const auroraConfig = props.databases.auroraPostgres;
     if (auroraConfig !== undefined) {
       const port = SHARED_DATABASE_PORTS['aurora-postgres'];
-      const identifier = databaseIdentifier(app, 'platform-aurora');
+      const identifier = platformDatabaseIdentifier(app, 'aurora-postgres');
       const securityGroup = this.clusterSecurityGroup('AuroraPostgres', 'Aurora PostgreSQL', port);
       const cluster = new rds.DatabaseCluster(this, 'AuroraPostgres', {
         engine: rds.DatabaseClusterEngine.auroraPostgres({

@@ -38,6 +38,18 @@ export async function provision(
   aws: ProvisionerAws,
 ): Promise<CustomResourceResponse> {
   try {
+    const engine = event.ResourceProperties['Engine'];
+    if (
+      event.RequestType === 'Delete' &&
+      !settings.engines.includes(engine as SharedDatabaseEngine)
+    ) {
+      // The platform no longer has that cluster: nothing left to drop, and the stack must delete.
+      return responseOf(event, {
+        ok: true,
+        physicalResourceId: event.PhysicalResourceId ?? `none/${event.RequestId}`,
+        reason: `the platform has no ${String(engine)} cluster: nothing to drop`,
+      });
+    }
     const stack = await aws.describeStack(event.StackId);
     const target = targetOf(event, stack, settings);
     const action = actionOf(event, target);

@@ -1,4 +1,5 @@
 import { branchHash } from '../naming/hash.js';
+import { databaseIdentifier } from '../naming/physical-name-rules.js';
 
 /**
  * Shared database clusters of the account platform (docs/platform.md, "Shared databases"): each
@@ -77,4 +78,12 @@ export const SHARED_DATABASE_RESOURCE_TYPE = 'Custom::SharedDatabase';
  */
 export function databaseProvisionerName(app: string): string {
   return `${app}-platform-database-provisioner`;
+}
+
+/**
+ * The shared cluster's identifier, `<app>-platform-docdb` / `<app>-platform-aurora` made a valid
+ * DocumentDB/RDS identifier (`databaseIdentifier`: no `--`, room for `-writer`, `-16`, `-params`).
+ */
+export function platformDatabaseIdentifier(app: string, engine: SharedDatabaseEngine): string {
+  return databaseIdentifier(app, engine === 'documentdb' ? 'platform-docdb' : 'platform-aurora');
 }
