@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,8 +25,8 @@ import {
   type Account,
   type SharedDatabaseEngine,
 } from '@branch-env/core';
-import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
+import type * as Esbuild from 'esbuild';
 
 type PlatformDatabases = NonNullable<NonNullable<Account['platform']>['databases']>;
 
@@ -75,6 +76,8 @@ function bundled(entry: 'handler' | 'executor'): lambda.Code {
     image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
     local: {
       tryBundle(outputDir) {
+        // Loaded only when a platform has shared databases (esbuild is a build-time dependency).
+        const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
         buildSync({
           entryPoints: [join(PROVISIONER_DIR, `${entry}.js`)],
           outfile: join(outputDir, 'index.mjs'),
