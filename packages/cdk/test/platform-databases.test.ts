@@ -8,7 +8,7 @@ import {
 } from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nagFindings, PlatformStack } from '@branch-env/cdk';
+import { nagFindings, PlatformStack, platformStackPolicy } from '@branch-env/cdk';
 import { outdir, removeOutdirs, resourcesOf, testConfig, type Template } from './helpers.js';
 
 /** The platform with both shared database clusters (one synthesis shared by the file). */
@@ -215,5 +215,20 @@ describe('the platform with shared databases', () => {
       ).not.toContain(change.changeImpact);
     });
     expect(touched.length, 'the size change reaches the clusters').toBeGreaterThan(0);
+  });
+
+  it("has bootstrap's stack policy refuse any update that would replace a cluster, an instance or a secret", () => {
+    const replace = platformStackPolicy().Statement.find(
+      (s) => s.Effect === 'Deny' && s.Action === 'Update:Replace',
+    );
+    expect(replace?.Condition?.StringEquals.ResourceType).toEqual(
+      expect.arrayContaining([
+        'AWS::DocDB::DBCluster',
+        'AWS::DocDB::DBInstance',
+        'AWS::RDS::DBCluster',
+        'AWS::RDS::DBInstance',
+        'AWS::SecretsManager::Secret',
+      ]),
+    );
   });
 });
