@@ -68,18 +68,10 @@ export class Refusal extends Error {
 /** The CloudFormation stack tag every resource of a stack carries (`aws:cloudformation:stack-id`). */
 export const STACK_ID_TAG = 'aws:cloudformation:stack-id';
 
-const STACK_ARN =
-  /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[A-Za-z][A-Za-z0-9-]*\/[\w-]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 
 function isEngine(value: unknown): value is SharedDatabaseEngine {
   return SHARED_DATABASE_ENGINES.includes(value as SharedDatabaseEngine);
-}
-
-/** The stack name of an ARN `arn:…:stack/<name>/<id>`. */
-export function stackNameOf(stackId: string): string {
-  if (!STACK_ARN.test(stackId)) throw new Refusal(`'${stackId}' is not a CloudFormation stack ARN`);
-  return stackId.split('/')[1] as string;
 }
 
 /**
@@ -189,7 +181,7 @@ export function actionOf(event: CustomResourceEvent, target: Target): Action {
 /** A password the branch stack generated (letters and digits, no punctuation). */
 const PASSWORD = /^[A-Za-z0-9]{16,128}$/;
 
-export function checkPassword(password: unknown): string {
+function checkPassword(password: unknown): string {
   if (typeof password !== 'string' || !PASSWORD.test(password)) {
     throw new Refusal('the environment secret has no password of 16-128 letters and digits');
   }
@@ -219,7 +211,7 @@ export interface SqlStep {
 }
 
 /** The maintenance database the master user connects to. */
-export const POSTGRES_ADMIN_DATABASE = 'postgres';
+const POSTGRES_ADMIN_DATABASE = 'postgres';
 
 /**
  * Aurora PostgreSQL: a login role and a database of its own, which only it (and the master user,

@@ -61,15 +61,12 @@ export interface MongoSession {
   command(database: string, command: Readonly<Record<string, unknown>>): Promise<unknown>;
 }
 
-export async function userExists(session: MongoSession, user: string): Promise<boolean> {
+async function userExists(session: MongoSession, user: string): Promise<boolean> {
   const info = (await session.command('admin', { usersInfo: user })) as { users?: unknown[] };
   return (info.users ?? []).length > 0;
 }
 
-export async function runMongo(
-  steps: readonly MongoStep[],
-  session: MongoSession,
-): Promise<string[]> {
+async function runMongo(steps: readonly MongoStep[], session: MongoSession): Promise<string[]> {
   const done: string[] = [];
   for (const step of steps) {
     try {

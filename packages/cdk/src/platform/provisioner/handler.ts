@@ -20,7 +20,7 @@ import {
  * VPC: it calls CloudFormation, Secrets Manager and the executor, and answers CloudFormation's
  * response URL). Bundled with esbuild at synth (shared-databases.ts); the AWS SDK is the runtime's.
  */
-export interface ClusterSettings {
+interface ClusterSettings {
   readonly host: string;
   readonly port: number;
   /** The master secret (`username`, `password`): only this function may read it. */
