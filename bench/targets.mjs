@@ -8,8 +8,7 @@
 // a copy of the config whose `full` profile is shared with `database.shared: true` on a platform
 // DocumentDB cluster (said so in the output).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -106,8 +105,9 @@ if (fullBranch === undefined) {
       databases: { documentdb: { instanceClass: 'db.t3.medium', instances: 1 } },
     };
     copy.$schema = undefined;
-    tmp = mkdtempSync(join(tmpdir(), 'branch-env-targets-'));
-    fullConfig = join(tmp, 'branch-env.config.json');
+    // Next to the real config: its paths (Dockerfiles, site) are relative to the config's folder.
+    tmp = join(root, `.branch-env-targets-${process.pid}.config.json`);
+    fullConfig = tmp;
     writeFileSync(fullConfig, JSON.stringify(copy, null, 2));
     fullBranch = 'sandbox';
     variant =
@@ -153,7 +153,7 @@ try {
 } catch (error) {
   if (error !== undefined) throw error;
 } finally {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (tmp) rmSync(tmp, { force: true });
 }
 
 console.log('\nmodelled figure                                   value          target     ratio');

@@ -150,10 +150,18 @@ describe('AWS CloudFormation validator (offline) over every synthesized template
     }, 240_000);
   }
 
-  it('the account platform stack (bootstrap) validates with no error, with two load balancers and NAT', () => {
+  it('the account platform stack (bootstrap) validates with no error, with two load balancers, NAT and both shared database clusters', () => {
     const config = structuredClone(testConfig());
     const account = config.accounts.development!;
-    const platform = { ...account.platform!, natGateways: 1, loadBalancers: 2 };
+    const platform = {
+      ...account.platform!,
+      natGateways: 1,
+      loadBalancers: 2,
+      databases: {
+        documentdb: { instanceClass: 'db.t3.medium', instances: 1 },
+        auroraPostgres: { minCapacity: 0, maxCapacity: 2 },
+      },
+    };
     const app = new App();
     const stack = new PlatformStack(app, 'Platform', {
       app: config.app,
@@ -166,6 +174,28 @@ describe('AWS CloudFormation validator (offline) over every synthesized template
       errorsOf(stack.stackName, template, { account: account.id, region: account.region }),
     ).toEqual([]);
   }, 240_000);
+
+  it('a shared environment on the shared Aurora cluster validates with no error', () => {
+    const config = testConfig();
+    config.accounts.development!.platform!.databases = {
+      auroraPostgres: { minCapacity: 0, maxCapacity: 2 },
+    };
+    config.profiles['preview-shared'] = {
+      ...config.profiles['preview-shared']!,
+      database: {
+        engine: 'aurora-postgres',
+        minCapacity: 0,
+        maxCapacity: 2,
+        autoPauseSeconds: 300,
+        shared: true,
+      },
+    };
+    const synthesized = synthesize('shared/on-db', {}, config);
+    const stack = synthesized.stacks[0]!;
+    expect(
+      errorsOf(stack.stackName, synthesized.main, { account: stack.account, region: stack.region }),
+    ).toEqual([]);
+  });
 
   it('the deploy-role (bootstrap) stacks of both accounts validate with no error', () => {
     const config = testConfig();

@@ -512,6 +512,96 @@ describe("the shared load balancer: an unprotected stack changes only its class'
   });
 });
 
+describe('the shared database provisioner and master secrets (docs/platform.md, "Shared databases")', () => {
+  const provisioner = `arn:aws:lambda:us-east-1:${DEV}:function:${A}-platform-database-provisioner`;
+  const executor = `arn:aws:lambda:us-east-1:${DEV}:function:${A}-platform-DatabasesExecutor3D65F962-abc`;
+  const master = `arn:aws:secretsmanager:us-east-1:${DEV}:secret:${A}-platform/databases/aurora-postgres/master-AbCdEf`;
+  const EXEC_ROLE = `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected-cfn`;
+  /** The worst role a branch could create: anything, within the boundary. */
+  const anything = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  };
+  const TASK_ROLE = `arn:aws:iam::${DEV}:role/${A}-feature-x-ServiceTaskRole-abc`;
+  const TASK_SESSION = `arn:aws:sts::${DEV}:assumed-role/${A}-feature-x-ServiceTaskRole-abc/task`;
+
+  it("lets the execution role invoke the provisioner (CloudFormation's custom resource), and nothing else of the platform", async () => {
+    const ctx = { 'aws:PrincipalArn': EXEC_ROLE };
+    expect(
+      await decide(
+        unprotectedExec,
+        unprotectedBoundary,
+        EXEC_SESSION,
+        'lambda:InvokeFunction',
+        provisioner,
+        ctx,
+      ),
+    ).toBe('Allowed');
+    expect(
+      await decide(
+        unprotectedExec,
+        unprotectedBoundary,
+        EXEC_SESSION,
+        'lambda:InvokeFunction',
+        executor,
+        ctx,
+      ),
+    ).not.toBe('Allowed');
+    expect(
+      await decide(
+        unprotectedExec,
+        unprotectedBoundary,
+        EXEC_SESSION,
+        'secretsmanager:GetSecretValue',
+        master,
+        ctx,
+      ),
+    ).not.toBe('Allowed');
+  });
+
+  it.each([
+    ['the provisioner', 'lambda:InvokeFunction', provisioner],
+    ['the executor', 'lambda:InvokeFunction', executor],
+    ['the master secret', 'secretsmanager:GetSecretValue', master],
+  ])(
+    'denies a role a branch creates (policy "*", the boundary) %s',
+    async (_what, action, resource) => {
+      expect(
+        await decide(anything, unprotectedBoundary, TASK_SESSION, action, resource, {
+          'aws:PrincipalArn': TASK_ROLE,
+        }),
+      ).not.toBe('Allowed');
+    },
+  );
+
+  it('denies the deploy role itself the provisioner and the master secret', async () => {
+    const ctx = { 'aws:PrincipalArn': `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected` };
+    for (const [action, resource] of [
+      ['lambda:InvokeFunction', provisioner],
+      ['secretsmanager:GetSecretValue', master],
+    ] as const) {
+      expect(
+        await decide(anything, unprotectedBoundary, OIDC_SESSION, action, resource, ctx),
+      ).not.toBe('Allowed');
+    }
+  });
+
+  it('still lets a branch role read its own secret (the deny is the platform only)', async () => {
+    expect(
+      await decide(
+        anything,
+        unprotectedBoundary,
+        TASK_SESSION,
+        'secretsmanager:GetSecretValue',
+        secret,
+        {
+          'aws:PrincipalArn': TASK_ROLE,
+        },
+      ),
+    ).toBe('Allowed');
+  });
+});
+
 describe('IAM size limits', () => {
   it("keeps every managed policy within 6,144 and every role's inline policies within 10,240 characters", () => {
     for (const t of [dev, prod]) {

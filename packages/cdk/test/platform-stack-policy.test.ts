@@ -61,8 +61,16 @@ beforeAll(() => {
 afterAll(removeOutdirs);
 
 describe("the platform's stack policy (set by bootstrap)", () => {
-  it('guards resource types the platform has', () => {
-    const types = new Set(Object.values(base.Resources).map((r) => r.Type));
+  it('guards resource types the platform has (with shared databases)', () => {
+    const withDatabases = platformOf((c) => {
+      c.accounts.development!.platform!.databases = {
+        documentdb: { instanceClass: 'db.t3.medium', instances: 1 },
+        auroraPostgres: { minCapacity: 0, maxCapacity: 2 },
+      };
+    });
+    const types = new Set(
+      [base, withDatabases].flatMap((t) => Object.values(t.Resources).map((r) => r.Type)),
+    );
     const guarded = platformStackPolicy().Statement.flatMap(
       (s) => s.Condition?.StringEquals.ResourceType ?? [],
     );

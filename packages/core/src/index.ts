@@ -410,3 +410,14 @@ export {
   RULES_PER_LOAD_BALANCER,
   type ListenerRuleClaim,
 } from './private/platform/listener-rules.js';
+export {
+  SHARED_DATABASE_ENGINES,
+  SHARED_DATABASE_NAME,
+  SHARED_DATABASE_PORTS,
+  SHARED_DATABASE_RESOURCE_TYPE,
+  databaseProvisionerName,
+  platformDatabaseIdentifier,
+  sharedDatabaseName,
+  type SharedDatabaseEngine,
+  type SharedDatabaseProperties,
+} from './private/platform/shared-databases.js';

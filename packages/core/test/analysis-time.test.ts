@@ -31,6 +31,23 @@ describe('referencedIds', () => {
 });
 
 describe('modelTimeToReady', () => {
+  it('weighs a shared database (Custom::SharedDatabase) as a provisioner call, not a cluster', () => {
+    const model = modelTimeToReady(
+      template({
+        Secret: { Type: 'AWS::SecretsManager::Secret' },
+        Db: {
+          Type: 'Custom::SharedDatabase',
+          Properties: { SecretArn: { Ref: 'Secret' } },
+        },
+        Service: { Type: 'AWS::ECS::Service', DependsOn: ['Db'] },
+      }),
+    );
+    expect(path(model)).toEqual(['Secret', 'Db', 'Service']);
+    expect(model.criticalPath[1]).toMatchObject({ type: 'Custom::SharedDatabase', minutes: 0.5 });
+    expect(model.sources.join(' ')).toMatch(/resume ~15 s/);
+    expect(model.totalMinutes).toBeLessThan(8);
+  });
+
   it('follows DependsOn, Ref, GetAtt and Sub edges (0.25 min default each)', () => {
     const model = modelTimeToReady(
       template({

@@ -52,6 +52,21 @@ describe('the platform block and profile isolation', () => {
     expect(config.profiles.full?.database).toMatchObject({ engine: 'documentdb', shared: false });
   });
 
+  it('accepts a shared profile on a shared database the platform has', () => {
+    const config = parseConfig(
+      editedConfig((c) => {
+        c.accounts.development.platform.databases = { auroraPostgres: {} };
+        c.profiles.full.isolation = 'shared';
+        c.profiles.full.cloudfront = false;
+        c.profiles.full.database = { engine: 'aurora-postgres', shared: true };
+      }),
+    );
+    expect(config.profiles.full?.database).toMatchObject({
+      engine: 'aurora-postgres',
+      shared: true,
+    });
+  });
+
   it('accepts a platform with both shared database clusters', () => {
     const config = parseConfig(
       editedConfig((c) => {
@@ -125,17 +140,6 @@ describe('the platform block and profile isolation', () => {
       },
       'profiles.full.database.shared',
       /asks for a shared aurora-postgres database but the platform of account 'development' .* has none; add accounts.development.platform.databases.auroraPostgres/,
-    ],
-    [
-      'a shared database (not yet supported)',
-      (c) => {
-        c.accounts.development.platform.databases = { documentdb: {} };
-        c.profiles.full.isolation = 'shared';
-        c.profiles.full.cloudfront = false;
-        c.profiles.full.database = { engine: 'documentdb', shared: true };
-      },
-      'profiles.full.database.shared',
-      /shared databases are not yet supported/,
     ],
     [
       'a shared database on a dedicated profile',

@@ -369,6 +369,8 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   OwnLogGroups: "Log groups of the class's environments.",
   OwnRepositories: "Repositories named after the class's stacks.",
   OwnFunctions: "Helper Lambda functions named after the class's stacks.",
+  SharedDatabaseProvisioner:
+    "The platform's named database provisioner (Custom::SharedDatabase) in any of the class's regions; it derives the environment from the calling stack's tags.",
   CreateOwnSecrets:
     "Secret names are generated: only with the app's tag and an environment tag of the class.",
   OwnSecrets: 'Secrets tagged with the app and an environment of the class.',
@@ -454,6 +456,95 @@ export function platformAcknowledgements(
         'Availability zones are the configured accounts.<key>.platform.availabilityZones on purpose: synthesis needs no lookup and gives the same template offline and in CI.',
       on: [s.network.vpc],
     },
+    ...platformDatabaseAcknowledgements(s),
+  ];
+}
+
+/** The shared database clusters, the provisioner and the executor (platform/shared-databases.ts). */
+function platformDatabaseAcknowledgements(
+  s: PlatformStack,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  const d = s.databases;
+  if (d === undefined) return [];
+  const clusterOf = (engine: string) => d.clusters.find((c) => c.engine === engine)?.cluster;
+  const docdb = clusterOf('documentdb');
+  const aurora = clusterOf('aurora-postgres');
+  const provisionerRole = d.provisioner.role;
+  const executorRole = d.executor.role;
+  const noRotation =
+    "The master password is read only by the platform provisioner (GetSecretValue at each create or drop of an environment database) and never leaves the platform: no service, task or branch role may read it (the deploy roles' boundary denies it). Rotating it needs a rotation Lambda in the VPC reaching Secrets Manager (a NAT gateway or an interface endpoint the platform does not have by default); rotate by hand with `aws rds modify-db-cluster` / `aws docdb modify-db-cluster --master-user-password` and PutSecretValue. Environment users have passwords of their own in their own secrets.";
+  return [
+    {
+      id: 'AwsSolutions-SMG4',
+      reason: noRotation,
+      // The generated secret itself (the clusters expose an attachment of it).
+      on: d.clusters.flatMap((c) => {
+        const secret = c.cluster.node.tryFindChild('Secret');
+        return secret === undefined ? [] : [secret];
+      }),
+    },
+    ...(docdb === undefined
+      ? []
+      : [
+          { id: 'AwsSolutions-DOC3', reason: noRotation, on: [docdb] },
+          {
+            id: 'AwsSolutions-DOC2',
+            reason:
+              'The shared DocumentDB cluster listens on 27017 because every MongoDB client and the connection strings of the environments expect it; it is reachable only from the platform executor and from the service security groups of the environments that added a rule for themselves, never from the internet or the VPC CIDR.',
+            on: [docdb],
+          },
+          ...['authenticate', 'createIndex', 'dropCollection'].map((event) => ({
+            id: `AwsSolutions-DOC5[LogExport::${event}]`,
+            reason:
+              "The shared cluster exports its audit log (EnableCloudwatchLogsExports ['audit'], parameter group audit_logs=enabled) to /aws/docdb/<cluster>/audit, created by the stack with a retention: it records authenticate, createIndex and dropCollection events among others. cdk-nag's DOC5 looks for those event names in EnableCloudwatchLogsExports, whose only valid values are audit and profiler (cdklabs/cdk-nag#1421).",
+            on: [docdb],
+          })),
+        ]),
+    ...(aurora === undefined
+      ? []
+      : [
+          {
+            id: 'AwsSolutions-RDS6',
+            reason:
+              'Environments connect with a password user of their own, from their own secret, injected as ECS secrets; IAM database authentication would need a token per connection from every service (and a per-environment rds-db:connect grant). The cluster is reachable only from the executor and the service groups of environments that added a rule for themselves.',
+            on: [aurora],
+          },
+        ]),
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'The executor writes its own logs (AWS managed basic execution policy); it has no other AWS permission: it talks only to the clusters, on their ports.',
+      on: executorRole === undefined ? [] : [executorRole],
+    },
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'The executor runs in the platform VPC to reach the clusters: Lambda manages its network interfaces with these EC2 permissions (AWS managed VPC access policy, the documented minimum).',
+      on: executorRole === undefined ? [] : [executorRole],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(s).getLogicalId(d.node.findChild('ProvisionerLogs').node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'The provisioner writes log streams of its own log group only.',
+      on: provisionerRole === undefined ? [] : [provisionerRole],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${s.region}:${s.account}:stack/${s.stackName.replace(/-platform$/, '')}-*/*]`,
+      reason:
+        "DescribeStacks on the app's stacks only: the provisioner reads the requesting stack's name and branch-env tags (CloudFormation supplies its id) to derive which environment asks, and refuses mismatches.",
+      on: provisionerRole === undefined ? [] : [provisionerRole],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${s.region}:${s.account}:secret:*]`,
+      reason:
+        "The environments' secrets have generated names; the statement is limited by condition to secrets tagged with this app and an environment (branch-env:app, branch-env:environment), and the provisioner additionally refuses a secret whose aws:cloudformation:stack-id tag is not the requesting stack.",
+      on: provisionerRole === undefined ? [] : [provisionerRole],
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(s).getLogicalId(d.executor.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason:
+        'lambda:InvokeFunction on the executor and its versions (CDK grantInvoke); nothing else.',
+      on: provisionerRole === undefined ? [] : [provisionerRole],
+    },
   ];
 }
 
@@ -491,6 +582,16 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
     ...(s.database.engine === 'mongodb-container'
       ? [{ id: 'AwsSolutions-SMG4', reason: SIDECAR_NO_ROTATION, on: [s.database.secret] }]
       : []),
+    ...(s.sharedDatabase === undefined
+      ? []
+      : [
+          {
+            id: 'AwsSolutions-SMG4',
+            reason:
+              "The password of the environment's own user on the shared cluster is generated once, when the secret is created; the platform provisioner sets it on the user at create (and again on any update of the resource). A rotation would have to go through the provisioner (only it may reach the cluster), and the service reads the password only at task start (ECS secrets). The secret is deleted with an unprotected environment, together with its user.",
+            on: [s.sharedDatabase.secret],
+          },
+        ]),
     {
       id: 'AwsSolutions-ECS2',
       reason:

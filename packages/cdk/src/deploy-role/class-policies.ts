@@ -1,5 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
+  databaseProvisionerName,
   JOB_ROLE_PATH,
   listenerRuleClaimsPrefix,
   RESERVED,
@@ -120,12 +121,15 @@ function reservedArns(ctx: ClassPolicyContext) {
       at('logs', `log-group:*${platform}*`),
       at('logs', `log-group:/${app}/_platform/*`),
       `arn:${p}:iam::${a}:role/${platform}*`,
+      at('secretsmanager', `secret:${platform}*`),
     ],
     roles: ctx.allRoles.flatMap((c) => [
       `arn:${p}:iam::${a}:role/${roleName(c.deployRoleArn)}`,
       `arn:${p}:iam::${a}:role/${roleName(c.executionRoleArn)}`,
     ]),
     boundaries: ctx.allRoles.map((c) => c.permissionsBoundaryArn),
+    functions: at('lambda', `function:${platform}*`),
+    executionRoles: ctx.allRoles.map((c) => c.executionRoleArn),
   };
 }
 
@@ -165,6 +169,8 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
         'logs:Delete*',
         'logs:Put*',
         'iam:*Role*',
+        // The shared clusters' master secrets: only the platform's provisioner reads them.
+        'secretsmanager:GetSecretValue',
       ],
       resources: reserved.platformData,
     }),
@@ -211,6 +217,15 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
         StringNotEquals: { 'iam:PermissionsBoundary': ctx.roles.permissionsBoundaryArn },
       },
     }),
+    // The shared database provisioner derives the environment from the calling stack: only
+    // CloudFormation (an execution role) may call it (docs/platform.md, "Shared databases").
+    new iam.PolicyStatement({
+      sid: 'DenyInvokingThePlatform',
+      effect: iam.Effect.DENY,
+      actions: ['lambda:Invoke*'],
+      resources: [reserved.functions],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': reserved.executionRoles } },
+    }),
     new iam.PolicyStatement({
       sid: 'DenyLongLivedCredentials',
       effect: iam.Effect.DENY,
@@ -244,7 +259,8 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
         resources: [
           ...prot.stacks,
           ...prot.parameters,
-          ...prot.buckets,
+          // `<app>-<prefix>*` already matches the objects (`*` matches `/` in an ARN pattern).
+          ...prot.buckets.filter((b) => !b.endsWith('*/*')),
           ...prot.logGroups,
           ...prot.roles,
         ],
@@ -272,7 +288,12 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
 export function boundaryStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ sid: 'WithinTheGuards', actions: ['*'], resources: ['*'] }),
-    ...guardStatements(ctx),
+    // Without their Sids (named in the source): the boundary is at IAM's 6,144-character limit.
+    ...guardStatements(ctx).map((st) => {
+      const json = { ...(st.toStatementJson() as Record<string, unknown>) };
+      delete json['Sid'];
+      return iam.PolicyStatement.fromJson(json);
+    }),
   ];
 }
 
@@ -348,6 +369,12 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
       sid: 'OwnFunctions',
       actions: ['lambda:*'],
       resources: own.functions,
+    }),
+    new iam.PolicyStatement({
+      // Custom::SharedDatabase: CloudFormation invokes the platform's provisioner with this role.
+      sid: 'SharedDatabaseProvisioner',
+      actions: ['lambda:InvokeFunction'],
+      resources: [`arn:${p}:lambda:*:${a}:function:${databaseProvisionerName(ctx.app)}`],
     }),
     new iam.PolicyStatement({
       sid: 'CreateOwnSecrets',

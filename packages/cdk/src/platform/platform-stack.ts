@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { acknowledgePlatformStack } from '../compliance/acknowledgements.js';
 import { Network } from '../network/network.js';
 import { Registry } from '../registry/registry.js';
+import { SharedDatabases } from './shared-databases.js';
 
 /** The container port shared services listen on (the service construct's default). */
 export const SHARED_SERVICE_PORT = 8080;
@@ -81,6 +82,8 @@ export class PlatformStack extends Stack {
   readonly loadBalancers: readonly PlatformLoadBalancer[];
   readonly repositories: ReadonlyMap<string, Registry>;
   readonly zones: readonly string[];
+  /** The shared database clusters and their provisioner, when `platform.databases` has any. */
+  readonly databases: SharedDatabases | undefined;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { account, app } = props;
@@ -200,6 +203,18 @@ export class PlatformStack extends Stack {
     }
     this.repositories = repositories;
 
+    const databases = platform.databases;
+    this.databases =
+      databases?.documentdb !== undefined || databases?.auroraPostgres !== undefined
+        ? new SharedDatabases(this, 'Databases', {
+            app,
+            databases: databases ?? {},
+            vpc,
+            subnets: this.network.databaseSubnets,
+            logRetentionDays: props.logRetentionDays ?? 30,
+          })
+        : undefined;
+
     // The SSM contract.
     const publish = (
       parameter: PlatformParameter,
@@ -232,6 +247,17 @@ export class PlatformStack extends Stack {
     });
     for (const [service, registry] of repositories) {
       publish('repositoryUri', registry.repository.repositoryUri, { service });
+    }
+    for (const c of this.databases?.clusters ?? []) {
+      const docdb = c.engine === 'documentdb';
+      publish(docdb ? 'documentdbEndpoint' : 'auroraPostgresEndpoint', c.endpoint);
+      publish(
+        docdb ? 'documentdbSecurityGroupId' : 'auroraPostgresSecurityGroupId',
+        c.securityGroup.securityGroupId,
+      );
+    }
+    if (this.databases !== undefined) {
+      publish('databaseProvisionerArn', this.databases.provisioner.functionArn);
     }
 
     Tags.of(this).add(TAG_KEYS.app, app);

@@ -18,6 +18,12 @@ const PLATFORM_IRREPLACEABLE_TYPES = [
   'AWS::CertificateManager::Certificate',
   'AWS::Route53::RecordSet',
   'AWS::ECR::Repository',
+  // The shared database clusters hold every shared environment's data.
+  'AWS::DocDB::DBCluster',
+  'AWS::DocDB::DBInstance',
+  'AWS::RDS::DBCluster',
+  'AWS::RDS::DBInstance',
+  'AWS::SecretsManager::Secret',
 ] as const;
 
 /** Resource types an update must never delete (the rest of the platform hangs off them). */

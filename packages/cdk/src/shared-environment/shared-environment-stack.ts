@@ -28,6 +28,7 @@ import {
 } from '../service/environment-services.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
+import { SharedDatabase, sharedEngineOf } from './shared-database.js';
 
 /** Where the environment's host rule is on the platform (claimed by `branch-env deploy`). */
 export interface ListenerRulePlacement {
@@ -86,6 +87,8 @@ export interface SharedEnvironmentStackProps extends StackProps {
 export class SharedEnvironmentStack extends Stack {
   readonly branchEnvironment: ResolvedEnvironment;
   readonly database: Database;
+  /** The environment's database and user on the platform's shared cluster (`database.shared`). */
+  readonly sharedDatabase: SharedDatabase | undefined;
   readonly storage: Storage;
   readonly service: Service;
   /** The other services and the jobs of the environment. */
@@ -153,14 +156,27 @@ export class SharedEnvironmentStack extends Stack {
       },
     );
 
-    this.database = new Database(this, 'Database', {
-      config: profile.database,
-      vpc,
-      subnets: { subnets },
-      protected: env.protected,
-      backupRetentionDays: profile.backups.retentionDays,
-      multiAz: profile.multiAz,
-    });
+    const sharedEngine = sharedEngineOf(profile.database);
+    this.sharedDatabase =
+      sharedEngine === undefined
+        ? undefined
+        : new SharedDatabase(this, 'SharedDatabase', {
+            app: env.app,
+            environment: env.name,
+            engine: sharedEngine,
+            protected: env.protected,
+          });
+    // A database on the platform's shared cluster has the environment database's shape.
+    this.database =
+      this.sharedDatabase ??
+      new Database(this, 'Database', {
+        config: profile.database,
+        vpc,
+        subnets: { subnets },
+        protected: env.protected,
+        backupRetentionDays: profile.backups.retentionDays,
+        multiAz: profile.multiAz,
+      });
 
     this.serviceUrl = `https://${this.hostName}`;
     this.storage = new Storage(this, 'Storage', {
@@ -233,6 +249,12 @@ export class SharedEnvironmentStack extends Stack {
       routes: { kind: 'shared', shared: sharedLoadBalancer, priorities },
       loadBalancerSecurityGroup,
     });
+
+    if (this.sharedDatabase !== undefined) {
+      this.sharedDatabase.allowFrom(this.service.serviceSecurityGroup);
+      // Tasks start once their database and user exist.
+      this.service.service.node.addDependency(this.sharedDatabase.resource);
+    }
 
     if (placement.loadBalancer > 0) {
       // The wildcard record points at the first load balancer; later ones need a record per name.

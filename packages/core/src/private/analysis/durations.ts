@@ -98,6 +98,20 @@ export const RESOURCE_DURATIONS: Readonly<Record<string, TypeDurations>> = {
       source: `ACM DNS-validated: "minutes once the record exists" (Route 53 zone given, CloudFormation writes the record); 3 min taken (${REF})`,
     },
   },
+  // A database and a user on the platform's shared cluster (docs/platform.md, "Shared databases"):
+  // the environment creates no cluster, only this call to the platform's provisioner.
+  'Custom::SharedDatabase': {
+    create: {
+      minutes: 0.5,
+      range: [0.25, 1],
+      source: `provisioner + in-VPC executor (Lambda cold starts, a few statements) and, on a paused 0-ACU Aurora cluster, its resume ~15 s (${REF}); 0.25-1 min taken`,
+    },
+    delete: {
+      minutes: 0.25,
+      range: [0.1, 0.5],
+      source: 'provisioner + executor drop the database and the user: a few statements (estimate)',
+    },
+  },
   'AWS::Route53::RecordSet': {
     create: {
       minutes: 1,

@@ -81,12 +81,27 @@ export const PLATFORM_PARAMETERS = {
   documentdbEndpoint: entry(
     'databases/documentdb/endpoint',
     'platform',
-    'host:port of the shared DocumentDB cluster (reserved: shared databases are not built yet).',
+    'host:port of the shared DocumentDB cluster (TLS required).',
+  ),
+  documentdbSecurityGroupId: entry(
+    'databases/documentdb/security-group-id',
+    'platform',
+    'Security group of the shared DocumentDB cluster: a shared environment adds one ingress rule from its own service group on 27017.',
   ),
   auroraPostgresEndpoint: entry(
     'databases/aurora-postgres/endpoint',
     'platform',
-    'host:port of the shared Aurora PostgreSQL cluster (reserved: shared databases are not built yet).',
+    'host:port of the shared Aurora PostgreSQL cluster.',
+  ),
+  auroraPostgresSecurityGroupId: entry(
+    'databases/aurora-postgres/security-group-id',
+    'platform',
+    'Security group of the shared Aurora PostgreSQL cluster: a shared environment adds one ingress rule from its own service group on 5432.',
+  ),
+  databaseProvisionerArn: entry(
+    'databases/provisioner-arn',
+    'platform',
+    'ARN of the platform function behind `Custom::SharedDatabase`: creates and drops the database and user of the environment whose stack calls it (only CloudFormation execution roles may invoke it).',
   ),
   listenerRule: entry(
     'listener-rules/{priority}',

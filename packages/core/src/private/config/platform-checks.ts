@@ -159,24 +159,6 @@ export const PLATFORM_CHECKS: readonly ConfigCheck[] = [
       ),
   },
   {
-    // Not yet built: a database and a user per environment on the shared cluster need a custom
-    // resource that creates them at deploy and drops them at destroy (docs/platform.md).
-    name: 'shared databases are not yet supported',
-    check: (config) =>
-      Object.entries(config.profiles).flatMap(([key, p]) => {
-        const db = p.database;
-        return db !== undefined && 'shared' in db && db.shared === true
-          ? [
-              {
-                path: `profiles.${key}.database.shared`,
-                message:
-                  'shared databases are not yet supported: the per-environment database and user on the platform cluster are not built yet (docs/platform.md); set database.shared to false for a database of the environment\'s own, or use engine "mongodb-container"',
-              },
-            ]
-          : [];
-      }),
-  },
-  {
     name: 'shared profiles serve from the shared load balancer',
     check: (config) =>
       Object.entries(config.profiles).flatMap(([key, p]) =>
