@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   auditTeardown,
   estimateCost,
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagFindings } from '@branch-env/cdk';
 import {
   container,
+  multiServiceConfig,
   removeOutdirs,
   resourcesOf,
   synthesize,
@@ -128,6 +130,38 @@ describe('a shared environment on a shared database', () => {
       );
     }
   });
+
+  it('admits every service and the jobs of a multi-service app, each by its own rule, and starts every service after the database', () => {
+    const config = multiServiceConfig();
+    const shared = onSharedDatabase('aurora-postgres');
+    config.accounts.development!.platform!.databases =
+      shared.accounts.development!.platform!.databases;
+    config.profiles['preview-shared'] = shared.profiles['preview-shared']!;
+    const multi = synthesize(
+      'shared/multi-db',
+      {
+        configDirectory: join(import.meta.dirname, 'fixtures'),
+        serviceImage: undefined,
+        siteDirectory: null,
+      },
+      config,
+    );
+    const rules = resourcesOf(multi.main, 'AWS::EC2::SecurityGroupIngress').filter(([id]) =>
+      id.startsWith('SharedDatabase'),
+    );
+    // web (primary), api, search, worker, the jobs.
+    expect(rules.map(([, r]) => r.Properties!['Description'])).toHaveLength(5);
+    for (const [, rule] of rules)
+      expect(rule.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 });
+    expect(JSON.stringify(rules.map(([, r]) => r.Properties!['SourceSecurityGroupId']))).toMatch(
+      /Jobs/,
+    );
+    const [[customId]] = resourcesOf(multi.main, 'Custom::SharedDatabase');
+    const services = resourcesOf(multi.main, 'AWS::ECS::Service');
+    expect(services).toHaveLength(4);
+    for (const [id, service] of services)
+      expect([service.DependsOn].flat(), id).toContain(customId);
+  }, 120_000);
 
   it('starts its tasks after the database and user exist', () => {
     const [[, service]] = resourcesOf(aurora.main, 'AWS::ECS::Service');

@@ -108,15 +108,28 @@ export class SharedDatabase extends Construct {
     });
   }
 
-  /** Admit `group` (the environment's service security group) to the cluster, on its port only. */
-  allowFrom(group: ec2.ISecurityGroup): ec2.CfnSecurityGroupIngress {
-    return new ec2.CfnSecurityGroupIngress(this, 'ClusterIngress', {
+  /**
+   * Admit `group` to the cluster, on its port only: one ingress rule per security group of the
+   * environment (its primary service's, each further service's, its jobs'). `from` names the
+   * group (absent for the primary service, whose rule keeps its first logical id).
+   */
+  allowFrom(group: ec2.ISecurityGroup, from?: string): ec2.CfnSecurityGroupIngress {
+    const id = from === undefined ? 'ClusterIngress' : `ClusterIngress${toPascal(from)}`;
+    return new ec2.CfnSecurityGroupIngress(this, id, {
       groupId: this.securityGroupId,
       sourceSecurityGroupId: group.securityGroupId,
       ipProtocol: 'tcp',
       fromPort: this.port,
       toPort: this.port,
-      description: `${this.databaseName}: the service of this environment`,
+      description: `${this.databaseName}: ${from ?? 'the service'} of this environment`,
     });
   }
+}
+
+/** `mail-sender` → `MailSender`: a construct id from a service or job name. */
+function toPascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }

@@ -252,6 +252,13 @@ export class SharedEnvironmentStack extends Stack {
 
     if (this.sharedDatabase !== undefined) {
       this.sharedDatabase.allowFrom(this.service.serviceSecurityGroup);
+      // Every further service and the jobs (migrations) reach it too, each by its own rule.
+      for (const s of this.services.services.values()) {
+        this.sharedDatabase.allowFrom(s.securityGroup, `service ${s.name}`);
+        s.service.node.addDependency(this.sharedDatabase.resource);
+      }
+      if (this.services.jobsSecurityGroup)
+        this.sharedDatabase.allowFrom(this.services.jobsSecurityGroup, 'the jobs');
       // Tasks start once their database and user exist.
       this.service.service.node.addDependency(this.sharedDatabase.resource);
     }
