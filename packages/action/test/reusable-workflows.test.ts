@@ -321,3 +321,51 @@ describe('packages/action as owner/repo@tag', () => {
     },
   );
 });
+
+describe('docs/github.md’s caller workflow', () => {
+  const doc = readFileSync(join(ROOT, 'docs/github.md'), 'utf8');
+  const block = doc.match(
+    /## In your repository: the reusable workflows[\s\S]*?```yaml\n([\s\S]*?)```/,
+  )?.[1];
+  const caller = parse(block ?? '') as {
+    permissions: Record<string, string>;
+    jobs: Record<
+      string,
+      { uses: string; permissions: Record<string, string>; with: Record<string, unknown> }
+    >;
+  };
+  const RANK: Record<string, number> = { none: 0, read: 1, write: 2 };
+
+  it('grants each calling job every permission a job of the called workflow asks for', () => {
+    expect(caller.permissions).toEqual({});
+    const jobs = Object.values(caller.jobs);
+    expect(jobs.map((j) => j.uses.replace(/^.*\/([\w-]+\.yml)@.*$/, '$1')).sort()).toEqual(
+      REUSABLE,
+    );
+    for (const job of jobs) {
+      const called = workflow(job.uses.replace(/^.*\/([\w-]+\.yml)@.*$/, '$1'));
+      for (const [name, calledJob] of Object.entries(called.jobs))
+        for (const [scope, level] of Object.entries(calledJob.permissions ?? {}))
+          expect(
+            RANK[job.permissions[scope] ?? 'none'],
+            `${job.uses} ${name} ${scope}`,
+          ).toBeGreaterThanOrEqual(RANK[level] ?? 3);
+      // ... and only those: nothing the called jobs never use
+      const used = new Set(
+        Object.values(called.jobs).flatMap((j) => Object.keys(j.permissions ?? {})),
+      );
+      expect(Object.keys(job.permissions).filter((s) => !used.has(s))).toEqual([]);
+    }
+  });
+
+  it('passes only inputs the called workflows declare, the version matching the tag', () => {
+    for (const job of Object.values(caller.jobs)) {
+      const called = workflow(job.uses.replace(/^.*\/([\w-]+\.yml)@.*$/, '$1'));
+      const declared = Object.keys(called.on.workflow_call?.inputs ?? {});
+      for (const input of Object.keys(job.with)) expect(declared).toContain(input);
+      expect(job.uses).toMatch(
+        new RegExp(`@v${String(job.with['branch-env-version']).replace(/\./g, '\\.')}$`),
+      );
+    }
+  });
+});
