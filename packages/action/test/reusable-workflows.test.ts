@@ -130,7 +130,14 @@ describe('environment.yml builds images for the service’s architecture', () =>
       const runtime = at('crazy-max/ghaction-github-runtime@');
       const deploy = steps.findIndex((s) => s.id === 'deploy');
       expect(qemu).toBeGreaterThanOrEqual(0);
-      expect([qemu < buildx, buildx < runtime, runtime < deploy]).toEqual([true, true, true]);
+      const credentials = at('aws-actions/configure-aws-credentials@');
+      // in order, and before the AWS credentials (third-party actions never see them)
+      expect([
+        qemu < buildx,
+        buildx < runtime,
+        runtime < credentials,
+        credentials < deploy,
+      ]).toEqual([true, true, true, true]);
       // Both architectures a service may have (config: architecture arm64 | x86_64).
       expect(String(steps[qemu]?.with?.platforms).split(',').sort()).toEqual(['amd64', 'arm64']);
       expect(steps[deploy]?.env?.CDK_DOCKER).toBe(
