@@ -275,8 +275,8 @@ describe('action.yml', () => {
     expect(yml).toMatch(/^ {2}main: dist\/index\.js$/m);
   });
 
-  it('is referenced by the lifecycle workflow at its documented path', () => {
+  it('is referenced by the lifecycle workflow at its documented path (in its branch-env checkout)', () => {
     const workflow = readFileSync(join(ROOT, '.github/workflows/environment.yml'), 'utf8');
-    expect(workflow).toContain('uses: ./packages/action');
+    expect(workflow).toContain('uses: ./.branch-env/packages/action\n');
   });
 });

@@ -1,5 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -175,11 +182,16 @@ describe("environment.yml's deploy re-check (superseded by destroy)", () => {
     chmodSync(gh, 0o755);
     const output = join(dir, 'output');
     writeFileSync(output, '');
+    // The job's workspace: the scripts come from its checkout of branch-env in .branch-env/.
+    const workspace = join(dir, 'workspace');
+    mkdirSync(workspace);
+    symlinkSync(ROOT, join(workspace, '.branch-env'));
     const r = spawnSync(
       'bash',
       ['--noprofile', '--norc', '-eo', 'pipefail', '-c', current?.run ?? 'exit 99'],
       {
         encoding: 'utf8',
+        cwd: workspace,
         env: {
           PATH: `${dir}:${process.env.PATH}`,
           GITHUB_OUTPUT: output,

@@ -103,7 +103,7 @@ function run(step: Step, values: Record<string, string>) {
       env[name] = join(temp, value.slice('${{ runner.temp }}/'.length));
     else throw new Error(`the test gives no value for ${name} (${value})`);
   }
-  expect(step.uses).toBe('./packages/action/report');
+  expect(step.uses).toBe('./.branch-env/packages/action/report');
   return new Promise<{ code: number; stdout: string; outputs: Record<string, string> }>(
     (resolve) => {
       execFile(

@@ -180,7 +180,9 @@ describe('workflows', () => {
     for (const r of reporters) {
       const [f, name] = r.split(':') as [string, string];
       expect(
-        workflow(f).jobs[name]?.steps?.some((s) => s.uses === './packages/action/report'),
+        workflow(f).jobs[name]?.steps?.some(
+          (s) => s.uses === './.branch-env/packages/action/report',
+        ),
         r,
       ).toBe(true);
     }
@@ -227,7 +229,7 @@ describe('environment.yml', () => {
       const at = steps.findIndex((s) => s.id === 'deploy');
       const check = steps[at - 1];
       expect(check?.id).toBe('current');
-      expect(check?.run).toBe('bash .github/scripts/still-current.sh');
+      expect(check?.run).toBe('bash .branch-env/.github/scripts/still-current.sh');
       expect(Object.keys(check?.env ?? {}).sort()).toEqual(
         ['BRANCH', 'GH_REPO', 'GH_TOKEN', 'PROTECTED', 'PR_NUMBER'].sort(),
       );
@@ -259,7 +261,7 @@ describe('environment.yml', () => {
   });
 
   it('resolves with the extract-env action and assumes the role it outputs', () => {
-    expect(resolve?.steps?.some((s) => s.uses === './packages/action')).toBe(true);
+    expect(resolve?.steps?.some((s) => s.uses === './.branch-env/packages/action')).toBe(true);
     for (const job of [deploy, reviewed, destroy]) {
       const creds = job?.steps?.find((s) =>
         s.uses?.startsWith('aws-actions/configure-aws-credentials@'),
@@ -294,7 +296,7 @@ describe('environment.yml', () => {
     const report = comment?.steps?.find((s) => s.id === 'report') as Step & {
       env?: Record<string, string>;
     };
-    expect(report?.uses).toBe('./packages/action/report');
+    expect(report?.uses).toBe('./.branch-env/packages/action/report');
     expect(report?.env?.BRANCH_ENV_REPORT).toBe('status');
     expect(comment?.needs).toEqual(['resolve', 'announce', 'deploy', 'deploy-reviewed', 'destroy']);
     expect(report?.env?.DEPLOYMENT_ID).toBe('${{ needs.announce.outputs.deployment-id }}');
@@ -318,22 +320,23 @@ describe('environment.yml', () => {
     const ids = announce.steps.map((s) => s.id ?? s.name ?? s.uses?.split('@')[0] ?? s.run);
     expect(ids).toEqual([
       'actions/checkout',
+      'actions/checkout',
       'early',
       'actions/setup-node',
-      'npm ci --no-audit --no-fund',
+      'bash .branch-env/.github/scripts/install-cli.sh',
       'plan',
       'report',
     ]);
-    const [early, report] = [announce.steps[1], announce.steps[5]];
+    const [early, report] = [announce.steps[2], announce.steps[6]];
     for (const step of [early, report]) {
-      expect(step?.uses).toBe('./packages/action/report');
+      expect(step?.uses).toBe('./.branch-env/packages/action/report');
       expect(step?.env).toMatchObject({
         BRANCH_ENV_REPORT: 'status',
         STATUS: 'deploying',
         STARTED_AT: '${{ needs.resolve.outputs.started-at }}',
       });
     }
-    expect(announce.steps[4]?.run).toContain(
+    expect(announce.steps[5]?.run).toContain(
       'npx branch-env plan "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/plan.json"',
     );
     expect(report?.env?.DEPLOYMENT_ID).toBe('${{ steps.early.outputs.deployment-id }}');
@@ -375,11 +378,11 @@ describe('environment.yml', () => {
       for (const i of [timeline, failure])
         expect(steps[i]?.if).toBe("failure() && steps.deploy.outcome == 'failure'");
       expect(steps[diff]).toMatchObject({
-        uses: './packages/action/report',
+        uses: './.branch-env/packages/action/report',
         env: { BRANCH_ENV_REPORT: 'diff', DIFF_FILE: '${{ runner.temp }}/diff.json' },
       });
       expect(steps[failure]).toMatchObject({
-        uses: './packages/action/report',
+        uses: './.branch-env/packages/action/report',
         env: {
           BRANCH_ENV_REPORT: 'failure',
           TIMELINE_FILE: '${{ runner.temp }}/timeline.json',
@@ -410,7 +413,7 @@ describe('environment.yml', () => {
 describe('reaper.yml, sync-long-lived.yml and ci.yml', () => {
   it('reaps on a schedule and on demand, per account with that account’s role', () => {
     const wf = workflow('reaper.yml');
-    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(Object.keys(wf.on).sort()).toEqual(['schedule', 'workflow_call', 'workflow_dispatch']);
     const reap = wf.jobs.reap as Job;
     expect(reap.steps?.some((s) => s.run?.includes('npx branch-env reap'))).toBe(true);
     expect(text('reaper.yml')).toContain('role-to-assume: ${{ matrix.role }}');

@@ -20,9 +20,10 @@ export function dockerImage(
         .map((l) => l.trim())
         .filter((l) => l.length > 0 && !l.startsWith('#'))
     : undefined;
-  // Always left out, whatever the ignore file says: dependencies, git, and cloud assemblies (a
-  // cloud assembly inside the context would be copied into the next one, recursively).
-  const always = ['**/node_modules', '.git', '**/cdk.out', '**/cdk.out*'];
+  // Always left out, whatever the ignore file says: dependencies, git, cloud assemblies (a
+  // cloud assembly inside the context would be copied into the next one, recursively) and the
+  // workflows' checkout of branch-env's actions (docs/github.md).
+  const always = ['**/node_modules', '.git', '**/cdk.out', '**/cdk.out*', '.branch-env'];
   return {
     directory: root,
     file: dockerfile,
