@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ACTION_DIR, ROOT } from './run-action.js';
+import { callerWorkflow } from '../../cli/dist/commands/init/workflow.js';
 
 type Step = {
   id?: string;
@@ -329,12 +330,22 @@ describe('packages/action as owner/repo@tag', () => {
   );
 });
 
-describe('docs/github.md’s caller workflow', () => {
-  const doc = readFileSync(join(ROOT, 'docs/github.md'), 'utf8');
-  const block = doc.match(
-    /## In your repository: the reusable workflows[\s\S]*?```yaml\n([\s\S]*?)```/,
-  )?.[1];
-  const caller = parse(block ?? '') as {
+/** The caller workflow as docs/github.md and docs/adopting.md show it and `branch-env init` writes it. */
+const yamlBlock = (file: string, heading: RegExp): string =>
+  readFileSync(join(ROOT, file), 'utf8').match(
+    new RegExp(`${heading.source}[\\s\\S]*?\`\`\`yaml\n([\\s\\S]*?)\`\`\``),
+  )?.[1] ?? '';
+const CALLERS: [string, () => string][] = [
+  [
+    'docs/github.md',
+    () => yamlBlock('docs/github.md', /## In your repository: the reusable workflows/),
+  ],
+  ['docs/adopting.md', () => yamlBlock('docs/adopting.md', /## 4\. The workflow/)],
+  ['branch-env init', () => callerWorkflow('branch-env.config.json')],
+];
+
+describe.each(CALLERS)('the caller workflow of %s', (_source, text) => {
+  const caller = parse(text()) as {
     permissions: Record<string, string>;
     jobs: Record<
       string,

@@ -42,12 +42,12 @@ export function callerWorkflow(configFile: string): string {
     `  environment:\n` +
     `    if: github.event_name != 'schedule'\n` +
     `    uses: ${uses('environment')}\n` +
-    `    permissions: { contents: read, id-token: write, pull-requests: write }\n` +
+    `    permissions: { contents: read, pull-requests: write, deployments: write, id-token: write }\n` +
     inputs +
     `  reaper:\n` +
     `    if: github.event_name == 'schedule'\n` +
     `    uses: ${uses('reaper')}\n` +
-    `    permissions: { contents: read, id-token: write }\n` +
+    `    permissions: { contents: read, pull-requests: write, deployments: write, id-token: write }\n` +
     inputs
   );
 }
