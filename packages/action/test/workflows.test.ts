@@ -326,6 +326,7 @@ describe('environment.yml', () => {
       'bash .branch-env/.github/scripts/install-cli.sh',
       'plan',
       'report',
+      'follow the deploy',
     ]);
     const [early, report] = [announce.steps[2], announce.steps[6]];
     for (const step of [early, report]) {
@@ -344,6 +345,15 @@ describe('environment.yml', () => {
     expect(announce.outputs?.['deployment-id']).toBe(
       '${{ steps.report.outputs.deployment-id || steps.early.outputs.deployment-id }}',
     );
+    // Then it follows the deploy job's steps, reading the run's jobs, never failing the job for it;
+    // the comment job waits for it, so its progress never overwrites the final status.
+    const follow = announce.steps[7] as Step & { 'continue-on-error'?: boolean };
+    expect(follow.uses).toBe('./.branch-env/packages/action/report');
+    expect(follow.env).toMatchObject({ BRANCH_ENV_REPORT: 'progress', PROGRESS_MINUTES: '30' });
+    expect(follow['continue-on-error']).toBe(true);
+    expect(announce.permissions).toMatchObject({ actions: 'read' });
+    expect(Number(announce['timeout-minutes'])).toBeGreaterThan(30);
+    expect(wf.jobs.comment?.needs).toContain('announce');
   });
 
   it('diffs before the deploy and reads the failing resource after a failed one, never failing the job for them', () => {

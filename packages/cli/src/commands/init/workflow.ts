@@ -42,7 +42,7 @@ export function callerWorkflow(configFile: string): string {
     `  environment:\n` +
     `    if: github.event_name != 'schedule'\n` +
     `    uses: ${uses('environment')}\n` +
-    `    permissions: { contents: read, pull-requests: write, deployments: write, id-token: write }\n` +
+    `    permissions: { contents: read, pull-requests: write, deployments: write, actions: read, id-token: write }\n` +
     inputs +
     `  reaper:\n` +
     `    if: github.event_name == 'schedule'\n` +

@@ -71,6 +71,11 @@ export interface PrCommentInput {
   readonly ended?: { readonly at: Date; readonly reason: string } | undefined;
   /** The infrastructure diff against what was deployed (`diffStacks(diff --json)`). @default undefined */
   readonly diff?: { readonly stacks: readonly DiffStack[]; readonly omitted: number } | undefined;
+  /**
+   * `deploying`: where the deploy job is now (`progressText()`: its step, minutes in), while the
+   * announce job follows it. @default undefined (not shown)
+   */
+  readonly progress?: string | undefined;
   /** The workflow run writing the comment (GITHUB_RUN_ID), recorded in a hidden line. */
   readonly runId?: number | undefined;
 }
@@ -141,6 +146,7 @@ export function renderPrComment(input: PrCommentInput): string {
   const known = input.status !== 'superseded' && input.status !== 'failed';
   const figures = input.figures ?? {};
   if (input.status === 'deploying') {
+    if (input.progress) rows.push(['Progress', mdText(input.progress)]);
     const started = input.startedAt ?? now;
     if (figures.pushToUrlMinutes !== undefined) {
       const eta = new Date(started.getTime() + figures.pushToUrlMinutes * 60_000);

@@ -1,3 +1,9 @@
+import {
+  deployProgress,
+  progressText,
+  runJobsRequest,
+  type DeployProgress,
+} from './pr-progress.js';
 import { randomUUID } from 'node:crypto';
 import type { PrCommentInput, PrCommentStatus } from './pr-comment.js';
 import { diffStacks, firstFailure, planFigures, type DeployFailure } from './pr-sections.js';
@@ -34,6 +40,8 @@ export interface StepDeps {
   readonly appendFile: (path: string, text: string) => void;
   readonly log: (line: string) => void;
   readonly now?: () => Date;
+  /** @default a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** The status a finished run reports, from its jobs' results (`success`, `failure`, `cancelled`, `skipped`). */
@@ -131,8 +139,14 @@ function warn(deps: StepDeps, warnings: readonly string[]): void {
   for (const w of warnings) deps.log(`::warning::${commandText(w)}`);
 }
 
-async function status(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
-  const requested = env.STATUS as PrCommentStatus | undefined;
+async function status(
+  env: Env,
+  deps: StepDeps,
+  ctx: Context,
+  follow?: { readonly progress: string },
+): Promise<void> {
+  // Following the deploy is only ever 'deploying'.
+  const requested = follow ? 'deploying' : (env.STATUS as PrCommentStatus | undefined);
   const status =
     requested && STATUSES.has(requested)
       ? requested
@@ -169,21 +183,24 @@ async function status(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
         ? { at: ctx.now, reason: env.ENDED_REASON || 'destroyed' }
         : undefined,
     diff: diff && (diff.stacks.length > 0 || diff.omitted > 0) ? diff : undefined,
+    progress: follow?.progress,
   };
   const result = await publishPrStatus(deps.api, {
     repo: ctx.repo,
     pullRequest: positive(env.PR_NUMBER),
     comment,
-    deployment: env.COMMIT
-      ? {
-          ref: env.COMMIT,
-          environment,
-          production: env.PRODUCTION === 'true',
-          transient: !protectedEnv,
-          id: positive(env.DEPLOYMENT_ID),
-          logUrl: ctx.runUrl,
-        }
-      : undefined,
+    // Progress moves the comment only: the deployment is already in progress.
+    deployment:
+      env.COMMIT && !follow
+        ? {
+            ref: env.COMMIT,
+            environment,
+            production: env.PRODUCTION === 'true',
+            transient: !protectedEnv,
+            id: positive(env.DEPLOYMENT_ID),
+            logUrl: ctx.runUrl,
+          }
+        : undefined,
   });
   warn(deps, result.warnings);
   deps.log(
@@ -288,6 +305,56 @@ async function reaped(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
   }
 }
 
+/**
+ * `progress`: follow the run's deploy job and put its current step on the "deploying" comment
+ * each time the step changes, until the job ends, waits for reviewers, or `PROGRESS_MINUTES`
+ * (default 30) pass. Reading the run's jobs failing stops the following, never the step.
+ */
+async function followDeploy(env: Env, deps: StepDeps, ctx: Context): Promise<void> {
+  const environment = env.ENVIRONMENT ?? '';
+  if (ctx.runId === undefined || !environment) {
+    deps.log('branch-env: no GITHUB_RUN_ID or ENVIRONMENT: no deploy to follow');
+    return;
+  }
+  const attempt = positive(env.GITHUB_RUN_ATTEMPT) ?? 1;
+  const interval = (positive(env.PROGRESS_INTERVAL_SECONDS) ?? 20) * 1000;
+  const limit = (positive(env.PROGRESS_MINUTES) ?? 30) * 60_000;
+  const clock = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const start = clock().getTime();
+  let shown: string | undefined;
+  for (;;) {
+    let progress: DeployProgress;
+    try {
+      progress = deployProgress(
+        await deps.api(runJobsRequest(ctx.repo, ctx.runId, attempt)),
+        environment,
+      );
+    } catch (error) {
+      warn(deps, [
+        `following the deploy stopped: ${error instanceof Error ? error.message : String(error)}`,
+      ]);
+      return;
+    }
+    if (progress.state !== 'in_progress' && progress.state !== 'queued') {
+      deps.log(`branch-env: the deploy job is ${progress.state}: following ends`);
+      return;
+    }
+    const now = clock();
+    const step = progress.state === 'in_progress' ? `${progress.step.number}` : undefined;
+    if (step !== undefined && step !== shown) {
+      const text = progressText(progress, now)!;
+      await status(env, deps, { ...ctx, now }, { progress: text });
+      shown = step;
+    }
+    if (now.getTime() - start >= limit) {
+      deps.log('branch-env: following the deploy: time is up');
+      return;
+    }
+    await sleep(interval);
+  }
+}
+
 /** Run the step; resolves when done, rejects (the step fails) when the report could not be made. */
 export async function runPrStatusStep(env: Env, deps: StepDeps): Promise<void> {
   const now = deps.now?.() ?? new Date();
@@ -300,9 +367,11 @@ export async function runPrStatusStep(env: Env, deps: StepDeps): Promise<void> {
       return diff(env, deps);
     case 'reaped':
       return reaped(env, deps, contextOf(env, now));
+    case 'progress':
+      return followDeploy(env, deps, contextOf(env, now));
     default:
       throw new Error(
-        `BRANCH_ENV_REPORT must be status, failure, diff or reaped (got '${env.BRANCH_ENV_REPORT ?? ''}')`,
+        `BRANCH_ENV_REPORT must be status, progress, failure, diff or reaped (got '${env.BRANCH_ENV_REPORT ?? ''}')`,
       );
   }
 }
