@@ -47,9 +47,9 @@ export function sharedEngineOf(config: DatabaseConfig): SharedDatabaseEngine | u
  * the user at deploy and drops them at destroy. Exposes what the environment's `Database` does
  * (engine, endpoint, database name, secret), so the service and the config bus take either.
  *
- * `allowFrom()` adds one ingress rule to the cluster's security group (read from SSM): from the
- * environment's own service group, on the cluster port. The rule is a resource of this stack,
- * deleted with it; the platform stack is not changed.
+ * `connections` is the cluster's security group (its id read from SSM), on the cluster port:
+ * admitting a group through it adds one ingress rule, a resource of this stack deleted with it;
+ * the platform stack is not changed.
  */
 export class SharedDatabase extends Construct {
   readonly engine: SharedDatabaseEngine;
@@ -59,12 +59,12 @@ export class SharedDatabase extends Construct {
   readonly port: number;
   readonly databaseName: string;
   readonly resource: CustomResource;
-  /** The Database shape: a shared database has no cluster, sidecar, connections or metrics of its own. */
-  readonly connections: ec2.Connections | undefined = undefined;
+  /** The shared cluster's security group, on the cluster port (ingress rules added here live in this stack). */
+  readonly connections: ec2.Connections;
+  /** The Database shape: a shared database has no cluster, sidecar or metrics of its own. */
   readonly sidecar: DatabaseSidecar | undefined = undefined;
   readonly metrics: readonly cloudwatch.IMetric[] = [];
   readonly cluster: docdb.DatabaseCluster | rds.DatabaseCluster | undefined = undefined;
-  private readonly securityGroupId: string;
 
   constructor(scope: Construct, id: string, props: SharedDatabaseProps) {
     super(scope, id);
@@ -76,9 +76,16 @@ export class SharedDatabase extends Construct {
     this.port = SHARED_DATABASE_PORTS[engine];
     this.databaseName = sharedDatabaseName(props.environment);
     this.endpoint = platform(docdb ? 'documentdbEndpoint' : 'auroraPostgresEndpoint');
-    this.securityGroupId = platform(
-      docdb ? 'documentdbSecurityGroupId' : 'auroraPostgresSecurityGroupId',
-    );
+    this.connections = new ec2.Connections({
+      securityGroups: [
+        ec2.SecurityGroup.fromSecurityGroupId(
+          this,
+          'ClusterSecurityGroup',
+          platform(docdb ? 'documentdbSecurityGroupId' : 'auroraPostgresSecurityGroupId'),
+        ),
+      ],
+      defaultPort: ec2.Port.tcp(this.port),
+    });
     const removal = props.protected
       ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
       : RemovalPolicy.DESTROY;
@@ -107,29 +114,4 @@ export class SharedDatabase extends Construct {
       removalPolicy: props.protected ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
   }
-
-  /**
-   * Admit `group` to the cluster, on its port only: one ingress rule per security group of the
-   * environment (its primary service's, each further service's, its jobs'). `from` names the
-   * group (absent for the primary service, whose rule keeps its first logical id).
-   */
-  allowFrom(group: ec2.ISecurityGroup, from?: string): ec2.CfnSecurityGroupIngress {
-    const id = from === undefined ? 'ClusterIngress' : `ClusterIngress${toPascal(from)}`;
-    return new ec2.CfnSecurityGroupIngress(this, id, {
-      groupId: this.securityGroupId,
-      sourceSecurityGroupId: group.securityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: this.port,
-      toPort: this.port,
-      description: `${this.databaseName}: ${from ?? 'the service'} of this environment`,
-    });
-  }
-}
-
-/** `mail-sender` → `MailSender`: a construct id from a service or job name. */
-function toPascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
 }

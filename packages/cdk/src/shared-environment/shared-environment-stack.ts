@@ -250,17 +250,21 @@ export class SharedEnvironmentStack extends Stack {
       loadBalancerSecurityGroup,
     });
 
+    // Every further service and the jobs are admitted by EnvironmentServices, each by its own rule.
+    if (this.database.connections && this.database.port !== undefined) {
+      this.database.connections.allowFrom(
+        this.service.serviceSecurityGroup,
+        ec2.Port.tcp(this.database.port),
+        'from the service tasks',
+      );
+    }
     if (this.sharedDatabase !== undefined) {
-      this.sharedDatabase.allowFrom(this.service.serviceSecurityGroup);
-      // Every further service and the jobs (migrations) reach it too, each by its own rule.
-      for (const s of this.services.services.values()) {
-        this.sharedDatabase.allowFrom(s.securityGroup, `service ${s.name}`);
-        s.service.node.addDependency(this.sharedDatabase.resource);
-      }
-      if (this.services.jobsSecurityGroup)
-        this.sharedDatabase.allowFrom(this.services.jobsSecurityGroup, 'the jobs');
       // Tasks start once their database and user exist.
-      this.service.service.node.addDependency(this.sharedDatabase.resource);
+      for (const service of [
+        this.service.service,
+        ...[...this.services.services.values()].map((s) => s.service),
+      ])
+        service.node.addDependency(this.sharedDatabase.resource);
     }
 
     if (placement.loadBalancer > 0) {
