@@ -1,16 +1,15 @@
-import { Lazy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { routedServiceCount, routesOf, type ResolvedEnvironment } from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
-import { ConfigBus } from '../config-bus/config-bus.js';
+import type { ConfigBus } from '../config-bus/config-bus.js';
 import { Database } from '../database/database.js';
 import { Domain } from '../domain/domain.js';
 import { Network } from '../network/network.js';
-import { Observability } from '../observability/observability.js';
-import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
+import type { Observability } from '../observability/observability.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
 import { Registry } from '../registry/registry.js';
@@ -25,6 +24,7 @@ import { Storage } from '../storage/storage.js';
 import { SiteContent } from '../web/site-content.js';
 import { Web } from '../web/web.js';
 import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
+import { finishEnvironmentStack } from './environment-tail.js';
 import { checkEnvironment } from './checks.js';
 
 /** Where the CloudFront certificate (us-east-1) comes from. */
@@ -262,38 +262,19 @@ export class EnvironmentStack extends Stack {
       });
     }
 
-    this.observability = new Observability(this, 'Observability', {
-      dashboardName: names.dashboard,
-      environment: env.name,
-      loadBalancer: this.service.loadBalancer,
-      targetGroup: this.service.targetGroup,
-      service: this.service.service,
-      databaseMetrics: this.database.metrics,
-      alwaysRunsTasks: app.task.minTasks >= 1,
-    });
-
-    this.configBus = new ConfigBus(this, 'ConfigBus', {
-      prefix: env.ssmPrefix,
-      values: {
+    ({ observability: this.observability, configBus: this.configBus } = finishEnvironmentStack(
+      this,
+      {
+        environment: env,
+        service: this.service,
+        loadBalancer: this.service.loadBalancer,
+        alwaysRunsTasks: app.task.minTasks >= 1,
+        database: this.database,
+        storage: this.storage,
         serviceUrl: url,
         ecrRepository: this.registry.repository.repositoryUri,
-        databaseEngine: this.database.engine,
-        databaseEndpoint: this.database.endpoint ?? 'none',
-        databaseSecretArn: this.database.secret?.secretArn ?? 'none',
-        dataBucket: this.storage.dataBucket.bucketName,
-        siteBucket: this.storage.siteBucket.bucketName,
-        alarmTopicArn: this.observability.topic.topicArn,
-        dashboardName: names.dashboard,
-        profile: profile.name,
       },
-    });
-
-    for (const [key, value] of Object.entries(env.tags)) Tags.of(this).add(key, value);
-
-    giveLambdasExplicitLogGroups(this, {
-      retentionDays: profile.logRetentionDays,
-      removalPolicy: retention.data,
-    });
+    ));
     acknowledgeEnvironmentStack(this);
   }
 

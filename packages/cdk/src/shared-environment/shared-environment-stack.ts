@@ -1,4 +1,4 @@
-import { Fn, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -13,11 +13,11 @@ import {
 } from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeSharedEnvironmentStack } from '../compliance/acknowledgements.js';
-import { ConfigBus } from '../config-bus/config-bus.js';
+import type { ConfigBus } from '../config-bus/config-bus.js';
 import { Database } from '../database/database.js';
+import { finishEnvironmentStack } from '../environment-stack/environment-tail.js';
 import { checkEnvironment } from '../environment-stack/checks.js';
-import { Observability } from '../observability/observability.js';
-import { giveLambdasExplicitLogGroups } from '../private/explicit-log-groups.js';
+import type { Observability } from '../observability/observability.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
 import { applicationOf, applicationServiceProps } from '../service/application.js';
@@ -284,36 +284,18 @@ export class SharedEnvironmentStack extends Stack {
       });
     }
 
-    this.observability = new Observability(this, 'Observability', {
-      dashboardName: names.dashboard,
-      environment: env.name,
-      targetGroup: this.service.targetGroup,
-      service: this.service.service,
-      databaseMetrics: this.database.metrics,
-      alwaysRunsTasks: app.task.minTasks >= 1,
-    });
-
-    this.configBus = new ConfigBus(this, 'ConfigBus', {
-      prefix: env.ssmPrefix,
-      values: {
+    ({ observability: this.observability, configBus: this.configBus } = finishEnvironmentStack(
+      this,
+      {
+        environment: env,
+        service: this.service,
+        alwaysRunsTasks: app.task.minTasks >= 1,
+        database: this.database,
+        storage: this.storage,
         serviceUrl: this.serviceUrl,
         ecrRepository: platform('repositoryUri'),
-        databaseEngine: this.database.engine,
-        databaseEndpoint: this.database.endpoint ?? 'none',
-        databaseSecretArn: this.database.secret?.secretArn ?? 'none',
-        dataBucket: this.storage.dataBucket.bucketName,
-        siteBucket: this.storage.siteBucket.bucketName,
-        alarmTopicArn: this.observability.topic.topicArn,
-        dashboardName: names.dashboard,
-        profile: profile.name,
       },
-    });
-
-    for (const [key, value] of Object.entries(env.tags)) Tags.of(this).add(key, value);
-    giveLambdasExplicitLogGroups(this, {
-      retentionDays: profile.logRetentionDays,
-      removalPolicy: retention.data,
-    });
+    ));
     acknowledgeSharedEnvironmentStack(this);
   }
 
