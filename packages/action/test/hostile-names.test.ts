@@ -6,15 +6,7 @@
  * must keep branch and file names inert (no mention, link or HTML).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { branchArgument, shellQuote, sourceBranch, type SyncTarget } from '@branch-env/core';
@@ -23,6 +15,7 @@ import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseFileCommands, ROOT, runAction } from './run-action.js';
+import { standInCommands } from './stand-in-commands.js';
 
 type Step = { id?: string; run?: string; env?: Record<string, string> };
 type Workflow = { jobs: Record<string, { steps: Step[] }> };
@@ -58,34 +51,14 @@ const HOSTILE = [
 
 /** A directory with stand-ins for commands: each appends its argv (JSON) to calls.jsonl. */
 function sandbox(commands: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
-  const bin = join(dir, 'bin');
-  const cwd = join(dir, 'cwd');
-  mkdirSync(bin);
-  mkdirSync(cwd);
-  const log = join(dir, 'calls.jsonl');
-  for (const name of ['npx', 'gh', 'git', 'branch-env', ...Object.keys(commands)]) {
-    writeFileSync(
-      join(bin, name),
-      [
-        '#!/usr/bin/env node',
-        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify([${JSON.stringify(name)}, ...process.argv.slice(2)]) + '\\n');`,
-        commands[name] ?? '',
-      ].join('\n'),
-    );
-    chmodSync(join(bin, name), 0o755);
-  }
+  const stand = standInCommands(
+    'hostile-',
+    ['npx', 'gh', 'git', 'branch-env', ...Object.keys(commands)],
+    commands,
+  );
+  const { dir, cwd } = stand;
   return {
-    dir,
-    bin,
-    cwd,
-    calls: (): string[][] =>
-      existsSync(log)
-        ? readFileSync(log, 'utf8')
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l) as string[])
-        : [],
+    ...stand,
     /** No marker anywhere the commands ran. */
     marker: () => [dir, cwd, ROOT].some((d) => readdirSync(d).some((f) => f.includes('MARKER'))),
   };

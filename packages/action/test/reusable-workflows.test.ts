@@ -3,20 +3,13 @@
  * scripts their jobs run from branch-env's checkout (run as processes with stand-in commands), and
  * the image build for the service's architecture.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ACTION_DIR, ROOT } from './run-action.js';
+import { standInCommands } from './stand-in-commands.js';
 import { callerWorkflow } from '../../cli/dist/commands/init/workflow.js';
 
 type Step = {
@@ -165,40 +158,14 @@ describe('environment.yml builds images for the service’s architecture', () =>
 
 /** A directory of stand-in commands that log their argv (JSON lines). */
 function standIns(names: string[], extra: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'reusable-'));
-  const bin = join(dir, 'bin');
-  const cwd = join(dir, 'cwd');
-  mkdirSync(bin);
-  mkdirSync(cwd);
-  const log = join(dir, 'calls.jsonl');
-  for (const name of names) {
-    writeFileSync(
-      join(bin, name),
-      [
-        '#!/usr/bin/env node',
-        `require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify([${JSON.stringify(name)}, ...process.argv.slice(2)]) + '\\n');`,
-        extra[name] ?? '',
-      ].join('\n'),
-    );
-    chmodSync(join(bin, name), 0o755);
-  }
+  const { bin, cwd, calls } = standInCommands('reusable-', names, extra);
   const run = (script: string, args: string[], env: Record<string, string>) => {
     const r = spawnSync('bash', [join(SCRIPTS, script), ...args], {
       cwd,
       encoding: 'utf8',
       env: { PATH: `${bin}:${process.env.PATH}`, HOME: cwd, ...env },
     });
-    let calls: string[][] = [];
-    try {
-      calls = readFileSync(log, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as string[]);
-    } catch {
-      calls = [];
-    }
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, calls: calls() };
   };
   return { cwd, run };
 }
