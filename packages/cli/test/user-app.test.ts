@@ -20,6 +20,7 @@ import {
   loadConfig,
   preferredPriority,
   resolveEnvironment,
+  UserError,
 } from '@branch-env/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -107,6 +108,51 @@ describe('branch-env plan with cdk.app (real process)', () => {
     expect(r.stderr).toContain(
       `did not build the environment feature-orders of branch ${BRANCH}:\n  - it has no stack ${MAIN} (the environment's)\n  - stack kiosk-feature-someone-else is not one of the environment's`,
     );
+  }, 120_000);
+});
+
+describe("the toolkit's assembly source over the user's app (as deploy and diff build it)", () => {
+  async function synthThroughToolkit() {
+    const { toolkitFor, sourceFor, StderrIoHost } = await import('../src/private/aws/toolkit.js');
+    const { synthesizeEnvironment } = await import('../src/private/synth.js');
+    const io = recordingIo();
+    const { toolkit } = await toolkitFor(new StderrIoHost(io));
+    const source = await sourceFor(toolkit, async (outdir) => ({
+      directory: (
+        await synthesizeEnvironment(env, {
+          outdir,
+          nag: false,
+          app: { command: 'node infra/app.mjs', configFile: CONFIG },
+        })
+      ).directory,
+    }));
+    return toolkit.synth(source);
+  }
+
+  it("loads the app's assembly: the environment's stack", async () => {
+    const assembly = await synthThroughToolkit();
+    try {
+      const stacks = assembly.cloudAssembly.stacksRecursively.map((s) => s.stackName);
+      expect(stacks).toEqual([MAIN]);
+    } finally {
+      await assembly.dispose();
+    }
+  }, 120_000);
+
+  it("a failing app stays the user error (exit 1) through the toolkit's wrapping", async () => {
+    const { toolkitFailure } = await import('../src/private/aws/toolkit.js');
+    process.env.USER_APP_FIXTURE = 'fails';
+    try {
+      const error: unknown = await synthThroughToolkit().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const mapped = toolkitFailure('deploy', env.name, error);
+      expect(mapped).toBeInstanceOf(UserError);
+      expect(mapped.message).toMatch(/failed \(exit code 3\).*the queue name is taken/s);
+    } finally {
+      delete process.env.USER_APP_FIXTURE;
+    }
   }, 120_000);
 });
 
