@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -154,6 +154,20 @@ describe("the toolkit's assembly source over the user's app (as deploy and diff 
       delete process.env.USER_APP_FIXTURE;
     }
   }, 120_000);
+});
+
+describe('synthesizeUserApp', () => {
+  it("reads the context of the app's cdk.json, and says so when it is not JSON", async () => {
+    const { synthesizeUserApp } = await import('../src/private/user-app.js');
+    const dir = mkdtempSync(join(tmpdir(), 'user-app-cdk-json-'));
+    try {
+      writeFileSync(join(dir, 'cdk.json'), '{ "app": "node app.mjs", ');
+      const app = { command: 'node app.mjs', configFile: join(dir, 'branch-env.config.json') };
+      await expect(synthesizeUserApp(env, app, {})).rejects.toThrow(/cdk\.json is not valid JSON/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('assemblyProblems', () => {

@@ -39,8 +39,17 @@ function readJson(file: string): unknown {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
 }
 
+/** The `context` of cdk.json (`nested`) or the whole of cdk.context.json, as the CDK CLI reads them. */
 function contextOfFile(file: string, nested: boolean): Record<string, unknown> {
-  const json = readJson(file) as Record<string, unknown> | undefined;
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = readJson(file) as Record<string, unknown> | undefined;
+  } catch (error) {
+    throw new UserError(
+      `${file} is not valid JSON: ${(error as Error).message}`,
+      'fix the file (the CDK CLI reads it too), or remove it',
+    );
+  }
   const context = nested ? json?.context : json;
   return typeof context === 'object' && context !== null
     ? (context as Record<string, unknown>)
