@@ -82,7 +82,6 @@ function runApp(
 interface ManifestArtifact {
   readonly type: string;
   readonly environment?: string;
-  readonly displayName?: string;
   readonly properties?: {
     readonly templateFile?: string;
     readonly stackName?: string;
