@@ -2,7 +2,8 @@ import { environmentAppFromContext, type EnvironmentApp } from '@branch-env/cdk'
 
 export interface BuildAppOptions {
   /**
-   * Context values (`branch`, `commit`, `config`, `nag`, `validate`).
+   * Context values (`ENVIRONMENT_CONTEXT` of `@branch-env/core`: `branch`, `commit`, `config`,
+   * `nag`, `validate`, and what `branch-env deploy` computes).
    * @default - read by the CDK CLI from `-c key=value` (CDK_CONTEXT_JSON)
    */
   readonly context?: Readonly<Record<string, unknown>>;

@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * installed from the tarballs into a project outside the workspace that holds an app that is not
  * ours (test/fixtures/adopter: a Go service on port 9000 with its own health path, an internal
  * Python service, a worker and a migration job, and its own
- * CDK app adding a construct), then `config check`, `plan --json` and `cdk synth` there, offline.
+ * CDK app adding constructs, named by the config's `cdk.app`), then `config check`, `plan --json`
+ * (which runs that app) and `cdk synth` there, offline.
  *
  * Offline install: the project gets a lockfile whose registry entries are the workspace
  * lockfile's (same versions, same integrity), so `npm ci --offline` takes every dependency from
@@ -252,6 +253,13 @@ describe('the packages, packed and installed into another project', () => {
     expect(plan.cost.perHour).toBeGreaterThan(services);
     expect(plan.teardown.passed).toBe(true);
     expect(plan.compliance.passed).toBe(true);
+    // cdk.app: plan ran the project's own CDK app, so its constructs (extend) are in the plan.
+    expect(r.stderr).toContain('with your CDK app (node infra/app.mjs)');
+    const blocks = Object.fromEntries(
+      plan.resources.blocks.map((b: { block: string; types: unknown }) => [b.block, b.types]),
+    );
+    expect(blocks.Orders).toEqual(expect.arrayContaining([{ type: 'AWS::SQS::Queue', count: 1 }]));
+    expect(blocks.FeatureFlags).toEqual([{ type: 'AWS::SSM::Parameter', count: 1 }]);
   }, 180_000);
 
   it("cdk synth runs the project's own CDK app through the public API, offline", () => {

@@ -421,3 +421,16 @@ export {
   type SharedDatabaseEngine,
   type SharedDatabaseProperties,
 } from './private/platform/shared-databases.js';
+export {
+  ENVIRONMENT_CONTEXT,
+  NAG_FINDINGS_FILE,
+  environmentContext,
+  readEnvironmentContext,
+  type EnvironmentContext,
+  type ListenerRuleContext,
+} from './private/cdk-app/environment-context.js';
+export {
+  CLOUDFRONT_CERTIFICATE_REGION,
+  environmentStacks,
+  type EnvironmentStackTarget,
+} from './private/cdk-app/environment-stacks.js';

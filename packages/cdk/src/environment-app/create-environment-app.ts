@@ -4,6 +4,8 @@ import { App, Tags, Validations, type Stack } from 'aws-cdk-lib';
 import {
   allocateListenerRules,
   catchAllService,
+  CLOUDFRONT_CERTIFICATE_REGION as CERTIFICATE_REGION,
+  ENVIRONMENT_CONTEXT,
   routedServiceCount,
   SAMPLE_SERVICE,
   type ResolvedEnvironment,
@@ -34,10 +36,10 @@ function withoutOutdir(image: ServiceImage, outdir: string): ServiceImage {
 }
 
 /** CDK context key of a shared environment's listener-rule placement (`{ loadBalancer, priority }`). */
-export const LISTENER_RULE_CONTEXT = 'branch-env:listener-rule';
+export const LISTENER_RULE_CONTEXT = ENVIRONMENT_CONTEXT.listenerRule;
 
 /** The region CloudFront reads certificates from. */
-export const CLOUDFRONT_CERTIFICATE_REGION = 'us-east-1';
+export const CLOUDFRONT_CERTIFICATE_REGION = CERTIFICATE_REGION;
 
 export interface EnvironmentAppProps {
   /** The environment, from `resolveEnvironment()` of `@branch-env/core`. */

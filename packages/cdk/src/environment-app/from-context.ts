@@ -1,19 +1,24 @@
 import { dirname } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { loadConfig, resolveEnvironment, UserError } from '@branch-env/core';
+import {
+  ENVIRONMENT_CONTEXT,
+  loadConfig,
+  readEnvironmentContext,
+  resolveEnvironment,
+} from '@branch-env/core';
+import { recordNagFindings } from '../compliance/nag-findings-file.js';
 import {
   createEnvironmentApp,
   type EnvironmentApp,
   type EnvironmentAppProps,
 } from './create-environment-app.js';
 
-/** The CDK context keys {@link environmentAppFromContext} reads (`-c key=value`). */
-const CONTEXT_KEYS = ['branch', 'commit', 'config', 'nag', 'validate'] as const;
-
 export interface EnvironmentAppFromContextProps extends Pick<EnvironmentAppProps, 'extend'> {
   /**
-   * Context values: `branch` (required), `commit`, `config` (the config file), `nag` and
-   * `validate` (`false` turns them off).
+   * Context values (`ENVIRONMENT_CONTEXT` of `@branch-env/core` names them): `branch` (required),
+   * `commit`, `config` (the config file), `nag` and `validate` (`false` turns them off), and what
+   * `branch-env deploy` computes: `branch-env:first-create`, `branch-env:listener-rule`
+   * (`{ loadBalancer, priority, priorities }`), `branch-env:secret-sources`.
    * @default - read from the CDK CLI's `-c key=value` and cdk.json's `context` (CDK_CONTEXT_JSON)
    */
   readonly context?: Readonly<Record<string, unknown>>;
@@ -24,12 +29,12 @@ export interface EnvironmentAppFromContextProps extends Pick<EnvironmentAppProps
   readonly outdir?: string;
 }
 
-/** The context the CDK CLI passes to the app (`-c key=value` and cdk.json's `context`). */
+/** The context the CDK CLI (or `branch-env deploy`) passes to the app. */
 function cliContext(): Record<string, unknown> {
   // A throwaway App parses CDK_CONTEXT_JSON exactly the way the CLI wrote it.
   const probe = new App({ autoSynth: false });
   const out: Record<string, unknown> = {};
-  for (const key of CONTEXT_KEYS) {
+  for (const key of Object.values(ENVIRONMENT_CONTEXT)) {
     const value: unknown = probe.node.tryGetContext(key);
     if (value !== undefined) out[key] = value;
   }
@@ -37,9 +42,11 @@ function cliContext(): Record<string, unknown> {
 }
 
 /**
- * The CDK app of one branch's environment, for your own `cdk.json` app: reads `-c branch=` (and
- * `-c commit=`, `-c config=`), loads branch-env.config.json (the nearest one upwards, or `config`),
- * resolves the branch and builds its environment, with your constructs added by `extend`.
+ * The CDK app of one branch's environment, for your own `cdk.json` app (or the config's
+ * `cdk.app`, which `branch-env deploy` runs): reads `-c branch=` (and `-c commit=`, `-c config=`,
+ * and the values deploy computes), loads branch-env.config.json (the nearest one upwards, or
+ * `config`), resolves the branch and builds its environment, with your constructs added by
+ * `extend`.
  *
  *   // infra/app.mjs, cdk.json: { "app": "node infra/app.mjs" }
  *   environmentAppFromContext({ extend: (stack, env) => new MyQueue(stack, 'Queue') }).app.synth();
@@ -47,24 +54,22 @@ function cliContext(): Record<string, unknown> {
 export function environmentAppFromContext(
   props: EnvironmentAppFromContextProps = {},
 ): EnvironmentApp {
-  const context = props.context ?? cliContext();
-  const branch = context.branch;
-  if (typeof branch !== 'string' || branch.length === 0) {
-    throw new UserError(
-      'no branch given: the app builds the environment of one branch',
-      'run `npx cdk synth -c branch=<branch>` (e.g. -c branch=feature/new-login)',
-    );
-  }
-  const commit = typeof context.commit === 'string' ? context.commit : undefined;
-  const configFile = typeof context.config === 'string' ? context.config : undefined;
-  const { config, file } = loadConfig(configFile, undefined, { checkFiles: true });
-  return createEnvironmentApp({
-    environment: resolveEnvironment(branch, config),
-    commit,
+  const raw = props.context ?? cliContext();
+  const context = readEnvironmentContext((key) => (Object.hasOwn(raw, key) ? raw[key] : undefined));
+  const { config, file } = loadConfig(context.config, undefined, { checkFiles: true });
+  const built = createEnvironmentApp({
+    environment: resolveEnvironment(context.branch, config),
+    commit: context.commit,
     configDirectory: dirname(file),
     outdir: props.outdir,
-    nag: context.nag !== 'false' && context.nag !== false,
-    validate: context.validate !== 'false' && context.validate !== false,
+    // Findings written for `branch-env plan` replace the checks that fail synthesis on them.
+    nag: context.nag && !context.nagFindings,
+    validate: context.validate,
+    firstCreate: context.firstCreate,
+    listenerRule: context.listenerRule,
+    secretSources: context.secretSources,
     extend: props.extend,
   });
+  if (context.nagFindings) recordNagFindings(built.app);
+  return built;
 }

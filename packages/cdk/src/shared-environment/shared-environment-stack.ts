@@ -135,9 +135,10 @@ export class SharedEnvironmentStack extends Stack {
     const subnets = subnetIds.map((subnetId, i) =>
       ec2.Subnet.fromSubnetId(this, `PlatformSubnet${i}`, subnetId),
     );
+    // No clusterArn: nothing here references it (CDK formats one from the name if something
+    // does), and an unused SSM parameter is still resolved on every deploy (cfn-lint W2001).
     const cluster = ecs.Cluster.fromClusterAttributes(this, 'PlatformCluster', {
       clusterName: platform('clusterName'),
-      clusterArn: platform('clusterArn'),
       vpc,
     });
     const loadBalancerSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(

@@ -1,4 +1,5 @@
 import type { CfnTemplate, ComplianceFinding, ResolvedEnvironment } from '@branch-env/core';
+import type { UserApp } from './user-app.js';
 
 /** One synthesized stack of an environment. */
 export interface SynthesizedStack {
@@ -52,6 +53,11 @@ export interface SynthOptions {
    * @default the environment-level names
    */
   readonly secretSources?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The user's own CDK app (the config's `cdk.app`): run it instead of synthesizing in-process.
+   * @default - branch-env's environment, in-process
+   */
+  readonly app?: UserApp | undefined;
 }
 
 /** Run `build` with extra CDK context for the App it constructs (read from CDK_CONTEXT_JSON). */
@@ -75,6 +81,8 @@ export async function synthesizeEnvironment(
   environment: ResolvedEnvironment,
   options: SynthOptions = {},
 ): Promise<Synthesis> {
+  if (options.app !== undefined)
+    return (await import('./user-app.js')).synthesizeUserApp(environment, options.app, options);
   process.env.CDK_DISABLE_CLI_TELEMETRY ??= 'true';
   const started = performance.now();
   const [{ createEnvironmentApp, nagFindings }, cdk] = await Promise.all([
@@ -122,6 +130,6 @@ export async function synthesizeEnvironment(
 }
 
 /** Singleton providers CDK adds at the stack root (`Custom::S3AutoDeleteObjects...`, hashed ids). */
-function blockName(id: string): string {
+export function blockName(id: string): string {
   return id.startsWith('Custom::') || /[0-9a-f]{16,}/i.test(id) ? 'CDK custom resources' : id;
 }

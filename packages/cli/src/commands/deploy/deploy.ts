@@ -28,6 +28,7 @@ import { environmentFrom } from '../../private/context.js';
 import { assertRuleCapacity } from '../../private/rule-capacity.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { Synthesis } from '../../private/synth.js';
+import { userAppOf } from '../../private/user-app.js';
 
 export interface DeployOutcome {
   readonly environment: string;
@@ -215,6 +216,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
             listenerRule,
             configDirectory: dirname(file),
             secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
+            app: userAppOf(config, file, io),
           });
           return { directory: synthesis.directory };
         },

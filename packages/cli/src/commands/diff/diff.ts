@@ -6,6 +6,7 @@ import type { StackDiff } from '../../private/aws/toolkit.js';
 import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
+import { userAppOf } from '../../private/user-app.js';
 
 const VERB: Record<StackDiff['changes'][number]['change'], string> = {
   add: '+ add',
@@ -46,7 +47,7 @@ export function diffText(stacks: readonly StackDiff[]): string {
 }
 
 export async function run(args: ParsedArgs, io: Io): Promise<number> {
-  const { env, file } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown)
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   await requireAccount(awsClients(env.region), env, 'diff');
@@ -58,7 +59,12 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const { stacks } = await diffAssembly(
     async (outdir) => ({
       directory: (
-        await synthesizeEnvironment(env, { outdir, nag: false, configDirectory: dirname(file) })
+        await synthesizeEnvironment(env, {
+          outdir,
+          nag: false,
+          configDirectory: dirname(file),
+          app: userAppOf(config, file, io),
+        })
       ).directory,
     }),
     { io },

@@ -25,6 +25,7 @@ import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { Synthesis } from '../../private/synth.js';
+import { userAppOf } from '../../private/user-app.js';
 import {
   buildSpeedAndCapacity,
   speedAndCapacityHeadline,
@@ -421,12 +422,15 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     const { UserError } = await import('@branch-env/core');
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
   }
-  io.err(`synthesizing ${env.name} (${env.profile.name} profile) in-process...\n`);
+  io.err(
+    `synthesizing ${env.name} (${env.profile.name} profile) ${config.cdk ? `with your CDK app (${config.cdk.app})` : 'in-process'}...\n`,
+  );
   const { synthesizeEnvironment } = await import('../../private/synth.js');
   const synthesis = await synthesizeEnvironment(env, {
     configDirectory: dirname(file),
     commit: typeof args.values.commit === 'string' ? args.values.commit : undefined,
     stageAssets: false,
+    app: userAppOf(config, file, io),
   });
   rmSync(synthesis.directory, { recursive: true, force: true });
   io.err(

@@ -15,6 +15,7 @@ import type { ParsedArgs } from '../../private/command.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import type { SynthesizedStack } from '../../private/synth.js';
+import { userAppOf } from '../../private/user-app.js';
 
 /** Version of the `timeline --json` shape (docs/cli.md). Bumped on any breaking change. */
 export const TIMELINE_SCHEMA = 'branch-env/timeline@1';
@@ -175,14 +176,17 @@ export interface TimelineDeps {
 }
 
 export async function run(args: ParsedArgs, io: Io, deps: TimelineDeps = {}): Promise<number> {
-  const { env, file } = environmentFrom(args, io, { checkFiles: true });
+  const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   const clientsFor = deps.clientsFor ?? awsClients;
-  io.err(`synthesizing ${env.name} (${env.profile.name} profile) in-process for the model...\n`);
+  io.err(
+    `synthesizing ${env.name} (${env.profile.name} profile) ${config.cdk ? 'with your CDK app' : 'in-process'} for the model...\n`,
+  );
   const { synthesizeEnvironment } = await import('../../private/synth.js');
   const synthesis = await synthesizeEnvironment(env, {
     configDirectory: dirname(file),
     stageAssets: false,
     nag: false,
+    app: userAppOf(config, file, io),
   });
   rmSync(synthesis.directory, { recursive: true, force: true });
   const timeline = await readTimeline(env, synthesis.stacks, clientsFor);

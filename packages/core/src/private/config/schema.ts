@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JobsSchema, ProfileServicesSchema, ServicesSchema, SiteSchema } from './services.js';
+import { CdkAppSchema } from './cdk-app-checks.js';
 
 /**
  * The one schema definition of `branch-env.config.json`. Parsing uses it directly; the JSON
@@ -403,6 +404,7 @@ export const ConfigSchema = z
     services: ServicesSchema.optional(),
     jobs: JobsSchema.optional(),
     site: SiteSchema.optional(),
+    cdk: CdkAppSchema.optional(),
   })
   .meta({ title: 'branch-env configuration', description: 'branch-env.config.json' });
 

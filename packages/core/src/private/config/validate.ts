@@ -11,6 +11,7 @@ import { SAMPLE_CHECKS } from './sample-checks.js';
 import { MULTI_SERVICE_CHECKS } from './multi-service-checks.js';
 import { ENVIRONMENT_RULES_CHECK } from './environment-checks.js';
 import { ROUTING_CHECKS } from './routing-checks.js';
+import { CDK_APP_CHECKS } from './cdk-app-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -306,6 +307,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   ...MULTI_SERVICE_CHECKS,
   ENVIRONMENT_RULES_CHECK,
   ...ROUTING_CHECKS,
+  ...CDK_APP_CHECKS,
 ];
 
 /**

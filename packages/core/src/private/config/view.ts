@@ -32,6 +32,7 @@ export interface ConfigView {
   readonly services?: Readonly<Record<string, Salvaged<ServiceConfig>>> | undefined;
   readonly jobs?: Readonly<Record<string, Salvaged<JobConfig>>> | undefined;
   readonly site?: Salvaged<SiteConfig> | undefined;
+  readonly cdk?: Config['cdk'];
   /**
    * `rules` is here when there are none, or a rule is not an object or its `branch`, `account` or
    * `environment` failed: which rule a branch routes to, and the name it gets there, would be a
@@ -112,6 +113,7 @@ export function salvageConfig(raw: unknown): ConfigView {
     services: isObject(top.services) ? salvageRecord(ServiceSchema, top.services) : undefined,
     jobs: isObject(top.jobs) ? salvageRecord(JobSchema, top.jobs) : undefined,
     site: top.site === undefined ? undefined : salvageObject(SiteSchema, top.site),
+    cdk: field('cdk', shape.cdk),
     [INVALID]: invalid,
   };
 }
