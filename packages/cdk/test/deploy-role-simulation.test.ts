@@ -221,6 +221,17 @@ describe('the unprotected development role (identity policy + boundary) cannot t
       `arn:aws:iam::${DEV}:role/${A}-feature-x-ServiceTaskRole-abc`,
       "a service's role (not a job's)",
     ],
+    // Jobs run inside the stack update (the stack's own handler): the deploy role runs none.
+    [
+      'ecs:RunTask',
+      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:3`,
+      'even its own job',
+    ],
+    [
+      'iam:PassRole',
+      `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`,
+      "its job's task role",
+    ],
     [
       'iam:UpdateAssumeRolePolicy',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
@@ -290,22 +301,6 @@ describe('the unprotected development role (identity policy + boundary) cannot t
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
       'itself (CDK toolkit)',
     ],
-    [
-      'ecs:RunTask',
-      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:3`,
-      'its job',
-    ],
-    [
-      'iam:PassRole',
-      `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`,
-      "its job's task role",
-      { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-    ],
-    [
-      'logs:GetLogEvents',
-      `arn:aws:logs:us-east-1:${DEV}:log-group:/${A}/feature-x/job/migrate:log-stream:migrate/migrate/abc`,
-      "its job's log",
-    ],
   ];
   it.each(allowed)('allows %s on %s (%s)', async (action, resource, _w, context) => {
     expect(
@@ -372,6 +367,34 @@ describe("the unprotected class's CloudFormation execution role (policy + bounda
     ['ssm:PutParameter', param('feature-x/api/service-url'), {}],
     ['s3:CreateBucket', `arn:aws:s3:::${A}-feature-x-storagedatabucket-abc`, {}],
     ['ssm:GetParameter', param('sandbox/api/service-url'), {}],
+    // The job runs (Custom::BranchEnvJobRun): the handler, its role, policy and log group, and
+    // CloudFormation invoking it.
+    [
+      'lambda:CreateFunction',
+      `arn:aws:lambda:us-east-1:${DEV}:function:${A}-feature-x-ServicesJobRunsHandler-AbC`,
+      {},
+    ],
+    [
+      'lambda:InvokeFunction',
+      `arn:aws:lambda:us-east-1:${DEV}:function:${A}-feature-x-ServicesJobRunsHandler-AbC`,
+      {},
+    ],
+    [
+      'iam:CreateRole',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    [
+      'iam:PutRolePolicy',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    ['iam:PassRole', `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`, {}],
+    [
+      'logs:CreateLogGroup',
+      `arn:aws:logs:us-east-1:${DEV}:log-group:${A}-feature-x-ServicesJobRunsHandlerLogs-AbC`,
+      {},
+    ],
   ] as const)(
     'allows %s on %s (a preview deploy and destroy)',
     async (action, resource, context) => {
@@ -621,5 +644,78 @@ describe('compliance', () => {
       expect(findings.filter((f) => !f.acknowledged)).toEqual([]);
       expect(findings.every((f) => (f.reason ?? '').length > 20)).toBe(true);
     }
+  });
+});
+
+describe("the job-run handler's role (its own policy, within the unprotected class's boundary)", () => {
+  // The statements JobRuns gives the handler (service/job-runs.ts), for environment feature-x.
+  const task = `arn:aws:ecs:us-east-1:${DEV}:task/${A}-feature-x-ServiceCluster-1/0123abcd`;
+  const cluster = `arn:aws:ecs:us-east-1:${DEV}:cluster/${A}-feature-x-ServiceCluster-1`;
+  const jobRole = `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`;
+  const handlerPolicy = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: 'ecs:RunTask',
+        Resource: `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:*`,
+        Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        Resource: `arn:aws:ecs:us-east-1:${DEV}:task/*`,
+        Condition: { ArnEquals: { 'ecs:cluster': cluster } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: jobRole,
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    ],
+  };
+  const HANDLER = `arn:aws:sts::${DEV}:assumed-role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC/fn`;
+  const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide(handlerPolicy, unprotectedBoundary, HANDLER, action, resource, context);
+  it('runs, watches and stops its job on its cluster, passing the job role to ECS tasks', async () => {
+    expect(
+      await run(
+        'ecs:RunTask',
+        `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:12`,
+        { 'ecs:cluster': cluster },
+      ),
+    ).toBe('Allowed');
+    expect(await run('ecs:StopTask', task, { 'ecs:cluster': cluster, ...tags('feature-x') })).toBe(
+      'Allowed',
+    );
+    expect(
+      await run('iam:PassRole', jobRole, { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' }),
+    ).toBe('Allowed');
+  });
+  it('runs nothing else, nowhere else, and passes the role to nothing else', async () => {
+    expect(
+      await run(
+        'ecs:RunTask',
+        `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-ServiceTask:3`,
+        { 'ecs:cluster': cluster },
+      ),
+    ).not.toBe('Allowed');
+    expect(
+      await run(
+        'ecs:RunTask',
+        `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:12`,
+        { 'ecs:cluster': `arn:aws:ecs:us-east-1:${DEV}:cluster/${A}-platform-Cluster-1` },
+      ),
+    ).not.toBe('Allowed');
+    expect(
+      await run('iam:PassRole', jobRole, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+    ).not.toBe('Allowed');
+    expect(
+      await run('ecs:StopTask', task, {
+        'ecs:cluster': `arn:aws:ecs:us-east-1:${DEV}:cluster/${A}-sandbox-ServiceCluster-1`,
+        ...tags('sandbox'),
+      }),
+    ).not.toBe('Allowed');
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
-  JOB_NETWORK_OUTPUT,
+  JOB_RUN_RESOURCE_TYPE,
   JOB_ROLE_PATH,
   preferredPriority,
   type CfnTemplate,
@@ -13,6 +13,7 @@ import {
   resourcesOf,
   synthesize,
   type Template,
+  type TemplateResource,
 } from './helpers.js';
 
 afterAll(removeOutdirs);
@@ -151,19 +152,95 @@ for (const [kind, branch] of [
       expect(worker?.Command).toEqual(['python', '-m', 'worker']);
     });
 
-    it('publishes where deploy runs the jobs as stack outputs', () => {
-      const outputs = (t as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
-      expect(Object.keys(outputs)).toEqual(
-        expect.arrayContaining([JOB_NETWORK_OUTPUT, 'BranchEnvJob0', 'BranchEnvJob1']),
-      );
-      // Values are CloudFormation expressions until deployed: the JSON around them is literal.
-      const migrate = JSON.stringify(outputs.BranchEnvJob0?.Value);
-      expect(migrate).toContain('\\"name\\":\\"migrate\\"');
+    it('runs each job in the stack update, in config order, before every ECS service', () => {
+      const runs = resourcesOf(t, JOB_RUN_RESOURCE_TYPE);
+      expect(runs.map(([, r]) => (r.Properties as { JobName: string }).JobName)).toEqual([
+        'migrate',
+        'seed',
+      ]);
+      const [[migrateId, migrate], [seedId, seed]] = runs as [
+        [string, TemplateResource],
+        [string, TemplateResource],
+      ];
       const taskId = resourcesOf(t, 'AWS::ECS::TaskDefinition').find(([, r]) =>
         JSON.stringify(r.Properties).includes('"Name":"migrate"'),
       )?.[0];
-      expect(migrate).toContain(`{"Ref":"${taskId}"}`);
-      expect(JSON.stringify(outputs[JOB_NETWORK_OUTPUT]?.Value)).toContain('assignPublicIp');
+      // A new task definition revision (new image or settings) updates the run: it runs again.
+      expect(migrate.Properties).toMatchObject({
+        TaskDefinition: { Ref: taskId },
+        Container: 'migrate',
+        When: 'before-traffic',
+        TimeoutMinutes: '10',
+        EnvironmentCreate: 'false',
+        StartedBy: `branch-env-deploy-${built.environment.name}`,
+      });
+      expect(seed.Properties).toMatchObject({ When: 'first-create' });
+      expect([seed.DependsOn ?? []].flat()).toContain(migrateId);
+      const services = resourcesOf(t, 'AWS::ECS::Service');
+      expect(services.length).toBeGreaterThanOrEqual(3);
+      for (const [id, service] of services)
+        expect([service.DependsOn ?? []].flat(), id).toEqual(
+          expect.arrayContaining([migrateId, seedId]),
+        );
+    });
+
+    it('gives the job-run handler only what running the jobs needs', () => {
+      const [[, policy]] = resourcesOf(t, 'AWS::IAM::Policy').filter(([id]) =>
+        id.startsWith('ServicesJobRunsHandlerPolicy'),
+      ) as [[string, TemplateResource]];
+      const statements = (
+        policy.Properties as {
+          PolicyDocument: {
+            Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[];
+          };
+        }
+      ).PolicyDocument.Statement;
+      const bySid = Object.fromEntries(statements.map((st) => [st.Sid, st]));
+      expect(Object.keys(bySid).sort()).toEqual([
+        'Logs',
+        'PassTheJobRoles',
+        'ReadTheJobLogs',
+        'ReadTheStack',
+        'RunTheJobs',
+        'TagTheJobTasks',
+        'WatchTheJobTasks',
+      ]);
+      const env = built.environment;
+      expect(JSON.stringify(bySid.RunTheJobs!.Resource)).toContain(
+        `:task-definition/branch-env-demo-${env.name}-job-migrate:*`,
+      );
+      expect(bySid.RunTheJobs!.Condition).toHaveProperty(['ArnEquals', 'ecs:cluster']);
+      expect(bySid.WatchTheJobTasks!.Condition).toHaveProperty(['ArnEquals', 'ecs:cluster']);
+      expect(bySid.TagTheJobTasks!.Condition).toMatchObject({
+        StringEquals: { 'ecs:CreateAction': 'RunTask' },
+      });
+      expect(bySid.PassTheJobRoles!.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      });
+      // Exactly the jobs' task and execution roles.
+      const jobRoles = resourcesOf(t, 'AWS::IAM::Role')
+        .filter(([, r]) => (r.Properties as { Path?: string }).Path === JOB_ROLE_PATH)
+        .map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      expect(bySid.PassTheJobRoles!.Resource).toEqual(expect.arrayContaining(jobRoles));
+      expect(bySid.PassTheJobRoles!.Resource).toHaveLength(jobRoles.length);
+      expect(bySid.ReadTheStack!.Resource).toEqual({ Ref: 'AWS::StackId' });
+      expect(bySid.ReadTheStack!.Action).toBe('cloudformation:DescribeStacks');
+    });
+
+    it("waits for the job's task definition, roles and log group, and for the subnets' routes", () => {
+      const [[, migrate]] = resourcesOf(t, JOB_RUN_RESOURCE_TYPE) as [[string, TemplateResource]];
+      const dependsOn = [migrate.DependsOn ?? []].flat();
+      const own = Object.keys(t.Resources).filter((id) => id.startsWith('ServicesJobmigrate'));
+      expect(own.length).toBeGreaterThanOrEqual(6);
+      expect(dependsOn).toEqual(expect.arrayContaining(own));
+      if (kind === 'dedicated')
+        expect(dependsOn).toEqual(
+          expect.arrayContaining(
+            resourcesOf(t, 'AWS::EC2::Route')
+              .filter(([id]) => id.startsWith('NetworkVpcpublic'))
+              .map(([id]) => id),
+          ),
+        );
     });
 
     it('names the job task definitions and puts their roles on the path deploy may pass', () => {
@@ -183,3 +260,39 @@ for (const [kind, branch] of [
     });
   });
 }
+
+describe('the jobs of a new environment with a database of its own', () => {
+  const built = synthesize(
+    'aurora/multi',
+    {
+      serviceImage: undefined,
+      configDirectory: FIXTURES,
+      siteDirectory: null,
+      firstCreate: true,
+    },
+    multiServiceConfig(),
+  );
+  const t = built.main;
+  const runs = resourcesOf(t, JOB_RUN_RESOURCE_TYPE);
+
+  it('run once the database cluster, its instances and the rule that admits the jobs exist', () => {
+    const [[, migrate]] = runs as [[string, TemplateResource]];
+    const dependsOn = [migrate.DependsOn ?? []].flat();
+    const database = [
+      ...resourcesOf(t, 'AWS::RDS::DBCluster'),
+      ...resourcesOf(t, 'AWS::RDS::DBInstance'),
+      ...resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter(
+        ([id, r]) =>
+          id.startsWith('Database') &&
+          (r.Properties as { Description?: string }).Description === 'from the jobs',
+      ),
+    ].map(([id]) => id);
+    expect(database.length).toBeGreaterThanOrEqual(3);
+    expect(dependsOn).toEqual(expect.arrayContaining(database));
+  });
+
+  it('tell the handler that this deploy creates the environment (first-create jobs run)', () => {
+    for (const [, run] of runs)
+      expect((run.Properties as { EnvironmentCreate: string }).EnvironmentCreate).toBe('true');
+  });
+});

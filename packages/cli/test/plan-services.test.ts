@@ -110,8 +110,8 @@ describe('branch-env plan of an app of several services and jobs', () => {
       plan.cost.perHour,
     );
     expect(plan.jobs).toEqual([
-      { name: 'migrate', service: 'api', when: 'before-traffic', timeoutMinutes: 15 },
-      { name: 'seed', service: 'api', when: 'first-create', timeoutMinutes: 15 },
+      { name: 'migrate', service: 'api', when: 'before-traffic', timeoutMinutes: 10 },
+      { name: 'seed', service: 'api', when: 'first-create', timeoutMinutes: 10 },
     ]);
   });
 
