@@ -179,7 +179,7 @@ export const JobSchema = z
     command,
     when: z.enum(['before-traffic', 'first-create']).default('before-traffic').meta({
       description:
-        'before-traffic: on every deploy whose job task definition changed, before the stack updates its services; a failure fails the deploy and rolls the stack back. first-create: only on the deploy that creates the environment (seed a fresh preview database). @default before-traffic',
+        'before-traffic: on every deploy of a new commit or new job settings (a new task definition revision), before the stack updates its services; a failure fails the deploy and rolls the stack back. first-create: only on the deploy that creates the environment (seed a fresh preview database). @default before-traffic',
     }),
     profiles: z.array(z.string().min(1)).optional().meta({
       description:
