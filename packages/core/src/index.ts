@@ -77,6 +77,7 @@ export {
   JOB_RUN_MAX_MINUTES,
   JOB_RUN_RESOURCE_TYPE,
   jobRunFailureReason,
+  jobRunFix,
   parseJobRunFailure,
   type JobRunFailure,
   type JobRunFailureKind,

@@ -1,6 +1,7 @@
 import { paginateDescribeStackEvents, type StackEvent } from '@aws-sdk/client-cloudformation';
 import {
   JOB_RUN_RESOURCE_TYPE,
+  jobRunFix,
   parseJobRunFailure,
   UserError,
   type ResolvedEnvironment,
@@ -37,9 +38,7 @@ export function jobFailureOf(
         : job.logLines.map((l) => `  | ${l}`).join('\n');
     return new UserError(
       `job '${job.job}' of ${environment.name} ${job.what}; the deploy was rolled back and the previous release still serves. Last log lines (${job.where}):\n${lines}`,
-      job.timedOut
-        ? `make the job finish sooner or raise jobs.${job.job}.timeoutMinutes (at most 14) in the config, then deploy again`
-        : `fix the job's command (jobs.${job.job}.command) or the code it runs, then deploy again`,
+      jobRunFix(job),
     );
   }
   return undefined;

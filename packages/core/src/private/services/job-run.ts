@@ -128,3 +128,10 @@ export function parseJobRunFailure(statusReason: string): ParsedJobRunFailure | 
       .map((l) => l.replace(/^\| ?/, '')),
   };
 }
+
+/** What the user does about a failed job (the CLI's error and the pull-request comment say it). */
+export function jobRunFix(job: Pick<ParsedJobRunFailure, 'job' | 'timedOut'>): string {
+  return job.timedOut
+    ? `make the job finish sooner or raise jobs.${job.job}.timeoutMinutes (at most ${JOB_RUN_MAX_MINUTES}) in the config, then deploy again`
+    : `fix the job's command (jobs.${job.job}.command) or the code it runs, then deploy again`;
+}
