@@ -171,10 +171,12 @@ for (const [kind, branch] of [
         Container: 'migrate',
         When: 'before-traffic',
         TimeoutMinutes: '10',
-        EnvironmentCreate: 'false',
         StartedBy: `branch-env-deploy-${built.environment.name}`,
       });
-      expect(seed.Properties).toMatchObject({ When: 'first-create' });
+      // Only a first-create job is told whether this deploy creates the environment: a
+      // before-traffic run must not change (and run again) on the deploy after the create.
+      expect(migrate.Properties).not.toHaveProperty('EnvironmentCreate');
+      expect(seed.Properties).toMatchObject({ When: 'first-create', EnvironmentCreate: 'false' });
       expect([seed.DependsOn ?? []].flat()).toContain(migrateId);
       const services = resourcesOf(t, 'AWS::ECS::Service');
       expect(services.length).toBeGreaterThanOrEqual(3);
@@ -292,7 +294,20 @@ describe('the jobs of a new environment with a database of its own', () => {
   });
 
   it('tell the handler that this deploy creates the environment (first-create jobs run)', () => {
-    for (const [, run] of runs)
-      expect((run.Properties as { EnvironmentCreate: string }).EnvironmentCreate).toBe('true');
+    const seed = runs.find(([, r]) => (r.Properties as { When: string }).When === 'first-create');
+    expect(seed?.[1].Properties).toMatchObject({ EnvironmentCreate: 'true' });
+  });
+
+  it('log the handler to a log group of the stack with the profile retention', () => {
+    const [[, fn]] = resourcesOf(t, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ServicesJobRunsHandler'),
+    ) as [[string, TemplateResource]];
+    const group = (fn.Properties as { LoggingConfig: { LogGroup: { Ref: string } } }).LoggingConfig
+      .LogGroup.Ref;
+    expect(group).toMatch(/^ServicesJobRunsHandlerLogs/);
+    expect(t.Resources[group]?.Properties).toMatchObject({
+      RetentionInDays: built.environment.profile.logRetentionDays,
+    });
+    expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ['arm64'] });
   });
 });

@@ -166,7 +166,9 @@ export class JobRuns extends Construct {
         AssignPublicIp: props.assignPublicIp ? 'true' : 'false',
         TimeoutMinutes: String(j.job.timeoutMinutes),
         When: j.job.when,
-        EnvironmentCreate: props.firstCreate ? 'true' : 'false',
+        ...(j.job.when === 'first-create'
+          ? { EnvironmentCreate: props.firstCreate ? ('true' as const) : ('false' as const) }
+          : {}),
         StartedBy: `branch-env-deploy-${props.environment}`,
       };
       const run = new CustomResource(this, `Run-${j.job.name}`, {

@@ -36,10 +36,12 @@ export interface JobRunProperties {
   readonly TimeoutMinutes: string;
   readonly When: 'before-traffic' | 'first-create';
   /**
-   * This deploy creates the environment (`deploy`'s first create): a `first-create` job added to
-   * an environment that already exists is not run.
+   * `first-create` jobs only: this deploy creates the environment (`deploy`'s first create); a
+   * `first-create` job added to an environment that already exists is not run. Absent on
+   * `before-traffic` jobs, whose runs it would otherwise update (and run again) on the deploy
+   * after the create.
    */
-  readonly EnvironmentCreate: 'true' | 'false';
+  readonly EnvironmentCreate?: 'true' | 'false';
   /** ECS `startedBy` of the task. */
   readonly StartedBy: string;
 }
