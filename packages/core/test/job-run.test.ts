@@ -35,6 +35,14 @@ describe('the failure reason of a job run (handler -> stack event -> deploy)', (
     });
   });
 
+  it('still reads the lines of a reason whose line breaks were flattened to spaces', () => {
+    const flattened = jobRunFailureReason(failed).replace(/\n/g, ' ');
+    expect(parseJobRunFailure(asEvent(flattened))?.logLines).toEqual([
+      'connecting',
+      'relation "users" already exists',
+    ]);
+  });
+
   it('keeps only the last lines, and says so', () => {
     const many = { ...failed, logLines: Array.from({ length: 50 }, (_, i) => `line ${i}`) };
     const reason = jobRunFailureReason(many);

@@ -118,16 +118,22 @@ export function parseJobRunFailure(statusReason: string): ParsedJobRunFailure | 
     text,
   );
   if (!m) return undefined;
-  const [, job, happened, where, , body] = m;
+  const [, job, happened, where, rest, body] = m;
+  // Lines one per line; should a copy of the reason have its line breaks flattened to spaces,
+  // they are split at ' | ' instead (a line that itself holds ' | ' is then split too).
+  const flat = body === undefined ? /^[^:]*: (\| .*)$/.exec(rest ?? '')?.[1] : undefined;
+  const lines =
+    body !== undefined
+      ? body.split('\n').filter((l) => l.startsWith('|'))
+      : flat !== undefined
+        ? flat.split(/ (?=\| )/)
+        : [];
   return {
     job: job!,
     what: happened!,
     timedOut: happened!.startsWith('ran past its timeout'),
     where: where!,
-    logLines: (body ?? '')
-      .split('\n')
-      .filter((l) => l.startsWith('|'))
-      .map((l) => l.replace(/^\| ?/, '')),
+    logLines: lines.map((l) => l.replace(/^\| ?/, '')),
   };
 }
 
