@@ -306,7 +306,7 @@ function jobRunAcknowledgements(s: EnvironmentStack | SharedEnvironmentStack): {
     {
       id: `AwsSolutions-IAM5[Resource::${ecsArn}:task/*]`,
       reason:
-        "Task ARNs carry an id ECS generates when RunTask starts the job: DescribeTasks and StopTask of the job's task, and TagResource of it at RunTask (its task definition's tags), each only on the environment's cluster (ecs:cluster condition; TagResource also only as part of RunTask, ecs:CreateAction).",
+        "Task ARNs carry an id ECS generates when RunTask starts the job: DescribeTasks and StopTask of the job's task only on the environment's cluster (ecs:cluster condition), and TagResource only as part of RunTask (ecs:CreateAction; TagResource has no ecs:cluster key), which itself may start only the jobs' task definitions on that cluster.",
       on,
     },
   ];

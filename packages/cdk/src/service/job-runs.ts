@@ -83,8 +83,8 @@ export class JobRuns extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `branch-env ${props.environment}: runs the environment's jobs during its deploy`,
     });
-    // Task ARNs carry generated ids; the ecs:cluster condition keeps every task statement on the
-    // environment's cluster.
+    // Task ARNs carry generated ids: the ecs:cluster condition keeps DescribeTasks and StopTask on
+    // the environment's cluster.
     const tasks = `arn:${partition}:ecs:${region}:${account}:task/*`;
     const onCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
     const statements = [
@@ -107,7 +107,9 @@ export class JobRuns extends Construct {
         sid: 'TagTheJobTasks',
         actions: ['ecs:TagResource'],
         resources: [tasks],
-        conditions: { ...onCluster, StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+        // Only the tags RunTask puts on the task it starts (TagResource has no ecs:cluster key;
+        // RunTask itself is limited to the jobs and the cluster).
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
       new iam.PolicyStatement({
         sid: 'WatchTheJobTasks',
