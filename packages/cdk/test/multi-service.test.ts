@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
   JOB_RUN_RESOURCE_TYPE,
+  TAG_KEYS,
   JOB_ROLE_PATH,
   preferredPriority,
   type CfnTemplate,
@@ -12,6 +13,7 @@ import {
   removeOutdirs,
   resourcesOf,
   synthesize,
+  tagsOf,
   type Template,
   type TemplateResource,
 } from './helpers.js';
@@ -310,5 +312,21 @@ describe('the jobs of a new environment with a database of its own', () => {
       RetentionInDays: built.environment.profile.logRetentionDays,
     });
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ['arm64'] });
+  });
+
+  it("tag the handler's function, role and log group with the environment (the tag scan finds them)", () => {
+    const handler = Object.entries(t.Resources).filter(
+      ([id, r]) => id.startsWith('ServicesJobRunsHandler') && r.Type !== 'AWS::IAM::Policy',
+    );
+    expect(handler.map(([, r]) => r.Type).sort()).toEqual([
+      'AWS::IAM::Role',
+      'AWS::Lambda::Function',
+      'AWS::Logs::LogGroup',
+    ]);
+    for (const [id, r] of handler)
+      expect(tagsOf(r), id).toMatchObject({
+        [TAG_KEYS.app]: built.environment.app,
+        [TAG_KEYS.environment]: built.environment.name,
+      });
   });
 });
