@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
@@ -312,6 +313,38 @@ describe('the jobs of a new environment with a database of its own', () => {
       RetentionInDays: built.environment.profile.logRetentionDays,
     });
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ['arm64'] });
+  });
+
+  it('bundle a handler that loads and answers (esbuild, at synth)', async () => {
+    const [[, fn]] = resourcesOf(t, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ServicesJobRunsHandler'),
+    ) as [[string, TemplateResource]];
+    // The asset's staged directory is `asset.<hash>` beside the template, the object `<prefix>/<hash>.zip`.
+    const key = (fn.Properties as { Code: { S3Key: string } }).Code.S3Key;
+    const bundle = join(
+      built.app.outdir,
+      `asset.${key.replace(/^.*\//, '').replace(/\.zip$/, '')}`,
+      'index.mjs',
+    );
+    const loaded = (await import(pathToFileURL(bundle).href)) as {
+      handler: unknown;
+      runJob: (event: unknown, aws: unknown, clock: unknown) => Promise<{ Status: string }>;
+    };
+    expect(typeof loaded.handler).toBe('function');
+    const response = await loaded.runJob(
+      {
+        RequestType: 'Delete',
+        ResponseURL: 'https://example.invalid/',
+        StackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/x/1',
+        RequestId: 'r',
+        LogicalResourceId: 'Run',
+        PhysicalResourceId: 'job-run/Run/r',
+        ResourceProperties: {},
+      },
+      {},
+      {},
+    );
+    expect(response.Status).toBe('SUCCESS');
   });
 
   it("tag the handler's function, role and log group with the environment (the tag scan finds them)", () => {
