@@ -184,6 +184,7 @@ export class EnvironmentServices extends Construct {
         ? undefined
         : new ec2.SecurityGroup(this, 'JobsSecurityGroup', {
             vpc: props.vpc,
+            // Unchanged since deploy ran the jobs: a new description would replace the group.
             description: 'Job tasks run by deploy: reachable by nothing',
             allowAllOutbound: true,
           });
