@@ -221,6 +221,17 @@ describe('the unprotected development role (identity policy + boundary) cannot t
       `arn:aws:iam::${DEV}:role/${A}-feature-x-ServiceTaskRole-abc`,
       "a service's role (not a job's)",
     ],
+    // Jobs run inside the stack update (the stack's own handler): the deploy role runs none.
+    [
+      'ecs:RunTask',
+      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:3`,
+      'even its own job',
+    ],
+    [
+      'iam:PassRole',
+      `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`,
+      "its job's task role",
+    ],
     [
       'iam:UpdateAssumeRolePolicy',
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
@@ -290,22 +301,6 @@ describe('the unprotected development role (identity policy + boundary) cannot t
       `arn:aws:iam::${DEV}:role/branch-env-deploy-unprotected`,
       'itself (CDK toolkit)',
     ],
-    [
-      'ecs:RunTask',
-      `arn:aws:ecs:us-east-1:${DEV}:task-definition/${A}-feature-x-job-migrate:3`,
-      'its job',
-    ],
-    [
-      'iam:PassRole',
-      `arn:aws:iam::${DEV}:role/branch-env-jobs/${A}-feature-x-ServicesJobmigrateTaskRole-abc`,
-      "its job's task role",
-      { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-    ],
-    [
-      'logs:GetLogEvents',
-      `arn:aws:logs:us-east-1:${DEV}:log-group:/${A}/feature-x/job/migrate:log-stream:migrate/migrate/abc`,
-      "its job's log",
-    ],
   ];
   it.each(allowed)('allows %s on %s (%s)', async (action, resource, _w, context) => {
     expect(
@@ -372,6 +367,34 @@ describe("the unprotected class's CloudFormation execution role (policy + bounda
     ['ssm:PutParameter', param('feature-x/api/service-url'), {}],
     ['s3:CreateBucket', `arn:aws:s3:::${A}-feature-x-storagedatabucket-abc`, {}],
     ['ssm:GetParameter', param('sandbox/api/service-url'), {}],
+    // The job runs (Custom::BranchEnvJobRun): the handler, its role, policy and log group, and
+    // CloudFormation invoking it.
+    [
+      'lambda:CreateFunction',
+      `arn:aws:lambda:us-east-1:${DEV}:function:${A}-feature-x-ServicesJobRunsHandler-AbC`,
+      {},
+    ],
+    [
+      'lambda:InvokeFunction',
+      `arn:aws:lambda:us-east-1:${DEV}:function:${A}-feature-x-ServicesJobRunsHandler-AbC`,
+      {},
+    ],
+    [
+      'iam:CreateRole',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    [
+      'iam:PutRolePolicy',
+      `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`,
+      { 'iam:PermissionsBoundary': BOUNDARY },
+    ],
+    ['iam:PassRole', `arn:aws:iam::${DEV}:role/${A}-feature-x-ServicesJobRunsHandlerRole-AbC`, {}],
+    [
+      'logs:CreateLogGroup',
+      `arn:aws:logs:us-east-1:${DEV}:log-group:${A}-feature-x-ServicesJobRunsHandlerLogs-AbC`,
+      {},
+    ],
   ] as const)(
     'allows %s on %s (a preview deploy and destroy)',
     async (action, resource, context) => {

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
-  JOB_NETWORK_OUTPUT,
+  JOB_RUN_RESOURCE_TYPE,
+  TAG_KEYS,
   JOB_ROLE_PATH,
   preferredPriority,
   type CfnTemplate,
@@ -12,7 +14,9 @@ import {
   removeOutdirs,
   resourcesOf,
   synthesize,
+  tagsOf,
   type Template,
+  type TemplateResource,
 } from './helpers.js';
 
 afterAll(removeOutdirs);
@@ -151,19 +155,98 @@ for (const [kind, branch] of [
       expect(worker?.Command).toEqual(['python', '-m', 'worker']);
     });
 
-    it('publishes where deploy runs the jobs as stack outputs', () => {
-      const outputs = (t as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
-      expect(Object.keys(outputs)).toEqual(
-        expect.arrayContaining([JOB_NETWORK_OUTPUT, 'BranchEnvJob0', 'BranchEnvJob1']),
-      );
-      // Values are CloudFormation expressions until deployed: the JSON around them is literal.
-      const migrate = JSON.stringify(outputs.BranchEnvJob0?.Value);
-      expect(migrate).toContain('\\"name\\":\\"migrate\\"');
+    it('runs each job in the stack update, in config order, before every ECS service', () => {
+      const runs = resourcesOf(t, JOB_RUN_RESOURCE_TYPE);
+      expect(runs.map(([, r]) => (r.Properties as { JobName: string }).JobName)).toEqual([
+        'migrate',
+        'seed',
+      ]);
+      const [[migrateId, migrate], [seedId, seed]] = runs as [
+        [string, TemplateResource],
+        [string, TemplateResource],
+      ];
       const taskId = resourcesOf(t, 'AWS::ECS::TaskDefinition').find(([, r]) =>
         JSON.stringify(r.Properties).includes('"Name":"migrate"'),
       )?.[0];
-      expect(migrate).toContain(`{"Ref":"${taskId}"}`);
-      expect(JSON.stringify(outputs[JOB_NETWORK_OUTPUT]?.Value)).toContain('assignPublicIp');
+      // A new task definition revision (new image or settings) updates the run: it runs again.
+      expect(migrate.Properties).toMatchObject({
+        TaskDefinition: { Ref: taskId },
+        Container: 'migrate',
+        When: 'before-traffic',
+        TimeoutMinutes: '10',
+        StartedBy: `branch-env-deploy-${built.environment.name}`,
+      });
+      // Only a first-create job is told whether this deploy creates the environment: a
+      // before-traffic run must not change (and run again) on the deploy after the create.
+      expect(migrate.Properties).not.toHaveProperty('EnvironmentCreate');
+      expect(seed.Properties).toMatchObject({ When: 'first-create', EnvironmentCreate: 'false' });
+      expect([seed.DependsOn ?? []].flat()).toContain(migrateId);
+      const services = resourcesOf(t, 'AWS::ECS::Service');
+      expect(services.length).toBeGreaterThanOrEqual(3);
+      for (const [id, service] of services)
+        expect([service.DependsOn ?? []].flat(), id).toEqual(
+          expect.arrayContaining([migrateId, seedId]),
+        );
+    });
+
+    it('gives the job-run handler only what running the jobs needs', () => {
+      const [[, policy]] = resourcesOf(t, 'AWS::IAM::Policy').filter(([id]) =>
+        id.startsWith('ServicesJobRunsHandlerPolicy'),
+      ) as [[string, TemplateResource]];
+      const statements = (
+        policy.Properties as {
+          PolicyDocument: {
+            Statement: { Sid: string; Action: unknown; Resource: unknown; Condition?: unknown }[];
+          };
+        }
+      ).PolicyDocument.Statement;
+      const bySid = Object.fromEntries(statements.map((st) => [st.Sid, st]));
+      expect(Object.keys(bySid).sort()).toEqual([
+        'Logs',
+        'PassTheJobRoles',
+        'ReadTheJobLogs',
+        'ReadTheStack',
+        'RunTheJobs',
+        'TagTheJobTasks',
+        'WatchTheJobTasks',
+      ]);
+      const env = built.environment;
+      expect(JSON.stringify(bySid.RunTheJobs!.Resource)).toContain(
+        `:task-definition/branch-env-demo-${env.name}-job-migrate:*`,
+      );
+      expect(bySid.RunTheJobs!.Condition).toHaveProperty(['ArnEquals', 'ecs:cluster']);
+      expect(bySid.WatchTheJobTasks!.Condition).toHaveProperty(['ArnEquals', 'ecs:cluster']);
+      // TagResource has no ecs:cluster key: a condition on it would deny RunTask's tagging.
+      expect(bySid.TagTheJobTasks!.Condition).toEqual({
+        StringEquals: { 'ecs:CreateAction': 'RunTask' },
+      });
+      expect(bySid.PassTheJobRoles!.Condition).toEqual({
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      });
+      // Exactly the jobs' task and execution roles.
+      const jobRoles = resourcesOf(t, 'AWS::IAM::Role')
+        .filter(([, r]) => (r.Properties as { Path?: string }).Path === JOB_ROLE_PATH)
+        .map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      expect(bySid.PassTheJobRoles!.Resource).toEqual(expect.arrayContaining(jobRoles));
+      expect(bySid.PassTheJobRoles!.Resource).toHaveLength(jobRoles.length);
+      expect(bySid.ReadTheStack!.Resource).toEqual({ Ref: 'AWS::StackId' });
+      expect(bySid.ReadTheStack!.Action).toBe('cloudformation:DescribeStacks');
+    });
+
+    it("waits for the job's task definition, roles and log group, and for the subnets' routes", () => {
+      const [[, migrate]] = resourcesOf(t, JOB_RUN_RESOURCE_TYPE) as [[string, TemplateResource]];
+      const dependsOn = [migrate.DependsOn ?? []].flat();
+      const own = Object.keys(t.Resources).filter((id) => id.startsWith('ServicesJobmigrate'));
+      expect(own.length).toBeGreaterThanOrEqual(6);
+      expect(dependsOn).toEqual(expect.arrayContaining(own));
+      if (kind === 'dedicated')
+        expect(dependsOn).toEqual(
+          expect.arrayContaining(
+            resourcesOf(t, 'AWS::EC2::Route')
+              .filter(([id]) => id.startsWith('NetworkVpcpublic'))
+              .map(([id]) => id),
+          ),
+        );
     });
 
     it('names the job task definitions and puts their roles on the path deploy may pass', () => {
@@ -183,3 +266,100 @@ for (const [kind, branch] of [
     });
   });
 }
+
+describe('the jobs of a new environment with a database of its own', () => {
+  const built = synthesize(
+    'aurora/multi',
+    {
+      serviceImage: undefined,
+      configDirectory: FIXTURES,
+      siteDirectory: null,
+      firstCreate: true,
+    },
+    multiServiceConfig(),
+  );
+  const t = built.main;
+  const runs = resourcesOf(t, JOB_RUN_RESOURCE_TYPE);
+
+  it('run once the database cluster, its instances and the rule that admits the jobs exist', () => {
+    const [[, migrate]] = runs as [[string, TemplateResource]];
+    const dependsOn = [migrate.DependsOn ?? []].flat();
+    const database = [
+      ...resourcesOf(t, 'AWS::RDS::DBCluster'),
+      ...resourcesOf(t, 'AWS::RDS::DBInstance'),
+      ...resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter(
+        ([id, r]) =>
+          id.startsWith('Database') &&
+          (r.Properties as { Description?: string }).Description === 'from the jobs',
+      ),
+    ].map(([id]) => id);
+    expect(database.length).toBeGreaterThanOrEqual(3);
+    expect(dependsOn).toEqual(expect.arrayContaining(database));
+  });
+
+  it('tell the handler that this deploy creates the environment (first-create jobs run)', () => {
+    const seed = runs.find(([, r]) => (r.Properties as { When: string }).When === 'first-create');
+    expect(seed?.[1].Properties).toMatchObject({ EnvironmentCreate: 'true' });
+  });
+
+  it('log the handler to a log group of the stack with the profile retention', () => {
+    const [[, fn]] = resourcesOf(t, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ServicesJobRunsHandler'),
+    ) as [[string, TemplateResource]];
+    const group = (fn.Properties as { LoggingConfig: { LogGroup: { Ref: string } } }).LoggingConfig
+      .LogGroup.Ref;
+    expect(group).toMatch(/^ServicesJobRunsHandlerLogs/);
+    expect(t.Resources[group]?.Properties).toMatchObject({
+      RetentionInDays: built.environment.profile.logRetentionDays,
+    });
+    expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ['arm64'] });
+  });
+
+  it('bundle a handler that loads and answers (esbuild, at synth)', async () => {
+    const [[, fn]] = resourcesOf(t, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('ServicesJobRunsHandler'),
+    ) as [[string, TemplateResource]];
+    // The asset's staged directory is `asset.<hash>` beside the template, the object `<prefix>/<hash>.zip`.
+    const key = (fn.Properties as { Code: { S3Key: string } }).Code.S3Key;
+    const bundle = join(
+      built.app.outdir,
+      `asset.${key.replace(/^.*\//, '').replace(/\.zip$/, '')}`,
+      'index.mjs',
+    );
+    const loaded = (await import(pathToFileURL(bundle).href)) as {
+      handler: unknown;
+      runJob: (event: unknown, aws: unknown, clock: unknown) => Promise<{ Status: string }>;
+    };
+    expect(typeof loaded.handler).toBe('function');
+    const response = await loaded.runJob(
+      {
+        RequestType: 'Delete',
+        ResponseURL: 'https://example.invalid/',
+        StackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/x/1',
+        RequestId: 'r',
+        LogicalResourceId: 'Run',
+        PhysicalResourceId: 'job-run/Run/r',
+        ResourceProperties: {},
+      },
+      {},
+      {},
+    );
+    expect(response.Status).toBe('SUCCESS');
+  });
+
+  it("tag the handler's function, role and log group with the environment (the tag scan finds them)", () => {
+    const handler = Object.entries(t.Resources).filter(
+      ([id, r]) => id.startsWith('ServicesJobRunsHandler') && r.Type !== 'AWS::IAM::Policy',
+    );
+    expect(handler.map(([, r]) => r.Type).sort()).toEqual([
+      'AWS::IAM::Role',
+      'AWS::Lambda::Function',
+      'AWS::Logs::LogGroup',
+    ]);
+    for (const [id, r] of handler)
+      expect(tagsOf(r), id).toMatchObject({
+        [TAG_KEYS.app]: built.environment.app,
+        [TAG_KEYS.environment]: built.environment.name,
+      });
+  });
+});

@@ -14,7 +14,12 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { loadConfig, resolveEnvironment } from '@branch-env/core';
+import {
+  JOB_RUN_RESOURCE_TYPE,
+  jobRunFailureReason,
+  loadConfig,
+  resolveEnvironment,
+} from '@branch-env/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -287,6 +292,73 @@ describe('deploy --ci (in-process, SDK mocked, toolkit stand-in)', () => {
     expect(err).toContain(`ECS says: ${unplaced}`);
     expect(err).toContain(
       `fix: deploy again later (branch-env deploy ${BRANCH}), or keep an on-demand fallback: set profiles.preview.task.minTasks to 2 or more (one task stays on FARGATE) or profiles.preview.task.spot to false`,
+    );
+    expect(summary()).not.toContain('deployed');
+  }, 120_000);
+
+  it('a job that fails in the stack update: deploy exits 1 with the job, its exit code, its last log lines and the fix', async () => {
+    // An app with a migration job (the adopter fixture: account 333333333333, eu-west-1).
+    const adopterDir = join(ROOT, 'packages/cli/test/fixtures/adopter');
+    const adopterConfig = join(adopterDir, 'branch-env.config.json');
+    const adopter = resolveEnvironment(BRANCH, loadConfig(adopterConfig, adopterDir).config);
+    const stack = adopter.stacks.main;
+    sts.on(GetCallerIdentityCommand).resolves({
+      Account: '333333333333',
+      Arn: 'arn:aws:sts::333333333333:assumed-role/branch-env-deploy/ci',
+    });
+    cfn.add(stack, 'UPDATE_COMPLETE');
+    let runId = '';
+    toolkit.deploy = async (produce) => {
+      const { directory } = await produce(join(dir, 'cdk.out'));
+      const resources = templateOf(directory, stack).Resources;
+      runId = Object.keys(resources).find((id) => resources[id]!.Type === JOB_RUN_RESOURCE_TYPE)!;
+      // What CloudFormation records when the job-run handler answers FAILED, then the rollback.
+      const reason = jobRunFailureReason({
+        job: 'migrate',
+        failure: { kind: 'exited', exitCode: 3, reason: 'Essential container in task exited' },
+        logGroup: `/shop/${adopter.name}/job/migrate`,
+        logStream: 'migrate/migrate/0123abcd',
+        logLines: ['applying 0042_add_email', 'ERROR: column "email" already exists'],
+      });
+      const s = cfn.live(stack)!;
+      const now = Date.now();
+      s.events = [
+        event(
+          stack,
+          stack,
+          'AWS::CloudFormation::Stack',
+          'UPDATE_ROLLBACK_COMPLETE',
+          new Date(now + 3),
+        ),
+        event(
+          stack,
+          runId,
+          JOB_RUN_RESOURCE_TYPE,
+          'UPDATE_FAILED',
+          new Date(now + 2),
+          `Received response status [FAILED] from custom resource. Message returned: ${reason} (RequestId: 5b1f0c2e)`,
+        ),
+        event(stack, runId, JOB_RUN_RESOURCE_TYPE, 'UPDATE_IN_PROGRESS', new Date(now + 1)),
+        ...s.events,
+      ];
+      s.status = 'UPDATE_ROLLBACK_COMPLETE';
+      throw new Error(
+        `The stack named ${stack} failed to deploy: UPDATE_ROLLBACK_COMPLETE: The following resource(s) failed to update: [${runId}].`,
+      );
+    };
+    const { io, summary } = ciIo();
+    const code = await main(
+      ['deploy', BRANCH, '--config', adopterConfig, '--ci', '--commit', 'abc1234'],
+      io,
+    );
+    const err = io.stderr();
+    expect(code, err).toBe(1);
+    expect(runId).not.toBe('');
+    expect(err).toContain(
+      `error: job 'migrate' of ${adopter.name} failed with exit code 3: Essential container in task exited; the deploy was rolled back and the previous release still serves. Last log lines (/shop/${adopter.name}/job/migrate migrate/migrate/0123abcd):\n  | applying 0042_add_email\n  | ERROR: column "email" already exists`,
+    );
+    expect(err).toContain(
+      "fix: fix the job's command (jobs.migrate.command) or the code it runs, then deploy again",
     );
     expect(summary()).not.toContain('deployed');
   }, 120_000);

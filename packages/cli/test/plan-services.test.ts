@@ -110,8 +110,8 @@ describe('branch-env plan of an app of several services and jobs', () => {
       plan.cost.perHour,
     );
     expect(plan.jobs).toEqual([
-      { name: 'migrate', service: 'api', when: 'before-traffic', timeoutMinutes: 15 },
-      { name: 'seed', service: 'api', when: 'first-create', timeoutMinutes: 15 },
+      { name: 'migrate', service: 'api', when: 'before-traffic', timeoutMinutes: 10 },
+      { name: 'seed', service: 'api', when: 'first-create', timeoutMinutes: 10 },
     ]);
   });
 
@@ -121,6 +121,8 @@ describe('branch-env plan of an app of several services and jobs', () => {
     expect(text.stdout).toMatch(/\n {2}api +routes \/api\/\* +512 CPU \/ 1024 MiB/);
     expect(text.stdout).toMatch(/\n {2}search +internal :9200 /);
     expect(text.stdout).toMatch(/\n {2}worker +worker /);
-    expect(text.stdout).toMatch(/jobs \(run by deploy\):\n {2}migrate +on every deploy/);
+    expect(text.stdout).toMatch(
+      /jobs \(run in the stack update, before the services\):\n {2}migrate +on every deploy/,
+    );
   });
 });

@@ -71,16 +71,19 @@ export {
   routesOf,
   rulePaths,
 } from './private/services/routing.js';
+export { JOB_ROLE_PATH, jobTaskFamily } from './private/services/job-outputs.js';
 export {
-  JOB_NETWORK_OUTPUT,
-  JOB_OUTPUT_PREFIX,
-  JOB_ROLE_PATH,
-  jobTaskFamily,
-  parseJobOutputs,
-  type JobNetwork,
-  type JobOutputs,
-  type JobTask,
-} from './private/services/job-outputs.js';
+  JOB_LOG_LINES,
+  JOB_RUN_MAX_MINUTES,
+  JOB_RUN_RESOURCE_TYPE,
+  jobRunFailureReason,
+  jobRunFix,
+  parseJobRunFailure,
+  type JobRunFailure,
+  type JobRunFailureKind,
+  type JobRunProperties,
+  type ParsedJobRunFailure,
+} from './private/services/job-run.js';
 export {
   appSecretPrefix,
   environmentSecretPrefix,

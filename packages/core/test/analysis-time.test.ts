@@ -130,6 +130,32 @@ describe('modelTimeToReady', () => {
     },
   );
 
+  it('puts a job run between the database and the services it holds back (1.5 min, stated)', () => {
+    const model = modelTimeToReady(
+      template({
+        Cluster: { Type: 'AWS::DocDB::DBCluster' },
+        JobTask: { Type: 'AWS::ECS::TaskDefinition' },
+        Handler: { Type: 'AWS::Lambda::Function' },
+        Run: {
+          Type: 'Custom::BranchEnvJobRun',
+          Properties: {
+            ServiceToken: { 'Fn::GetAtt': ['Handler', 'Arn'] },
+            TaskDefinition: { Ref: 'JobTask' },
+          },
+          DependsOn: ['Cluster'],
+        },
+        Service: { Type: 'AWS::ECS::Service', DependsOn: ['Run'] },
+      }),
+    );
+    expect(path(model)).toEqual(['Cluster', 'Run', 'Service']);
+    expect(model.criticalPath[1]).toMatchObject({ type: 'Custom::BranchEnvJobRun', minutes: 1.5 });
+    expect(model.totalMinutes).toBeCloseTo(7.5 + 1.5 + 1, 10);
+    expect(model.rangeMinutes.high - model.rangeMinutes.low).toBeGreaterThan(2);
+    expect(model.sources.join(' ')).toMatch(
+      /Fargate task start 1 min.*job's own work, assumed 0\.25 min/,
+    );
+  });
+
   it('ECS service = 1 min task start + target group healthy threshold (defaults 5 × 30 s)', () => {
     const resources: Record<string, CfnResource> = {
       Group: { Type: 'AWS::ElasticLoadBalancingV2::TargetGroup' },

@@ -225,6 +225,12 @@ describe('services, jobs and the site in the config', () => {
     ],
     ['a port out of range', (c) => (c.services.api.port = 70000), 'services.api.port', /65535/],
     [
+      'a job longer than a deploy can wait for it (one Lambda invocation)',
+      (c) => (c.jobs.migrate.timeoutMinutes = 30),
+      'jobs.migrate.timeoutMinutes',
+      /14/,
+    ],
+    [
       'a route that is not a path pattern',
       (c) => (c.services.api.expose.routes = ['api/*']),
       'services.api.expose.routes[0]',
@@ -365,7 +371,7 @@ describe('resolving the application of an environment', () => {
       command: ['npm', 'run', 'migrate'],
       environment: { LOG_LEVEL: 'info' },
       secrets: ['STRIPE_KEY', 'DB_ADMIN'],
-      timeoutMinutes: 15,
+      timeoutMinutes: 10,
     });
     expect(resolveEnvironment('sandbox', config).jobs.map((j) => j.name)).toEqual(['migrate']);
     expect(secretNamesOf(preview)).toEqual(['DB_ADMIN', 'QUEUE_TOKEN', 'STRIPE_KEY']);

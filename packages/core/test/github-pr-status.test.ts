@@ -5,6 +5,7 @@ import {
   commentRunId,
   diffStacks,
   firstFailure,
+  jobRunFailureReason,
   mayReplaceComment,
   measureStack,
   planFigures,
@@ -193,6 +194,41 @@ describe('renderPrComment: the live statuses', () => {
     expect(body).not.toContain('feature-x.dev.example.com');
     // a half-created environment can still be destroyed
     expect(body).toContain('**Destroy:**');
+  });
+
+  it('failed on a job: the job, its exit code, the fix and its last log lines, inert', () => {
+    const reason = jobRunFailureReason({
+      job: 'migrate',
+      failure: { kind: 'exited', exitCode: 3, reason: 'Essential container in task exited' },
+      logGroup: '/shop/feature-x/job/migrate',
+      logStream: 'migrate/migrate/0123',
+      logLines: ['applying 0042', '```', '<img src=x onerror=alert(1)> @octocat | ~x~'],
+    });
+    const body = renderPrComment({
+      ...base,
+      status: 'failed',
+      failure: {
+        stack: 'branch-env-demo-feature-x',
+        logicalId: 'ServicesJobRunsRunmigrate2ECF261D',
+        type: 'Custom::BranchEnvJobRun',
+        reason: `Received response status [FAILED] from custom resource. Message returned: ${reason} (RequestId: 77)`,
+      },
+    });
+    const rows = rowsOf(body);
+    expect(decode(rows.get('Failed job')!)).toBe(
+      '<code>migrate</code> failed with exit code 3: Essential container in task exited; the stack rolled back and the previous release still serves',
+    );
+    expect(decode(rows.get('Fix')!)).toBe(
+      "fix the job's command (jobs.migrate.command) or the code it runs, then deploy again",
+    );
+    expect(rows.has('Reason')).toBe(false);
+    expect(body).toContain(
+      '````\napplying 0042\n```\n<img src=x onerror=alert(1)> @octocat | ~x~\n````',
+    );
+    const html = expectWellFormed(body);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; @octocat | ~x~');
+    const outside = html.replace(/<code>[\s\S]*?<\/code>/g, '');
+    expect(outside).not.toMatch(/<img|@octocat/);
   });
 
   it('failed without a CloudFormation failure says so and points at the run', () => {

@@ -4,13 +4,11 @@ import {
   allocateListenerRules,
   catchAllService,
   listenerOrder,
-  parseJobOutputs,
   preferredPriority,
   reachOf,
   routedServiceCount,
   rulePaths,
   UserError,
-  JOB_NETWORK_OUTPUT,
   type ListenerRuleClaim,
 } from '../src/index.js';
 
@@ -118,33 +116,5 @@ describe('listener rules of an environment of several routed services', () => {
     }));
     expect(() => allocateListenerRules(name, 2, claims, { loadBalancers: 1 })).toThrow(UserError);
     expect(allocateListenerRules(name, 1, claims, { loadBalancers: 1 })).toHaveLength(1);
-  });
-});
-
-describe('the job outputs of an environment stack', () => {
-  it('reads the network and each job, and ignores other outputs', () => {
-    const parsed = parseJobOutputs({
-      [JOB_NETWORK_OUTPUT]: JSON.stringify({
-        cluster: 'c',
-        subnets: ['subnet-1'],
-        securityGroups: ['sg-1'],
-        assignPublicIp: true,
-      }),
-      BranchEnvJob0: JSON.stringify({
-        name: 'migrate',
-        taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/x:1',
-        container: 'migrate',
-        logGroup: '/app/env/job/migrate',
-      }),
-      BranchEnvJob1: '{not json',
-      ServiceUrl: 'https://x',
-    });
-    expect(parsed.network).toEqual({
-      cluster: 'c',
-      subnets: ['subnet-1'],
-      securityGroups: ['sg-1'],
-      assignPublicIp: true,
-    });
-    expect([...parsed.jobs.keys()]).toEqual(['migrate']);
   });
 });

@@ -1,3 +1,4 @@
+import { jobTaskFamily } from '@branch-env/core';
 import { baselineServiceUrls } from '../private/physical-names.js';
 import {
   DefaultStackSynthesizer,
@@ -265,6 +266,8 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
         },
       ];
     },
+    // The jobs' run handler (service/job-runs.ts)
+    (s) => jobRunAcknowledgements(s).map((a) => ({ ...a, on: () => a.on })),
     // CDK's AwsCustomResource provider (CloudFront certificate ARN from us-east-1, prefix list id)
     (s) => {
       const reader = s.node.tryFindChild('CloudFrontCertificateArn');
@@ -279,6 +282,35 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       ].map((id) => ({ id, reason, on: () => [reader, provider] }));
     },
   ];
+
+/**
+ * The job-run handler's policy (service/job-runs.ts): RunTask on any revision of the stack's own
+ * job families, and the tasks it starts, whose ARNs carry generated ids.
+ */
+function jobRunAcknowledgements(s: EnvironmentStack | SharedEnvironmentStack): {
+  readonly id: string;
+  readonly reason: string;
+  readonly on: readonly IConstruct[];
+}[] {
+  const runs = s.services.jobRuns;
+  if (runs === undefined) return [];
+  const env = s.branchEnvironment;
+  const on = [runs.node.findChild('HandlerPolicy')];
+  const ecsArn = `arn:<AWS::Partition>:ecs:${s.region}:${s.account}`;
+  return [
+    ...env.jobs.map((job) => ({
+      id: `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${jobTaskFamily(env.app, env.name, job.name)}:*]`,
+      reason: `ecs:RunTask of job ${job.name}'s own task definition family, any revision: every deploy registers a new revision, and naming the exact revision would change the policy on every deploy, right before the run that needs it (IAM changes take seconds to apply). Only on the environment's cluster (ecs:cluster condition).`,
+      on,
+    })),
+    {
+      id: `AwsSolutions-IAM5[Resource::${ecsArn}:task/*]`,
+      reason:
+        "Task ARNs carry an id ECS generates when RunTask starts the job: DescribeTasks and StopTask of the job's task only on the environment's cluster (ecs:cluster condition), and TagResource only as part of RunTask (ecs:CreateAction; TagResource has no ecs:cluster key), which itself may start only the jobs' task definitions on that cluster.",
+      on,
+    },
+  ];
+}
 
 /** Acknowledgements of the certificate stack (none today: it holds a certificate and, maybe, a parameter). */
 export const CERTIFICATE_ACKNOWLEDGEMENTS: readonly Acknowledgement[] = [];
@@ -348,16 +380,6 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
     "deploy's placement watchdog reads (ecs:DescribeServices) the services of the class's stacks, whose names CloudFormation derives from the stack name, in whichever cluster runs them.",
   WatchStoppedTasks:
     "deploy's placement watchdog reads the reasons of stopped tasks; task ARNs carry generated ids and ListTasks is authorized on container instances; read-only.",
-  RunOwnJobs:
-    "deploy runs the jobs of the class's environments: task definition families <app>-<env>-job-<name>, any revision (a new one on every deploy).",
-  PassOwnJobRoles:
-    "Only the jobs' task and execution roles (IAM path /branch-env-jobs/, named after the class's stacks), only to ECS tasks.",
-  TagJobTasks:
-    'Task ARNs carry a generated id, known only once RunTask started it: RunTask tags the job task on creation (its task definition tags).',
-  StopOwnJobs:
-    'Task ARNs carry a generated id: deploy stops a job task past its timeout, only tasks tagged with the app and an environment of the class.',
-  ReadJobLogs:
-    "A failed job's last log lines, from the log groups of the class's environments; read-only.",
   DeleteValidationRecords: "Only DELETE of CNAMEs _*.<class's environment>.<domain>.",
   EnvironmentServices:
     'CloudFormation builds VPCs, ECS, load balancers, CloudFront, certificates, DocumentDB, alarms and topics with generated names; the boundary and the tag denies keep it off protected environments, the platform and the roles.',
@@ -626,6 +648,7 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
         'ecr:GetAuthorizationToken (pulling the service image) does not support resource-level permissions.',
       on: tasksOf(s).map((t) => t.executionRole),
     },
+    ...jobRunAcknowledgements(s),
   ];
 }
 

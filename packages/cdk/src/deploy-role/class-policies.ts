@@ -88,10 +88,8 @@ function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
     repositories: envPatterns.map((e) => at('ecr', `repository/${app}-${e}`)),
     functions: envPatterns.map((e) => at('lambda', `function:${app}-${e}`)),
     roles: envPatterns.map((e) => `arn:${p}:iam::${a}:role/${app}-${e}`),
-    /** The jobs' task and execution roles (IAM path `JOB_ROLE_PATH`): what deploy may pass. */
+    /** The jobs' task and execution roles (IAM path `JOB_ROLE_PATH`). */
     jobRoles: envPatterns.map((e) => `arn:${p}:iam::${a}:role${JOB_ROLE_PATH}${app}-${e}`),
-    /** The jobs' task definitions (`jobTaskFamily()`), any revision. */
-    jobTaskDefinitions: envPatterns.map((e) => at('ecs', `task-definition/${app}-${e}-job-*`)),
     // `/<app>/<env>/...` and every group named after a stack or cluster (`<app>-<env>-...`,
     // `/aws/lambda/<app>-<env>-...`, `/aws/ecs/containerinsights/<app>-<env>-...`,
     // `/aws/docdb/<app>-<env>-...`, `/aws/rds/cluster/<app>-<env>-...`).
@@ -706,39 +704,6 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
       sid: 'WatchStoppedTasks',
       actions: ['ecs:ListTasks', 'ecs:DescribeTasks'],
       resources: ['*'],
-    }),
-    // deploy runs the environment's jobs (docs/services.md#jobs): only the app's job task
-    // definitions, passing only the jobs' roles, and reads their logs when one fails.
-    new iam.PolicyStatement({
-      sid: 'RunOwnJobs',
-      actions: ['ecs:RunTask'],
-      resources: own.jobTaskDefinitions,
-    }),
-    new iam.PolicyStatement({
-      sid: 'PassOwnJobRoles',
-      actions: ['iam:PassRole'],
-      resources: own.jobRoles,
-      conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    }),
-    new iam.PolicyStatement({
-      sid: 'TagJobTasks',
-      actions: ['ecs:TagResource'],
-      resources: [`arn:${p}:ecs:*:${a}:task/*`],
-    }),
-    new iam.PolicyStatement({
-      sid: 'StopOwnJobs',
-      actions: ['ecs:StopTask'],
-      resources: [`arn:${p}:ecs:*:${a}:task/*`],
-      // Job tasks carry their task definition's tags (the stack's: app and environment).
-      conditions: {
-        StringEquals: { [`aws:ResourceTag/${TAG_KEYS.app}`]: app },
-        StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: namePatterns(ctx) },
-      },
-    }),
-    new iam.PolicyStatement({
-      sid: 'ReadJobLogs',
-      actions: ['logs:GetLogEvents'],
-      resources: own.logGroups,
     }),
     // deploy checks that every application secret has a value (names only, never values).
     new iam.PolicyStatement({

@@ -1,22 +1,19 @@
-import { CfnOutput, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import {
-  JOB_NETWORK_OUTPUT,
-  JOB_OUTPUT_PREFIX,
   JOB_ROLE_PATH,
   jobTaskFamily,
   listenerOrder,
   rulePaths,
-  type JobNetwork,
-  type JobTask,
   type ResolvedEnvironment,
 } from '@branch-env/core';
 import { Construct } from 'constructs';
 import { AppService } from './app-service.js';
 import { applicationOf, workloadSettings, type ApplicationServiceInput } from './application.js';
+import { JobRuns, type JobToRun } from './job-runs.js';
 import {
   sharedListenerRule,
   type Service,
@@ -96,8 +93,8 @@ export interface EnvironmentServicesProps {
  * other routed service with its listener rule in listener order (`listenerOrder()` of core: the
  * most specific routes first, the catch-all primary last), internal services published with
  * Service Connect and admitted only from the environment's own services and jobs, workers, and
- * a task definition per job that `deploy` runs (`RunTask`) from the stack outputs
- * `JOB_NETWORK_OUTPUT` and `JOB_OUTPUT_PREFIX<n>`. Every service and job reaches the database.
+ * a task definition per job, run during the stack update before any ECS service of the stack is
+ * created or updated (`JobRuns`). Every service and job reaches the database.
  */
 export class EnvironmentServices extends Construct {
   /** The other services, by name. */
@@ -106,6 +103,8 @@ export class EnvironmentServices extends Construct {
   readonly jobsSecurityGroup: ec2.SecurityGroup | undefined;
   /** Each job's task definition, by job name. */
   readonly jobs: ReadonlyMap<string, ecs.FargateTaskDefinition>;
+  /** The jobs' runs (custom resources) and their handler; undefined without jobs. */
+  readonly jobRuns: JobRuns | undefined;
 
   constructor(scope: Construct, id: string, props: EnvironmentServicesProps) {
     super(scope, id);
@@ -185,10 +184,11 @@ export class EnvironmentServices extends Construct {
         ? undefined
         : new ec2.SecurityGroup(this, 'JobsSecurityGroup', {
             vpc: props.vpc,
+            // Unchanged since deploy ran the jobs: a new description would replace the group.
             description: 'Job tasks run by deploy: reachable by nothing',
             allowAllOutbound: true,
           });
-    const jobTasks: JobTask[] = [];
+    const toRun: JobToRun[] = [];
     for (const job of env.jobs) {
       const scope = new Construct(this, `Job-${job.name}`);
       const logGroup = new logs.LogGroup(scope, 'LogGroup', {
@@ -210,32 +210,9 @@ export class EnvironmentServices extends Construct {
         ssmDiscoveryParameters: props.ssmDiscoveryParameters,
       });
       jobs.set(job.name, taskDefinition);
-      jobTasks.push({
-        name: job.name,
-        taskDefinition: taskDefinition.taskDefinitionArn,
-        container: job.name,
-        logGroup: logGroup.logGroupName,
-      });
+      toRun.push({ job, taskDefinition, logGroup, scope });
     }
     this.jobs = jobs;
-    jobTasks.forEach((task, i) => {
-      new CfnOutput(stack, `${JOB_OUTPUT_PREFIX}${i}`, {
-        description: `branch-env job ${task.name}: what deploy runs (RunTask)`,
-        value: stack.toJsonString(task),
-      });
-    });
-    if (this.jobsSecurityGroup) {
-      const network: JobNetwork = {
-        cluster: props.cluster.clusterName,
-        subnets: props.vpc.selectSubnets(props.subnets).subnetIds,
-        securityGroups: [this.jobsSecurityGroup.securityGroupId],
-        assignPublicIp: props.assignPublicIp,
-      };
-      new CfnOutput(stack, JOB_NETWORK_OUTPUT, {
-        description: 'branch-env: where deploy runs the job tasks',
-        value: stack.toJsonString(network),
-      });
-    }
 
     // Internal services admit the environment's own services and jobs, nothing else; every
     // service and job reaches the database.
@@ -257,5 +234,31 @@ export class EnvironmentServices extends Construct {
           ec2.Port.tcp(database.port),
           `from ${name === 'jobs' ? 'the jobs' : `service ${name}`}`,
         );
+
+    // The jobs run before any service of the stack is created or updated (docs/services.md#jobs).
+    const jobSubnets = props.vpc.selectSubnets(props.subnets);
+    this.jobRuns =
+      this.jobsSecurityGroup === undefined
+        ? undefined
+        : new JobRuns(this, 'JobRuns', {
+            app: env.app,
+            environment: env.name,
+            jobs: toRun,
+            cluster: props.cluster,
+            subnetIds: jobSubnets.subnetIds,
+            securityGroup: this.jobsSecurityGroup,
+            assignPublicIp: props.assignPublicIp,
+            firstCreate: props.firstCreate,
+            // The database with the rules that admit the jobs, and the routes out of the subnets.
+            waitFor: [database, jobSubnets.internetConnectivityEstablished],
+            logRetentionDays: props.logRetentionDays,
+            removalPolicy: props.removalPolicy,
+          });
+    if (this.jobRuns)
+      for (const service of [
+        props.primary.service,
+        ...[...services.values()].map((s) => s.service),
+      ])
+        this.jobRuns.dependOn(service);
   }
 }

@@ -198,37 +198,37 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
     import('../../private/aws/toolkit.js'),
   ]);
   // Stacks that never completed are deleted and created again; protection comes after the create.
+  // Jobs (migrations, seeding) run inside the stack update, before its services are updated; a
+  // failed job rolls it back and is reported with its exit code and log (docs/services.md#jobs).
   let synthesis: Synthesis | undefined;
-  const { result: deployed, firstCreate } = await deployWithRecovery(
-    aws,
-    env,
-    io,
-    ({ firstCreate }) =>
-      deployAssembly(
-        async (outdir) => {
-          io.err(`synthesizing ${env.name}...\n`);
-          synthesis = await synthesizeEnvironment(env, {
-            commit,
-            outdir,
-            validate: true,
-            nag: false,
-            firstCreate,
-            listenerRule,
-            configDirectory: dirname(file),
-            secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
-            app: userAppOf(config, file, io),
-          });
-          return { directory: synthesis.directory };
-        },
-        { io, tags: env.tags },
-      ).catch((error: unknown) => {
-        throw toolkitFailure('deploy', env.name, error);
-      }),
+  const deployStarted = new Date(Date.now() - 60_000); // CloudFormation's clock may be behind ours
+  const { result: deployed } = await deployWithRecovery(aws, env, io, ({ firstCreate }) =>
+    deployAssembly(
+      async (outdir) => {
+        io.err(`synthesizing ${env.name}...\n`);
+        synthesis = await synthesizeEnvironment(env, {
+          commit,
+          outdir,
+          validate: true,
+          nag: false,
+          firstCreate,
+          listenerRule,
+          configDirectory: dirname(file),
+          secretSources: Object.fromEntries(secrets.sources.map((x) => [x.name, x.secretId])),
+          app: userAppOf(config, file, io),
+        });
+        return { directory: synthesis.directory };
+      },
+      { io, tags: env.tags },
+    ).catch(async (error: unknown) => {
+      const { explainDeployFailure } = await import('../../private/lifecycle/job-failure.js');
+      throw toolkitFailure(
+        'deploy',
+        env.name,
+        await explainDeployFailure(aws, env, error, deployStarted),
+      );
+    }),
   );
-
-  // 5b. Jobs (migrations, seeding) run once the stack's task definitions exist; a failed job
-  // fails the deploy with its exit code and last log lines (docs/services.md#jobs).
-  await (await import('../../private/aws/run-jobs.js')).runJobs(aws, env, { firstCreate, io });
 
   // 6. Metadata and URL.
   const at = new Date();

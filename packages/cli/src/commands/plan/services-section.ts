@@ -133,7 +133,7 @@ export function servicesText(services: readonly PlanService[], jobs: readonly Pl
     ...(jobs.length === 0
       ? []
       : [
-          'jobs (run by deploy):',
+          'jobs (run in the stack update, before the services):',
           ...jobs.map(
             (j) =>
               `  ${j.name.padEnd(width)}  ${j.when === 'first-create' ? 'on the first create' : 'on every deploy'}${j.service ? `, in service ${j.service}'s image` : ''}, timeout ${j.timeoutMinutes} min`,

@@ -19,7 +19,7 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly logs: CloudWatchLogsClient;
   readonly ecr: ECRClient;
-  /** Jobs: RunTask, DescribeTasks, StopTask. */
+  /** The placement watchdog: DescribeServices, ListTasks, DescribeTasks. */
   readonly ecs: ECSClient;
   readonly tagging: ResourceGroupsTaggingAPIClient;
   readonly sts: STSClient;

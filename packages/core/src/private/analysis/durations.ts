@@ -1,3 +1,5 @@
+import { JOB_RUN_RESOURCE_TYPE } from '../services/job-run.js';
+
 /**
  * Per-resource-type CloudFormation create and delete durations for the time models, in minutes.
  * Where the reference gives a range, `minutes` is its midpoint unless the entry says otherwise;
@@ -111,6 +113,17 @@ export const RESOURCE_DURATIONS: Readonly<Record<string, TypeDurations>> = {
       range: [0.1, 0.5],
       source: 'provisioner + executor drop the database and the user: a few statements (estimate)',
     },
+  },
+  // A job run (docs/services.md#jobs): the stack's ECS services wait for it, so on a stack with
+  // jobs it is on the critical path between the database and the services.
+  [JOB_RUN_RESOURCE_TYPE]: {
+    create: {
+      minutes: 1.5,
+      range: [0.75, 3],
+      source:
+        "job run: Fargate task start 1 min (the ECS service model's assumption: placement, image pull, container start) + the job's own work, assumed 0.25 min (migrating or seeding a fresh preview database; a long job adds its own time, up to its timeoutMinutes) + 0.25 min for the task to stop and the handler to see it (5 s polls) and answer; 0.75–3 min",
+    },
+    delete: { minutes: 0.1, source: 'job run delete: nothing to delete, one Lambda call' },
   },
   'AWS::Route53::RecordSet': {
     create: {

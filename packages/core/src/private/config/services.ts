@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_RUN_MAX_MINUTES } from '../services/job-run.js';
 
 /**
  * The user's application in the config: `services`, `jobs` and `site` (top-level keys) and the
@@ -178,7 +179,7 @@ export const JobSchema = z
     command,
     when: z.enum(['before-traffic', 'first-create']).default('before-traffic').meta({
       description:
-        "before-traffic: on every deploy, once the stack's task definitions exist; a failure fails the deploy. first-create: only on the deploy that creates the environment (seed a fresh preview database). @default before-traffic",
+        'before-traffic: on every deploy of a new commit or new job settings (a new task definition revision), before the stack updates its services; a failure fails the deploy and rolls the stack back. first-create: only on the deploy that creates the environment (seed a fresh preview database). @default before-traffic',
     }),
     profiles: z.array(z.string().min(1)).optional().meta({
       description:
@@ -186,7 +187,14 @@ export const JobSchema = z
     }),
     environment: environment.default({}),
     secrets: secrets.default([]),
-    timeoutMinutes: z.int().min(1).max(120).default(15).meta({ description: '@default 15' }),
+    timeoutMinutes: z
+      .int()
+      .min(1)
+      .max(JOB_RUN_MAX_MINUTES)
+      .default(10)
+      .meta({
+        description: `The job is stopped and fails the deploy after this long. At most ${JOB_RUN_MAX_MINUTES}: the deploy waits for it inside one Lambda invocation (docs/services.md#jobs). @default 10`,
+      }),
   })
   .meta({
     description:

@@ -80,6 +80,21 @@ export function mdCode(text: string, options: CodeOptions = {}): string {
   return `${fence}${pad}${body}${pad}${fence}`;
 }
 
+/**
+ * A fenced code block that shows `lines` literally (log lines, say): its fence is longer than any
+ * run of backticks inside, so no line can close it; bidirectional controls are shown as their code
+ * points. Nothing inside a code block is markup, a link or a mention.
+ */
+export function mdCodeBlock(lines: readonly string[]): string {
+  const body = lines.map((l) => visible(l));
+  const longest = Math.max(
+    0,
+    ...body.flatMap((l) => [...l.matchAll(/`+/g)].map((m) => m[0].length)),
+  );
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [fence, ...body, fence].join('\n');
+}
+
 /** A code span inside a GFM table cell (see {@link CodeOptions.inTable}). */
 export function mdCell(text: string): string {
   return mdCode(text, { inTable: true });

@@ -1,5 +1,6 @@
 import { destroyCommand } from '../shell/commands.js';
-import { mdCell, mdCode, mdLink, mdText, mdUsd } from './markdown.js';
+import { jobRunFix, parseJobRunFailure, type ParsedJobRunFailure } from '../services/job-run.js';
+import { mdCell, mdCode, mdCodeBlock, mdLink, mdText, mdUsd } from './markdown.js';
 import { renderDiff, type DeployFailure, type DiffStack, type PlanFigures } from './pr-sections.js';
 
 /**
@@ -170,6 +171,7 @@ export function renderPrComment(input: PrCommentInput): string {
     }
     rows.push(['Started', utc(started)]);
   }
+  let jobLog: ParsedJobRunFailure | undefined;
   if (input.status === 'failed') {
     const f = input.failure;
     rows.push(
@@ -183,7 +185,17 @@ export function renderPrComment(input: PrCommentInput): string {
             'none reported by CloudFormation (the deploy stopped before or outside it); see the workflow run',
           ],
     );
-    if (f) rows.push(['Reason', mdText(f.reason)]);
+    const job = f ? parseJobRunFailure(f.reason) : undefined;
+    if (job) {
+      rows.push(
+        [
+          'Failed job',
+          `${mdCell(job.job)} ${mdText(job.what)}; the stack rolled back and the previous release still serves`,
+        ],
+        ['Fix', mdText(jobRunFix(job))],
+      );
+      jobLog = job;
+    } else if (f) rows.push(['Reason', mdText(f.reason)]);
   }
   if (gone && input.ended) {
     rows.push([
@@ -236,6 +248,13 @@ export function renderPrComment(input: PrCommentInput): string {
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     '',
   ];
+  if (jobLog && jobLog.logLines.length > 0)
+    lines.push(
+      `Last log lines of job ${mdCode(jobLog.job)} (${mdText(jobLog.where)}):`,
+      '',
+      mdCodeBlock(jobLog.logLines),
+      '',
+    );
   if (!gone) {
     lines.push(
       input.protected
