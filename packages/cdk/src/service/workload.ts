@@ -177,14 +177,12 @@ function containerImage(scope: Construct, props: WorkloadTaskProps): ecs.Contain
       ecr.Repository.fromRepositoryName(scope, 'ImageRepository', registry.repositoryName),
       registry.tag,
     );
+  const arm = props.task.architecture === 'arm64';
   return ecs.ContainerImage.fromAsset(props.image.directory, {
     file: props.image.file,
     target: props.image.target,
     buildArgs: props.image.buildArgs ? { ...props.image.buildArgs } : undefined,
-    platform:
-      props.task.architecture === 'arm64'
-        ? ecrAssets.Platform.LINUX_ARM64
-        : ecrAssets.Platform.LINUX_AMD64,
+    platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
     exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
     ignoreMode: IgnoreMode.DOCKER,
   });
