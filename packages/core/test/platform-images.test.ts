@@ -8,6 +8,7 @@ import {
   platformImageClasses,
   resolveEnvironment,
   usesPlatformImages,
+  validateConfig,
 } from '../src/index.js';
 import { editedConfig, repoConfig } from './helpers.js';
 
@@ -90,5 +91,23 @@ describe('the platform image repositories (docs/images.md)', () => {
     expect(local).toMatch(/^[a-z0-9._-]{1,128}$/);
     expect(IMAGE_CACHE_TAG).not.toMatch(/^[0-9a-f]+$/);
     expect(IMAGE_CACHE_TAG.startsWith('local-')).toBe(false);
+  });
+
+  it('config check refuses an app, service or job name that makes a repository name ECR refuses, on a platform account only', () => {
+    const base = repoConfig();
+    const service = base.services!.api!;
+    const ecrIssues = (config: typeof base) =>
+      validateConfig(config)
+        .filter((i) => i.message.includes('ECR refuses'))
+        .map((i) => i.path);
+    expect(ecrIssues({ ...base, app: 'my--shop' })).toEqual(['app']);
+    expect(ecrIssues({ ...base, services: { 'web--api': service } })).toEqual([
+      'services.web--api',
+    ]);
+    expect(ecrIssues({ ...base, services: { 'web-api': service } })).toEqual([]);
+    const { platform: _p, ...development } = base.accounts.development!;
+    expect(
+      ecrIssues({ ...base, app: 'my--shop', accounts: { ...base.accounts, development } }),
+    ).toEqual([]);
   });
 });

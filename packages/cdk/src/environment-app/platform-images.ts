@@ -17,7 +17,7 @@ import type { ServiceImage } from '../service/service.js';
  *
  * @param key a service's name, or `job:<name>` for a job with a build of its own
  */
-export function platformImage(
+function platformImage(
   env: ResolvedEnvironment,
   key: string,
   image: ServiceImage,
