@@ -71,9 +71,11 @@ export interface EnvironmentAppProps {
    */
   readonly nag?: boolean;
   /**
-   * The service image.
-   * @default the config's first service's build (context relative to `configDirectory`), or a
-   * placeholder for a prebuilt image
+   * The primary service's image, built as a CDK image asset (given here, it is one even on an
+   * account with a platform).
+   * @default the config's primary service's build: on an account with a platform the commit's
+   * image in the platform's repository (`imageTag`, docs/images.md), else a CDK image asset
+   * (context relative to `configDirectory`); a placeholder for a prebuilt image
    */
   readonly serviceImage?: ServiceImage;
   /**
