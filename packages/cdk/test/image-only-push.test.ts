@@ -8,7 +8,8 @@ import { removeOutdirs, synthesize, testConfig, type Template } from './helpers.
  * two commits. On an account with a platform the stacks run `<repository>:<commit>` from the
  * platform's repositories, so the templates differ in the task definitions' image and the commit
  * variable only: CloudFormation's change set replaces the task definitions (a new revision) and
- * updates the ECS services that reference them, nothing else.
+ * updates what references them, the ECS services and the job runs (jobs run again before traffic),
+ * nothing else.
  */
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const A = '1111111111111111111111111111111111111111';
@@ -115,6 +116,30 @@ describe.each([
           expect(variable?.Name).toBe('BRANCH_ENV_COMMIT');
         }
       }
+    });
+
+    it('so the change set touches the task definitions, the ECS services and the job runs that reference them, nothing else', () => {
+      const resources = second.main.Resources;
+      const changed = new Set(differences(first.main, second.main).map((p) => p[1]!));
+      // What CloudFormation updates besides: every resource whose properties name a replaced task
+      // definition (its ARN changes with the new revision).
+      const referencing = Object.keys(resources).filter(
+        (id) =>
+          !changed.has(id) &&
+          [...changed].some((td) =>
+            JSON.stringify(resources[id]!.Properties ?? {}).includes(`{"Ref":"${td}"}`),
+          ),
+      );
+      expect(new Set(referencing.map((id) => resources[id]!.Type))).toEqual(
+        new Set(['AWS::ECS::Service', 'Custom::BranchEnvJobRun']),
+      );
+      // One service per service, one run per job: the jobs run again before traffic (by design).
+      expect(referencing.filter((id) => resources[id]!.Type === 'AWS::ECS::Service')).toHaveLength(
+        3,
+      );
+      expect(
+        referencing.filter((id) => resources[id]!.Type === 'Custom::BranchEnvJobRun'),
+      ).toHaveLength(2);
     });
 
     it('runs every built service and job from its platform repository, with no image asset left', () => {
