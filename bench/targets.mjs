@@ -170,6 +170,8 @@ console.log(
   'Fargate vCPU quotas count at the new-account default (6 vCPU each, AWS raises them with use);',
 );
 console.log(
-  'push → URL assumes one workflow job, cached dependencies and a registry-cached image build in',
+  'push → URL is the deploy job as it runs: one job, cached dependencies, the registry-cached image',
 );
-console.log('parallel with the change sets (docs/reference/push-to-url.md).');
+console.log(
+  'push beside the diff, then the deploy, whose change sets wait for the images (docs/reference/push-to-url.md).',
+);

@@ -140,6 +140,32 @@ describe('environment.yml builds images for the service’s architecture', () =>
     },
   );
 
+  it.each(['deploy', 'deploy-reviewed'])(
+    '%s pushes the images in the background from the credentials on, beside diff, and waits for them before deploying',
+    (name) => {
+      const steps = wf.jobs[name]?.steps ?? [];
+      const at = (pick: (s: Step) => boolean) => steps.findIndex(pick);
+      const credentials = at((s) => !!s.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+      const start = at((s) => s.name === 'start image push');
+      const diff = at((s) => s.name === 'diff');
+      const current = at((s) => s.id === 'current');
+      const wait = at((s) => s.name === 'wait for images');
+      const deploy = at((s) => s.id === 'deploy');
+      // The branch re-check stays right before the deploy (as late as possible).
+      expect([credentials < start, start < diff, diff < wait, wait < current, current + 1]).toEqual(
+        [true, true, true, true, deploy],
+      );
+      expect(steps[start]?.run).toBe('bash .branch-env/.github/scripts/image-push.sh start');
+      // The commit deploy tags its stacks with is the one the images are built from.
+      expect(steps[start]?.env?.COMMIT).toBe(steps[deploy]?.env?.COMMIT);
+      expect(steps[start]?.env?.BRANCH).toBe('${{ needs.resolve.outputs.branch }}');
+      expect(steps[wait]?.run).toBe('bash .branch-env/.github/scripts/image-push.sh wait');
+      // A deploy never runs without its images: a failed push fails the job.
+      expect(steps[wait]).not.toHaveProperty('if');
+      expect(steps[wait]).not.toHaveProperty('continue-on-error');
+    },
+  );
+
   it('leaves the image’s platform to CDK, which sets it from the service’s architecture', () => {
     // The construct that builds the image asset (packages/cdk/src/service/*.ts).
     const dir = join(ROOT, 'packages/cdk/src/service');
@@ -275,6 +301,71 @@ describe('.github/scripts/docker-buildx.sh (CDK_DOCKER; run with a stand-in dock
     const r = run('docker-buildx.sh', ['tag', 'cdkasset-0123', '1.dkr.ecr/x:y'], {});
     expect(r.code, r.stderr).toBe(0);
     expect(r.calls).toEqual([['docker', 'tag', 'cdkasset-0123', '1.dkr.ecr/x:y']]);
+  });
+});
+
+describe('.github/scripts/image-push.sh (run with a stand-in npx)', () => {
+  // The stand-in `branch-env image push`: logs its argv, prints a line on each stream, sleeps a
+  // little (the push runs while the job goes on), exits with $FAKE_PUSH_EXIT.
+  const npx = [
+    'process.stdout.write(\'{"images": []}\\n\');',
+    "process.stderr.write('[image service:api] pushed\\n');",
+    'setTimeout(() => process.exit(Number(process.env.FAKE_PUSH_EXIT ?? 0)), 300);',
+  ].join('\n');
+  const env = (cwd: string, extra: Record<string, string> = {}) => ({
+    RUNNER_TEMP: cwd,
+    BRANCH: 'feature/new-login',
+    COMMIT: '0123456789abcdef0123456789abcdef01234567',
+    ...extra,
+  });
+
+  it('starts the push in the background and returns at once; wait prints its output and succeeds with it', () => {
+    const { cwd, run } = standIns(['npx'], { npx });
+    const started = Date.now();
+    const start = run('image-push.sh', ['start'], env(cwd));
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toContain('started in the background');
+    expect(Date.now() - started).toBeLessThan(2000);
+    const wait = run('image-push.sh', ['wait'], env(cwd));
+    expect(wait.code, wait.stderr).toBe(0);
+    expect(wait.stdout).toContain('[image service:api] pushed');
+    expect(wait.calls).toEqual([
+      [
+        'npx',
+        'branch-env',
+        'image',
+        'push',
+        'refs/heads/feature/new-login',
+        '--commit',
+        '0123456789abcdef0123456789abcdef01234567',
+        '--json',
+      ],
+    ]);
+    expect(readFileSync(join(cwd, 'branch-env-image-push', 'images.json'), 'utf8')).toContain(
+      'images',
+    );
+  });
+
+  it('fails the wait (and so the deploy) with the push’s exit code', () => {
+    const { cwd, run } = standIns(['npx'], { npx });
+    expect(run('image-push.sh', ['start'], env(cwd, { FAKE_PUSH_EXIT: '1' })).code).toBe(0);
+    const wait = run('image-push.sh', ['wait'], env(cwd));
+    expect(wait.code).toBe(1);
+    expect(wait.stdout).toContain('::error::branch-env image push failed (exit 1)');
+  });
+
+  it('gives up after its timeout, and refuses to wait for a push never started', () => {
+    const { cwd, run } = standIns(['npx'], {
+      npx: 'setTimeout(() => {}, 10_000);',
+    });
+    expect(run('image-push.sh', ['start'], env(cwd)).code).toBe(0);
+    const wait = run('image-push.sh', ['wait'], env(cwd, { IMAGE_PUSH_TIMEOUT_SECONDS: '2' }));
+    expect(wait.code).toBe(1);
+    expect(wait.stdout).toContain('did not finish within 2 s');
+    const other = standIns(['npx']);
+    const never = other.run('image-push.sh', ['wait'], env(other.cwd));
+    expect(never.code).toBe(1);
+    expect(never.stdout).toContain('no image push was started');
   });
 });
 

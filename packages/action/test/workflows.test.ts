@@ -366,13 +366,15 @@ describe('environment.yml', () => {
       const at = (pick: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pick);
       const runDiff = at((s) => s.name === 'diff');
       const diff = at((s) => s.id === 'diff');
-      const current = at((s) => s.id === 'current');
+      const waitImages = at((s) => s.name === 'wait for images');
       const deployAt = at((s) => s.id === 'deploy');
       const timeline = at((s) => s.name === 'timeline');
       const failure = at((s) => s.id === 'failure');
+      // Between the diff and the deploy: the wait for the images pushed beside the diff, then the
+      // branch re-check (reusable-workflows.test.ts).
       expect([runDiff + 1, diff + 1, deployAt + 1, timeline + 1]).toEqual([
         diff,
-        current,
+        waitImages,
         timeline,
         failure,
       ]);

@@ -535,6 +535,115 @@ describe("the shared load balancer: an unprotected stack changes only its class'
   });
 });
 
+describe("image push: each class pushes to its own class's platform repositories only (docs/images.md)", () => {
+  const protectedBoundary = policyDoc(dev, /^PermissionsBoundary[0-9A-F]{8}$/);
+  const protectedDeploy = policyDoc(dev, /^DeployPolicy[0-9A-F]{8}$/);
+  const PROTECTED_SESSION = `arn:aws:sts::${DEV}:assumed-role/branch-env-deploy/ci`;
+  const repo = (cls: string, unit = 'services/api') =>
+    `arn:aws:ecr:us-east-1:${DEV}:repository/${A}-platform/${cls}/${unit}`;
+  const PUSH = [
+    'ecr:BatchCheckLayerAvailability',
+    'ecr:InitiateLayerUpload',
+    'ecr:UploadLayerPart',
+    'ecr:CompleteLayerUpload',
+    'ecr:PutImage',
+    'ecr:BatchGetImage',
+    'ecr:GetDownloadUrlForLayer',
+    'ecr:DescribeImages',
+  ];
+
+  it.each(PUSH)('lets the unprotected role %s on its own class’s repositories', async (action) => {
+    for (const unit of ['services/api', 'jobs/migrate'])
+      expect(
+        await decide(
+          unprotectedDeploy,
+          unprotectedBoundary,
+          OIDC_SESSION,
+          action,
+          repo('unprotected', unit),
+        ),
+      ).toBe('Allowed');
+  });
+
+  it.each(PUSH)('lets the protected role %s on its own class’s repositories', async (action) => {
+    expect(
+      await decide(
+        protectedDeploy,
+        protectedBoundary,
+        PROTECTED_SESSION,
+        action,
+        repo('protected'),
+      ),
+    ).toBe('Allowed');
+  });
+
+  it('never lets an unprotected role push what a protected environment runs', async () => {
+    for (const action of ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:CompleteLayerUpload'])
+      expect(
+        await decide(
+          unprotectedDeploy,
+          unprotectedBoundary,
+          OIDC_SESSION,
+          action,
+          repo('protected'),
+        ),
+        action,
+      ).not.toBe('Allowed');
+  });
+
+  it.each([
+    'ecr:PutLifecyclePolicy',
+    'ecr:PutImageTagMutability',
+    'ecr:PutImageScanningConfiguration',
+    'ecr:SetRepositoryPolicy',
+    'ecr:BatchDeleteImage',
+    'ecr:DeleteRepository',
+  ])(
+    'denies %s on a platform repository to both roles and to the execution role',
+    async (action) => {
+      expect(
+        await decide(
+          unprotectedDeploy,
+          unprotectedBoundary,
+          OIDC_SESSION,
+          action,
+          repo('unprotected'),
+        ),
+      ).not.toBe('Allowed');
+      expect(
+        await decide(
+          protectedDeploy,
+          protectedBoundary,
+          PROTECTED_SESSION,
+          action,
+          repo('protected'),
+        ),
+      ).not.toBe('Allowed');
+      expect(
+        await decide(
+          policyDoc(dev, /^ExecutionPolicy[0-9A-F]{8}$/),
+          protectedBoundary,
+          `arn:aws:sts::${DEV}:assumed-role/branch-env-deploy-cfn/cfn`,
+          action,
+          repo('protected'),
+        ),
+      ).not.toBe('Allowed');
+    },
+  );
+
+  it('pushes nowhere else: not the CDK asset repository of the other class, not a repository outside the platform', async () => {
+    expect(
+      await decide(
+        unprotectedDeploy,
+        unprotectedBoundary,
+        OIDC_SESSION,
+        'ecr:PutImage',
+        `arn:aws:ecr:us-east-1:${DEV}:repository/someone-elses/app`,
+      ),
+    ).not.toBe('Allowed');
+  });
+});
+
 describe('the shared database provisioner and master secrets (docs/platform.md, "Shared databases")', () => {
   const provisioner = `arn:aws:lambda:us-east-1:${DEV}:function:${A}-platform-database-provisioner`;
   const executor = `arn:aws:lambda:us-east-1:${DEV}:function:${A}-platform-DatabasesExecutor3D65F962-abc`;

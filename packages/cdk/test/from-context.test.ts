@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -134,5 +134,40 @@ describe('environmentAppFromContext reads what branch-env deploy writes', () => 
     expect(read).toThrow(/branch-env:first-create: "yes" is not true or false/);
     expect(read).toThrow(/branch-env:listener-rule: .* is not \{ "loadBalancer"/);
     expect(read).toThrow(/branch-env:secret-sources: .* is not \{ "<SECRET>"/);
+  });
+});
+
+describe('environmentAppFromContext and the platform images (docs/images.md)', () => {
+  it("runs the image tag deploy pushed (branch-env:image-tag), else the commit's", () => {
+    const dir = mkdtempSync(join(work, 'built-'));
+    const config = join(dir, 'branch-env.config.json');
+    const raw = JSON.parse(readFileSync(CONFIG, 'utf8')) as Record<string, any>;
+    raw.services.kiosk = { ...raw.services.kiosk, image: undefined, build: { context: '.' } };
+    writeFileSync(config, JSON.stringify(raw));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
+    const imageOf = (values: Record<string, unknown>) => {
+      const { app, stacks } = environmentAppFromContext({
+        context: environmentContext({
+          branch: BRANCH,
+          config,
+          commit: '0123456789abcdef0123456789abcdef01234567',
+          nag: false,
+          validate: false,
+          ...values,
+        }),
+        outdir: mkdtempSync(join(dir, 'out-')),
+      });
+      const template = app.synth().getStackByName(stacks.at(-1)!.stackName).template as Template;
+      const [[, task]] = resourcesOf(template, 'AWS::ECS::TaskDefinition');
+      return JSON.stringify(
+        (task!.Properties?.ContainerDefinitions as { Image: unknown }[])[0]!.Image,
+      );
+    };
+    expect(imageOf({ imageTag: 'local-20261206t073137z' })).toContain(
+      '/kiosk-platform/unprotected/services/kiosk:local-20261206t073137z',
+    );
+    expect(imageOf({})).toContain(
+      '/kiosk-platform/unprotected/services/kiosk:0123456789abcdef0123456789abcdef01234567',
+    );
   });
 });

@@ -1,6 +1,12 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { fullDiff, ResourceImpact } from '@aws-cdk/cloudformation-diff';
-import { auditTeardown, parseConfig, type Config, type CfnTemplate } from '@branch-env/core';
+import {
+  auditTeardown,
+  IMAGE_CACHE_TAG,
+  parseConfig,
+  type Config,
+  type CfnTemplate,
+} from '@branch-env/core';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagFindings, PlatformStack } from '@branch-env/cdk';
@@ -9,6 +15,7 @@ import { outdir, removeOutdirs, resourcesOf, testConfig, type Template } from '.
 function platformOf(
   edit: (c: Config) => void = () => {},
   services?: string[],
+  jobs?: string[],
 ): { stack: PlatformStack; template: Template; app: App } {
   const config = structuredClone(testConfig());
   edit(config);
@@ -18,6 +25,7 @@ function platformOf(
     app: config.app,
     account: { key: 'development', ...account },
     services,
+    jobs,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const template = app.synth().getStackByName(stack.stackName).template as Template;
@@ -114,19 +122,55 @@ describe('the account platform stack', () => {
     });
   });
 
-  it('has an immutable ECR repository with a lifecycle rule per service, kept when the platform goes', () => {
-    const { template } = platformOf(undefined, ['api', 'worker']);
-    const repos = resourcesOf(template, 'AWS::ECR::Repository');
-    expect(repos).toHaveLength(2);
-    for (const [, repo] of repos) {
-      expect(repo.Properties?.ImageTagMutability).toBe('IMMUTABLE');
+  it('has a named ECR repository per protection class and service or job: immutable tags but the build cache, a lifecycle rule, kept when the platform goes', () => {
+    const { template } = platformOf(undefined, ['api', 'worker'], ['migrate']);
+    const named = resourcesOf(template, 'AWS::ECR::Repository').filter(
+      ([, r]) => r.Properties?.RepositoryName !== undefined,
+    );
+    expect(named.map(([, r]) => r.Properties?.RepositoryName).sort()).toEqual([
+      'branch-env-demo-platform/protected/jobs/migrate',
+      'branch-env-demo-platform/protected/services/api',
+      'branch-env-demo-platform/protected/services/worker',
+      'branch-env-demo-platform/unprotected/jobs/migrate',
+      'branch-env-demo-platform/unprotected/services/api',
+      'branch-env-demo-platform/unprotected/services/worker',
+    ]);
+    for (const [, repo] of named) {
+      expect(repo.Properties?.ImageTagMutability).toBe('IMMUTABLE_WITH_EXCLUSION');
+      expect(repo.Properties?.ImageTagMutabilityExclusionFilters).toEqual([
+        {
+          ImageTagMutabilityExclusionFilterType: 'WILDCARD',
+          ImageTagMutabilityExclusionFilterValue: IMAGE_CACHE_TAG,
+        },
+      ]);
       expect(repo.Properties?.LifecyclePolicy).toBeDefined();
       expect(repo.DeletionPolicy).toBe('Retain');
     }
     expect(
-      parameterValue(template, '/branch-env-demo/_platform/repositories/worker/uri'),
+      parameterValue(
+        template,
+        '/branch-env-demo/_platform/repositories/unprotected/services/worker/uri',
+      ),
     ).toBeDefined();
-    expect(resourcesOf(base.template, 'AWS::ECR::Repository')).toHaveLength(1);
+    expect(
+      parameterValue(
+        template,
+        '/branch-env-demo/_platform/repositories/protected/jobs/migrate/uri',
+      ),
+    ).toBeDefined();
+  });
+
+  it('keeps the CloudFormation-named repository of earlier versions (the stack policy refuses deleting one), its parameter too (destroy never empties it)', () => {
+    const legacy = resourcesOf(base.template, 'AWS::ECR::Repository').filter(
+      ([, r]) => r.Properties?.RepositoryName === undefined,
+    );
+    expect(legacy.map(([id]) => id)).toEqual([
+      expect.stringMatching(/^RepositoryapiRepository[0-9A-F]{8}$/),
+    ]);
+    expect(legacy[0]![1].Properties?.ImageTagMutability).toBe('IMMUTABLE');
+    expect(
+      parameterValue(base.template, '/branch-env-demo/_platform/repositories/api/uri'),
+    ).toBeDefined();
   });
 
   it('publishes the SSM contract under /<app>/_platform/', () => {
@@ -146,6 +190,8 @@ describe('the account platform stack', () => {
         'network/task-subnet-ids',
         'network/vpc-id',
         'repositories/api/uri',
+        'repositories/protected/services/api/uri',
+        'repositories/unprotected/services/api/uri',
       ]
         .map((k) => `/branch-env-demo/_platform/${k}`)
         .sort(),

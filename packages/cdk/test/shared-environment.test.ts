@@ -1,7 +1,10 @@
 import { auditTeardown, preferredPriority, type CfnTemplate } from '@branch-env/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagFindings, SharedEnvironmentStack } from '@branch-env/cdk';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  container,
   removeOutdirs,
   resourcesOf,
   synthesize,
@@ -15,7 +18,8 @@ let onSecond: Synthesized;
 let oidc: Synthesized;
 let cidr: Synthesized;
 beforeAll(() => {
-  built = synthesize('shared/new-login');
+  // The config's own service image: on the platform, no asset to fingerprint (docs/images.md).
+  built = synthesize('shared/new-login', { serviceImage: undefined });
   onSecond = synthesize('shared/second', { listenerRule: { loadBalancer: 1, priority: 4242 } });
   const config = testConfig();
   const profile = config.profiles['preview-shared']!;
@@ -97,7 +101,6 @@ describe('a shared (thin) environment stack', () => {
         'load-balancer/0/security-group-id',
         'network/task-subnet-ids',
         'network/vpc-id',
-        'repositories/api/uri',
       ]
         .map((k) => `/branch-env-demo/_platform/${k}`)
         .sort(),
@@ -177,9 +180,46 @@ describe('a shared (thin) environment stack', () => {
     expect(values['/branch-env-demo/shared-new-login/api/service-url']).toBe(
       'https://shared-new-login.branch-env-dev.example.net',
     );
-    expect(JSON.stringify(values['/branch-env-demo/shared-new-login/ecr-repository'])).toContain(
-      'Ref',
+    expect(JSON.stringify(values['/branch-env-demo/shared-new-login/ecr-repository'])).toBe(
+      JSON.stringify({
+        'Fn::Join': [
+          '',
+          [
+            '111111111111.dkr.ecr.us-east-1.',
+            { Ref: 'AWS::URLSuffix' },
+            '/branch-env-demo-platform/unprotected/services/api',
+          ],
+        ],
+      }),
     );
+  });
+
+  it("runs the commit's image from the platform repository of its class, pulled by its execution role only", () => {
+    const api = container(built.main, 'api');
+    expect(JSON.stringify(api.Image)).toContain(
+      '/branch-env-demo-platform/unprotected/services/api:0123456789abcdef0123456789abcdef01234567',
+    );
+    const pull = resourcesOf(built.main, 'AWS::IAM::Policy')
+      .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: any[] }).Statement)
+      .find((st) => [st.Action].flat().includes('ecr:BatchGetImage'));
+    expect(pull?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecr:us-east-1:111111111111:repository/branch-env-demo-platform/unprotected/services/api',
+        ],
+      ],
+    });
+    expect(
+      JSON.parse(
+        readFileSync(
+          join(built.app.outdir, `${built.environment.stacks.main}.assets.json`),
+          'utf8',
+        ),
+      ).dockerImages,
+    ).toEqual({});
   });
 
   it('tags its resources with the environment (so the tag scan after destroy finds what is left)', () => {

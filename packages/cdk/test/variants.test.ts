@@ -26,13 +26,14 @@ import {
   testConfig,
 } from './helpers.js';
 
-const built = {} as Record<'aurora' | 'bare' | 'europe' | 'noSite', Synthesized>;
+const built = {} as Record<'aurora' | 'bare' | 'europe' | 'noSite' | 'europeAsset', Synthesized>;
 
 beforeAll(() => {
   built.aurora = synthesize('aurora/reports');
   built.bare = synthesize('bare/spike');
   built.europe = synthesize('europe/launch');
   built.noSite = synthesize('feature/no-site', { siteDirectory: null, serviceImage: undefined });
+  built.europeAsset = synthesize('europe/asset', { siteDirectory: null, serviceImage: undefined });
 });
 afterAll(removeOutdirs);
 
@@ -169,10 +170,13 @@ describe('site content', () => {
     expect(uploads(withSite)).toBe(exists ? 1 : 0);
   });
 
-  it('builds the service image from apps/api/Dockerfile with the repository root as context', () => {
-    const outdir = built.noSite.app.outdir;
+  it('builds the service image from apps/api/Dockerfile with the repository root as context (an account without a platform: a CDK image asset)', () => {
+    const outdir = built.europeAsset.app.outdir;
     const manifest = JSON.parse(
-      readFileSync(join(outdir, `${built.noSite.environment.stacks.main}.assets.json`), 'utf8'),
+      readFileSync(
+        join(outdir, `${built.europeAsset.environment.stacks.main}.assets.json`),
+        'utf8',
+      ),
     ) as { dockerImages: Record<string, { source: Record<string, unknown> }> };
     const images = Object.values(manifest.dockerImages);
     expect(images).toHaveLength(1);
@@ -180,6 +184,17 @@ describe('site content', () => {
       dockerFile: 'apps/api/Dockerfile',
       platform: 'linux/arm64',
     });
+  });
+
+  it("runs the commit's image from the platform's repository where the account has a platform: no asset (docs/images.md)", () => {
+    const { app, environment, main } = built.noSite;
+    const manifest = JSON.parse(
+      readFileSync(join(app.outdir, `${environment.stacks.main}.assets.json`), 'utf8'),
+    ) as { dockerImages: Record<string, unknown> };
+    expect(manifest.dockerImages).toEqual({});
+    expect(JSON.stringify(container(main, 'api').Image)).toContain(
+      '/branch-env-demo-platform/unprotected/services/api:0123456789abcdef0123456789abcdef01234567',
+    );
   });
 });
 

@@ -79,6 +79,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/deploy/deploy.js'),
   },
   {
+    words: ['image', 'push'],
+    summary:
+      "Build each service and job image for its architecture and push it, tagged with the commit, to the account platform's repositories (skips images already there); deploy runs them",
+    usage: '<branch|ref> --commit <sha> [--head-ref <branch>] [--json] [--config <file>]',
+    options: { 'head-ref': { type: 'string' }, commit: { type: 'string' } },
+    positionals: { min: 1, max: 1 },
+    load: () => import('./commands/image/push.js'),
+  },
+  {
     words: ['diff'],
     summary: 'Infrastructure diff of the branch against what is deployed',
     usage: '<branch|ref> [--markdown | --json] [--head-ref <branch>] [--config <file>]',

@@ -20,6 +20,11 @@ import {
   loadConfig,
   resolveEnvironment,
 } from '@branch-env/core';
+import {
+  DescribeImagesCommand,
+  ECRClient,
+  type DescribeImagesCommandInput,
+} from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,12 +73,22 @@ const cfn = new FakeCloudFormation();
 const sts = mockClient(STSClient);
 const ssm = mockClient(SSMClient);
 const ecs = mockClient(ECSClient);
+// The platform's repositories: what `image push` put there (docs/images.md).
+const ecr = mockClient(ECRClient);
+const pushed = new Set<string>();
 const parameters = new Map<string, string>();
 let dir: string;
 
 beforeEach(() => {
   cfn.reset();
-  for (const m of [sts, ssm, ecs]) m.reset();
+  for (const m of [sts, ssm, ecs, ecr]) m.reset();
+  pushed.clear();
+  pushed.add('branch-env-demo-platform/unprotected/services/api:abc1234');
+  ecr.on(DescribeImagesCommand).callsFake((input: DescribeImagesCommandInput) => {
+    if (!pushed.has(`${input.repositoryName}:${input.imageIds?.[0]?.imageTag}`))
+      throw Object.assign(new Error('no such image'), { name: 'ImageNotFoundException' });
+    return { imageDetails: [{}] };
+  });
   parameters.clear();
   dir = mkdtempSync(join(tmpdir(), 'deploy-run-'));
   sts
@@ -157,6 +172,10 @@ describe('deploy --ci (in-process, SDK mocked, toolkit stand-in)', () => {
       const { directory } = await produce(join(dir, 'cdk.out'));
       const resources = templateOf(directory, MAIN).Resources;
       serviceId = Object.keys(resources).find((id) => resources[id]!.Type === 'AWS::ECS::Service')!;
+      // The commit's image from the platform, which existed before anything was deployed.
+      expect(JSON.stringify(resources)).toContain(
+        '/branch-env-demo-platform/unprotected/services/api:abc1234',
+      );
       // The update as CloudFormation records it (DescribeStackEvents is newest first).
       const s = cfn.live(MAIN)!;
       s.events = [
@@ -362,4 +381,25 @@ describe('deploy --ci (in-process, SDK mocked, toolkit stand-in)', () => {
     );
     expect(summary()).not.toContain('deployed');
   }, 120_000);
+});
+
+describe('deploy --ci and the images (docs/images.md)', () => {
+  it('waits for the commit’s images and, when they never come, claims nothing and names image push', async () => {
+    pushed.clear();
+    cfn.add(MAIN, 'UPDATE_COMPLETE');
+    toolkit.deploy = async () => {
+      throw new Error('the stacks must not be deployed without their images');
+    };
+    const { io } = ciIo();
+    // The test clients poll without waiting: the 15 minutes pass in 90 polls.
+    const code = await main(
+      ['deploy', BRANCH, '--config', CONFIG, '--ci', '--commit', 'abc1234'],
+      io,
+    );
+    expect(code, io.stderr()).toBe(1);
+    expect(ecr.commandCalls(DescribeImagesCommand).length).toBe(91);
+    expect(io.stderr()).toContain('waiting for image(s) service:api at abc1234');
+    expect(io.stderr()).toContain('branch-env image push feature/new-login --commit abc1234');
+    expect([...parameters.keys()].some((k) => k.endsWith('/meta/owner-branch'))).toBe(false);
+  });
 });

@@ -1385,17 +1385,28 @@ describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () 
     expect(plan.timeToReady.totalMinutes).toBeLessThanOrEqual(3);
     expect(plan.pushToUrl.totalMinutes).toBeGreaterThan(plan.timeToReady.totalMinutes);
     expect(plan.pushToUrl.totalMinutes).toBeLessThanOrEqual(5);
-    expect(plan.pushToUrl.steps.map((s) => s.term)).toEqual([
-      'runnerStart',
-      'checkoutAndInstall',
-      'synth',
-      'preDeploy',
-      'changeSet',
-      'cloudformation',
-      'imageBuildAndPush',
-      'serviceStart',
-      'readiness',
+    // As the deploy job runs them: the image push beside the diff, then deploy (docs/images.md).
+    expect(plan.pushToUrl.steps.map((s) => [s.term, s.branch ?? '-'])).toEqual([
+      ['runnerStart', '-'],
+      ['checkoutAndInstall', '-'],
+      ['buildTools', '-'],
+      ['imageBuildAndPush', 'image'],
+      ['diff', 'stacks'],
+      ['preDeploy', '-'],
+      ['synth', '-'],
+      ['changeSet', '-'],
+      ['cloudformation', '-'],
+      ['readiness', '-'],
     ]);
+    expect(plan.pushToUrl.critical).toBe('image');
+    const minutes = (term: string) => plan.pushToUrl.steps.find((s) => s.term === term)!.minutes;
+    const sequential = plan.pushToUrl.steps
+      .filter((s) => s.branch === undefined)
+      .reduce((sum, s) => sum + s.minutes, 0);
+    expect(plan.pushToUrl.totalMinutes).toBeCloseTo(
+      sequential + Math.max(minutes('imageBuildAndPush'), minutes('diff')),
+      1,
+    );
   });
 
   it('platform cost once per account, environment cost on its own; both rendered and labelled', () => {

@@ -21,6 +21,7 @@ import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-ro
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,8 @@ const tagging = mockClient(ResourceGroupsTaggingAPIClient);
 const route53 = mockClient(Route53Client);
 const quotas = mockClient(ServiceQuotasClient);
 const secrets = mockClient(SecretsManagerClient);
+// The platform's images of the commit exist (docs/images.md: `deploy --ci` waits for them).
+const ecr = mockClient(ECRClient);
 
 const stack = (environment: string, branch: string, status = 'UPDATE_COMPLETE') => ({
   StackName: `branch-env-demo-${environment}`,
@@ -68,7 +71,8 @@ const meta = (environment: string, branch: string, expiresAt: string) => [
 ];
 
 beforeEach(() => {
-  for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas, secrets]) m.reset();
+  for (const m of [sts, cfn, ssm, logs, tagging, route53, quotas, secrets, ecr]) m.reset();
+  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageTags: ['x'] }] });
   // No application secrets unless a test says so (destroy looks for the environment's own).
   secrets.on(ListSecretsCommand).resolves({ SecretList: [] });
   route53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [] });

@@ -437,3 +437,15 @@ export {
   environmentStacks,
   type EnvironmentStackTarget,
 } from './private/cdk-app/environment-stacks.js';
+export {
+  IMAGE_CACHE_TAG,
+  imageBuildsOf,
+  imageRepositoryName,
+  imageRepositoryOf,
+  imageRepositoryPrefix,
+  imageTagOf,
+  platformImageClasses,
+  usesPlatformImages,
+  type ImageBuild,
+  type ImageUnit,
+} from './private/platform/image-repositories.js';

@@ -364,9 +364,10 @@ describe('modelPushToUrl', () => {
     );
     expect(cfn.totalMinutes).toBe(2.25);
     const push = modelPushToUrl(cfn, [template]);
-    // 0.25 + 0.4 + max(0.1 + 0.15 + 0.35 + 2.25, 0.65 + 1.5) + 0.15
-    expect(push.totalMinutes).toBeCloseTo(3.65, 10);
-    expect(push.critical).toBe('stacks');
+    // runner 0.25 + install 0.4 + QEMU/buildx/credentials 0.3 + max(image push 0.65, diff 0.2)
+    // + deploy: checks 0.2 + synth 0.1 + a change set 0.35 + CloudFormation 2.25 + records 0.15
+    expect(push.totalMinutes).toBeCloseTo(4.65, 10);
+    expect(push.critical).toBe('image');
     expect(push.rangeMinutes.low).toBeLessThan(push.totalMinutes);
     expect(push.rangeMinutes.high).toBeGreaterThan(push.totalMinutes);
     expect(push.totalMinutes).toBeLessThanOrEqual(5);
@@ -379,9 +380,10 @@ describe('modelPushToUrl', () => {
     expect(push.totalMinutes).toBeLessThanOrEqual(8);
   });
 
-  it('an image slower than the stacks decides the total; each stack adds a change set', () => {
+  it('the image push and the diff run side by side, the later one starts the deploy; each stack adds a change set', () => {
     const template = thinStack();
     const cfn = modelTimeToReady(template);
+    const deploy = 0.2 + 0.1 + 0.35 + 2.25 + 0.15;
     const slowImage = modelPushToUrl(cfn, [template], {
       durations: {
         ...PIPELINE_DURATIONS,
@@ -389,9 +391,36 @@ describe('modelPushToUrl', () => {
       },
     });
     expect(slowImage.critical).toBe('image');
-    expect(slowImage.totalMinutes).toBeCloseTo(0.25 + 0.4 + 3 + 1.5 + 0.15, 10);
+    expect(slowImage.totalMinutes).toBeCloseTo(0.25 + 0.4 + 0.3 + 3 + deploy, 10);
+    const slowDiff = modelPushToUrl(cfn, [template], {
+      durations: { ...PIPELINE_DURATIONS, diff: { ...PIPELINE_DURATIONS.diff, minutes: 1 } },
+    });
+    expect(slowDiff.critical).toBe('stacks');
+    expect(slowDiff.totalMinutes).toBeCloseTo(0.25 + 0.4 + 0.3 + 1 + deploy, 10);
     const twoStacks = modelPushToUrl(cfn, [template, { Resources: {} }]);
-    expect(twoStacks.totalMinutes).toBeCloseTo(3.65 + 0.35, 10);
+    expect(twoStacks.totalMinutes).toBeCloseTo(4.65 + 0.35, 10);
+  });
+
+  it('without an account platform deploy builds CDK image assets itself, after the diff: nothing in parallel', () => {
+    const template = thinStack();
+    const assets = modelPushToUrl(modelTimeToReady(template), [template], { images: 'assets' });
+    expect(assets.totalMinutes).toBeCloseTo(
+      0.25 + 0.4 + 0.3 + 0.2 + 0.2 + 0.1 + 0.65 + 0.35 + 2.25 + 0.15,
+      10,
+    );
+    expect(assets.steps.some((s) => s.branch !== undefined)).toBe(false);
+    expect(assets.steps.map((s) => s.term)).toEqual([
+      'runnerStart',
+      'checkoutAndInstall',
+      'buildTools',
+      'diff',
+      'preDeploy',
+      'synth',
+      'imageBuildAndPush',
+      'changeSet',
+      'cloudformation',
+      'readiness',
+    ]);
   });
 
   it('a dedicated preview (its own ALB) cannot reach 3 min of CloudFormation', () => {

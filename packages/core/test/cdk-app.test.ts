@@ -18,6 +18,7 @@ describe('the environment app context', () => {
   const values: EnvironmentContext = {
     branch: 'feature/new-login',
     commit: '0123456789abcdef0123456789abcdef01234567',
+    imageTag: 'local-20261206t073137z',
     config: '/repo/branch-env.config.json',
     nag: false,
     validate: true,
@@ -40,6 +41,7 @@ describe('the environment app context', () => {
     expect(readEnvironmentContext(get(written))).toEqual({
       branch: 'main',
       commit: undefined,
+      imageTag: undefined,
       config: undefined,
       nag: true,
       validate: true,

@@ -235,9 +235,9 @@ describe('the platform SSM contract', () => {
     expect(platformParameterName('shop', 'listenerArn', { n: 0 })).toBe(
       '/shop/_platform/load-balancer/0/listener-arn',
     );
-    expect(platformParameterName('shop', 'repositoryUri', { service: 'api' })).toBe(
-      '/shop/_platform/repositories/api/uri',
-    );
+    expect(
+      platformParameterName('shop', 'repositoryUri', { repository: 'unprotected/services/api' }),
+    ).toBe('/shop/_platform/repositories/unprotected/services/api/uri');
     expect(platformParameterName('shop', 'listenerRule', { priority: 4711 })).toBe(
       `${listenerRuleClaimsPrefix('shop')}4711`,
     );

@@ -351,6 +351,8 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   PublishOwnFileAssets:
     "The CDK asset bucket's keys are content hashes; the class writes only under its own prefix (<class>/).",
   RegistryLogin: 'ecr:GetAuthorizationToken has no resource-level permissions.',
+  PushPlatformImages:
+    "`branch-env image push`: the commit's images into the platform repositories of this class only (<app>-platform/<class>/*, one per service and job); the build cache is read back; settings, policies and deletes stay denied by the boundary.",
   ReadConfigBus:
     "Reading the app's config bus (/<app>/...) and the CDK bootstrap version; writes are scoped separately.",
   WriteOwnConfigBus: "Parameters /<app>/<env>/...: only the class's environment-name prefixes.",

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   databaseProvisionerName,
+  imageRepositoryPrefix,
   JOB_ROLE_PATH,
   listenerRuleClaimsPrefix,
   RESERVED,
@@ -163,7 +164,12 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
         's3:Put*',
         'ecr:Delete*',
         'ecr:BatchDeleteImage',
-        'ecr:Put*',
+        // Not ecr:PutImage: each class pushes its images to its own platform repositories
+        // (PushPlatformImages); their lifecycle, scanning, tag mutability and policy stay denied.
+        'ecr:PutImageS*',
+        'ecr:PutImageT*',
+        'ecr:PutL*',
+        'ecr:SetR*',
         'logs:Delete*',
         'logs:Put*',
         'iam:*Role*',
@@ -585,6 +591,27 @@ export function deployStatements(ctx: ClassPolicyContext): iam.PolicyStatement[]
       ],
       resources: regions.map(
         (r) => `arn:${p}:ecr:${r}:${a}:repository/cdk-${qualifier}-container-assets-${a}-${r}`,
+      ),
+    }),
+    // `branch-env image push` (docs/images.md): the commit's images into this class's repositories
+    // of the account platform, with the BuildKit cache read back (BatchGetImage,
+    // GetDownloadUrlForLayer); never another class's, so no branch pushes what a protected
+    // environment runs.
+    new iam.PolicyStatement({
+      sid: 'PushPlatformImages',
+      actions: [
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:InitiateLayerUpload',
+        'ecr:UploadLayerPart',
+        'ecr:CompleteLayerUpload',
+        'ecr:PutImage',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:DescribeImages',
+      ],
+      resources: regions.map(
+        (r) =>
+          `arn:${p}:ecr:${r}:${a}:repository/${imageRepositoryPrefix(app, ctx.protectionClass)}*`,
       ),
     }),
     new iam.PolicyStatement({

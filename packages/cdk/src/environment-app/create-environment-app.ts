@@ -20,6 +20,7 @@ import {
 import { HelperResourceTags } from '../private/helper-resource-tags.js';
 import { dockerImage } from '../private/paths.js';
 import { physicalNames } from '../private/physical-names.js';
+import { platformImages, primaryPlatformImage } from './platform-images.js';
 import type { ServiceImage } from '../service/service.js';
 import { applyPermissionsBoundary, environmentSynthesizer } from '../deploy-role/deployment.js';
 import {
@@ -50,6 +51,11 @@ export interface EnvironmentAppProps {
    */
   readonly commit?: string;
   /**
+   * Tag of the images in the platform's repositories (accounts with a platform, docs/images.md).
+   * @default `commit`
+   */
+  readonly imageTag?: string;
+  /**
    * Cloud assembly directory.
    * @default - `CDK_OUTDIR` when run by the CDK CLI, else a fresh temporary directory
    */
@@ -65,9 +71,11 @@ export interface EnvironmentAppProps {
    */
   readonly nag?: boolean;
   /**
-   * The service image.
-   * @default the config's first service's build (context relative to `configDirectory`), or a
-   * placeholder for a prebuilt image
+   * The primary service's image, built as a CDK image asset (given here, it is one even on an
+   * account with a platform).
+   * @default the config's primary service's build: on an account with a platform the commit's
+   * image in the platform's repository (`imageTag`, docs/images.md), else a CDK image asset
+   * (context relative to `configDirectory`); a placeholder for a prebuilt image
    */
   readonly serviceImage?: ServiceImage;
   /**
@@ -206,6 +214,12 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   const stacks: Stack[] = [];
 
   const configDirectory = resolve(props.configDirectory ?? '.');
+  // Built images: the platform's repositories where the account has a platform, else CDK assets.
+  const tag = props.imageTag ?? props.commit ?? 'unknown';
+  const serviceImage =
+    props.serviceImage ??
+    primaryPlatformImage(env, withoutOutdir(imageOf(env, configDirectory), app.outdir), tag);
+  const images = platformImages(env, imagesOf(env, configDirectory, app.outdir), tag);
 
   if (env.profile.isolation === 'shared') {
     const fromContext = app.node.tryGetContext(LISTENER_RULE_CONTEXT) as
@@ -214,9 +228,9 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       environment: env,
       commit: props.commit,
       firstCreate: props.firstCreate,
-      serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
+      serviceImage: withoutOutdir(serviceImage, app.outdir),
       secretSources: props.secretSources,
-      images: imagesOf(env, configDirectory, app.outdir),
+      images,
       listenerRule: props.listenerRule ?? fromContext ?? offlinePlacement(env),
     });
     stacks.push(shared);
@@ -257,9 +271,9 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
   const main = new EnvironmentStack(app, env.stacks.main, {
     environment: env,
     commit: props.commit,
-    serviceImage: withoutOutdir(props.serviceImage ?? imageOf(env, configDirectory), app.outdir),
+    serviceImage: withoutOutdir(serviceImage, app.outdir),
     secretSources: props.secretSources,
-    images: imagesOf(env, configDirectory, app.outdir),
+    images,
     siteDirectory,
     cloudFrontCertificate: certificate,
     firstCreate: props.firstCreate,

@@ -17,7 +17,7 @@ export interface EnvironmentAppFromContextProps extends Pick<EnvironmentAppProps
   /**
    * Context values (`ENVIRONMENT_CONTEXT` of `@branch-env/core` names them): `branch` (required),
    * `commit`, `config` (the config file), `nag` and `validate` (`false` turns them off), and what
-   * `branch-env deploy` computes: `branch-env:first-create`, `branch-env:listener-rule`
+   * `branch-env deploy` computes: `branch-env:image-tag`, `branch-env:first-create`, `branch-env:listener-rule`
    * (`{ loadBalancer, priority, priorities }`), `branch-env:secret-sources`.
    * @default - read from the CDK CLI's `-c key=value` and cdk.json's `context` (CDK_CONTEXT_JSON)
    */
@@ -60,6 +60,7 @@ export function environmentAppFromContext(
   const built = createEnvironmentApp({
     environment: resolveEnvironment(context.branch, config),
     commit: context.commit,
+    imageTag: context.imageTag,
     configDirectory: dirname(file),
     outdir: props.outdir,
     // Findings written for `branch-env plan` replace the checks that fail synthesis on them.

@@ -12,6 +12,7 @@ import { Network } from '../network/network.js';
 import type { Observability } from '../observability/observability.js';
 import { baselineServiceUrls, physicalNames } from '../private/physical-names.js';
 import { retentionOf } from '../private/removal.js';
+import { platformRepositoryUri } from '../environment-app/platform-images.js';
 import { Registry } from '../registry/registry.js';
 import { applicationOf, applicationServiceProps } from '../service/application.js';
 import {
@@ -272,7 +273,8 @@ export class EnvironmentStack extends Stack {
         database: this.database,
         storage: this.storage,
         serviceUrl: url,
-        ecrRepository: this.registry.repository.repositoryUri,
+        ecrRepository:
+          platformRepositoryUri(this, props.serviceImage) ?? this.registry.repository.repositoryUri,
       },
     ));
     acknowledgeEnvironmentStack(this);

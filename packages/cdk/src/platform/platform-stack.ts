@@ -8,6 +8,10 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
   DEFAULT_SERVICE,
+  IMAGE_CACHE_TAG,
+  imageRepositoryName,
+  imageRepositoryPrefix,
+  platformImageClasses,
   PLATFORM_PARAMETERS,
   platformFlowLogGroupName,
   platformParameterName,
@@ -31,10 +35,15 @@ export interface PlatformStackProps extends StackProps {
   /** The account (with its key) the platform is for: region, domain and `platform` block. */
   readonly account: { readonly key: string } & Account;
   /**
-   * Services of the app: one ECR repository each.
+   * Services of the app: one ECR repository each per protection class (docs/images.md).
    * @default ['api'] (this repository's sample service)
    */
   readonly services?: readonly string[];
+  /**
+   * Jobs of the app with a build of their own: one ECR repository each per protection class.
+   * @default none
+   */
+  readonly jobs?: readonly string[];
   /**
    * Ports the app's services listen on: the load balancers may reach the tasks on these (and
    * nothing else). From the config's `services`.
@@ -80,6 +89,10 @@ export class PlatformStack extends Stack {
   readonly cluster: ecs.Cluster;
   readonly certificate: acm.Certificate;
   readonly loadBalancers: readonly PlatformLoadBalancer[];
+  /**
+   * The image repositories, by their path below `<app>-platform/` (`unprotected/services/api`);
+   * plus, by service name, the CloudFormation-named repository of earlier versions (unused, kept).
+   */
   readonly repositories: ReadonlyMap<string, Registry>;
   readonly zones: readonly string[];
   /** The shared database clusters and their provisioner, when `platform.databases` has any. */
@@ -191,15 +204,40 @@ export class PlatformStack extends Stack {
     });
 
     const repositories = new Map<string, Registry>();
-    for (const service of props.services ?? [DEFAULT_SERVICE]) {
+    const services = props.services ?? [DEFAULT_SERVICE];
+    for (const service of services) {
+      // The CloudFormation-named repository earlier versions created (and nothing pushed to): kept,
+      // empty, because the stack policy refuses deleting a repository (stack-policy.ts).
       repositories.set(
         service,
         new Registry(this, `Repository-${service}`, {
-          // Images are what CI built; deleting the platform keeps them (docs/platform.md).
           removalPolicy: RemovalPolicy.RETAIN,
           keepImages: 500,
         }),
       );
+    }
+    // What environments run (docs/images.md): a repository per protection class and service or
+    // job, named, so that each class's deploy role may push to its own class's repositories only.
+    const units = [
+      ...services.map((name) => ({ kind: 'service' as const, name })),
+      ...(props.jobs ?? []).map((name) => ({ kind: 'job' as const, name })),
+    ];
+    for (const protectionClass of platformImageClasses(account)) {
+      for (const unit of units) {
+        const name = imageRepositoryName(app, protectionClass, unit);
+        const path = name.slice(imageRepositoryPrefix(app, protectionClass).length);
+        repositories.set(
+          `${protectionClass}/${path}`,
+          new Registry(this, `Images-${protectionClass}-${unit.kind}-${unit.name}`, {
+            repositoryName: name,
+            // Images are what CI built; deleting the platform keeps them (docs/platform.md).
+            removalPolicy: RemovalPolicy.RETAIN,
+            keepImages: 500,
+            // The BuildKit registry cache is rewritten by every build.
+            mutableTags: [IMAGE_CACHE_TAG],
+          }),
+        );
+      }
     }
     this.repositories = repositories;
 
@@ -222,8 +260,8 @@ export class PlatformStack extends Stack {
       values: Parameters<typeof platformParameterName>[2] = {},
     ): void => {
       const key = PLATFORM_PARAMETERS[parameter].key.replace(
-        /\{(n|service)\}/g,
-        (_, k: 'n' | 'service') => String(values[k]),
+        /\{(n|repository)\}/g,
+        (_, k: 'n' | 'repository') => String(values[k]),
       );
       new ssm.StringParameter(this, `Parameter/${key}`, {
         parameterName: platformParameterName(app, parameter, values),
@@ -245,8 +283,8 @@ export class PlatformStack extends Stack {
       publish('loadBalancerDnsName', loadBalancer.loadBalancerDnsName, { n });
       publish('loadBalancerHostedZoneId', loadBalancer.loadBalancerCanonicalHostedZoneId, { n });
     });
-    for (const [service, registry] of repositories) {
-      publish('repositoryUri', registry.repository.repositoryUri, { service });
+    for (const [repository, registry] of repositories) {
+      publish('repositoryUri', registry.repository.repositoryUri, { repository });
     }
     for (const c of this.databases?.clusters ?? []) {
       const docdb = c.engine === 'documentdb';

@@ -15,6 +15,17 @@ export interface RegistryProps {
    * @default 1
    */
   readonly untaggedExpiryDays?: number;
+  /**
+   * Physical name (the platform's repositories, which the deploy roles are scoped to by name).
+   * @default - named by CloudFormation
+   */
+  readonly repositoryName?: string;
+  /**
+   * Tags that stay mutable in the otherwise immutable repository (an exclusion filter): the build
+   * cache `branch-env image push` overwrites on every build (`IMAGE_CACHE_TAG`).
+   * @default - every tag is immutable
+   */
+  readonly mutableTags?: readonly string[];
 }
 
 /**
@@ -28,9 +39,18 @@ export class Registry extends Construct {
   constructor(scope: Construct, id: string, props: RegistryProps) {
     super(scope, id);
     const destroy = props.removalPolicy === 'destroy';
+    const mutable = props.mutableTags ?? [];
     this.repository = new ecr.Repository(this, 'Repository', {
+      repositoryName: props.repositoryName,
       imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      imageTagMutability:
+        mutable.length > 0
+          ? ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION
+          : ecr.TagMutability.IMMUTABLE,
+      imageTagMutabilityExclusionFilters:
+        mutable.length > 0
+          ? mutable.map((t) => ecr.ImageTagMutabilityExclusionFilter.wildcard(t))
+          : undefined,
       encryption: ecr.RepositoryEncryption.AES_256,
       removalPolicy: props.removalPolicy,
       emptyOnDelete: destroy,

@@ -51,6 +51,17 @@ export interface ServiceImage {
    * @default none
    */
   readonly buildArgs?: Readonly<Record<string, string>>;
+  /**
+   * The image is already built into an ECR repository of the account platform
+   * (`branch-env image push`, docs/images.md): the task runs `<repository>:<tag>` and the build
+   * fields above are not used.
+   * @default - built from `directory` as a CDK image asset
+   */
+  readonly registry?: {
+    /** Repository name in the stack's account and region (`imageRepositoryName()` of core). */
+    readonly repositoryName: string;
+    readonly tag: string;
+  };
 }
 
 /**

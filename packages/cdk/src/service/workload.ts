@@ -1,5 +1,6 @@
 import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -100,17 +101,7 @@ export function addWorkloadTask(
 
   const port = props.port;
   const container = taskDefinition.addContainer(props.containerName, {
-    image:
-      props.prebuiltImage !== undefined
-        ? ecs.ContainerImage.fromRegistry(props.prebuiltImage)
-        : ecs.ContainerImage.fromAsset(props.image.directory, {
-            file: props.image.file,
-            target: props.image.target,
-            buildArgs: props.image.buildArgs ? { ...props.image.buildArgs } : undefined,
-            platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
-            exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
-            ignoreMode: IgnoreMode.DOCKER,
-          }),
+    image: containerImage(scope, props),
     command: props.command ? [...props.command] : undefined,
     essential: true,
     portMappings:
@@ -171,6 +162,30 @@ export function addWorkloadTask(
 
   grantEnvironmentAccess(taskDefinition.taskRole, props);
   return { taskDefinition, container };
+}
+
+/**
+ * The container image: a prebuilt image, the commit's image in the platform's repository (its
+ * execution role may pull from that repository only), or a CDK image asset for the architecture.
+ */
+function containerImage(scope: Construct, props: WorkloadTaskProps): ecs.ContainerImage {
+  if (props.prebuiltImage !== undefined)
+    return ecs.ContainerImage.fromRegistry(props.prebuiltImage);
+  const { registry } = props.image;
+  if (registry !== undefined)
+    return ecs.ContainerImage.fromEcrRepository(
+      ecr.Repository.fromRepositoryName(scope, 'ImageRepository', registry.repositoryName),
+      registry.tag,
+    );
+  const arm = props.task.architecture === 'arm64';
+  return ecs.ContainerImage.fromAsset(props.image.directory, {
+    file: props.image.file,
+    target: props.image.target,
+    buildArgs: props.image.buildArgs ? { ...props.image.buildArgs } : undefined,
+    platform: arm ? ecrAssets.Platform.LINUX_ARM64 : ecrAssets.Platform.LINUX_AMD64,
+    exclude: [...(props.image.exclude ?? ['**/node_modules', '**/cdk.out', '.git'])],
+    ignoreMode: IgnoreMode.DOCKER,
+  });
 }
 
 /** Task role: the data bucket's objects and the config bus, nothing else. */

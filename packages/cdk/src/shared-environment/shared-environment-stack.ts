@@ -5,7 +5,6 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
-  DEFAULT_SERVICE,
   listenerOrder,
   platformParameterName,
   type PlatformParameter,
@@ -15,6 +14,7 @@ import type { Construct } from 'constructs';
 import { acknowledgeSharedEnvironmentStack } from '../compliance/acknowledgements.js';
 import type { ConfigBus } from '../config-bus/config-bus.js';
 import { Database } from '../database/database.js';
+import { platformRepositoryUri } from '../environment-app/platform-images.js';
 import { finishEnvironmentStack } from '../environment-stack/environment-tail.js';
 import { checkEnvironment } from '../environment-stack/checks.js';
 import type { Observability } from '../observability/observability.js';
@@ -51,7 +51,7 @@ export interface SharedEnvironmentStackProps extends StackProps {
   readonly listenerRule: ListenerRulePlacement;
   /** @default 'unknown' */
   readonly commit?: string;
-  /** The image of the service that owns the host rule (built as a CDK image asset). */
+  /** The image of the service that owns the host rule (the platform's, `platformImage()`). */
   readonly serviceImage: ServiceImage;
   /**
    * The images of the other services (by name) and of jobs with their own build (`job:<name>`).
@@ -123,7 +123,7 @@ export class SharedEnvironmentStack extends Stack {
     const platform = (parameter: PlatformParameter, n?: number): string =>
       ssm.StringParameter.valueForStringParameter(
         this,
-        platformParameterName(env.app, parameter, { n, service: DEFAULT_SERVICE }),
+        platformParameterName(env.app, parameter, { n }),
       );
     this.hostName = `${env.name}.${env.domain.name}`;
 
@@ -294,7 +294,7 @@ export class SharedEnvironmentStack extends Stack {
         database: this.database,
         storage: this.storage,
         serviceUrl: this.serviceUrl,
-        ecrRepository: platform('repositoryUri'),
+        ecrRepository: platformRepositoryUri(this, props.serviceImage) ?? 'none',
       },
     ));
     acknowledgeSharedEnvironmentStack(this);

@@ -22,8 +22,9 @@ export const FLAG_HELP: Readonly<
   },
   markdown: { text: 'Markdown for the pull-request comment instead of text' },
   commit: {
-    text: 'the commit the environment is built from (tagged on its resources)',
-    default: 'none',
+    text: 'the commit the environment is built from (tagged on its resources; on an account platform, the tag of its images)',
+    default:
+      'none; deploy and image push read $GITHUB_SHA (a deploy without either tags the images it builds local-<time>)',
   },
   'refresh-prices': {
     text: 'read current prices from the AWS Price List API (needs credentials)',
@@ -111,6 +112,7 @@ export const EXAMPLES: Readonly<Record<string, string>> = {
   'config check': 'branch-env config check --config ./branch-env.config.json',
   plan: 'branch-env plan feature/new-login --markdown > plan.md',
   deploy: 'branch-env deploy feature/new-login --ci --commit "$GITHUB_SHA"',
+  'image push': 'branch-env image push feature/new-login --commit "$GITHUB_SHA"',
   diff: 'branch-env diff feature/new-login --markdown',
   destroy: 'branch-env destroy feature/new-login',
   list: 'branch-env list --json',

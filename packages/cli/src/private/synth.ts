@@ -21,6 +21,8 @@ export interface Synthesis {
 
 export interface SynthOptions {
   readonly commit?: string | undefined;
+  /** Tag of the images on an account platform (`EnvironmentAppProps.imageTag`). @default commit */
+  readonly imageTag?: string | undefined;
   readonly outdir?: string | undefined;
   /**
    * aws-cdk-lib's built-in template validation. Off for `plan` (it costs ~2.5 s and checks
@@ -93,6 +95,7 @@ export async function synthesizeEnvironment(
     createEnvironmentApp({
       environment,
       commit: options.commit,
+      imageTag: options.imageTag,
       outdir: options.outdir,
       validate: options.validate ?? false,
       nag: false,

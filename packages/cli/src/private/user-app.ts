@@ -182,6 +182,7 @@ export async function synthesizeUserApp(
     ...environmentContext({
       branch: env.branch,
       commit: options.commit,
+      imageTag: options.imageTag,
       config: app.configFile,
       validate: options.validate ?? false,
       nag: false,

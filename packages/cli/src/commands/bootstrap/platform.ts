@@ -29,6 +29,9 @@ export async function addPlatformStack(
     app: config.app,
     account: { key, ...account },
     services: Object.keys(servicesOf(config)),
+    jobs: Object.entries(config.jobs ?? {}).flatMap(([name, job]) =>
+      job.service === undefined && job.build !== undefined ? [name] : [],
+    ),
     servicePorts: Object.values(servicesOf(config)).flatMap((s) =>
       s.port === undefined ? [] : [s.port],
     ),

@@ -155,6 +155,18 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const secrets = await secretSourcesOf(aws, env);
   if (secrets.missing.length > 0) throw missingSecretsError(env, secrets.missing);
 
+  // 3c. On an account platform the stacks run the commit's images from the platform's repositories
+  // (docs/images.md): awaited in CI (the workflow's `image push` builds them beside diff), built
+  // here when missing otherwise. A change set never runs before they exist; a failed build claims nothing.
+  const imageTag = await (
+    await import('../../private/lifecycle/images.js')
+  ).readyImages(aws, env, {
+    commit,
+    ci: args.values.ci === true,
+    io,
+    configDirectory: dirname(file),
+  });
+
   // 4. Claim (or confirm) ownership atomically before anything is created.
   const ownerParameter = parameterName(env.ssmPrefix, CONFIG_BUS.ownerBranch.key);
   const ownership = await claimOwner(aws, {
@@ -208,6 +220,7 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
         io.err(`synthesizing ${env.name}...\n`);
         synthesis = await synthesizeEnvironment(env, {
           commit,
+          imageTag,
           outdir,
           validate: true,
           nag: false,

@@ -137,9 +137,15 @@ export async function destroyEnvironment(
   let dnsRecords: string[] = [];
   const undeleted: Leftover[] = [];
   if (stacksGone) {
-    // A shared environment's repository is the platform's, which every environment uses: never
-    // empty it (docs/platform.md).
-    if (repo && target.protected !== true && !(await isPlatformRepository(aws, target.app, repo))) {
+    // A repository of the platform (shared environments, and dedicated ones on a platform account)
+    // holds images every environment of the class runs: never empty it (docs/images.md). `none`:
+    // the primary service runs a prebuilt image.
+    if (
+      repo &&
+      repo !== 'none' &&
+      target.protected !== true &&
+      !(await isPlatformRepository(aws, target.app, repo))
+    ) {
       images = await deleteAllImages(aws, repositoryName(repo));
       if (images > 0) step(`deleted ${images} image(s) from ${repositoryName(repo)}`);
     }

@@ -6,6 +6,7 @@ import {
   isolationOf,
   modelCapacity,
   modelPushToUrl,
+  usesPlatformImages,
   modelTimeToReady,
   platformShapeOf,
   raiseQuotaFix,
@@ -78,6 +79,7 @@ export function buildSpeedAndCapacity(
   const pushToUrl = modelPushToUrl(
     cloudFormation,
     stacks.map((s) => s.template),
+    { images: usesPlatformImages(env.account) ? 'platform' : 'assets' },
   );
   return {
     capacity: {

@@ -1,4 +1,10 @@
-import { BatchDeleteImageCommand, ListImagesCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchDeleteImageCommand,
+  DescribeImagesCommand,
+  GetAuthorizationTokenCommand,
+  ListImagesCommand,
+} from '@aws-sdk/client-ecr';
+import { UserError } from '@branch-env/core';
 import type { AwsClients } from './clients.js';
 import { withRetry } from './retry.js';
 
@@ -42,4 +48,50 @@ export async function deleteAllImages(aws: AwsClients, repository: string): Prom
     deleted += out.imageIds?.length ?? 0;
   }
   return deleted;
+}
+
+/**
+ * Whether `repository` holds an image tagged `tag` (DescribeImages). A missing repository is a
+ * user error: the platform's repositories are created by `branch-env bootstrap`.
+ */
+export async function imageTagExists(
+  aws: AwsClients,
+  repository: string,
+  tag: string,
+): Promise<boolean> {
+  try {
+    await withRetry(
+      () =>
+        aws.ecr.send(
+          new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }),
+        ),
+      aws.retry,
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ImageNotFoundException') return false;
+    if (error instanceof Error && error.name === 'RepositoryNotFoundException')
+      throw new UserError(
+        `the platform has no image repository ${repository} in ${aws.region}`,
+        'run `branch-env bootstrap` for the account: it creates a repository per service and job of the config, per protection class (docs/images.md)',
+      );
+    throw error;
+  }
+}
+
+/** Registry credentials for `docker login` (GetAuthorizationToken; valid 12 hours). */
+export async function registryLogin(
+  aws: AwsClients,
+): Promise<{ readonly server: string; readonly username: string; readonly password: string }> {
+  const out = await withRetry(() => aws.ecr.send(new GetAuthorizationTokenCommand({})), aws.retry);
+  const data = out.authorizationData?.[0];
+  if (!data?.authorizationToken || !data.proxyEndpoint)
+    throw new Error('bug: GetAuthorizationToken returned no token');
+  const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return {
+    server: data.proxyEndpoint.replace(/^https:\/\//, ''),
+    username: decoded.slice(0, colon),
+    password: decoded.slice(colon + 1),
+  };
 }

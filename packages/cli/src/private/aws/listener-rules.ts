@@ -127,7 +127,7 @@ export async function releaseListenerRule(
 }
 
 /**
- * Whether a repository URI is one of the platform's (`/<app>/_platform/repositories/<service>/uri`):
+ * Whether a repository URI is one of the platform's (`/<app>/_platform/repositories/.../uri`):
  * shared by every environment, so destroying one environment must never empty it.
  */
 export async function isPlatformRepository(

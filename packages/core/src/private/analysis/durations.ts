@@ -154,15 +154,18 @@ export const ALB_HEALTH_DEFAULTS = { intervalSeconds: 30, healthyThreshold: 5 } 
 export const DEREGISTRATION_DELAY_DEFAULT_SECONDS = 300;
 
 /**
- * The pipeline around CloudFormation, push → URL (`modelPushToUrl`). Each term is what the
- * deploy workflow is assumed to do: one job on a GitHub-hosted runner, dependencies restored from
- * a cache, an in-process synth, the service image built with BuildKit and a registry cache in ECR
- * and pushed while the change set is created and executed, then the URL recorded. Sources:
+ * The pipeline around CloudFormation, push → URL (`modelPushToUrl`). Each term is what the deploy
+ * workflow (`.github/workflows/environment.yml`, job `deploy`) does: one job on a GitHub-hosted
+ * runner, dependencies restored from a cache, QEMU and buildx set up, then `branch-env image push`
+ * (BuildKit with a registry cache in ECR) in the background while `diff` runs, then `deploy`
+ * (checks, an in-process synth, a change set per stack), then the URL recorded. Sources:
  * docs/reference/push-to-url.md (the pipeline terms and their evidence, Dec 2026) and the links in each entry.
  */
 export type PipelineTerm =
   | 'runnerStart'
   | 'checkoutAndInstall'
+  | 'buildTools'
+  | 'diff'
   | 'synth'
   | 'preDeploy'
   | 'imageBuildAndPush'
@@ -188,6 +191,20 @@ export const PIPELINE_DURATIONS: Readonly<Record<PipelineTerm, PipelineDuration>
     source:
       'checkout and npm ci restored from the dependency cache: 0.3–0.5 min (estimate, docs/reference/push-to-url.md §6 A); uncached npm ci alone measured 240 s in a Node build (https://blogdeveloperspot.blogspot.com/2025/12/github-actions-slow-fix-docker-layer.html)',
   },
+  buildTools: {
+    label: 'QEMU, buildx builder and AWS credentials set up',
+    minutes: 0.3,
+    range: [0.2, 0.5],
+    source:
+      'docker/setup-qemu-action (pulls tonistiigi/binfmt, registers the emulators), docker/setup-buildx-action (pulls and starts a BuildKit container), aws-actions/configure-aws-credentials (one STS call): 0.2–0.5 min (estimate, docs/reference/push-to-url.md)',
+  },
+  diff: {
+    label: 'diff against the deployed stacks (synth + GetTemplate), beside the image push',
+    minutes: 0.2,
+    range: [0.15, 0.4],
+    source:
+      'the CLI start, an in-process synth (0.05–0.3 min, DESIGN §4) and a GetTemplate per stack: 0.15–0.4 min (estimate, docs/reference/push-to-url.md)',
+  },
   synth: {
     label: 'synth (in-process, template validation on)',
     minutes: 0.1,
@@ -196,18 +213,19 @@ export const PIPELINE_DURATIONS: Readonly<Record<PipelineTerm, PipelineDuration>
       'cdk synth of a full environment measured 5.6 s here, of which ~2.5–3 s template validation (DESIGN §4, docs/cli.md "Speed"); in-process plan 1.8 s',
   },
   preDeploy: {
-    label: 'credentials, stack status, capacity check, ownership claim',
-    minutes: 0.15,
-    range: [0.1, 0.2],
+    label:
+      'branch re-check, credentials, stack status, capacity check, images present, ownership claim',
+    minutes: 0.2,
+    range: [0.15, 0.3],
     source:
-      'a few AWS API calls before the change set: 0.1–0.2 min (docs/reference/push-to-url.md §3.1)',
+      'a GitHub API call (still-current.sh) and a few AWS API calls (DescribeImages per image among them) before the change set: 0.15–0.3 min (docs/reference/push-to-url.md §3.1)',
   },
   imageBuildAndPush: {
     label: 'image build (BuildKit, registry cache) + push to ECR',
     minutes: 0.65,
     range: [0.5, 0.8],
     source:
-      'cached build 20–40 s + push 5–15 s, 0.5–0.8 min (docs/reference/push-to-url.md §5, §6 A); cold 1.5–3 min. Needs cacheFrom/cacheTo (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ecr_assets.DockerCacheOption.html) or docker buildx with an ECR cache',
+      'branch-env image push: DescribeImages, docker login, docker buildx build --push with --cache-from/--cache-to type=registry (mode=max) in the same repository. Cached build 20–40 s + push 5–15 s, 0.5–0.8 min (estimate, docs/reference/push-to-url.md §5, §6 A); cold 1.5–3 min, far longer when QEMU emulates uncached RUN steps (30+ min for a Next.js arm64 build: https://git.highperfocused.tech/highperfocused/multica/commit/f98a67dd901c11f5f421b5703e3b40450bd87ca1.patch); a DescribeImages (seconds) when the commit’s image exists',
   },
   changeSet: {
     label: 'change set create + execute start (per stack)',

@@ -1,31 +1,36 @@
 import { PIPELINE_DURATIONS, type PipelineDuration, type PipelineTerm } from './durations.js';
-import { serviceStartMinutes, type TimeModel } from './time-model.js';
+import type { TimeModel } from './time-model.js';
 import type { CfnTemplate } from './template.js';
 
 /**
  * Modelled minutes from `git push` to the environment's URL answering: the pipeline terms around
- * the CloudFormation critical path. The deploy workflow is assumed to run one job (runner start,
- * checkout and cached install once), then two branches at once:
+ * the CloudFormation critical path, as the deploy workflow runs them (one job,
+ * `.github/workflows/environment.yml`):
  *
- * - stacks: synth → pre-deploy checks → a change set per stack (created and executed one stack
- *   after the other) → CloudFormation's critical path;
- * - image: BuildKit build with a registry cache → push to ECR → the ECS service's own start
- *   (task start + health check), which cannot finish before the image exists.
+ * - shared: runner start, checkout and a cached install, QEMU/buildx/credentials set up;
+ * - on an account platform (`images: 'platform'`), two branches at once: `branch-env image push`
+ *   (BuildKit with a registry cache → push to ECR) in the background, and `diff` (synth + the
+ *   deployed templates); the job waits for the later one;
+ * - then `deploy`: pre-deploy checks (the images must exist), synth, a change set per stack
+ *   (created and executed one stack after the other), CloudFormation's critical path (which
+ *   includes the ECS service's start on the new image: task start + health check);
+ * - records and the URL.
  *
- * The URL is ready when the later branch ends, plus recording it.
+ * On an account without a platform (`images: 'assets'`) the images are CDK assets that `deploy`
+ * builds and publishes itself between the synth and the change sets: no parallel branch.
  */
 export interface PushToUrlStep {
-  readonly term: PipelineTerm | 'cloudformation' | 'serviceStart';
+  readonly term: PipelineTerm | 'cloudformation';
   readonly label: string;
   readonly minutes: number;
-  /** `stacks` / `image`: which of the two parallel branches; absent for the shared steps. */
+  /** `stacks` / `image`: which of the two parallel branches (the diff, the image push); absent for the sequential steps. */
   readonly branch?: 'stacks' | 'image';
 }
 
 export interface PushToUrlModel {
   readonly totalMinutes: number;
   readonly rangeMinutes: { readonly low: number; readonly high: number };
-  /** Which parallel branch decides the total. */
+  /** Which parallel branch decides when `deploy` starts: the image push, or the diff (`stacks`). */
   readonly critical: 'stacks' | 'image';
   readonly cloudFormationMinutes: number;
   readonly steps: readonly PushToUrlStep[];
@@ -36,13 +41,19 @@ export interface PushToUrlModel {
 export interface PushToUrlOptions {
   /** @default PIPELINE_DURATIONS */
   readonly durations?: Readonly<Record<PipelineTerm, PipelineDuration>>;
+  /**
+   * Where the images come from: the account platform's repositories (`branch-env image push`,
+   * beside the diff) or CDK image assets `deploy` builds before its change sets.
+   * @default 'platform'
+   */
+  readonly images?: 'platform' | 'assets';
 }
 
 type Pick = (d: PipelineDuration) => number;
 
 /**
  * @param cloudFormation the environment's CloudFormation time (its stacks combined)
- * @param templates the environment's templates (stack count and the ECS service start)
+ * @param templates the environment's templates (the stack count)
  */
 export function modelPushToUrl(
   cloudFormation: TimeModel,
@@ -50,15 +61,22 @@ export function modelPushToUrl(
   options: PushToUrlOptions = {},
 ): PushToUrlModel {
   const d = options.durations ?? PIPELINE_DURATIONS;
+  const onPlatform = (options.images ?? 'platform') === 'platform';
   const stacks = Math.max(1, templates.length);
-  const service = Math.max(0, ...templates.map(serviceStartMinutes));
   const compute = (pick: Pick, cfn: number) => {
-    const shared = pick(d.runnerStart) + pick(d.checkoutAndInstall);
-    const stackBranch = pick(d.synth) + pick(d.preDeploy) + stacks * pick(d.changeSet) + cfn;
-    const imageBranch = pick(d.imageBuildAndPush) + service;
+    const before = pick(d.runnerStart) + pick(d.checkoutAndInstall) + pick(d.buildTools);
+    const image = pick(d.imageBuildAndPush);
+    const diff = pick(d.diff);
+    const parallel = onPlatform ? Math.max(image, diff) : diff;
+    const deploy =
+      pick(d.preDeploy) +
+      pick(d.synth) +
+      (onPlatform ? 0 : image) +
+      stacks * pick(d.changeSet) +
+      cfn;
     return {
-      total: shared + Math.max(stackBranch, imageBranch) + pick(d.readiness),
-      critical: imageBranch > stackBranch ? ('image' as const) : ('stacks' as const),
+      total: before + parallel + deploy + pick(d.readiness),
+      critical: onPlatform && image > diff ? ('image' as const) : ('stacks' as const),
     };
   };
   const typical = compute((x) => x.minutes, cloudFormation.totalMinutes);
@@ -73,21 +91,16 @@ export function modelPushToUrl(
   const steps: PushToUrlStep[] = [
     step('runnerStart'),
     step('checkoutAndInstall'),
-    step('synth', 'stacks'),
-    step('preDeploy', 'stacks'),
-    step('changeSet', 'stacks', stacks),
+    step('buildTools'),
+    ...(onPlatform ? [step('imageBuildAndPush', 'image'), step('diff', 'stacks')] : [step('diff')]),
+    step('preDeploy'),
+    step('synth'),
+    ...(onPlatform ? [] : [step('imageBuildAndPush')]),
+    step('changeSet', undefined, stacks),
     {
       term: 'cloudformation',
-      label: 'CloudFormation critical path',
+      label: 'CloudFormation critical path (the ECS service starts on the new image inside it)',
       minutes: cloudFormation.totalMinutes,
-      branch: 'stacks',
-    },
-    step('imageBuildAndPush', 'image'),
-    {
-      term: 'serviceStart',
-      label: 'ECS service start on the new image (task start + health check)',
-      minutes: service,
-      branch: 'image',
     },
     step('readiness'),
   ];
@@ -99,9 +112,16 @@ export function modelPushToUrl(
     steps,
     assumptions: [
       'one workflow job: runner start, checkout and a cached dependency install happen once',
-      'the image is built with BuildKit and a registry cache in ECR, and pushed while the change sets run; the ECS service cannot become healthy before the image is pushed',
+      onPlatform
+        ? "the commit's images are built with BuildKit and a registry cache in ECR and pushed (branch-env image push) while diff runs; deploy starts once both ended and never runs a change set before the images exist"
+        : 'no account platform: deploy builds and publishes the images as CDK assets (buildx, Actions cache) between its synth and its change sets',
       `${stacks} stack(s), one change set each, deployed one after the other`,
-      'a first deploy of the environment (an image-only push updates the service alone)',
+      'a first deploy of the environment (an image-only push replaces the task definitions and updates the services alone)',
+      ...(onPlatform
+        ? [
+            'an image of the commit already pushed (another environment of the class at the same commit, a re-run) is not built again: the image branch takes seconds',
+          ]
+        : []),
     ],
     sources: Object.values(d).map((x) => `${x.label}: ${x.source}`),
   };

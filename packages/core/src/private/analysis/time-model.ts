@@ -274,19 +274,6 @@ export function combineStackTimes(
 }
 
 /**
- * The longest ECS service create duration in a template (task start + health check), 0 without a
- * service: what a service needs once its image is in the registry (`modelPushToUrl`).
- */
-export function serviceStartMinutes(template: CfnTemplate): number {
-  return Math.max(
-    0,
-    ...resourcesOf(template)
-      .filter(([, r]) => r.Type === 'AWS::ECS::Service')
-      .map(([, r]) => ecsServiceDuration(template, r, 'create').minutes),
-  );
-}
-
-/**
  * The modelled create minutes of every resource of a template, by logical id: the same per-type
  * durations `modelTimeToReady` weighs the graph with (`timeline` sets them beside measured ones).
  */

@@ -12,6 +12,8 @@ export const ENVIRONMENT_CONTEXT = {
   branch: 'branch',
   /** The commit SHA the services run. */
   commit: 'commit',
+  /** Tag of the images in the account platform's repositories (docs/images.md); default: the commit. */
+  imageTag: 'branch-env:image-tag',
   /** The config file (absolute, or relative to the app's working directory). */
   config: 'config',
   /** `false` turns off cdk-nag AwsSolutions at synth. */
@@ -42,6 +44,7 @@ export interface ListenerRuleContext {
 export interface EnvironmentContext {
   readonly branch: string;
   readonly commit?: string | undefined;
+  readonly imageTag?: string | undefined;
   readonly config?: string | undefined;
   readonly nag: boolean;
   readonly validate: boolean;
@@ -158,6 +161,7 @@ export function readEnvironmentContext(get: (key: string) => unknown): Environme
   const context: EnvironmentContext = {
     branch: branchValue,
     commit: text(ENVIRONMENT_CONTEXT.commit),
+    imageTag: text(ENVIRONMENT_CONTEXT.imageTag),
     config: text(ENVIRONMENT_CONTEXT.config),
     nag: flag(ENVIRONMENT_CONTEXT.nag, true),
     validate: flag(ENVIRONMENT_CONTEXT.validate, true),

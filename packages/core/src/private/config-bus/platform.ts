@@ -14,7 +14,7 @@
 export type PlatformWriter = 'platform' | 'claim';
 
 export interface PlatformEntry {
-  /** Key below `/<app>/_platform/` (`claim` entries: below `/<app>/_claims/`); `{n}` is a load balancer index, `{service}` a service name. */
+  /** Key below `/<app>/_platform/` (`claim` entries: below `/<app>/_claims/`); `{n}` is a load balancer index, `{repository}` a repository's path below `<app>-platform/` (`unprotected/services/api`). */
   readonly key: string;
   readonly writer: PlatformWriter;
   readonly description: string;
@@ -74,9 +74,9 @@ export const PLATFORM_PARAMETERS = {
     'Canonical hosted zone of load balancer n (alias records of environments on n > 0).',
   ),
   repositoryUri: entry(
-    'repositories/{service}/uri',
+    'repositories/{repository}/uri',
     'platform',
-    'ECR repository of a service: images tagged by commit (immutable), shared by every environment.',
+    'ECR repository of a service or job (`<app>-platform/<class>/services/<name>`, `…/jobs/<name>`): images tagged by commit (immutable), built once by `branch-env image push` and run by every environment of the protection class.',
   ),
   documentdbEndpoint: entry(
     'databases/documentdb/endpoint',
@@ -136,10 +136,10 @@ function claimsPrefix(app: string): string {
 export function platformParameterName(
   app: string,
   parameter: PlatformParameter,
-  values: { readonly n?: number; readonly service?: string; readonly priority?: number } = {},
+  values: { readonly n?: number; readonly repository?: string; readonly priority?: number } = {},
 ): string {
-  const key = PLATFORM_PARAMETERS[parameter].key.replace(/\{(n|service|priority)\}/g, (_, k) => {
-    const v = values[k as 'n' | 'service' | 'priority'];
+  const key = PLATFORM_PARAMETERS[parameter].key.replace(/\{(n|repository|priority)\}/g, (_, k) => {
+    const v = values[k as 'n' | 'repository' | 'priority'];
     if (v === undefined) throw new Error(`bug: platform parameter ${parameter} needs {${k}}`);
     return String(v);
   });

@@ -4,6 +4,7 @@ import { gitBranchProblem } from '../naming/git-ref.js';
 import { MIN_NAME_BUDGET, nameBudget } from '../naming/limits.js';
 import { compilePattern, matches } from '../routing/pattern.js';
 import type { Config } from './schema.js';
+import { IMAGE_CHECKS } from './image-checks.js';
 import { PLATFORM_CHECKS } from './platform-checks.js';
 import { SECURITY_CHECKS } from './security-checks.js';
 import { SERVICE_CHECKS } from './service-checks.js';
@@ -301,6 +302,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
     },
   },
   ...PLATFORM_CHECKS,
+  ...IMAGE_CHECKS,
   ...SECURITY_CHECKS,
   ...SERVICE_CHECKS,
   ...SAMPLE_CHECKS,
