@@ -14,6 +14,9 @@ import type { EnvironmentStack } from '../environment-stack/environment-stack.js
 import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import type { PlatformStack } from '../platform/platform-stack.js';
 import type { SharedEnvironmentStack } from '../shared-environment/shared-environment-stack.js';
+import type { SiteServer } from '../web/site-server.js';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { CONFIG_BUS } from '@branch-env/core';
 
 /**
  * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
@@ -459,7 +462,7 @@ export function platformAcknowledgements(
     {
       id: 'AwsSolutions-EC23',
       reason:
-        'The shared load balancers are the public entry point of the shared environments: they accept 443 (HTTPS) and 80 (redirect to HTTPS) only; unknown hosts get a fixed 404.',
+        "The shared load balancers are the public entry point of the shared environments: they accept 443 (HTTPS) and 80 (redirect to HTTPS) only; what no environment's rule takes goes to the site server (the environment's static site, or a 404 for unknown hosts).",
       on: s.loadBalancers.map((l) => l.securityGroup),
     },
     {
@@ -481,6 +484,7 @@ export function platformAcknowledgements(
       on: [s.network.vpc],
     },
     ...platformDatabaseAcknowledgements(s),
+    ...siteServerAcknowledgements(s.siteServer),
   ];
 }
 
@@ -569,6 +573,39 @@ function platformDatabaseAcknowledgements(
         'lambda:InvokeFunction on the executor and its versions (CDK grantInvoke); nothing else.',
       on: provisionerRole === undefined ? [] : [provisionerRole],
     },
+  ];
+}
+
+/**
+ * The site server (web/site-server.ts) of a dedicated environment or of the platform: its log
+ * streams and, by source, its own bucket's objects or the environments' site-bucket parameters.
+ */
+export function siteServerAcknowledgements(
+  server: SiteServer | undefined,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  if (server === undefined) return [];
+  const stack = Stack.of(server);
+  const source = server.source;
+  const on = [server.role];
+  return [
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(server.logGroup)}:*]`,
+      reason: 'The site server writes log streams of its own log group only.',
+      on,
+    },
+    source.kind === 'config-bus'
+      ? {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${stack.region}:${stack.account}:parameter/${source.app}/*/${CONFIG_BUS.siteBucket.key}]`,
+          reason:
+            "The platform's site server maps a host <env>.<domain> to that environment's site bucket: GetParameter on the one config-bus key every environment publishes its site bucket's name under, nothing else; it has no S3 permission of its own (a public shared environment's bucket policy lets it read that bucket).",
+          on,
+        }
+      : {
+          id: `AwsSolutions-IAM5[Resource::${arnOf(source.bucket as s3.Bucket)}/*]`,
+          reason:
+            "The environment's site server reads any object of its own site bucket (the keys are the built site's paths); GetObject only, nothing outside that bucket.",
+          on,
+        },
   ];
 }
 
