@@ -74,12 +74,12 @@ function arnOf(resource: Resource): string {
 }
 
 /** CDK's BucketDeployment singleton (a stack-level construct with a generated id). */
-function bucketDeployment(stack: EnvironmentStack): IConstruct | undefined {
+function bucketDeployment(stack: Stack): IConstruct | undefined {
   return stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
 }
 
 /** The stack's CDK file-asset bucket, as BucketDeployment's policy names it. */
-function assetBucketObjects(stack: EnvironmentStack): string {
+function assetBucketObjects(stack: Stack): string {
   const qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER;
   return `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${stack.account}-${stack.region}/*`;
 }
@@ -234,23 +234,9 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       },
     ],
     // CDK's BucketDeployment helper (uploads the static site)
-    (s) => {
-      const deployment = bucketDeployment(s);
-      const reason =
-        'CDK BucketDeployment helper: it copies the built site from the CDK asset bucket into the site bucket and is managed by aws-cdk-lib (runtime, managed logging policy, object-level wildcards on those two buckets, cloudfront:CreateInvalidation which has no resource-level permissions).';
-      return [
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'AwsSolutions-IAM5[Action::s3:GetObject*]',
-        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
-        'AwsSolutions-IAM5[Action::s3:List*]',
-        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-        'AwsSolutions-IAM5[Action::s3:Abort*]',
-        `AwsSolutions-IAM5[${assetBucketObjects(s)}]`,
-        `AwsSolutions-IAM5[Resource::${arnOf(s.storage.siteBucket)}/*]`,
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-L1',
-      ].map((id) => ({ id, reason, on: () => [deployment] }));
-    },
+    (s) => siteUploadAcknowledgements(s).map((a) => ({ ...a, on: () => a.on })),
+    // The site server behind the environment's own load balancer (no CloudFront)
+    (s) => siteServerAcknowledgements(s.siteServer).map((a) => ({ ...a, on: () => a.on })),
     // Behind CloudFront: the secret origin header and the prefix list lookup (CloudFrontOnlyOrigin)
     (s) => {
       const edge = s.node.tryFindChild('Edge') as CloudFrontOnlyOrigin | undefined;
@@ -313,6 +299,28 @@ function jobRunAcknowledgements(s: EnvironmentStack | SharedEnvironmentStack): {
       on,
     },
   ];
+}
+
+/** CDK's BucketDeployment helper that uploads the static site, in a dedicated or shared stack. */
+function siteUploadAcknowledgements(
+  s: EnvironmentStack | SharedEnvironmentStack,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  const deployment = bucketDeployment(s);
+  if (deployment === undefined) return [];
+  const reason =
+    'CDK BucketDeployment helper: it copies the built site from the CDK asset bucket into the site bucket and is managed by aws-cdk-lib (runtime, managed logging policy, object-level wildcards on those two buckets, cloudfront:CreateInvalidation which has no resource-level permissions).';
+  return [
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'AwsSolutions-IAM5[Action::s3:GetObject*]',
+    'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    'AwsSolutions-IAM5[Action::s3:List*]',
+    'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+    'AwsSolutions-IAM5[Action::s3:Abort*]',
+    `AwsSolutions-IAM5[${assetBucketObjects(s)}]`,
+    `AwsSolutions-IAM5[Resource::${arnOf(s.storage.siteBucket)}/*]`,
+    'AwsSolutions-IAM5[Resource::*]',
+    'AwsSolutions-L1',
+  ].map((id) => ({ id, reason, on: [deployment] }));
 }
 
 /** Acknowledgements of the certificate stack (none today: it holds a certificate and, maybe, a parameter). */
@@ -688,6 +696,7 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
       on: tasksOf(s).map((t) => t.executionRole),
     },
     ...jobRunAcknowledgements(s),
+    ...siteUploadAcknowledgements(s),
   ];
 }
 
