@@ -588,7 +588,7 @@ function platformDatabaseAcknowledgements(
  * The site server (web/site-server.ts) of a dedicated environment or of the platform: its log
  * streams and, by source, its own bucket's objects or the environments' site-bucket parameters.
  */
-export function siteServerAcknowledgements(
+function siteServerAcknowledgements(
   server: SiteServer | undefined,
 ): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
   if (server === undefined) return [];
