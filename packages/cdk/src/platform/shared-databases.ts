@@ -18,7 +18,7 @@ import {
   type SharedDatabaseEngine,
 } from '@branch-env/core';
 import { Construct } from 'constructs';
-import { bundledCode } from '../private/bundled-code.js';
+import { esbuildCode } from '../private/esbuild-code.js';
 
 type PlatformDatabases = NonNullable<NonNullable<Account['platform']>['databases']>;
 
@@ -63,9 +63,7 @@ const PROVISIONER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'provision
  * SDK left to the runtime.
  */
 function bundled(entry: 'handler' | 'executor'): lambda.Code {
-  return bundledCode({
-    directory: PROVISIONER_DIR,
-    entry,
+  return esbuildCode(PROVISIONER_DIR, entry, {
     external: [
       '@aws-sdk/*',
       // Optional native or cloud add-ons of pg and mongodb, not used here.

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { CONFIG_BUS } from '@branch-env/core';
 import { Construct } from 'constructs';
-import { bundledCode } from '../private/bundled-code.js';
+import { esbuildCode } from '../private/esbuild-code.js';
 
 /** dist/web/site-server: the compiled handler esbuild bundles (it ships in the package). */
 const SITE_SERVER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'site-server');
@@ -110,7 +110,8 @@ export class SiteServer extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: bundledCode({ directory: SITE_SERVER_DIR, entry: 'handler' }),
+      // The AWS SDK included: the presigner is not certain to be in the runtime's copy.
+      code: esbuildCode(SITE_SERVER_DIR, 'handler', { external: [] }),
       memorySize: props.memorySize ?? 256,
       timeout: Duration.seconds(10),
       role: this.role,
