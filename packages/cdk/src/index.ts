@@ -38,6 +38,7 @@ export {
 export { Storage, type StorageProps } from './storage/storage.js';
 export { Web, type WebProps } from './web/web.js';
 export { SiteContent, type SiteContentProps } from './web/site-content.js';
+export { SiteServer, type SiteServerProps, type SiteServerSource } from './web/site-server.js';
 export { Domain, type DomainProps } from './domain/domain.js';
 export { CertificateStack, type CertificateStackProps } from './domain/certificate-stack.js';
 export {

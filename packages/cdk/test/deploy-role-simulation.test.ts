@@ -403,6 +403,46 @@ describe("the unprotected class's CloudFormation execution role (policy + bounda
   );
 });
 
+describe('the static site: what a preview\'s stack creates for it (docs/services.md, "The site")', () => {
+  const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);
+  const fn = (name: string) => `arn:aws:lambda:us-east-1:${DEV}:function:${A}-${name}`;
+  it.each([
+    // The site bucket's policy (a shared stack's grant to the platform site server).
+    ['s3:PutBucketPolicy', `arn:aws:s3:::${A}-feature-x-storagesitebucket-abc`],
+    // BucketDeployment's function and the dedicated site server (named after the stack).
+    ['lambda:CreateFunction', fn('feature-x-CustomCDKBucketDeployment8693BB-abc')],
+    ['lambda:CreateFunction', fn('feature-x-SiteServerFunction-abc')],
+    ['lambda:AddPermission', fn('feature-x-SiteServerFunction-abc')],
+    // BucketDeployment's AWS CLI layer, named after the stack (SiteContent).
+    ['lambda:PublishLayerVersion', `arn:aws:lambda:us-east-1:${DEV}:layer:${A}-feature-x-awscli`],
+    ['lambda:GetLayerVersion', `arn:aws:lambda:us-east-1:${DEV}:layer:${A}-feature-x-awscli:3`],
+    ['lambda:DeleteLayerVersion', `arn:aws:lambda:us-east-1:${DEV}:layer:${A}-feature-x-awscli:3`],
+    ['iam:PassRole', `arn:aws:iam::${DEV}:role/${A}-feature-x-SiteServerRole-abc`],
+    // The Lambda target group of a dedicated site server, on its own load balancer.
+    [
+      'elasticloadbalancing:RegisterTargets',
+      `arn:aws:elasticloadbalancing:us-east-1:${DEV}:targetgroup/branc-SiteS-abc/0123456789abcdef`,
+      tags('feature-x'),
+    ],
+  ] as const)('allows %s on %s', async (action, resource, context = {}) => {
+    expect(await run(action, resource, context)).toBe('Allowed');
+  });
+  it.each([
+    // Another environment's or the platform's buckets and functions stay out of reach.
+    ['s3:PutBucketPolicy', `arn:aws:s3:::${A}-sandbox-storagesitebucket-abc`],
+    ['s3:PutBucketPolicy', `arn:aws:s3:::${A}-platform-bucket`],
+    ['lambda:AddPermission', fn('platform-SiteServerFunction-abc')],
+    ['lambda:DeleteLayerVersion', `arn:aws:lambda:us-east-1:${DEV}:layer:${A}-sandbox-awscli:1`],
+    ['lambda:PublishLayerVersion', `arn:aws:lambda:us-east-1:${DEV}:layer:AwsCliLayerF44AAF94`],
+    ['lambda:UpdateFunctionCode', fn('platform-SiteServerFunction-abc')],
+    ['iam:PutRolePolicy', `arn:aws:iam::${DEV}:role/${A}-platform-SiteServerRole-abc`],
+    ['ssm:PutParameter', param('_platform/site-server/role-arn')],
+  ] as const)('denies %s on %s', async (action, resource) => {
+    expect(await run(action, resource)).not.toBe('Allowed');
+  });
+});
+
 describe("the shared load balancer: an unprotected stack changes only its class's rules and target groups, never the platform's listener or load balancer", () => {
   const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
     decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);

@@ -80,7 +80,7 @@ describe('the account platform stack', () => {
     expect(association.Properties.CapacityProviders).toEqual(['FARGATE', 'FARGATE_SPOT']);
   });
 
-  it('serves HTTPS on a DNS-validated wildcard certificate, redirects HTTP, answers 404 for unknown hosts', () => {
+  it('serves HTTPS on a DNS-validated wildcard certificate, redirects HTTP, falls through to the site server', () => {
     const [[, cert]] = resourcesOf(base.template, 'AWS::CertificateManager::Certificate');
     expect(cert!.Properties).toMatchObject({
       DomainName: '*.branch-env-dev.example.net',
@@ -91,16 +91,17 @@ describe('the account platform stack', () => {
     );
     const https = listeners.find((l) => l.Port === 443)!;
     expect(https.Protocol).toBe('HTTPS');
-    expect(https.DefaultActions).toEqual([
-      {
-        Type: 'fixed-response',
-        FixedResponseConfig: {
-          StatusCode: '404',
-          ContentType: 'text/plain',
-          MessageBody: 'No environment answers at this name.',
-        },
-      },
-    ]);
+    // What no environment's rule takes: the site server's Lambda target group (the unknown-host 404
+    // is its answer now; test/site-server.test.ts).
+    const [[groupId, group]] = resourcesOf(
+      base.template,
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+    );
+    expect(group!.Properties).toMatchObject({
+      TargetType: 'lambda',
+      Targets: [{ Id: { 'Fn::GetAtt': [expect.stringMatching(/^SiteServerFunction/), 'Arn'] } }],
+    });
+    expect(https.DefaultActions).toEqual([{ Type: 'forward', TargetGroupArn: { Ref: groupId } }]);
     const http = listeners.find((l) => l.Port === 80)!;
     expect(http.DefaultActions).toEqual([
       {
@@ -110,6 +111,60 @@ describe('the account platform stack', () => {
     ]);
     const [[, lb]] = resourcesOf(base.template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(lb!.Properties?.Scheme).toBe('internet-facing');
+  });
+
+  it("runs one site server that reads only the environments' site-bucket parameters", () => {
+    const [[, fn]] = resourcesOf(base.template, 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('SiteServerFunction'),
+    );
+    expect(fn!.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Handler: 'index.handler',
+      Environment: {
+        Variables: {
+          APP: 'branch-env-demo',
+          DOMAIN: 'branch-env-dev.example.net',
+          SITE_BUCKET_KEY: 'storage/site-bucket',
+        },
+      },
+    });
+    const policies = resourcesOf(base.template, 'AWS::IAM::Policy').filter(([id]) =>
+      id.startsWith('SiteServerRole'),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]![1].Properties!.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    expect(statements.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'ssm:GetParameter',
+    ]);
+    expect(JSON.stringify(statements)).toContain(
+      ':ssm:us-east-1:111111111111:parameter/branch-env-demo/*/storage/site-bucket',
+    );
+    // Load balancers may invoke it from this account's target groups only.
+    const [[, permission]] = resourcesOf(base.template, 'AWS::Lambda::Permission');
+    expect(permission!.Properties).toMatchObject({
+      Principal: 'elasticloadbalancing.amazonaws.com',
+      SourceAccount: '111111111111',
+      SourceArn: {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':elasticloadbalancing:us-east-1:111111111111:targetgroup/*',
+          ],
+        ],
+      },
+    });
+    expect(
+      parameterValue(base.template, '/branch-env-demo/_platform/site-server/role-arn'),
+    ).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SiteServerRole/), 'Arn'] });
   });
 
   it('aliases *.<domain> to the load balancer in the configured zone', () => {
@@ -192,6 +247,7 @@ describe('the account platform stack', () => {
         'repositories/api/uri',
         'repositories/protected/services/api/uri',
         'repositories/unprotected/services/api/uri',
+        'site-server/role-arn',
       ]
         .map((k) => `/branch-env-demo/_platform/${k}`)
         .sort(),
@@ -263,6 +319,35 @@ describe('the account platform stack', () => {
       touched.join('\n'),
     ).toBe(true);
     expect(touched.length).toBeGreaterThan(0);
+  });
+
+  it('updates a platform of before the site server in place: the listener keeps its identity', () => {
+    // The platform as it was: a fixed 404 as the HTTPS listener's default action, no site server.
+    const before = structuredClone(base.template);
+    for (const [id, r] of Object.entries(before.Resources)) {
+      if (r.Type === 'AWS::ElasticLoadBalancingV2::Listener' && r.Properties?.Port === 443)
+        r.Properties.DefaultActions = [
+          {
+            Type: 'fixed-response',
+            FixedResponseConfig: {
+              StatusCode: '404',
+              ContentType: 'text/plain',
+              MessageBody: 'No environment answers at this name.',
+            },
+          },
+        ];
+      if (id.startsWith('SiteServer')) delete before.Resources[id];
+    }
+    const impacts: string[] = [];
+    fullDiff(before, base.template).resources.forEachDifference((logicalId, change) => {
+      if (change.isAddition) return;
+      impacts.push(`${logicalId} ${ResourceImpact[change.changeImpact] ?? change.changeImpact}`);
+      expect(
+        [ResourceImpact.WILL_REPLACE, ResourceImpact.MAY_REPLACE, ResourceImpact.WILL_DESTROY],
+        logicalId,
+      ).not.toContain(change.changeImpact);
+    });
+    expect(impacts).toEqual([expect.stringMatching(/^LoadBalancer0Https\w+ /)]);
   });
 
   it('fails for an account without platform zones', () => {

@@ -92,6 +92,7 @@ const TYPES_WITHOUT_TAGS: readonly string[] = [
   'AWS::ElasticLoadBalancingV2::ListenerRule',
   'AWS::IAM::Policy',
   'AWS::Lambda::LayerVersion',
+  'AWS::Lambda::Permission',
   'AWS::Route53::RecordSet',
   'AWS::S3::BucketPolicy',
   'AWS::SNS::TopicPolicy',
@@ -201,9 +202,15 @@ describe.each(Object.keys(PROFILES) as Case[])('every profile: %s', (key) => {
       MinimumHealthyPercent: 100,
       MaximumPercent: 200,
     });
-    expect(
-      onlyResource(s().main, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties,
-    ).toMatchObject({ HealthCheckPath: '/healthz', TargetType: 'ip', Port: 8080 });
+    const groups = resourcesOf(s().main, 'AWS::ElasticLoadBalancingV2::TargetGroup').filter(
+      ([, g]) => g.Properties?.TargetType !== 'lambda', // the site server's (preview)
+    );
+    expect(groups).toHaveLength(1);
+    expect(groups[0]![1].Properties).toMatchObject({
+      HealthCheckPath: '/healthz',
+      TargetType: 'ip',
+      Port: 8080,
+    });
   });
 
   it('turns Container Insights on exactly when the profile does', () => {
@@ -487,6 +494,54 @@ describe('preview profile (feature/*): the cheap composition', () => {
     });
   });
 
+  it('serves the site on its own load balancer: /api/* to the service, the rest to its site server', () => {
+    const https = resourcesOf(t(), 'AWS::ElasticLoadBalancingV2::Listener').find(
+      ([, l]) => l.Properties?.Port === 443,
+    )![1];
+    const groups = resourcesOf(t(), 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const [siteGroup] = groups.find(([, g]) => g.Properties?.TargetType === 'lambda')!;
+    const [serviceGroup] = groups.find(([, g]) => g.Properties?.TargetType === 'ip')!;
+    expect(https.Properties?.DefaultActions).toEqual([
+      { Type: 'forward', TargetGroupArn: { Ref: siteGroup } },
+    ]);
+    const [[, rule]] = resourcesOf(t(), 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rule!.Properties).toMatchObject({
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: { Ref: serviceGroup } }],
+    });
+    // The site server reads its own bucket, nothing else.
+    const [[fnId, fn]] = resourcesOf(t(), 'AWS::Lambda::Function').filter(([id]) =>
+      id.startsWith('SiteServerFunction'),
+    );
+    const [siteBucket] = resourcesOf(t(), 'AWS::S3::Bucket').find(([id]) =>
+      id.startsWith('StorageSiteBucket'),
+    )!;
+    expect(fn!.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: { Variables: { SITE_BUCKET: { Ref: siteBucket } } },
+    });
+    expect(fnId).toBeDefined();
+    const [[, policy]] = resourcesOf(t(), 'AWS::IAM::Policy').filter(([id]) =>
+      id.startsWith('SiteServerRole'),
+    );
+    const statements = policy!.Properties!.PolicyDocument.Statement as {
+      Action: string;
+      Resource: unknown;
+    }[];
+    expect(statements.map((st) => st.Action).sort()).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      's3:GetObject',
+      's3:ListBucket',
+    ]);
+    const s3Resources = JSON.stringify(
+      statements.filter((st) => String(st.Action).startsWith('s3:')).map((st) => st.Resource),
+    );
+    expect(s3Resources).toContain(siteBucket);
+    expect(s3Resources).not.toContain('"*"');
+  });
+
   it('costs at most $0.06/h idle (cost model of @branch-env/core)', () => {
     const cost = estimateCost(t());
     expect(cost.perHour).toBeLessThanOrEqual(0.06);
@@ -568,6 +623,17 @@ describe('full profile, unprotected', () => {
     const svc = service(t());
     expect(JSON.stringify(svc.NetworkConfiguration)).toContain('"AssignPublicIp":"DISABLED"');
     expect(svc.CapacityProviderStrategy).toEqual([{ CapacityProvider: 'FARGATE', Weight: 1 }]);
+  });
+
+  it('serves the site through CloudFront only: no site server behind its load balancer', () => {
+    expect(
+      resourcesOf(t(), 'AWS::Lambda::Function').filter(([id]) => id.startsWith('SiteServer')),
+    ).toEqual([]);
+    expect(
+      resourcesOf(t(), 'AWS::ElasticLoadBalancingV2::TargetGroup').map(
+        ([, g]) => g.Properties?.TargetType,
+      ),
+    ).toEqual(['ip']);
   });
 
   it('serves the site through CloudFront with OAC, /api/* to the load balancer over HTTPS, security headers', () => {

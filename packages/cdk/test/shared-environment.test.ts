@@ -13,13 +13,15 @@ import {
   type Synthesized,
 } from './helpers.js';
 
+const SITE = join(import.meta.dirname, 'fixtures', 'site');
+
 let built: Synthesized;
 let onSecond: Synthesized;
 let oidc: Synthesized;
 let cidr: Synthesized;
 beforeAll(() => {
   // The config's own service image: on the platform, no asset to fingerprint (docs/images.md).
-  built = synthesize('shared/new-login', { serviceImage: undefined });
+  built = synthesize('shared/new-login', { serviceImage: undefined, siteDirectory: SITE });
   onSecond = synthesize('shared/second', { listenerRule: { loadBalancer: 1, priority: 4242 } });
   const config = testConfig();
   const profile = config.profiles['preview-shared']!;
@@ -35,7 +37,7 @@ beforeAll(() => {
       clientSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf',
     },
   };
-  oidc = synthesize('shared/private', {}, config);
+  oidc = synthesize('shared/private', { siteDirectory: SITE }, config);
   const cidrConfig = testConfig();
   cidrConfig.profiles['preview-shared'] = {
     ...profile,
@@ -101,24 +103,28 @@ describe('a shared (thin) environment stack', () => {
         'load-balancer/0/security-group-id',
         'network/task-subnet-ids',
         'network/vpc-id',
+        'site-server/role-arn',
       ]
         .map((k) => `/branch-env-demo/_platform/${k}`)
         .sort(),
     );
   });
 
-  it('puts a host-header rule for <env>.<domain> at the claimed priority, forwarding to its target group', () => {
+  it('puts a host-header rule for <env>.<domain> and its routes at the claimed priority, forwarding to its target group', () => {
     const [[, rule]] = resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
     expect(rule!.Properties).toMatchObject({
       Priority: preferredPriority(built.environment.name),
+      // The site takes the rest, through the platform's default action: no rule of its own.
       Conditions: [
         {
           Field: 'host-header',
           HostHeaderConfig: { Values: ['shared-new-login.branch-env-dev.example.net'] },
         },
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } },
       ],
       Actions: [{ Type: 'forward' }],
     });
+    expect(resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::ListenerRule')).toHaveLength(1);
     const [[, second]] = resourcesOf(onSecond.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
     expect(second!.Properties?.Priority).toBe(4242);
   });
@@ -261,6 +267,53 @@ describe('a shared (thin) environment stack', () => {
           '{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf:SecretString:::}}',
       },
     });
+  });
+
+  it('uploads its site and lets the platform site server (its role from the platform parameter) read it', () => {
+    expect(resourcesOf(built.main, 'Custom::CDKBucketDeployment')).toHaveLength(1);
+    const parameters = built.main.Parameters as Record<string, { Default: string }>;
+    const [roleParameter] = Object.entries(parameters).find(
+      ([, p]) => p.Default === '/branch-env-demo/_platform/site-server/role-arn',
+    )!;
+    const [siteBucket] = resourcesOf(built.main, 'AWS::S3::Bucket').find(([id]) =>
+      id.startsWith('StorageSiteBucket'),
+    )!;
+    const [[, policy]] = resourcesOf(built.main, 'AWS::S3::BucketPolicy').filter(
+      ([, p]) => p.Properties?.Bucket?.Ref === siteBucket,
+    );
+    const grants = (
+      policy!.Properties!.PolicyDocument.Statement as { Sid?: string; Principal: unknown }[]
+    ).filter((st) => st.Sid?.startsWith('PlatformSiteServer'));
+    expect(grants).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { AWS: { Ref: roleParameter } },
+        Action: 's3:GetObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [siteBucket, 'Arn'] }, '/*']] },
+      }),
+      expect.objectContaining({
+        Principal: { AWS: { Ref: roleParameter } },
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [siteBucket, 'Arn'] },
+      }),
+    ]);
+    // No site server, target group or listener rule of its own: the platform's default action.
+    expect(resourcesOf(built.main, 'AWS::Lambda::Function').map(([id]) => id)).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^SiteServer/)]),
+    );
+  });
+
+  it('behind access control, grants the platform site server nothing (its site is not served past the sign-in)', () => {
+    const parameters = Object.values(oidc.main.Parameters as Record<string, { Default: string }>);
+    expect(parameters.map((p) => p.Default)).not.toContain(
+      '/branch-env-demo/_platform/site-server/role-arn',
+    );
+    expect(JSON.stringify(oidc.main)).not.toContain('PlatformSiteServer');
+    // Its catch-all rule keeps the host alone: every request is signed in.
+    const [[, rule]] = resourcesOf(oidc.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect((rule!.Properties?.Conditions as { Field: string }[]).map((c) => c.Field)).toEqual([
+      'host-header',
+    ]);
   });
 
   it('admits only the allow-listed CIDRs when the profile asks', () => {

@@ -1368,7 +1368,8 @@ describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () 
       account: 'development',
       environments: 24,
       binding: 'fargateSpotVcpu',
-      structural: { environments: 100, binding: 'rulesPerAlb' },
+      // The platform's site server takes one target group of the load balancer.
+      structural: { environments: 99, binding: 'targetGroupsPerAlb' },
       occupants: ['sandbox'],
     });
     expect(plan.capacity.rows.find((r) => r.quota === 'vpcsPerRegion')).toMatchObject({
@@ -1417,14 +1418,14 @@ describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () 
       /\npush → URL: {2}~\d+(\.\d+)? min modelled \([\d.]+–[\d.]+\), of which CloudFormation ~[\d.]+ min\n/,
     );
     expect(text).toContain(
-      'capacity:    24 preview environment(s) fit in development (shared; binding: Fargate Spot vCPU resource count); 100 by quotas AWS does not raise itself (Rules per Application Load Balancer)',
+      'capacity:    24 preview environment(s) fit in development (shared; binding: Fargate Spot vCPU resource count); 99 by quotas AWS does not raise itself (Target Groups per Application Load Balancer)',
     );
     expect(text).toMatch(
       /\nidle cost: {3}environment \$0\.\d{4}\/h \+ account platform \$0\.0332\/h \(once per account\)\n/,
     );
     const md = planMarkdown(plan);
     expect(md).toContain(
-      "| Capacity | 24 preview environment(s) in development, bound by Fargate Spot vCPU resource count; 100 by the platform's shape |",
+      "| Capacity | 24 preview environment(s) in development, bound by Fargate Spot vCPU resource count; 99 by the platform's shape |",
     );
     expect(md).toContain('<details><summary>Account platform idle cost</summary>');
   });

@@ -171,6 +171,18 @@ describe('the packages, packed and installed into another project', () => {
     }
   });
 
+  it('ship the site server handler in @branch-env/cdk (bundled at synth from dist)', () => {
+    const cdk = packed.find((p) => p.name === '@branch-env/cdk')!;
+    expect(cdk.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining([
+        'dist/web/site-server/handler.js',
+        'dist/web/site-server/serve.js',
+        'dist/web/site-server/respond.js',
+        'dist/web/site-server/aws.js',
+      ]),
+    );
+  });
+
   it('install offline from the tarballs and the npm cache', () => {
     expect(install.code, install.stderr).toBe(0);
     expect(readdirSync(join(project, 'node_modules/.bin'))).toEqual(
@@ -260,6 +272,43 @@ describe('the packages, packed and installed into another project', () => {
     );
     expect(blocks.Orders).toEqual(expect.arrayContaining([{ type: 'AWS::SQS::Queue', count: 1 }]));
     expect(blocks.FeatureFlags).toEqual([{ type: 'AWS::SSM::Parameter', count: 1 }]);
+  }, 180_000);
+
+  it('bundle the site server from the installed package at synth (esbuild, the AWS SDK included)', () => {
+    const out = join(work, 'site-server.out');
+    const probe = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        [
+          "import { App, Stack } from 'aws-cdk-lib';",
+          "import { Bucket } from 'aws-cdk-lib/aws-s3';",
+          "import { SiteServer } from '@branch-env/cdk';",
+          `const app = new App({ outdir: ${JSON.stringify(out)} });`,
+          "const stack = new Stack(app, 'Site', { env: { account: '333333333333', region: 'eu-west-1' } });",
+          "new SiteServer(stack, 'Server', { source: { kind: 'bucket', bucket: new Bucket(stack, 'B') }, logRetentionDays: 3, removalPolicy: 'destroy' });",
+          'app.synth();',
+        ].join('\n'),
+      ],
+      { cwd: project },
+    );
+    expect(probe.code, probe.stderr).toBe(0);
+    const bundles = readdirSync(out).filter(
+      (d) => d.startsWith('asset.') && readdirSync(join(out, d)).includes('index.mjs'),
+    );
+    expect(bundles).toHaveLength(1);
+    // Everything is in the bundle: it loads and answers without the project's node_modules.
+    const load = run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(join(out, bundles[0]!, 'index.mjs'))}); console.log((await handler({ httpMethod: 'PUT', path: '/', headers: {} })).statusCode);`,
+      ],
+      { cwd: tmpdir(), env: { ...userEnv(), SITE_BUCKET: 'b' } },
+    );
+    expect(load.stdout.trim(), load.stderr).toBe('405');
   }, 180_000);
 
   it("cdk synth runs the project's own CDK app through the public API, offline", () => {

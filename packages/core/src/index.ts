@@ -85,6 +85,11 @@ export {
   type ParsedJobRunFailure,
 } from './private/services/job-run.js';
 export {
+  siteServing,
+  catchAllRulePaths,
+  type SiteServing,
+} from './private/services/site-serving.js';
+export {
   appSecretPrefix,
   environmentSecretPrefix,
   secretId,

@@ -201,10 +201,18 @@ describe('modelCapacity', () => {
       platform,
       occupants: [sandbox],
     });
-    expect(model.structural.environments).toBe(100);
-    expect(model.structural.binding).toBe('rulesPerAlb');
+    // The platform's site server takes one target group of each load balancer (its default action).
+    expect(model.structural.environments).toBe(99);
+    expect(model.structural.binding).toBe('targetGroupsPerAlb');
     const tg = model.rows.find((r) => r.quota === 'targetGroupsPerAlb');
-    expect(tg).toMatchObject({ limit: 100, adjustable: false, perEnvironment: 1, fits: 100 });
+    expect(tg).toMatchObject({
+      limit: 100,
+      adjustable: false,
+      platform: 1,
+      perEnvironment: 1,
+      fits: 99,
+    });
+    expect(model.rows.find((r) => r.quota === 'rulesPerAlb')).toMatchObject({ fits: 100 });
     // Fargate Spot at the new-account default: 6 vCPU / 0.25 per preview.
     expect(model.environments).toBe(24);
     expect(model.binding).toBe('fargateSpotVcpu');
@@ -220,8 +228,8 @@ describe('modelCapacity', () => {
       occupants: [sandbox],
       values: { fargateSpotVcpu: 4000 },
     });
-    expect(model.binding).toBe('rulesPerAlb');
-    expect(model.environments).toBe(300);
+    expect(model.binding).toBe('targetGroupsPerAlb');
+    expect(model.environments).toBe(297);
     expect(model.rows.find((r) => r.quota === 'fargateSpotVcpu')).toMatchObject({
       applied: true,
       fits: 16000,
@@ -242,7 +250,7 @@ describe('modelCapacity', () => {
       occupants: [sandbox, ...previews],
       values: { fargateSpotVcpu: 4000 },
     });
-    expect(model.environments).toBe(60);
+    expect(model.environments).toBe(59);
     expect(model.rows.find((r) => r.quota === 'vpcsPerRegion')).toMatchObject({
       platform: 1,
       occupied: 2, // the default VPC + sandbox
@@ -285,6 +293,8 @@ describe('modelCapacity', () => {
       elasticIps: 2,
       natGatewaysPerAz: 2,
       albsPerRegion: 2,
+      targetGroupsPerRegion: 2,
+      targetGroupsPerAlb: 2,
       acmCertificates: 1,
       cloudformationStacks: 1,
       docdbClusters: 1,
@@ -344,7 +354,7 @@ describe('decideRoom', () => {
       expect(full.fix).toContain('--quota-code L-36FBB829 --desired-value 7');
     expect(
       decideRoom(modelCapacity({ ...input, values: { fargateSpotVcpu: 100 } }), REGION),
-    ).toEqual({ kind: 'room', environments: 76 });
+    ).toEqual({ kind: 'room', environments: 75 }); // 100 target groups − the site server's − 24
   });
 
   it('says a quota that cannot be raised needs another load balancer', () => {

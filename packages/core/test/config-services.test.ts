@@ -200,6 +200,15 @@ describe('services, jobs and the site in the config', () => {
       /service 'catalog' has 5 routes; its listener rule holds 4 \(5 condition values, one is the host\)/,
     ],
     [
+      'more routes on the catch-all than its rule holds, next to a site (it takes the rest)',
+      (c) => {
+        c.site = { directory: 'apps/web/dist' };
+        c.services.api.expose = { routes: ['/a/*', '/b/*', '/c/*', '/d/*', '/e/*'] };
+      },
+      'services.api.expose.routes',
+      /service 'api' has 5 routes; its listener rule holds 4 \(5 condition values, one is the host\)/,
+    ],
+    [
       'routes that together hold more wildcards than a listener rule',
       (c) => {
         c.services.catalog.healthCheck = { path: '/health' };

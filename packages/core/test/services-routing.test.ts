@@ -8,6 +8,8 @@ import {
   reachOf,
   routedServiceCount,
   rulePaths,
+  catchAllRulePaths,
+  siteServing,
   UserError,
   type ListenerRuleClaim,
 } from '../src/index.js';
@@ -116,5 +118,55 @@ describe('listener rules of an environment of several routed services', () => {
     }));
     expect(() => allocateListenerRules(name, 2, claims, { loadBalancers: 1 })).toThrow(UserError);
     expect(allocateListenerRules(name, 1, claims, { loadBalancers: 1 })).toHaveLength(1);
+  });
+});
+
+describe('who serves the static site, and what the catch-all rule keeps', () => {
+  const api = svc('api', { routes: ['/api/*', '/graphql'] }, 8080);
+  const worker = svc('worker', 'none');
+  const site = { directory: 'dist', build: undefined, sample: false };
+  const profile = (p: Record<string, unknown>) => p as never;
+  const shared = profile({ isolation: 'shared', cloudfront: false, access: { mode: 'public' } });
+  const cases = [
+    [
+      'dedicated with CloudFront',
+      profile({ isolation: 'dedicated', cloudfront: true }),
+      'cloudfront',
+      [],
+    ],
+    [
+      'dedicated without CloudFront',
+      profile({ isolation: 'dedicated', cloudfront: false }),
+      'own-load-balancer',
+      ['/api/*', '/graphql'],
+    ],
+    ['shared, public', shared, 'platform', ['/api/*', '/graphql']],
+    [
+      'shared, oidc',
+      profile({ isolation: 'shared', cloudfront: false, access: { mode: 'oidc' } }),
+      'none',
+      [],
+    ],
+    [
+      'shared, cidr',
+      profile({
+        isolation: 'shared',
+        cloudfront: false,
+        access: { mode: 'cidr', cidrs: ['203.0.113.0/24'] },
+      }),
+      'none',
+      [],
+    ],
+  ] as const;
+  it.each(cases)('%s: %s', (_name, p, serving, paths) => {
+    const env = { site, profile: p, services: [worker, api] as never };
+    expect(siteServing(env)).toBe(serving);
+    expect(catchAllRulePaths(env)).toEqual(paths);
+  });
+
+  it('without a site, nothing serves one and the catch-all keeps the host alone', () => {
+    const env = { site: undefined, profile: shared, services: [api] as never };
+    expect(siteServing(env)).toBe('none');
+    expect(catchAllRulePaths(env)).toEqual([]);
   });
 });

@@ -14,6 +14,9 @@ import type { EnvironmentStack } from '../environment-stack/environment-stack.js
 import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import type { PlatformStack } from '../platform/platform-stack.js';
 import type { SharedEnvironmentStack } from '../shared-environment/shared-environment-stack.js';
+import type { SiteServer } from '../web/site-server.js';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { CONFIG_BUS } from '@branch-env/core';
 
 /**
  * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
@@ -71,12 +74,12 @@ function arnOf(resource: Resource): string {
 }
 
 /** CDK's BucketDeployment singleton (a stack-level construct with a generated id). */
-function bucketDeployment(stack: EnvironmentStack): IConstruct | undefined {
+function bucketDeployment(stack: Stack): IConstruct | undefined {
   return stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKBucketDeployment'));
 }
 
 /** The stack's CDK file-asset bucket, as BucketDeployment's policy names it. */
-function assetBucketObjects(stack: EnvironmentStack): string {
+function assetBucketObjects(stack: Stack): string {
   const qualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER;
   return `Resource::arn:<AWS::Partition>:s3:::cdk-${qualifier}-assets-${stack.account}-${stack.region}/*`;
 }
@@ -231,23 +234,9 @@ export const ENVIRONMENT_ACKNOWLEDGEMENTS: readonly ((s: EnvironmentStack) => Ac
       },
     ],
     // CDK's BucketDeployment helper (uploads the static site)
-    (s) => {
-      const deployment = bucketDeployment(s);
-      const reason =
-        'CDK BucketDeployment helper: it copies the built site from the CDK asset bucket into the site bucket and is managed by aws-cdk-lib (runtime, managed logging policy, object-level wildcards on those two buckets, cloudfront:CreateInvalidation which has no resource-level permissions).';
-      return [
-        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        'AwsSolutions-IAM5[Action::s3:GetObject*]',
-        'AwsSolutions-IAM5[Action::s3:GetBucket*]',
-        'AwsSolutions-IAM5[Action::s3:List*]',
-        'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-        'AwsSolutions-IAM5[Action::s3:Abort*]',
-        `AwsSolutions-IAM5[${assetBucketObjects(s)}]`,
-        `AwsSolutions-IAM5[Resource::${arnOf(s.storage.siteBucket)}/*]`,
-        'AwsSolutions-IAM5[Resource::*]',
-        'AwsSolutions-L1',
-      ].map((id) => ({ id, reason, on: () => [deployment] }));
-    },
+    (s) => siteUploadAcknowledgements(s).map((a) => ({ ...a, on: () => a.on })),
+    // The site server behind the environment's own load balancer (no CloudFront)
+    (s) => siteServerAcknowledgements(s.siteServer).map((a) => ({ ...a, on: () => a.on })),
     // Behind CloudFront: the secret origin header and the prefix list lookup (CloudFrontOnlyOrigin)
     (s) => {
       const edge = s.node.tryFindChild('Edge') as CloudFrontOnlyOrigin | undefined;
@@ -310,6 +299,28 @@ function jobRunAcknowledgements(s: EnvironmentStack | SharedEnvironmentStack): {
       on,
     },
   ];
+}
+
+/** CDK's BucketDeployment helper that uploads the static site, in a dedicated or shared stack. */
+function siteUploadAcknowledgements(
+  s: EnvironmentStack | SharedEnvironmentStack,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  const deployment = bucketDeployment(s);
+  if (deployment === undefined) return [];
+  const reason =
+    'CDK BucketDeployment helper: it copies the built site from the CDK asset bucket into the site bucket and is managed by aws-cdk-lib (runtime, managed logging policy, object-level wildcards on those two buckets, cloudfront:CreateInvalidation which has no resource-level permissions).';
+  return [
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'AwsSolutions-IAM5[Action::s3:GetObject*]',
+    'AwsSolutions-IAM5[Action::s3:GetBucket*]',
+    'AwsSolutions-IAM5[Action::s3:List*]',
+    'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+    'AwsSolutions-IAM5[Action::s3:Abort*]',
+    `AwsSolutions-IAM5[${assetBucketObjects(s)}]`,
+    `AwsSolutions-IAM5[Resource::${arnOf(s.storage.siteBucket)}/*]`,
+    'AwsSolutions-IAM5[Resource::*]',
+    'AwsSolutions-L1',
+  ].map((id) => ({ id, reason, on: [deployment] }));
 }
 
 /** Acknowledgements of the certificate stack (none today: it holds a certificate and, maybe, a parameter). */
@@ -459,7 +470,7 @@ export function platformAcknowledgements(
     {
       id: 'AwsSolutions-EC23',
       reason:
-        'The shared load balancers are the public entry point of the shared environments: they accept 443 (HTTPS) and 80 (redirect to HTTPS) only; unknown hosts get a fixed 404.',
+        "The shared load balancers are the public entry point of the shared environments: they accept 443 (HTTPS) and 80 (redirect to HTTPS) only; what no environment's rule takes goes to the site server (the environment's static site, or a 404 for unknown hosts).",
       on: s.loadBalancers.map((l) => l.securityGroup),
     },
     {
@@ -481,6 +492,7 @@ export function platformAcknowledgements(
       on: [s.network.vpc],
     },
     ...platformDatabaseAcknowledgements(s),
+    ...siteServerAcknowledgements(s.siteServer),
   ];
 }
 
@@ -572,6 +584,39 @@ function platformDatabaseAcknowledgements(
   ];
 }
 
+/**
+ * The site server (web/site-server.ts) of a dedicated environment or of the platform: its log
+ * streams and, by source, its own bucket's objects or the environments' site-bucket parameters.
+ */
+function siteServerAcknowledgements(
+  server: SiteServer | undefined,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  if (server === undefined) return [];
+  const stack = Stack.of(server);
+  const source = server.source;
+  const on = [server.role];
+  return [
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(server.logGroup)}:*]`,
+      reason: 'The site server writes log streams of its own log group only.',
+      on,
+    },
+    source.kind === 'config-bus'
+      ? {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${stack.region}:${stack.account}:parameter/${source.app}/*/${CONFIG_BUS.siteBucket.key}]`,
+          reason:
+            "The platform's site server maps a host <env>.<domain> to that environment's site bucket: GetParameter on the one config-bus key every environment publishes its site bucket's name under, nothing else; it has no S3 permission of its own (a public shared environment's bucket policy lets it read that bucket).",
+          on,
+        }
+      : {
+          id: `AwsSolutions-IAM5[Resource::${arnOf(source.bucket as s3.Bucket)}/*]`,
+          reason:
+            "The environment's site server reads any object of its own site bucket (the keys are the built site's paths); GetObject only, nothing outside that bucket.",
+          on,
+        },
+  ];
+}
+
 /** Record the platform acknowledgements. Returns how many were recorded. */
 export function acknowledgePlatformStack(stack: PlatformStack): number {
   let count = 0;
@@ -651,6 +696,7 @@ export function sharedEnvironmentAcknowledgements(s: SharedEnvironmentStack): {
       on: tasksOf(s).map((t) => t.executionRole),
     },
     ...jobRunAcknowledgements(s),
+    ...siteUploadAcknowledgements(s),
   ];
 }
 

@@ -88,6 +88,8 @@ function arnsOf(ctx: ClassPolicyContext, envPatterns: readonly string[]) {
     ]),
     repositories: envPatterns.map((e) => at('ecr', `repository/${app}-${e}`)),
     functions: envPatterns.map((e) => at('lambda', `function:${app}-${e}`)),
+    /** Lambda layers named after the stack (the site upload's AWS CLI layer, `<stack>-awscli`). */
+    layers: envPatterns.map((e) => at('lambda', `layer:${app}-${e}`)),
     roles: envPatterns.map((e) => `arn:${p}:iam::${a}:role/${app}-${e}`),
     /** The jobs' task and execution roles (IAM path `JOB_ROLE_PATH`). */
     jobRoles: envPatterns.map((e) => `arn:${p}:iam::${a}:role${JOB_ROLE_PATH}${app}-${e}`),
@@ -372,7 +374,7 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
     new iam.PolicyStatement({
       sid: 'OwnFunctions',
       actions: ['lambda:*'],
-      resources: own.functions,
+      resources: [...own.functions, ...own.layers],
     }),
     new iam.PolicyStatement({
       // Custom::SharedDatabase: CloudFormation invokes the platform's provisioner with this role.

@@ -220,6 +220,10 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     props.serviceImage ??
     primaryPlatformImage(env, withoutOutdir(imageOf(env, configDirectory), app.outdir), tag);
   const images = platformImages(env, imagesOf(env, configDirectory, app.outdir), tag);
+  const siteDirectory =
+    props.siteDirectory === null
+      ? undefined
+      : (props.siteDirectory ?? siteOf(env, configDirectory));
 
   if (env.profile.isolation === 'shared') {
     const fromContext = app.node.tryGetContext(LISTENER_RULE_CONTEXT) as
@@ -232,6 +236,7 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       secretSources: props.secretSources,
       images,
       listenerRule: props.listenerRule ?? fromContext ?? offlinePlacement(env),
+      siteDirectory,
     });
     stacks.push(shared);
     props.extend?.(shared, env);
@@ -264,10 +269,6 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
     stacks.push(certificateStack);
   }
 
-  const siteDirectory =
-    props.siteDirectory === null
-      ? undefined
-      : (props.siteDirectory ?? siteOf(env, configDirectory));
   const main = new EnvironmentStack(app, env.stacks.main, {
     environment: env,
     commit: props.commit,

@@ -2,7 +2,13 @@ import { Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { routedServiceCount, routesOf, type ResolvedEnvironment } from '@branch-env/core';
+import {
+  catchAllRulePaths,
+  routedServiceCount,
+  routesOf,
+  siteServing,
+  type ResolvedEnvironment,
+} from '@branch-env/core';
 import type { Construct } from 'constructs';
 import { acknowledgeEnvironmentStack } from '../compliance/acknowledgements.js';
 import type { ConfigBus } from '../config-bus/config-bus.js';
@@ -23,6 +29,7 @@ import {
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
 import { SiteContent } from '../web/site-content.js';
+import { SiteServer } from '../web/site-server.js';
 import { Web } from '../web/web.js';
 import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import { finishEnvironmentStack } from './environment-tail.js';
@@ -92,6 +99,8 @@ export class EnvironmentStack extends Stack {
   /** The other services and the jobs of the environment. */
   readonly services: EnvironmentServices;
   readonly web: Web | undefined;
+  /** Serves the static site on the load balancer, without CloudFront (`siteServing()` of core). */
+  readonly siteServer: SiteServer | undefined;
   readonly domain: Domain | undefined;
   readonly observability: Observability;
   readonly configBus: ConfigBus;
@@ -178,6 +187,14 @@ export class EnvironmentStack extends Stack {
       dataBucket: this.storage.dataBucket,
     };
     const discovery = [baselineServiceUrls(env)].filter((p) => p !== undefined);
+    this.siteServer =
+      siteServing(env) === 'own-load-balancer'
+        ? new SiteServer(this, 'SiteServer', {
+            source: { kind: 'bucket', bucket: this.storage.siteBucket },
+            logRetentionDays: profile.logRetentionDays,
+            removalPolicy: retention.data,
+          })
+        : undefined;
     this.service = new Service(this, 'Service', {
       ...applicationServiceProps(this, serviceInput),
       vpc: this.network.vpc,
@@ -196,6 +213,10 @@ export class EnvironmentStack extends Stack {
       ssmDiscoveryParameters: discovery,
       serviceConnect: namespace && { namespaceArn: namespace.namespaceArn },
       routedServices: routedServiceCount(env.services),
+      site: this.siteServer && {
+        targetGroup: this.siteServer.addTargetGroup('LoadBalancerTargets'),
+        paths: catchAllRulePaths(env),
+      },
     });
     if (this.database.connections && this.database.port !== undefined) {
       this.database.connections.allowFrom(

@@ -24,6 +24,7 @@ import type { Construct } from 'constructs';
 import { acknowledgePlatformStack } from '../compliance/acknowledgements.js';
 import { Network } from '../network/network.js';
 import { Registry } from '../registry/registry.js';
+import { SiteServer } from '../web/site-server.js';
 import { SharedDatabases } from './shared-databases.js';
 
 /** The container port shared services listen on (the service construct's default). */
@@ -69,6 +70,8 @@ export interface PlatformLoadBalancer {
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly securityGroup: ec2.SecurityGroup;
   readonly httpsListener: elbv2.ApplicationListener;
+  /** The site server's target group: the HTTPS listener's default action. */
+  readonly siteTargetGroup: elbv2.ApplicationTargetGroup;
 }
 
 /**
@@ -76,7 +79,8 @@ export interface PlatformLoadBalancer {
  * region, shared by the environments of profiles with `isolation: "shared"`. A VPC over the
  * configured availability zones, an ECS cluster with Fargate and Fargate Spot, internet-facing
  * Application Load Balancers with an HTTPS listener on a wildcard certificate `*.<domain>`
- * (validated once, by DNS), HTTP redirected to HTTPS, a fixed 404 for unknown hosts, the wildcard
+ * (validated once, by DNS), HTTP redirected to HTTPS, the site server as the default action (each
+ * environment's static site on what its rules do not take; 404 for unknown hosts), the wildcard
  * alias `*.<domain>` to the first load balancer, and an ECR repository per service. What branch
  * stacks need is published under `/<app>/_platform/` (PLATFORM_PARAMETERS).
  *
@@ -97,6 +101,8 @@ export class PlatformStack extends Stack {
   readonly zones: readonly string[];
   /** The shared database clusters and their provisioner, when `platform.databases` has any. */
   readonly databases: SharedDatabases | undefined;
+  /** Serves each shared environment's static site: the listeners' default action. */
+  readonly siteServer: SiteServer;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { account, app } = props;
@@ -144,6 +150,14 @@ export class PlatformStack extends Stack {
       validation: acm.CertificateValidation.fromDns(zone),
     });
 
+    // What no environment's rule takes: the environment's static site (docs/services.md, "The
+    // site"), or the 404 for unknown hosts. One function, a target group per load balancer.
+    this.siteServer = new SiteServer(this, 'SiteServer', {
+      source: { kind: 'config-bus', app, domain: domain.name },
+      logRetentionDays: props.logRetentionDays ?? 30,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     const loadBalancers: PlatformLoadBalancer[] = [];
     for (let n = 0; n < platform.loadBalancers; n++) {
       // Ids by index, stable: adding load balancers appends, never renames the first ones.
@@ -179,19 +193,18 @@ export class PlatformStack extends Stack {
         dropInvalidHeaderFields: true,
         http2Enabled: true,
       });
+      const siteTargetGroup = this.siteServer.addTargetGroup(`LoadBalancer${n}Site`);
       const httpsListener = loadBalancer.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [this.certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(404, {
-          contentType: 'text/plain',
-          messageBody: 'No environment answers at this name.',
-        }),
+        // An update of the default action changes the listener in place (no replacement).
+        defaultAction: elbv2.ListenerAction.forward([siteTargetGroup]),
       });
       loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
-      loadBalancers.push({ loadBalancer, securityGroup, httpsListener });
+      loadBalancers.push({ loadBalancer, securityGroup, httpsListener, siteTargetGroup });
     }
     this.loadBalancers = loadBalancers;
 
@@ -297,6 +310,7 @@ export class PlatformStack extends Stack {
     if (this.databases !== undefined) {
       publish('databaseProvisionerArn', this.databases.provisioner.functionArn);
     }
+    publish('siteServerRoleArn', this.siteServer.role.roleArn);
 
     Tags.of(this).add(TAG_KEYS.app, app);
     acknowledgePlatformStack(this);

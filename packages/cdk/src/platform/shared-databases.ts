@@ -1,14 +1,6 @@
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  AssetHashType,
-  DockerImage,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type BundlingOptions,
-} from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as docdb from 'aws-cdk-lib/aws-docdb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,7 +18,7 @@ import {
   type SharedDatabaseEngine,
 } from '@branch-env/core';
 import { Construct } from 'constructs';
-import type * as Esbuild from 'esbuild';
+import { esbuildCode } from '../private/esbuild-code.js';
 
 type PlatformDatabases = NonNullable<NonNullable<Account['platform']>['databases']>;
 
@@ -67,53 +59,24 @@ const MASTER_USER = 'branchenvadmin';
 const PROVISIONER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'provisioner');
 
 /**
- * A Lambda bundle made by esbuild in-process at synth (no Docker): one entry of provisioner/ with
- * its dependencies (core, pg, mongodb), the AWS SDK left to the runtime.
+ * One entry of provisioner/ bundled at synth with its dependencies (core, pg, mongodb), the AWS
+ * SDK left to the runtime.
  */
 function bundled(entry: 'handler' | 'executor'): lambda.Code {
-  const bundling: BundlingOptions = {
-    // Never used: local bundling always succeeds or throws.
-    image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-slim'),
-    local: {
-      tryBundle(outputDir) {
-        // Loaded only when a platform has shared databases (esbuild is a build-time dependency).
-        const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
-        buildSync({
-          entryPoints: [join(PROVISIONER_DIR, `${entry}.js`)],
-          outfile: join(outputDir, 'index.mjs'),
-          bundle: true,
-          platform: 'node',
-          target: 'node22',
-          format: 'esm',
-          minify: true,
-          legalComments: 'none',
-          logLevel: 'error',
-          // CommonJS dependencies (pg, mongodb) require() Node built-ins.
-          banner: {
-            js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-          },
-          external: [
-            '@aws-sdk/*',
-            // Optional native or cloud add-ons of pg and mongodb, not used here.
-            'pg-native',
-            'pg-cloudflare',
-            'kerberos',
-            'snappy',
-            'socks',
-            'aws4',
-            'gcp-metadata',
-            'mongodb-client-encryption',
-            '@mongodb-js/zstd',
-          ],
-        });
-        return true;
-      },
-    },
-  };
-  return lambda.Code.fromAsset(PROVISIONER_DIR, {
-    assetHashType: AssetHashType.OUTPUT,
-    bundling,
-    exclude: ['*.d.ts', '*.map'],
+  return esbuildCode(PROVISIONER_DIR, entry, {
+    external: [
+      '@aws-sdk/*',
+      // Optional native or cloud add-ons of pg and mongodb, not used here.
+      'pg-native',
+      'pg-cloudflare',
+      'kerberos',
+      'snappy',
+      'socks',
+      'aws4',
+      'gcp-metadata',
+      'mongodb-client-encryption',
+      '@mongodb-js/zstd',
+    ],
   });
 }
 

@@ -198,6 +198,22 @@ export interface ServiceProps {
    */
   readonly sharedLoadBalancer?: SharedLoadBalancer;
   /**
+   * Path patterns of the service's rule on the shared listener (`catchAllRulePaths()` of core:
+   * its routes when a site server takes what they do not).
+   * @default none: the rule matches the host alone
+   */
+  readonly sharedRulePaths?: readonly string[];
+  /**
+   * The environment's own load balancer serves the static site: its listener's default action
+   * forwards to `targetGroup` (the site server) and this service gets a rule for `paths` (its
+   * routes), after the other services' rules. Not with `cloudFrontOnly` (CloudFront serves it).
+   * @default - this service is the listener's default action
+   */
+  readonly site?: {
+    readonly targetGroup: elbv2.IApplicationTargetGroup;
+    readonly paths: readonly string[];
+  };
+  /**
    * Container name and log stream prefix: the service's name.
    * @default api
    */
@@ -349,11 +365,19 @@ export class Service extends Construct {
     });
 
     this.listenerRule = shared
-      ? sharedListenerRule(this, 'HostRule', shared, { paths: [], targetGroup: this.targetGroup })
+      ? sharedListenerRule(this, 'HostRule', shared, {
+          paths: props.sharedRulePaths ?? [],
+          targetGroup: this.targetGroup,
+        })
       : undefined;
+    const defaultTargetGroup = props.site?.targetGroup ?? this.targetGroup;
     if (shared) {
       // The platform's listener, certificate and redirect serve it.
     } else if (props.cloudFrontOnly) {
+      if (props.site)
+        throw new Error(
+          'bug: behind CloudFront the distribution serves the site, not the load balancer',
+        );
       if (!props.certificate)
         throw new Error(
           'bug: a load balancer behind CloudFront needs a certificate (HTTPS origin)',
@@ -374,7 +398,7 @@ export class Service extends Construct {
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [props.certificate],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [this.targetGroup],
+        defaultTargetGroups: [defaultTargetGroup],
         open: false,
       });
       this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443, open: false });
@@ -384,10 +408,21 @@ export class Service extends Construct {
       this.ownListener = this.loadBalancer.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultTargetGroups: [this.targetGroup],
+        defaultTargetGroups: [defaultTargetGroup],
         open: false,
       });
       this.openToTheInternet(80);
+    }
+    if (!shared && props.site) {
+      if (props.site.paths.length === 0)
+        throw new Error('bug: a service next to the site needs routes (config check)');
+      // After the other services' rules (1..routedServices-1): the site takes what none takes.
+      new elbv2.ApplicationListenerRule(this, 'SiteRoutes', {
+        listener: this.listener,
+        priority: props.routedServices ?? 1,
+        conditions: [elbv2.ListenerCondition.pathPatterns([...props.site.paths])],
+        action: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
     }
   }
 

@@ -2,11 +2,14 @@ import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
+  catchAllRulePaths,
   listenerOrder,
   platformParameterName,
+  siteServing,
   type PlatformParameter,
   type ResolvedEnvironment,
 } from '@branch-env/core';
@@ -28,6 +31,7 @@ import {
 } from '../service/environment-services.js';
 import { Service, type ServiceImage } from '../service/service.js';
 import { Storage } from '../storage/storage.js';
+import { SiteContent } from '../web/site-content.js';
 import { SharedDatabase, sharedEngineOf } from './shared-database.js';
 
 /** Where the environment's host rule is on the platform (claimed by `branch-env deploy`). */
@@ -69,6 +73,11 @@ export interface SharedEnvironmentStackProps extends StackProps {
    * @default the environment-level names
    */
   readonly secretSources?: Readonly<Record<string, string>>;
+  /**
+   * Built static site, uploaded to the site bucket; the platform's site server serves it.
+   * @default - the site bucket starts empty
+   */
+  readonly siteDirectory?: string;
 }
 
 /**
@@ -98,6 +107,8 @@ export class SharedEnvironmentStack extends Stack {
   readonly serviceUrl: string;
   /** `<env>.<domain>`. */
   readonly hostName: string;
+  /** Uploads the built site to the site bucket (when `siteDirectory` is given). */
+  readonly site: SiteContent | undefined;
 
   constructor(scope: Construct, id: string, props: SharedEnvironmentStackProps) {
     const env = props.environment;
@@ -230,6 +241,7 @@ export class SharedEnvironmentStack extends Stack {
       ssmPrefix: env.ssmPrefix,
       ssmDiscoveryParameters: discovery,
       sharedLoadBalancer,
+      sharedRulePaths: catchAllRulePaths(env),
       serviceConnect: namespace && { namespaceArn: namespace.namespaceArn },
     });
     this.services = new EnvironmentServices(this, 'Services', {
@@ -285,6 +297,8 @@ export class SharedEnvironmentStack extends Stack {
       });
     }
 
+    this.site = this.serveSite(props.siteDirectory, () => platform('siteServerRoleArn'));
+
     ({ observability: this.observability, configBus: this.configBus } = finishEnvironmentStack(
       this,
       {
@@ -298,6 +312,46 @@ export class SharedEnvironmentStack extends Stack {
       },
     ));
     acknowledgeSharedEnvironmentStack(this);
+  }
+
+  /**
+   * The site (docs/services.md, "The site"): uploaded when built, and, when the platform serves it
+   * (`siteServing()`: public access), readable by the platform's site server through this
+   * bucket's policy. The server's role has no S3 permission of its own; a private environment
+   * grants nothing, so its site is never served past its access control.
+   */
+  private serveSite(
+    directory: string | undefined,
+    serverRoleArn: () => string,
+  ): SiteContent | undefined {
+    const env = this.branchEnvironment;
+    const bucket = this.storage.siteBucket;
+    if (siteServing(env) === 'platform') {
+      const server = new iam.ArnPrincipal(serverRoleArn());
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PlatformSiteServerReadsObjects',
+          principals: [server],
+          actions: ['s3:GetObject'],
+          resources: [bucket.arnForObjects('*')],
+        }),
+      );
+      // A missing object is then a 404 (NoSuchKey), not a 403.
+      bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'PlatformSiteServerLists',
+          principals: [server],
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+        }),
+      );
+    }
+    if (directory === undefined) return undefined;
+    return new SiteContent(this, 'Site', {
+      directory,
+      bucket,
+      removalPolicy: retentionOf(env.protected).data,
+    });
   }
 
   /** The platform's zones: no lookup. */

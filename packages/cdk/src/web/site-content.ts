@@ -1,5 +1,6 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -38,5 +39,12 @@ export class SiteContent extends Construct {
       retainOnDelete: props.removalPolicy !== 'destroy',
       memoryLimit: 256,
     });
+    // The AWS CLI layer CDK adds would be named after its logical id alone; named after the stack,
+    // the deploy roles' execution role can scope it to the class's environments like functions.
+    const layer = this.deployment.node.tryFindChild('AwsCliLayer') as
+      lambda.LayerVersion | undefined;
+    const cfnLayer = layer?.node.defaultChild as lambda.CfnLayerVersion | undefined;
+    if (cfnLayer === undefined) throw new Error('bug: BucketDeployment without its AWS CLI layer');
+    cfnLayer.layerName = `${Stack.of(this).stackName}-awscli`;
   }
 }

@@ -165,8 +165,10 @@ export function environmentQuotaUsage(
 
 /**
  * The platform's own use of the account's quotas: its VPC and internet gateway, a NAT gateway and
- * an Elastic IP per configured NAT, its load balancers, the wildcard certificate, its CloudFormation
- * stack and its shared database clusters (one writer instance for Aurora Serverless v2).
+ * an Elastic IP per configured NAT, its load balancers, the site server's target group on each
+ * (the listeners' default action: it takes a target group, not a rule), the wildcard certificate,
+ * its CloudFormation stack and its shared database clusters (one writer instance for Aurora
+ * Serverless v2).
  */
 export function platformQuotaUsage(platform: PlatformShape): QuotaUsage {
   const usage: Record<string, number> = {};
@@ -175,6 +177,8 @@ export function platformQuotaUsage(platform: PlatformShape): QuotaUsage {
   add(usage, 'elasticIps', platform.natGateways ?? 0);
   add(usage, 'natGatewaysPerAz', platform.natGateways ?? 0);
   add(usage, 'albsPerRegion', platform.loadBalancers ?? 1);
+  add(usage, 'targetGroupsPerRegion', platform.loadBalancers ?? 1);
+  add(usage, 'targetGroupsPerAlb', platform.loadBalancers ?? 1);
   add(usage, 'acmCertificates', 1);
   add(usage, 'cloudformationStacks', 1);
   const docdb = platform.databases?.documentdb;

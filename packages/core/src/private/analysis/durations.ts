@@ -125,6 +125,16 @@ export const RESOURCE_DURATIONS: Readonly<Record<string, TypeDurations>> = {
     },
     delete: { minutes: 0.1, source: 'job run delete: nothing to delete, one Lambda call' },
   },
+  // CDK BucketDeployment (the static site's upload): a Lambda with the AWS CLI layer copies the
+  // site's asset from the CDK asset bucket into the site bucket (`aws s3 sync`, prune).
+  'Custom::CDKBucketDeployment': {
+    create: {
+      minutes: 0.75,
+      range: [0.25, 2],
+      source:
+        'CDK BucketDeployment: Lambda cold start with the AWS CLI layer, download of the site asset and aws s3 sync into the bucket; seconds for a small site, up to minutes for a large one (estimate, grows with the site)',
+    },
+  },
   'AWS::Route53::RecordSet': {
     create: {
       minutes: 1,

@@ -103,6 +103,11 @@ export const PLATFORM_PARAMETERS = {
     'platform',
     'ARN of the platform function behind `Custom::SharedDatabase`: creates and drops the database and user of the environment whose stack calls it (only CloudFormation execution roles may invoke it).',
   ),
+  siteServerRoleArn: entry(
+    'site-server/role-arn',
+    'platform',
+    "Role of the platform's site server (the HTTPS listeners' default action): a shared environment's site bucket policy lets it read the site's objects.",
+  ),
   listenerRule: entry(
     'listener-rules/{priority}',
     'claim',

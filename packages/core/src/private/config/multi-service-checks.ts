@@ -61,13 +61,16 @@ export const MULTI_SERVICE_CHECKS: readonly ConfigCheck[] = [
       const { cidrs, profile } = mostCidrs(config);
       const out: ConfigIssue[] = [];
       for (const s of services) {
-        if (s === catchAll) continue; // its rule matches the host alone
+        // The catch-all's rule matches the host alone, unless a site takes the rest (public
+        // profiles only: catchAllRulePaths), when it carries its routes too.
+        if (s === catchAll && config.site === undefined) continue;
         const routes = routesOf(s);
-        const room = LISTENER_RULE_CONDITION_VALUES - 1 - cidrs;
+        const taken = s === catchAll ? 0 : cidrs;
+        const room = LISTENER_RULE_CONDITION_VALUES - 1 - taken;
         if (routes.length > room)
           out.push({
             path: path('services', s.name, 'expose', 'routes'),
-            message: `service '${s.name}' has ${routes.length} routes; its listener rule holds ${room} (${LISTENER_RULE_CONDITION_VALUES} condition values, one is the host${profile === undefined ? '' : `, ${cidrs} the source CIDRs of profile '${profile}'`}): merge routes with a wildcard, e.g. /api/*`,
+            message: `service '${s.name}' has ${routes.length} routes; its listener rule holds ${room} (${LISTENER_RULE_CONDITION_VALUES} condition values, one is the host${profile === undefined || taken === 0 ? '' : `, ${cidrs} the source CIDRs of profile '${profile}'`}): merge routes with a wildcard, e.g. /api/*`,
           });
         const wildcards = routes.join('').replace(/[^*?]/g, '').length;
         if (wildcards > LISTENER_RULE_WILDCARDS)
