@@ -237,7 +237,11 @@ export function createEnvironmentApp(props: EnvironmentAppProps): EnvironmentApp
       images,
       listenerRule: props.listenerRule ?? fromContext ?? offlinePlacement(env),
       siteDirectory,
+      // Deployed by the class's roles, like a dedicated stack: without them the toolkit would use
+      // CDK's default bootstrap roles and the class execution role would refuse unbounded roles.
+      synthesizer: environmentSynthesizer(env),
     });
+    applyPermissionsBoundary(shared, env);
     stacks.push(shared);
     props.extend?.(shared, env);
     HelperResourceTags.applyTo(app);
