@@ -378,9 +378,11 @@ describe('environment.yml', () => {
         timeline,
         failure,
       ]);
+      // The diff synthesizes the commit the deploy deploys, so an unchanged stack shows no change.
       expect(steps[runDiff]?.run).toBe(
-        'npx branch-env diff "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/diff.json"',
+        'npx branch-env diff "refs/heads/$BRANCH" --commit "$COMMIT" --json > "$RUNNER_TEMP/diff.json"',
       );
+      expect(steps[runDiff]?.env?.COMMIT).toBe(steps[deployAt]?.env?.COMMIT);
       expect(steps[timeline]?.run).toContain(
         'npx branch-env timeline "refs/heads/$BRANCH" --json > "$RUNNER_TEMP/timeline.json"',
       );

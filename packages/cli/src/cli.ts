@@ -90,8 +90,13 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['diff'],
     summary: 'Infrastructure diff of the branch against what is deployed',
-    usage: '<branch|ref> [--markdown | --json] [--head-ref <branch>] [--config <file>]',
-    options: { 'head-ref': { type: 'string' }, markdown: { type: 'boolean' } },
+    usage:
+      '<branch|ref> [--markdown | --json] [--commit <sha>] [--head-ref <branch>] [--config <file>]',
+    options: {
+      'head-ref': { type: 'string' },
+      markdown: { type: 'boolean' },
+      commit: { type: 'string' },
+    },
     positionals: { min: 1, max: 1 },
     load: () => import('./commands/diff/diff.js'),
   },

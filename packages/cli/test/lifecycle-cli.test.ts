@@ -192,6 +192,13 @@ describe('lifecycle commands as processes, without AWS', () => {
     );
   });
 
+  it('diff reads --commit as deploy does: a value that is no commit SHA is refused before any AWS call', async () => {
+    const r = await cli(['diff', 'feature/new-login', '--commit', 'main']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("error: --commit 'main' is not a commit SHA");
+    expect(r.stderr).not.toContain('credentials');
+  });
+
   it('destroy of a protected environment is refused before any AWS call', async () => {
     for (const arg of ['sandbox', 'main', 'customer-facing']) {
       const r = await cli(['destroy', arg]);

@@ -21,6 +21,7 @@ import {
   FAILED_CREATE_STATUSES,
 } from '../../private/lifecycle/prepare-stacks.js';
 import { requireAccount } from '../../private/aws/credentials.js';
+import { commitOf } from '../../private/commit.js';
 import { claimListenerRule } from '../../private/aws/listener-rules.js';
 import { claimOwner, getParameter, putParameters } from '../../private/aws/ssm.js';
 import type { ParsedArgs } from '../../private/command.js';
@@ -97,18 +98,6 @@ export function jobSummary(o: DeployOutcome): string {
     `| Expires | ${o.expiresAt} |`,
     '',
   ].join('\n');
-}
-
-function commitOf(args: ParsedArgs, io: Io): string {
-  if (typeof args.values.commit === 'string') {
-    if (!/^[0-9a-f]{7,40}$/i.test(args.values.commit))
-      throw new UserError(
-        `--commit '${args.values.commit}' is not a commit SHA`,
-        'pass --commit "$GITHUB_SHA"',
-      );
-    return args.values.commit;
-  }
-  return io.env.GITHUB_SHA ?? 'unknown';
 }
 
 /**

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
-import { UserError } from '@branch-env/core';
+import { imageTagOf, UserError } from '@branch-env/core';
 import { awsClients } from '../../private/aws/clients.js';
 import { requireAccount } from '../../private/aws/credentials.js';
 import type { StackDiff } from '../../private/aws/toolkit.js';
 import type { ParsedArgs } from '../../private/command.js';
+import { commitOf } from '../../private/commit.js';
 import { environmentFrom } from '../../private/context.js';
 import { EXIT, printJson, type Io } from '../../private/io.js';
 import { userAppOf } from '../../private/user-app.js';
@@ -50,6 +51,9 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
   const { env, config, file } = environmentFrom(args, io, { checkFiles: true });
   if (args.values.json && args.values.markdown)
     throw new UserError('--json and --markdown cannot be combined', 'pick one output format');
+  // The commit deploy will deploy: its templates name it (and, on a platform, its image tag).
+  const commit = commitOf(args, io);
+  const known = commit !== 'unknown';
   await requireAccount(awsClients(env.region), env, 'diff');
   const [{ synthesizeEnvironment }, { diffAssembly, toolkitFailure }] = await Promise.all([
     import('../../private/synth.js'),
@@ -62,6 +66,8 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
         await synthesizeEnvironment(env, {
           outdir,
           nag: false,
+          commit: known ? commit : undefined,
+          imageTag: known ? imageTagOf(commit) : undefined,
           configDirectory: dirname(file),
           app: userAppOf(config, file, io),
         })
