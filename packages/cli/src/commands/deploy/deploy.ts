@@ -9,7 +9,6 @@ import {
   resolveSecretSources,
   routedServiceCount,
   secretNamesOf,
-  UserError,
   type SecretResolution,
   type ResolvedEnvironment,
 } from '@branch-env/core';
