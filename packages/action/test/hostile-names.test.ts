@@ -207,7 +207,12 @@ describe('hostile branch names', () => {
 
     it('environment.yml: the plan, diff and timeline steps pass the branch as one argument', () => {
       const box = sandbox();
-      const env = { PATH: `${box.bin}:${process.env.PATH}`, RUNNER_TEMP: box.dir, BRANCH: branch };
+      const env = {
+        PATH: `${box.bin}:${process.env.PATH}`,
+        RUNNER_TEMP: box.dir,
+        BRANCH: branch,
+        COMMIT: '0123456789abcdef0123456789abcdef01234567',
+      };
       const scripts = [
         step(
           environmentYml,
@@ -226,7 +231,15 @@ describe('hostile branch names', () => {
       expect(box.calls()).toEqual([
         ['npx', 'branch-env', 'plan', `refs/heads/${branch}`, '--json'],
         ['npx', 'branch-env', 'plan', `refs/heads/${branch}`, '--markdown'],
-        ['npx', 'branch-env', 'diff', `refs/heads/${branch}`, '--json'],
+        [
+          'npx',
+          'branch-env',
+          'diff',
+          `refs/heads/${branch}`,
+          '--commit',
+          '0123456789abcdef0123456789abcdef01234567',
+          '--json',
+        ],
         ['npx', 'branch-env', 'timeline', `refs/heads/${branch}`, '--json'],
       ]);
     });
