@@ -503,7 +503,7 @@ describe('the response', () => {
   });
 
   it('is PUT to the response URL', async () => {
-    const { respond } = await import('../src/platform/provisioner/handler.js');
+    const { respond } = await import('../src/private/cfn-response.js');
     const fetchMock = vi.fn(async () => new Response(null, { status: 200 }));
     vi.stubGlobal('fetch', fetchMock);
     try {

@@ -14,6 +14,7 @@ import {
   type CustomResourceResponse,
   type ProvisionerSettings,
 } from './decide.js';
+import { respond } from '../../private/cfn-response.js';
 
 /**
  * The platform's database provisioner: the Lambda behind `Custom::SharedDatabase` (outside the
@@ -103,17 +104,6 @@ export function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     };
   }
   return { app: env['APP'] ?? '', engines, clusters };
-}
-
-/** PUT the response to CloudFormation's pre-signed URL. */
-export async function respond(url: string, response: CustomResourceResponse): Promise<void> {
-  const body = JSON.stringify(response);
-  const res = await fetch(url, {
-    method: 'PUT',
-    body,
-    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-  });
-  if (!res.ok) throw new Error(`the CloudFormation response URL answered ${res.status}`);
 }
 
 export async function handler(event: CustomResourceEvent): Promise<void> {

@@ -15,6 +15,7 @@ import {
   type JobRunResponse,
   type JobRunSettings,
 } from './decide.js';
+import { respond } from '../../private/cfn-response.js';
 
 /**
  * The Lambda behind `Custom::BranchEnvJobRun` (docs/services.md#jobs): runs the job's task with
@@ -111,17 +112,6 @@ export async function runJob(
           : `branch-env job '${settings?.job ?? event.LogicalResourceId}' could not be run: ${message}`,
     });
   }
-}
-
-/** PUT the response to CloudFormation's pre-signed URL. */
-export async function respond(url: string, response: JobRunResponse): Promise<void> {
-  const body = JSON.stringify(response);
-  const res = await fetch(url, {
-    method: 'PUT',
-    body,
-    headers: { 'content-type': '', 'content-length': String(Buffer.byteLength(body)) },
-  });
-  if (!res.ok) throw new Error(`the CloudFormation response URL answered ${res.status}`);
 }
 
 export async function handler(
