@@ -443,14 +443,20 @@ describe('the static site: what a preview\'s stack creates for it (docs/services
   });
 });
 
-describe("the shared load balancer: an unprotected stack changes only its class's rules and target groups, never the platform's listener or load balancer", () => {
+describe("the shared load balancer: an unprotected stack changes only its class's target groups and its own load balancer's rules, never the platform's listener, load balancer or rules (the router's alone)", () => {
   const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
     decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);
   const elb = (r: string) => `arn:aws:elasticloadbalancing:us-east-1:${DEV}:${r}`;
-  const platformLb = elb(`loadbalancer/app/${A}-platform-Alb/50dc6c495c0c9188`);
-  const platformListener = elb(`listener/app/${A}-platform-Alb/50dc6c495c0c9188/f2f7dc8efc522ab2`);
+  // The platform's load balancers are named platformLoadBalancerName(app, n).
+  const platformLb = elb(`loadbalancer/app/${A}-platform-0/50dc6c495c0c9188`);
+  const platformListener = elb(`listener/app/${A}-platform-0/50dc6c495c0c9188/f2f7dc8efc522ab2`);
   const rule = elb(
-    `listener-rule/app/${A}-platform-Alb/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`,
+    `listener-rule/app/${A}-platform-0/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`,
+  );
+  // A dedicated environment of the class: its own load balancer, listener and rules.
+  const ownListener = elb(`listener/app/${A}-featu-Alb-1x2y/1a2b3c4d5e6f7a8b/0a1b2c3d4e5f6a7b`);
+  const ownRule = elb(
+    `listener-rule/app/${A}-featu-Alb-1x2y/1a2b3c4d5e6f7a8b/0a1b2c3d4e5f6a7b/9f8e7d6c5b4a3a2b`,
   );
   const targetGroup = elb(`targetgroup/${A}-feature-x-Tg/73e2d6bc24d8a067`);
   // The platform's resources carry the app's tag only; an environment's its own environment tag.
@@ -526,15 +532,29 @@ describe("the shared load balancer: an unprotected stack changes only its class'
       'a target group tagged as another environment',
     ],
     ['elasticloadbalancing:CreateListener', platformLb, platformTags, 'a listener on the platform'],
-  ] as const)('denies %s on %s (%s)', async (action, resource, context) => {
-    expect(await run(action, resource, context)).not.toBe('Allowed');
-  });
-  it.each([
+    // Rules on the platform's listeners are the router's (Custom::BranchEnvListenerRule): not
+    // even the environment's own, so no template can route another environment's host there.
     [
       'elasticloadbalancing:CreateRule',
       platformListener,
       { ...platformTags, ...requestTags('feature-x') },
+      "a rule of its own on the platform's listener",
     ],
+    ['elasticloadbalancing:ModifyRule', rule, tags('feature-x'), 'its own rule on the platform'],
+    ['elasticloadbalancing:DeleteRule', rule, tags('feature-x'), 'its own rule on the platform'],
+    ['elasticloadbalancing:SetRulePriorities', rule, {}, "any rule's priority on the platform"],
+    // The evaluator's data lists RemoveTags on load balancers only (ELB authorizes rules the same way).
+    [
+      'elasticloadbalancing:RemoveTags',
+      elb(`loadbalancer/app/${A}-qa1-Alb/1`),
+      tags('qa1'),
+      "a protected environment's tag",
+    ],
+  ] as const)('denies %s on %s (%s)', async (action, resource, context) => {
+    expect(await run(action, resource, context)).not.toBe('Allowed');
+  });
+  it.each([
+    ['elasticloadbalancing:CreateRule', ownListener, requestTags('feature-x')],
     // The tagging of a create: the new resource has no tag yet (the evaluator's data lists
     // AddTags on load balancers only; ELB authorizes it the same way for rules and target groups).
     [
@@ -542,8 +562,9 @@ describe("the shared load balancer: an unprotected stack changes only its class'
       elb(`loadbalancer/app/${A}-feature-x-Alb/1`),
       { ...requestTags('feature-x'), 'elasticloadbalancing:CreateAction': 'CreateLoadBalancer' },
     ],
-    ['elasticloadbalancing:ModifyRule', rule, tags('feature-x')],
-    ['elasticloadbalancing:DeleteRule', rule, tags('feature-x')],
+    ['elasticloadbalancing:ModifyRule', ownRule, tags('feature-x')],
+    ['elasticloadbalancing:DeleteRule', ownRule, tags('feature-x')],
+    ['elasticloadbalancing:SetRulePriorities', ownRule, {}],
     ['elasticloadbalancing:CreateTargetGroup', targetGroup, requestTags('feature-x')],
     ['elasticloadbalancing:ModifyTargetGroupAttributes', targetGroup, tags('feature-x')],
     ['elasticloadbalancing:DeleteTargetGroup', targetGroup, tags('feature-x')],

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { environmentAppFromContext } from '@branch-env/cdk';
-import { ENVIRONMENT_CONTEXT, environmentContext, UserError, type Config } from '@branch-env/core';
+import {
+  ENVIRONMENT_CONTEXT,
+  environmentContext,
+  LISTENER_RULE_RESOURCE_TYPE,
+  UserError,
+  type Config,
+} from '@branch-env/core';
 import { resourcesOf, type Template } from './helpers.js';
 
 // The context `branch-env deploy` writes for an app of the user's own (`environmentContext`), read
@@ -69,10 +75,9 @@ function build(values: Partial<Parameters<typeof environmentContext>[0]>): Templ
   return app.synth().getStackByName(stack.stackName).template as Template;
 }
 
+/** The priorities of a shared environment's rules (`Custom::BranchEnvListenerRule`). */
 const priorityOf = (t: Template) =>
-  resourcesOf(t, 'AWS::ElasticLoadBalancingV2::ListenerRule').map(
-    ([, r]) => r.Properties?.Priority,
-  );
+  resourcesOf(t, LISTENER_RULE_RESOURCE_TYPE).map(([, r]) => Number(r.Properties?.Priority));
 const desiredCountOf = (t: Template) =>
   resourcesOf(t, 'AWS::ECS::Service').map(([, r]) => r.Properties?.DesiredCount);
 

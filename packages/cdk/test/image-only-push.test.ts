@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseConfig, validateConfig } from '@branch-env/core';
+import { LISTENER_RULE_RESOURCE_TYPE, parseConfig, validateConfig } from '@branch-env/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeOutdirs, synthesize, testConfig, type Template } from './helpers.js';
 
@@ -74,7 +74,7 @@ describe.each([
   ['dedicated', 'bare/image-only'],
 ] as const)(
   'a push that changes only the image (%s profile, account with a platform)',
-  (_kind, branch) => {
+  (kind, branch) => {
     const config = builtAppConfig();
     const at = (commit: string) =>
       synthesize(
@@ -84,9 +84,15 @@ describe.each([
       );
     const [first, second] = [at(A), at(B)];
 
-    it('changes the task definitions only, each in its image tag and BRANCH_ENV_COMMIT', () => {
-      const changed = differences(first.main, second.main);
+    it("changes the task definitions only, each in its image tag and BRANCH_ENV_COMMIT (and, shared, the rules' revision, so a deploy wakes a sleeping environment)", () => {
+      const all = differences(first.main, second.main);
       const resources = first.main.Resources;
+      // A shared environment's rules carry the commit: each deploy updates them through the
+      // platform's router, which wakes a sleeping environment (docs/platform.md).
+      const revisions = all.filter((p) => resources[p[1]!]?.Type === LISTENER_RULE_RESOURCE_TYPE);
+      for (const path of revisions) expect(path.slice(2)).toEqual(['Properties', 'Revision']);
+      expect(revisions).toHaveLength(kind === 'shared' ? 2 : 0);
+      const changed = all.filter((p) => !revisions.includes(p));
       const taskDefinitions = Object.keys(resources).filter(
         (id) => resources[id]!.Type === 'AWS::ECS::TaskDefinition',
       );
@@ -120,7 +126,11 @@ describe.each([
 
     it('so the change set touches the task definitions, the ECS services and the job runs that reference them, nothing else', () => {
       const resources = second.main.Resources;
-      const changed = new Set(differences(first.main, second.main).map((p) => p[1]!));
+      const changed = new Set(
+        differences(first.main, second.main)
+          .filter((p) => resources[p[1]!]?.Type !== LISTENER_RULE_RESOURCE_TYPE)
+          .map((p) => p[1]!),
+      );
       // What CloudFormation updates besides: every resource whose properties name a replaced task
       // definition (its ARN changes with the new revision).
       const referencing = Object.keys(resources).filter(

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   auditTeardown,
   JOB_RUN_RESOURCE_TYPE,
+  LISTENER_RULE_RESOURCE_TYPE,
   TAG_KEYS,
   JOB_ROLE_PATH,
   preferredPriority,
@@ -46,18 +47,30 @@ function taskOf(t: Template, container: string) {
   return task;
 }
 
-function rules(t: Template) {
-  return resourcesOf(t, 'AWS::ElasticLoadBalancingV2::ListenerRule').map(
-    ([, r]) =>
-      r.Properties as {
-        Priority: number;
-        Conditions: { Field: string; PathPatternConfig?: { Values: string[] } }[];
-      },
-  );
+/**
+ * The environment's listener rules as priority and path patterns: a dedicated environment's own
+ * `AWS::ElasticLoadBalancingV2::ListenerRule`s, a shared environment's
+ * `Custom::BranchEnvListenerRule`s (the platform's router writes them).
+ */
+function rules(t: Template): { Priority: number; paths: string[] }[] {
+  const own = resourcesOf(t, 'AWS::ElasticLoadBalancingV2::ListenerRule').map(([, r]) => {
+    const p = r.Properties as {
+      Priority: number;
+      Conditions: { Field: string; PathPatternConfig?: { Values: string[] } }[];
+    };
+    return {
+      Priority: p.Priority,
+      paths: p.Conditions.find((c) => c.Field === 'path-pattern')?.PathPatternConfig?.Values ?? [],
+    };
+  });
+  const routed = resourcesOf(t, LISTENER_RULE_RESOURCE_TYPE).map(([, r]) => {
+    const p = r.Properties as { Priority: string; Paths: string[] };
+    return { Priority: Number(p.Priority), paths: p.Paths };
+  });
+  return [...own, ...routed];
 }
 
-const pathsOf = (rule: ReturnType<typeof rules>[number]) =>
-  rule.Conditions.find((c) => c.Field === 'path-pattern')?.PathPatternConfig?.Values ?? [];
+const pathsOf = (rule: ReturnType<typeof rules>[number]) => rule.paths;
 
 for (const [kind, branch] of [
   ['dedicated', 'bare/multi'],

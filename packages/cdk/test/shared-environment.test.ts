@@ -1,6 +1,11 @@
 import { auditTeardown, preferredPriority, type CfnTemplate } from '@branch-env/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagFindings, SharedEnvironmentStack } from '@branch-env/cdk';
+import {
+  LISTENER_RULE_RESOURCE_TYPE,
+  ruleRequestOf,
+  ruleSpecOf,
+} from '../src/platform/router/decide.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -50,6 +55,44 @@ afterAll(removeOutdirs);
 const types = (t: { Resources: Record<string, { Type: string }> }): Set<string> =>
   new Set(Object.values(t.Resources).map((r) => r.Type));
 
+const LISTENER =
+  'arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/branch-env-demo-platform-0/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const TARGET_GROUP =
+  'arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/shared-Tg/73e2d6bc24d8a067';
+
+/**
+ * The rules the platform's router writes for a synthesized stack: each `Custom::BranchEnvListenerRule`
+ * as CloudFormation would send it (the listener and target group resolved to ARNs), through the
+ * router's own decisions (platform/router/decide.ts), for the environment of the stack's tag.
+ */
+function routerRules(s: Synthesized) {
+  const settings = {
+    app: 'branch-env-demo',
+    domain: 'branch-env-dev.example.net',
+    listenerArns: [LISTENER],
+    wakerTargetGroupArns: [],
+  };
+  return resourcesOf(s.main, LISTENER_RULE_RESOURCE_TYPE).map(([id, r]) => {
+    const props = { ...(r.Properties as Record<string, unknown>) };
+    delete props['ServiceToken'];
+    const event = {
+      RequestType: 'Create' as const,
+      ResponseURL: 'https://cloudformation-custom-resource-response.example',
+      StackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/x/1',
+      RequestId: 'r',
+      LogicalResourceId: id,
+      ResourceType: LISTENER_RULE_RESOURCE_TYPE,
+      ResourceProperties: { ...props, ListenerArn: LISTENER, TargetGroupArn: TARGET_GROUP },
+    };
+    const request = ruleRequestOf(event, settings);
+    const spec = ruleSpecOf(s.environment.name, request, settings, {
+      forwardTo: TARGET_GROUP,
+      clientSecret: 'the-secret',
+    });
+    return { id, properties: r.Properties as Record<string, unknown>, request, spec };
+  });
+}
+
 describe('a shared (thin) environment stack', () => {
   it('is one stack, built by createEnvironmentApp for a shared profile', () => {
     expect(built.stacks).toHaveLength(1);
@@ -65,6 +108,8 @@ describe('a shared (thin) environment stack', () => {
       'AWS::EC2::NatGateway',
       'AWS::ElasticLoadBalancingV2::LoadBalancer',
       'AWS::ElasticLoadBalancingV2::Listener',
+      // Rules on the platform's listeners are the router's (Custom::BranchEnvListenerRule).
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
       'AWS::CertificateManager::Certificate',
       'AWS::Route53::RecordSet',
       'AWS::ECS::Cluster',
@@ -74,7 +119,7 @@ describe('a shared (thin) environment stack', () => {
     }
     for (const type of [
       'AWS::ElasticLoadBalancingV2::TargetGroup',
-      'AWS::ElasticLoadBalancingV2::ListenerRule',
+      LISTENER_RULE_RESOURCE_TYPE,
       'AWS::ECS::Service',
       'AWS::ECS::TaskDefinition',
       'AWS::EC2::SecurityGroup',
@@ -110,23 +155,54 @@ describe('a shared (thin) environment stack', () => {
     );
   });
 
-  it('puts a host-header rule for <env>.<domain> and its routes at the claimed priority, forwarding to its target group', () => {
-    const [[, rule]] = resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
-    expect(rule!.Properties).toMatchObject({
-      Priority: preferredPriority(built.environment.name),
-      // The site takes the rest, through the platform's default action: no rule of its own.
-      Conditions: [
-        {
-          Field: 'host-header',
-          HostHeaderConfig: { Values: ['shared-new-login.branch-env-dev.example.net'] },
-        },
-        { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } },
-      ],
-      Actions: [{ Type: 'forward' }],
+  it('asks the platform router for a host-header rule for <env>.<domain> and its routes at the claimed priority, forwarding to its target group', () => {
+    const rules = routerRules(built);
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule!.properties).toMatchObject({
+      ServiceToken: {
+        'Fn::Join': [
+          '',
+          expect.arrayContaining([
+            ':lambda:us-east-1:111111111111:function:branch-env-demo-platform-router',
+          ]),
+        ],
+      },
+      EnvironmentName: 'shared-new-login',
+      Priority: String(preferredPriority(built.environment.name)),
+      Revision: expect.any(String),
     });
-    expect(resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::ListenerRule')).toHaveLength(1);
-    const [[, second]] = resourcesOf(onSecond.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
-    expect(second!.Properties?.Priority).toBe(4242);
+    // The environment's own target group, and the platform listener from its parameter.
+    const targetGroup = (rule!.properties['TargetGroupArn'] as { Ref: string }).Ref;
+    expect(built.main.Resources[targetGroup]?.Type).toBe(
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+    );
+    const listener = (rule!.properties['ListenerArn'] as { Ref: string }).Ref;
+    expect((built.main.Parameters as Record<string, { Default: string }>)[listener]?.Default).toBe(
+      '/branch-env-demo/_platform/load-balancer/0/listener-arn',
+    );
+    expect(rule!.spec.conditions).toEqual([
+      {
+        Field: 'host-header',
+        HostHeaderConfig: { Values: ['shared-new-login.branch-env-dev.example.net'] },
+      },
+      // The site takes the rest, through the platform's default action: no rule of its own.
+      { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } },
+    ]);
+    expect(rule!.spec.actions).toEqual([
+      { Type: 'forward', Order: 1, TargetGroupArn: TARGET_GROUP },
+    ]);
+    const [second] = routerRules(onSecond);
+    expect(second!.request.priority).toBe(4242);
+  });
+
+  it('lets its ECS services wait for their rules (a target group must be attached before a service uses it)', () => {
+    const [[ruleId]] = resourcesOf(built.main, LISTENER_RULE_RESOURCE_TYPE);
+    const services = resourcesOf(built.main, 'AWS::ECS::Service');
+    expect(services.length).toBeGreaterThan(0);
+    expect(services.some(([, r]) => (r.DependsOn as string[] | undefined)?.includes(ruleId!))).toBe(
+      true,
+    );
   });
 
   it('admits traffic to its tasks only from the platform load balancer and adds nothing to the platform group', () => {
@@ -233,16 +309,16 @@ describe('a shared (thin) environment stack', () => {
     expect(tagsOf(bucket!)['branch-env:environment']).toBe('shared-new-login');
   });
 
-  it("tags its listener rule and target group with the environment (the execution role's load-balancing guards allow only its class's tags)", () => {
-    for (const type of [
-      'AWS::ElasticLoadBalancingV2::ListenerRule',
-      'AWS::ElasticLoadBalancingV2::TargetGroup',
-    ]) {
-      const found = resourcesOf(built.main, type);
-      expect(found.length, type).toBeGreaterThan(0);
-      for (const [, r] of found)
-        expect(tagsOf(r)['branch-env:environment'], type).toBe('shared-new-login');
-    }
+  it("tags its target group with the environment (the execution role's load-balancing guards allow only its class's tags); the router tags the rule from the stack's own tags", () => {
+    const found = resourcesOf(built.main, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(found.length).toBeGreaterThan(0);
+    for (const [, r] of found) expect(tagsOf(r)['branch-env:environment']).toBe('shared-new-login');
+    const [rule] = routerRules(built);
+    expect(rule!.spec.tags).toMatchObject({
+      'branch-env:app': 'branch-env-demo',
+      'branch-env:environment': 'shared-new-login',
+      'branch-env:target-group': TARGET_GROUP,
+    });
   });
 
   it('on a load balancer after the first, adds its own alias record (the wildcard points at the first)', () => {
@@ -254,17 +330,27 @@ describe('a shared (thin) environment stack', () => {
     });
   });
 
-  it('signs people in through OIDC when the profile asks, the client secret a Secrets Manager reference', () => {
-    const [[, rule]] = resourcesOf(oidc.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
-    const actions = rule!.Properties?.Actions as Record<string, unknown>[];
-    expect(actions.map((a) => a.Type)).toEqual(['authenticate-oidc', 'forward']);
-    expect(actions[0]).toMatchObject({
+  it("signs people in through OIDC when the profile asks, the template naming only the client secret's ARN (the router reads it)", () => {
+    const [rule] = routerRules(oidc);
+    expect(rule!.properties['Access']).toEqual({
+      Mode: 'oidc',
+      Issuer: 'https://idp.example.com',
+      AuthorizationEndpoint: 'https://idp.example.com/authorize',
+      TokenEndpoint: 'https://idp.example.com/token',
+      UserInfoEndpoint: 'https://idp.example.com/userinfo',
+      ClientId: 'previews',
+      ClientSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf',
+    });
+    expect(JSON.stringify(oidc.main)).not.toContain(
+      'resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc',
+    );
+    expect(rule!.spec.actions.map((a) => a.Type)).toEqual(['authenticate-oidc', 'forward']);
+    expect(rule!.spec.actions[0]).toMatchObject({
       AuthenticateOidcConfig: {
         Issuer: 'https://idp.example.com',
         ClientId: 'previews',
         OnUnauthenticatedRequest: 'authenticate',
-        ClientSecret:
-          '{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:111111111111:secret:previews-oidc-AbCdEf:SecretString:::}}',
+        ClientSecret: 'the-secret',
       },
     });
   });
@@ -310,15 +396,13 @@ describe('a shared (thin) environment stack', () => {
     );
     expect(JSON.stringify(oidc.main)).not.toContain('PlatformSiteServer');
     // Its catch-all rule keeps the host alone: every request is signed in.
-    const [[, rule]] = resourcesOf(oidc.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
-    expect((rule!.Properties?.Conditions as { Field: string }[]).map((c) => c.Field)).toEqual([
-      'host-header',
-    ]);
+    const [rule] = routerRules(oidc);
+    expect(rule!.spec.conditions.map((c) => c.Field)).toEqual(['host-header']);
   });
 
   it('admits only the allow-listed CIDRs when the profile asks', () => {
-    const [[, rule]] = resourcesOf(cidr.main, 'AWS::ElasticLoadBalancingV2::ListenerRule');
-    expect(rule!.Properties?.Conditions).toEqual(
+    const [rule] = routerRules(cidr);
+    expect(rule!.spec.conditions).toEqual(
       expect.arrayContaining([
         { Field: 'source-ip', SourceIpConfig: { Values: ['203.0.113.0/24', '198.51.100.7/32'] } },
       ]),

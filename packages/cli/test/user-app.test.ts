@@ -298,7 +298,7 @@ describe('branch-env deploy with cdk.app (SDK mocked, toolkit stand-in)', () => 
     expect(ofType(t, 'AWS::SQS::Queue')).toHaveLength(2);
     // The claimed listener rule, on load balancer 1's listener.
     expect(
-      ofType(t, 'AWS::ElasticLoadBalancingV2::ListenerRule').map((r) => r.Properties?.Priority),
+      ofType(t, 'Custom::BranchEnvListenerRule').map((r) => Number(r.Properties?.Priority)),
     ).toEqual([preferred + 1]);
     expect(JSON.stringify(t)).toContain('/kiosk/_platform/load-balancer/1/listener-arn');
     // firstCreate: the task count of a service that scales is set on the create.

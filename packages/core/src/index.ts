@@ -419,6 +419,12 @@ export {
   type ListenerRuleClaim,
 } from './private/platform/listener-rules.js';
 export {
+  LISTENER_RULE_RESOURCE_TYPE,
+  listenerRouterName,
+  platformLoadBalancerName,
+  platformLoadBalancerPrefix,
+} from './private/platform/router.js';
+export {
   SHARED_DATABASE_ENGINES,
   SHARED_DATABASE_NAME,
   SHARED_DATABASE_PORTS,

@@ -15,8 +15,9 @@ import type { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import type { PlatformStack } from '../platform/platform-stack.js';
 import type { SharedEnvironmentStack } from '../shared-environment/shared-environment-stack.js';
 import type { SiteServer } from '../web/site-server.js';
+import type { ListenerRouter } from '../platform/router.js';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { CONFIG_BUS } from '@branch-env/core';
+import { CONFIG_BUS, platformLoadBalancerPrefix } from '@branch-env/core';
 
 /**
  * Every cdk-nag AwsSolutions acknowledgement of branch-env, with its reason: the one place to
@@ -404,8 +405,8 @@ const DEPLOY_ROLE_WILDCARD_REASONS: Readonly<Record<string, string>> = {
   OwnLogGroups: "Log groups of the class's environments.",
   OwnRepositories: "Repositories named after the class's stacks.",
   OwnFunctions: "Helper Lambda functions named after the class's stacks.",
-  SharedDatabaseProvisioner:
-    "The platform's named database provisioner (Custom::SharedDatabase) in any of the class's regions; it derives the environment from the calling stack's tags.",
+  PlatformCustomResources:
+    "The platform's named database provisioner (Custom::SharedDatabase) and listener-rule router (Custom::BranchEnvListenerRule) in any of the class's regions; each derives the environment from the calling stack's tags.",
   CreateOwnSecrets:
     "Secret names are generated: only with the app's tag and an environment tag of the class.",
   OwnSecrets: 'Secrets tagged with the app and an environment of the class.',
@@ -493,6 +494,49 @@ export function platformAcknowledgements(
     },
     ...platformDatabaseAcknowledgements(s),
     ...siteServerAcknowledgements(s.siteServer),
+    ...routerAcknowledgements(s.router),
+  ];
+}
+
+/** The listener-rule router (platform/router.ts): what its wildcards are limited to. */
+function routerAcknowledgements(
+  router: ListenerRouter,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  const stack = Stack.of(router);
+  const app = stack.stackName.replace(/-platform$/, '');
+  const at = (service: string, resource: string) =>
+    `arn:<AWS::Partition>:${service}:${stack.region}:${stack.account}:${resource}`;
+  const on = [router.role];
+  return [
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(router.logGroup)}:*]`,
+      reason: 'The router writes log streams of its own log group only.',
+      on,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${at('cloudformation', `stack/${app}-*/*`)}]`,
+      reason:
+        "DescribeStacks on the app's stacks only: the router reads the requesting stack's name and branch-env tags (CloudFormation supplies its id) to derive which environment asks, and refuses mismatches.",
+      on,
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'elasticloadbalancing:DescribeRules and DescribeTags support no resource-level permissions; they only read.',
+      on,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${at('elasticloadbalancing', `listener-rule/app/${platformLoadBalancerPrefix(app)}-*`)}]`,
+      reason:
+        "Rules get generated ids: changes are limited to rules on the platform's own (named) load balancers, ModifyRule, DeleteRule and tag changes further to rules tagged with this app; SetRulePriorities has no tag condition key. The router acts only on the rule CloudFormation names as the resource's physical id, after checking its environment tag against the requesting stack.",
+      on,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${at('secretsmanager', 'secret:*')}]`,
+      reason:
+        "OIDC client secrets of private previews have names the account chooses: the statement is limited by condition to secrets carrying the branch-env:oidc-token-endpoint tag, and the router puts a secret into a rule only when that tag names the rule's token endpoint.",
+      on,
+    },
   ];
 }
 

@@ -1,6 +1,8 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   databaseProvisionerName,
+  listenerRouterName,
+  platformLoadBalancerPrefix,
   imageRepositoryPrefix,
   JOB_ROLE_PATH,
   listenerRuleClaimsPrefix,
@@ -42,21 +44,27 @@ export interface ClassPolicyContext {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string } | undefined;
 }
 
-const MUTATING_VERBS = ['Create*', 'Delete*', 'Put*', 'Update*', 'Modify*', 'Tag*', 'Untag*'];
-/** Services whose resources carry the environment's tags (CloudFormation propagates stack tags). */
-const TAGGED_SERVICES = [
-  'ec2',
-  'ecs',
-  'elasticloadbalancing',
-  'rds',
-  'secretsmanager',
-  'sns',
-  'cloudwatch',
-  'cloudfront',
-  'application-autoscaling',
-  'ecr',
-  'lambda',
-];
+/**
+ * Services whose resources carry the environment's tags (CloudFormation propagates stack tags),
+ * with the verbs of their actions that change a resource or its tags (`<verb>*`): only verbs the
+ * service has, and every verb of a tag change (ELB's AddTags and RemoveTags, RDS's
+ * AddTagsToResource, EC2's CreateTags), so a tag deny cannot be undone by removing the tag. The
+ * boundary carrying them is at IAM's 6,144-character limit; a test checks the table against IAM's
+ * action list.
+ */
+export const TAGGED_SERVICE_VERBS: Readonly<Record<string, readonly string[]>> = {
+  ec2: ['Create', 'Delete', 'Put', 'Update', 'Modify'],
+  ecs: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
+  elasticloadbalancing: ['Create', 'Delete', 'Modify', 'Add', 'Remove'],
+  rds: ['Create', 'Delete', 'Modify', 'Add', 'Remove'],
+  secretsmanager: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
+  sns: ['Create', 'Delete', 'Put', 'Tag', 'Untag'],
+  cloudwatch: ['Delete', 'Put', 'Tag', 'Untag'],
+  cloudfront: ['Create', 'Delete', 'Update', 'Tag', 'Untag'],
+  'application-autoscaling': ['Delete', 'Put', 'Tag', 'Untag'],
+  ecr: ['Create', 'Delete', 'Put', 'Tag', 'Untag'],
+  lambda: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
+};
 
 function roleName(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
@@ -123,6 +131,10 @@ function reservedArns(ctx: ClassPolicyContext) {
       at('logs', `log-group:/${app}/_platform/*`),
       `arn:${p}:iam::${a}:role/${platform}*`,
       at('secretsmanager', `secret:${platform}*`),
+      // The listeners and rules of the platform's (named) load balancers.
+      ...['listener', 'listener-rule'].map((kind) =>
+        at('elasticloadbalancing', `${kind}/app/${platformLoadBalancerPrefix(app)}-*`),
+      ),
     ],
     roles: ctx.allRoles.flatMap((c) => [
       `arn:${p}:iam::${a}:role/${roleName(c.deployRoleArn)}`,
@@ -158,10 +170,10 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
       effect: iam.Effect.DENY,
       actions: [
         'ssm:PutParameter',
-        'ssm:DeleteParameter',
-        'ssm:DeleteParameters',
-        'ssm:AddTagsToResource',
-        'ssm:RemoveTagsFromResource',
+        // DeleteParameter and DeleteParameters; Add-, Remove- (and List-) TagsToResource: the
+        // boundary is at IAM's 6,144-character limit.
+        'ssm:DeleteParameter*',
+        'ssm:*Tags*Resource',
         's3:Delete*',
         's3:Put*',
         'ecr:Delete*',
@@ -177,6 +189,9 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
         'iam:*Role*',
         // The shared clusters' master secrets: only the platform's provisioner reads them.
         'secretsmanager:GetSecretValue',
+        // The platform's load balancers, listeners and rules: only its router writes rules
+        // (SetRulePriorities has no tag condition key; listeners carry no tags).
+        'elasticloadbalancing:*',
       ],
       resources: reserved.platformData,
     }),
@@ -274,7 +289,9 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
       new iam.PolicyStatement({
         sid: 'DenyProtectedEnvironmentsByTag',
         effect: iam.Effect.DENY,
-        actions: TAGGED_SERVICES.flatMap((s) => MUTATING_VERBS.map((v) => `${s}:${v}`)),
+        actions: Object.entries(TAGGED_SERVICE_VERBS).flatMap(([s, verbs]) =>
+          verbs.map((v) => `${s}:${v}*`),
+        ),
         resources: ['*'],
         conditions: {
           StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: protectedPatterns(ctx) },
@@ -377,10 +394,13 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
       resources: [...own.functions, ...own.layers],
     }),
     new iam.PolicyStatement({
-      // Custom::SharedDatabase: CloudFormation invokes the platform's provisioner with this role.
-      sid: 'SharedDatabaseProvisioner',
+      // Custom::SharedDatabase and Custom::BranchEnvListenerRule: CloudFormation invokes the
+      // platform's database provisioner and listener-rule router with this role.
+      sid: 'PlatformCustomResources',
       actions: ['lambda:InvokeFunction'],
-      resources: [`arn:${p}:lambda:*:${a}:function:${databaseProvisionerName(ctx.app)}`],
+      resources: [databaseProvisionerName(ctx.app), listenerRouterName(ctx.app)].map(
+        (name) => `arn:${p}:lambda:*:${a}:function:${name}`,
+      ),
     }),
     new iam.PolicyStatement({
       sid: 'CreateOwnSecrets',
@@ -480,7 +500,9 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
  * load balancer or listener (tagged with the app only) nor a rule or target group of another
  * class's environment; and may create rules, target groups and listeners only with such a tag
  * (ELB tags on create; the `AddTags` of a create, `elasticloadbalancing:CreateAction`, is the
- * create's). SetRulePriorities has no resource-tag condition key and stays with the template.
+ * create's). Rules on the platform's listeners are the router's alone: the guards deny every rule
+ * change on the platform's load balancers by ARN (SetRulePriorities has no resource-tag condition
+ * key), so these denies matter for target groups and a dedicated environment's own load balancer.
  * In the execution policy, not the boundary: the boundary is at IAM's 6,144-character limit, and
  * the class's OIDC role has no load-balancing permission of its own.
  */

@@ -14,6 +14,7 @@ import {
   platformImageClasses,
   PLATFORM_PARAMETERS,
   platformFlowLogGroupName,
+  platformLoadBalancerName,
   platformParameterName,
   platformStackName,
   TAG_KEYS,
@@ -25,6 +26,7 @@ import { acknowledgePlatformStack } from '../compliance/acknowledgements.js';
 import { Network } from '../network/network.js';
 import { Registry } from '../registry/registry.js';
 import { SiteServer } from '../web/site-server.js';
+import { ListenerRouter } from './router.js';
 import { SharedDatabases } from './shared-databases.js';
 
 /** The container port shared services listen on (the service construct's default). */
@@ -103,6 +105,8 @@ export class PlatformStack extends Stack {
   readonly databases: SharedDatabases | undefined;
   /** Serves each shared environment's static site: the listeners' default action. */
   readonly siteServer: SiteServer;
+  /** Writes each shared environment's rules on the listeners (`Custom::BranchEnvListenerRule`). */
+  readonly router: ListenerRouter;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { account, app } = props;
@@ -187,6 +191,8 @@ export class PlatformStack extends Stack {
       }
       const loadBalancer = new elbv2.ApplicationLoadBalancer(this, `LoadBalancer${n}`, {
         vpc,
+        // Named: the deploy roles' boundary denies rule changes on these by ARN (router.ts).
+        loadBalancerName: platformLoadBalancerName(app, n),
         internetFacing: true,
         vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
         securityGroup,
@@ -207,6 +213,12 @@ export class PlatformStack extends Stack {
       loadBalancers.push({ loadBalancer, securityGroup, httpsListener, siteTargetGroup });
     }
     this.loadBalancers = loadBalancers;
+    this.router = new ListenerRouter(this, 'Router', {
+      app,
+      domain: domain.name,
+      listeners: loadBalancers.map((l) => l.httpsListener),
+      logRetentionDays: props.logRetentionDays ?? 30,
+    });
 
     const first = loadBalancers[0];
     if (first === undefined) throw new Error('bug: a platform has at least one load balancer');

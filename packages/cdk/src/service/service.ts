@@ -1,4 +1,4 @@
-import { SecretValue, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,7 +7,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { listenerRouterName } from '@branch-env/core';
 import type { DatabaseSidecar } from '../database/database.js';
+import { LISTENER_RULE_RESOURCE_TYPE } from '../platform/router/decide.js';
 import { CloudFrontOnlyOrigin } from '../web/cloudfront-only-origin.js';
 import {
   addWorkloadService,
@@ -67,8 +69,8 @@ export interface ServiceImage {
 /**
  * Who may reach an environment on a shared load balancer (`profiles.<key>.access`): everyone, an
  * allow-list of source CIDRs (a `source-ip` condition of the listener rule), or people who sign in
- * with an OIDC identity provider (the rule's `authenticate-oidc` action; the client secret is a
- * Secrets Manager dynamic reference, never in the template).
+ * with an OIDC identity provider (the rule's `authenticate-oidc` action; the platform's router reads
+ * the client secret from Secrets Manager, so it is never in the template).
  */
 export type ListenerAccess =
   | { readonly mode: 'public' }
@@ -93,12 +95,21 @@ export interface SharedLoadBalancer {
   readonly listener: elbv2.IApplicationListener;
   /** The platform load balancer's security group: the only source the service admits. */
   readonly securityGroup: ec2.ISecurityGroup;
-  /** `<env>.<domain>`: the host header of the service's listener rule. */
-  readonly hostHeader: string;
+  /** The environment's name: the router writes its rule for `<environment>.<domain>`. */
+  readonly environment: string;
+  /** The config's `app`: the router is `<app>-platform-router`. */
+  readonly app: string;
   /** The rule's priority, claimed on the platform (unique per listener). */
   readonly priority: number;
   /** @default { mode: 'public' } */
   readonly access?: ListenerAccess;
+  /** Idle minutes before the platform's sleeper may put the environment to sleep. @default never */
+  readonly sleepAfterMinutes?: number | undefined;
+  /**
+   * Changes with every deploy (the commit), so each deploy updates the rule and a sleeping
+   * environment wakes. @default none
+   */
+  readonly revision?: string | undefined;
 }
 
 export interface ServiceProps {
@@ -247,7 +258,7 @@ export class Service extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly serviceSecurityGroup: ec2.SecurityGroup;
   /** The host rule on the platform listener, when the service runs on the account platform. */
-  readonly listenerRule: elbv2.ApplicationListenerRule | undefined;
+  readonly listenerRule: CustomResource | undefined;
   private ownLoadBalancer?: elbv2.ApplicationLoadBalancer;
   private ownListener?: elbv2.ApplicationListener;
   private ownLoadBalancerSecurityGroup?: ec2.SecurityGroup;
@@ -466,6 +477,10 @@ export { capacityProviders } from './workload.js';
 /**
  * A rule on the platform listener for the environment's host (and `paths`, unless it is the
  * catch-all), with the profile's access: source CIDRs as a condition, OIDC as a first action.
+ * Written by the platform's listener-rule router (`Custom::BranchEnvListenerRule`, platform/router/),
+ * which takes the host from the requesting stack's tags and refuses a target group that is not the
+ * stack's own: no deploy role may write rules on the platform's listeners itself. The target group
+ * counts as attached to the listener once the rule exists (the ECS service waits for it).
  */
 export function sharedListenerRule(
   scope: Construct,
@@ -477,40 +492,50 @@ export function sharedListenerRule(
     /** @default shared.priority */
     readonly priority?: number;
   },
-): elbv2.ApplicationListenerRule {
-  return new elbv2.ApplicationListenerRule(scope, id, {
-    listener: shared.listener,
-    priority: options.priority ?? shared.priority,
-    conditions: [
-      elbv2.ListenerCondition.hostHeaders([shared.hostHeader]),
-      ...(shared.access?.mode === 'cidr'
-        ? [elbv2.ListenerCondition.sourceIps([...shared.access.cidrs])]
-        : []),
-      ...(options.paths.length > 0
-        ? [elbv2.ListenerCondition.pathPatterns([...options.paths])]
-        : []),
-    ],
-    action: accessAction(shared.access, elbv2.ListenerAction.forward([options.targetGroup])),
+): CustomResource {
+  const access = shared.access;
+  const rule = new CustomResource(scope, id, {
+    resourceType: LISTENER_RULE_RESOURCE_TYPE,
+    serviceToken: Stack.of(scope).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: listenerRouterName(shared.app),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    properties: {
+      EnvironmentName: shared.environment,
+      ListenerArn: shared.listener.listenerArn,
+      Priority: String(options.priority ?? shared.priority),
+      Paths: [...options.paths],
+      TargetGroupArn: options.targetGroup.targetGroupArn,
+      ...(access === undefined || access.mode === 'public'
+        ? {}
+        : { Access: accessProperties(access) }),
+      ...(shared.sleepAfterMinutes === undefined
+        ? {}
+        : { SleepAfterMinutes: String(shared.sleepAfterMinutes) }),
+      ...(shared.revision === undefined ? {} : { Revision: shared.revision }),
+    },
   });
+  options.targetGroup.registerListener(shared.listener, rule);
+  return rule;
 }
 
-/** The rule's action for its access mode: forward, or sign in through OIDC first. */
-function accessAction(
-  access: ListenerAccess | undefined,
-  forward: elbv2.ListenerAction,
-): elbv2.ListenerAction {
-  if (access?.mode !== 'oidc') return forward;
-  return elbv2.ListenerAction.authenticateOidc({
-    issuer: access.issuer,
-    authorizationEndpoint: access.authorizationEndpoint,
-    tokenEndpoint: access.tokenEndpoint,
-    userInfoEndpoint: access.userInfoEndpoint,
-    clientId: access.clientId,
-    // A {{resolve:secretsmanager:...}} dynamic reference: CloudFormation reads it at deploy time.
-    clientSecret: SecretValue.secretsManager(access.clientSecretArn, {
-      jsonField: access.clientSecretField,
-    }),
-    onUnauthenticatedRequest: elbv2.UnauthenticatedAction.AUTHENTICATE,
-    next: forward,
-  });
+/** The access as the router reads it (no secret: the ARN it reads the client secret from). */
+function accessProperties(
+  access: Exclude<ListenerAccess, { mode: 'public' }>,
+): Record<string, unknown> {
+  if (access.mode === 'cidr') return { Mode: 'cidr', Cidrs: [...access.cidrs] };
+  return {
+    Mode: 'oidc',
+    Issuer: access.issuer,
+    AuthorizationEndpoint: access.authorizationEndpoint,
+    TokenEndpoint: access.tokenEndpoint,
+    UserInfoEndpoint: access.userInfoEndpoint,
+    ClientId: access.clientId,
+    ClientSecretArn: access.clientSecretArn,
+    ...(access.clientSecretField === undefined
+      ? {}
+      : { ClientSecretField: access.clientSecretField }),
+  };
 }

@@ -222,9 +222,11 @@ export class SharedEnvironmentStack extends Stack {
       cluster,
       listener,
       securityGroup: loadBalancerSecurityGroup,
-      hostHeader: this.hostName,
+      environment: env.name,
+      app: env.app,
       priority: priorities[ordered.indexOf(app)] ?? placement.priority,
       access: profile.access,
+      revision: props.commit,
     };
     this.service = new Service(this, 'Service', {
       ...applicationServiceProps(this, serviceInput),

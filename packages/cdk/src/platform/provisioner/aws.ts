@@ -34,23 +34,27 @@ export interface ProvisionerClients {
   readonly executor: string;
 }
 
+/** What DescribeStacks says about a stack (its id, name, status and tags). */
+export async function describeStackFacts(
+  cloudformation: CloudFormationClient,
+  stackId: string,
+): Promise<StackFacts> {
+  const out = await cloudformation.send(new DescribeStacksCommand({ StackName: stackId }));
+  const stack = out.Stacks?.[0];
+  if (stack?.StackId === undefined || stack.StackName === undefined) {
+    throw new Refusal(`stack ${stackId} not found`);
+  }
+  return {
+    stackId: stack.StackId,
+    stackName: stack.StackName,
+    status: stack.StackStatus ?? '',
+    tags: tagRecord(stack.Tags),
+  };
+}
+
 export function provisionerAws(clients: ProvisionerClients): ProvisionerAws {
   return {
-    async describeStack(stackId) {
-      const out = await clients.cloudformation.send(
-        new DescribeStacksCommand({ StackName: stackId }),
-      );
-      const stack = out.Stacks?.[0];
-      if (stack?.StackId === undefined || stack.StackName === undefined) {
-        throw new Refusal(`stack ${stackId} not found`);
-      }
-      return {
-        stackId: stack.StackId,
-        stackName: stack.StackName,
-        status: stack.StackStatus ?? '',
-        tags: tagRecord(stack.Tags),
-      };
-    },
+    describeStack: (stackId) => describeStackFacts(clients.cloudformation, stackId),
     async describeSecret(arn) {
       const out = await clients.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
       return { arn: out.ARN ?? arn, tags: tagRecord(out.Tags) };

@@ -75,24 +75,18 @@ function isEngine(value: unknown): value is SharedDatabaseEngine {
 }
 
 /**
- * Which database and user the request is about. The environment is the requesting stack's
- * `branch-env:environment` tag; the request's `EnvironmentName` must agree with it, the stack must
- * carry this platform's `branch-env:app` tag and be the environment's stack (`<app>-<env>`), and the
- * engine must be one the platform has. Anything else is refused: one branch cannot name another's
- * database.
+ * The environment a custom-resource request comes from, from what CloudFormation says about the
+ * requesting stack (never from the request's own properties): its `branch-env:environment` tag,
+ * on a stack that carries this platform's `branch-env:app` tag, is the environment's stack
+ * (`<app>-<env>`) and is mid-operation. The request's `EnvironmentName` must agree. Anything else
+ * is refused: one branch cannot act as another. Shared by the database provisioner and the
+ * listener-rule router.
  */
-export function targetOf(
+export function requestingEnvironment(
   event: CustomResourceEvent,
   stack: StackFacts,
-  settings: ProvisionerSettings,
-): Target {
-  const props = event.ResourceProperties;
-  const engine = props['Engine'];
-  if (!isEngine(engine) || !settings.engines.includes(engine)) {
-    throw new Refusal(
-      `engine '${String(engine)}' is not one of the platform's shared databases (${settings.engines.join(', ') || 'none'})`,
-    );
-  }
+  app: string,
+): string {
   if (stack.stackId !== event.StackId) {
     throw new Refusal('bug: the stack described is not the stack that sent the request');
   }
@@ -103,25 +97,45 @@ export function targetOf(
       `stack ${stack.stackName} is ${stack.status}: requests come from CloudFormation during a stack operation only`,
     );
   }
-  if (stack.tags[TAG_KEYS.app] !== settings.app) {
+  if (stack.tags[TAG_KEYS.app] !== app) {
     throw new Refusal(
-      `stack ${stack.stackName} is not an environment of ${settings.app} (tag ${TAG_KEYS.app})`,
+      `stack ${stack.stackName} is not an environment of ${app} (tag ${TAG_KEYS.app})`,
     );
   }
   const environment = stack.tags[TAG_KEYS.environment];
   if (environment === undefined) {
     throw new Refusal(`stack ${stack.stackName} has no ${TAG_KEYS.environment} tag`);
   }
-  if (props['EnvironmentName'] !== environment) {
+  const named = event.ResourceProperties['EnvironmentName'];
+  if (named !== environment) {
     throw new Refusal(
-      `the request names environment '${String(props['EnvironmentName'])}' but stack ${stack.stackName} is environment '${environment}'`,
+      `the request names environment '${String(named)}' but stack ${stack.stackName} is environment '${environment}'`,
     );
   }
-  if (stack.stackName !== `${settings.app}-${environment}`) {
+  if (stack.stackName !== `${app}-${environment}`) {
     throw new Refusal(
-      `stack ${stack.stackName} is not the stack of environment '${environment}' (${settings.app}-${environment})`,
+      `stack ${stack.stackName} is not the stack of environment '${environment}' (${app}-${environment})`,
     );
   }
+  return environment;
+}
+
+/**
+ * Which database and user the request is about: the requesting environment's
+ * (`requestingEnvironment`), on an engine the platform has.
+ */
+export function targetOf(
+  event: CustomResourceEvent,
+  stack: StackFacts,
+  settings: ProvisionerSettings,
+): Target {
+  const engine = event.ResourceProperties['Engine'];
+  if (!isEngine(engine) || !settings.engines.includes(engine)) {
+    throw new Refusal(
+      `engine '${String(engine)}' is not one of the platform's shared databases (${settings.engines.join(', ') || 'none'})`,
+    );
+  }
+  const environment = requestingEnvironment(event, stack, settings.app);
   let name: string;
   try {
     name = sharedDatabaseName(environment);

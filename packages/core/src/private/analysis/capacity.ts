@@ -1,4 +1,5 @@
 import { clusterDefaultStrategy, spotShare } from './cost-estimate.js';
+import { LISTENER_RULE_RESOURCE_TYPE } from '../platform/router.js';
 import { QUOTAS_2026_12, raiseQuotaFix, type QuotaKey, type QuotaTable } from './quotas.js';
 import {
   arrayOf,
@@ -104,7 +105,9 @@ export function environmentQuotaUsage(
           regional('targetGroupsPerRegion', 1);
           if (here) add(perLb, 'targetGroupsPerAlb', 1);
           break;
+        // A shared environment's rule is written on the platform listener by the platform's router.
         case 'AWS::ElasticLoadBalancingV2::ListenerRule':
+        case LISTENER_RULE_RESOURCE_TYPE:
           if (here) add(perLb, 'rulesPerAlb', 1);
           break;
         case 'AWS::ElasticLoadBalancingV2::ListenerCertificate':

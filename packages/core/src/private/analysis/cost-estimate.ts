@@ -78,6 +78,8 @@ const NO_STANDING_CHARGE = new Set([
   'AWS::ECS::ClusterCapacityProviderAssociations',
   'AWS::ElasticLoadBalancingV2::Listener',
   'AWS::ElasticLoadBalancingV2::ListenerRule',
+  // Written by the platform's router: a Lambda invocation per deploy, no standing cost.
+  'Custom::BranchEnvListenerRule',
   'AWS::ElasticLoadBalancingV2::ListenerCertificate',
   'AWS::ElasticLoadBalancingV2::TargetGroup',
   'AWS::ApplicationAutoScaling::ScalableTarget',

@@ -100,6 +100,21 @@ export const RESOURCE_DURATIONS: Readonly<Record<string, TypeDurations>> = {
       source: `ACM DNS-validated: "minutes once the record exists" (Route 53 zone given, CloudFormation writes the record); 3 min taken (${REF})`,
     },
   },
+  // A rule on the platform listener, written by the platform's router (docs/platform.md, "Who
+  // writes the listener rules"): a Lambda invocation and a few ELB calls.
+  'Custom::BranchEnvListenerRule': {
+    create: {
+      minutes: 0.1,
+      range: [0.05, 0.3],
+      source:
+        'router Lambda (cold start ~1 s) + DescribeStacks, DescribeTags, CreateRule: seconds; CloudFormation adds its custom-resource round trip (estimate)',
+    },
+    delete: {
+      minutes: 0.1,
+      range: [0.05, 0.3],
+      source: 'router Lambda + DeleteRule: seconds (estimate)',
+    },
+  },
   // A database and a user on the platform's shared cluster (docs/platform.md, "Shared databases"):
   // the environment creates no cluster, only this call to the platform's provisioner.
   'Custom::SharedDatabase': {
