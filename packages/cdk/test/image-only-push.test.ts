@@ -124,6 +124,14 @@ describe.each([
       }
     });
 
+    it('creates no image repository of its own: it runs the platform repository of its class', () => {
+      const types = Object.values(second.main.Resources).map((r) => r.Type);
+      expect(types).not.toContain('AWS::ECR::Repository');
+      expect(JSON.stringify(second.main)).toContain(
+        'branch-env-demo-platform/unprotected/services/',
+      );
+    });
+
     it('so the change set touches the task definitions, the ECS services and the job runs that reference them, nothing else', () => {
       const resources = second.main.Resources;
       const changed = new Set(

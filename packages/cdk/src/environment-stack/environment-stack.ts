@@ -93,7 +93,11 @@ export class EnvironmentStack extends Stack {
   readonly branchEnvironment: ResolvedEnvironment;
   readonly network: Network;
   readonly database: Database;
-  readonly registry: Registry;
+  /**
+   * The environment's own image repository; undefined when it runs the account platform's images
+   * (a platform account: `branch-env image push` builds them once per commit, docs/images.md).
+   */
+  readonly registry: Registry | undefined;
   readonly storage: Storage;
   readonly service: Service;
   /** The other services and the jobs of the environment. */
@@ -141,7 +145,10 @@ export class EnvironmentStack extends Stack {
       deletionProtection: env.protected && !props.firstCreate,
     });
 
-    this.registry = new Registry(this, 'Registry', { removalPolicy: retention.data });
+    this.registry =
+      props.serviceImage.registry === undefined
+        ? new Registry(this, 'Registry', { removalPolicy: retention.data })
+        : undefined;
 
     // The URL is known only once the load balancer / distribution exist; CORS reads it lazily.
     let url: string | undefined;
@@ -294,8 +301,9 @@ export class EnvironmentStack extends Stack {
         database: this.database,
         storage: this.storage,
         serviceUrl: url,
-        ecrRepository:
-          platformRepositoryUri(this, props.serviceImage) ?? this.registry.repository.repositoryUri,
+        ecrRepository: this.registry
+          ? this.registry.repository.repositoryUri
+          : (platformRepositoryUri(this, props.serviceImage) as string),
       },
     ));
     acknowledgeEnvironmentStack(this);
