@@ -244,7 +244,13 @@ export async function run(args: ParsedArgs, io: Io): Promise<number> {
       plans = built.plans;
       return built.app.synth();
     },
-    { io, tags: { 'branch-env:app': config.app, 'branch-env:component': 'github-deploy-role' } },
+    {
+      io,
+      tags: { 'branch-env:app': config.app, 'branch-env:component': 'github-deploy-role' },
+      // A platform created again adopts the image repositories its deleted predecessor retained
+      // (named, DeletionPolicy Retain) instead of failing on "already exists" (docs/platform.md).
+      importExistingResources: true,
+    },
   );
   for (const platform of plans.flatMap((p) => (p.platform ? [p.platform] : []))) {
     const { protectPlatformStack } = await import('./platform-protection.js');

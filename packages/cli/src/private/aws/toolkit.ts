@@ -102,14 +102,26 @@ export interface DeployedStack {
 /** `toolkit.deploy` of every stack of the assembly (certificate stack first, by dependency). */
 export async function deployAssembly(
   produce: AssemblyProducer,
-  options: { readonly io: Io; readonly tags: Readonly<Record<string, string>> },
+  options: {
+    readonly io: Io;
+    readonly tags: Readonly<Record<string, string>>;
+    /**
+     * Let the change set adopt resources with the template's custom names that exist outside any
+     * stack, instead of failing on them (CloudFormation's `ImportExistingResources`): what a
+     * deleted stack retained, e.g. the platform's named image repositories. @default false
+     */
+    readonly importExistingResources?: boolean;
+  },
 ): Promise<DeployedStack[]> {
   const host = new StderrIoHost(options.io);
   const { lib, toolkit } = await toolkitFor(host);
   const source = await sourceFor(toolkit, produce);
   const result = await toolkit.deploy(source, {
     stacks: { strategy: lib.StackSelectionStrategy.ALL_STACKS },
-    deploymentMethod: { method: 'change-set' },
+    deploymentMethod: {
+      method: 'change-set',
+      ...(options.importExistingResources === true ? { importExistingResources: true } : {}),
+    },
     tags: Object.entries(options.tags).map(([Key, Value]) => ({ Key, Value })),
     concurrency: 2,
   });
