@@ -1,0 +1,267 @@
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { TAG_KEYS } from '@branch-env/core';
+import type { AlbResult } from '../../web/site-server/respond.js';
+import { sleeperAws, type MetricsApi, type ScalingApi, type SleeperAws } from './aws.js';
+import {
+  decideSweep,
+  decideWake,
+  environmentOfHost,
+  environmentsOf,
+  hostOf,
+  requestsByEnvironment,
+  sweepNeeds,
+  wakeNeedsHealth,
+  SLEEPER_ENV,
+  type Decision,
+  type SleeperSettings,
+  type Step,
+} from './decide.js';
+import {
+  failedResult,
+  isWakerEvent,
+  unknownHostResult,
+  wakingResult,
+  type WakerEvent,
+} from './page.js';
+
+/**
+ * The platform's sleeper (docs/platform.md, "Sleep and wake"): one Lambda for two events.
+ * - Every 5 minutes (EventBridge, input `{ "kind": "sweep", "wakers": { <listener>: <waker> } }`):
+ *   puts idle shared environments to sleep and brings the rules of woken ones back.
+ * - A request on a sleeping environment's rule (the load balancer forwards it to a waker target
+ *   group, this function): wakes that environment, found by the request's Host header only.
+ * Bundled with esbuild at synth (sleeper.ts); the AWS SDK is the runtime's.
+ */
+
+export interface Settings {
+  readonly app: string;
+  /** The platform cluster's ARN (or name). */
+  readonly cluster: string;
+  readonly listenerArns: readonly string[];
+}
+
+export function settingsFrom(env: Readonly<Record<string, string | undefined>>): Settings {
+  const app = env[SLEEPER_ENV.app] ?? '';
+  const cluster = env[SLEEPER_ENV.cluster] ?? '';
+  const listenerArns = (env[SLEEPER_ENV.listenerArns] ?? '').split(',').filter((a) => a !== '');
+  if (app === '' || cluster === '' || listenerArns.length === 0) {
+    throw new Error('bug: the sleeper needs APP, CLUSTER and LISTENER_ARNS');
+  }
+  return { app, cluster, listenerArns };
+}
+
+const TARGET_GROUP_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]{1,32}\/[0-9a-f]+$/;
+
+/** The wakers of a sweep event, by listener: only the platform's listeners, only target group ARNs. */
+export function wakersOf(event: unknown, settings: Settings): Record<string, string> | undefined {
+  const e = event as { kind?: unknown; wakers?: unknown } | null;
+  if (e?.kind !== 'sweep' || !Array.isArray(e.wakers)) return undefined;
+  const wakers: Record<string, string> = {};
+  for (const w of e.wakers as { listenerArn?: unknown; targetGroupArn?: unknown }[]) {
+    const { listenerArn, targetGroupArn } = w ?? {};
+    if (
+      typeof listenerArn === 'string' &&
+      settings.listenerArns.includes(listenerArn) &&
+      typeof targetGroupArn === 'string' &&
+      TARGET_GROUP_ARN.test(targetGroupArn)
+    ) {
+      wakers[listenerArn] = targetGroupArn;
+    }
+  }
+  return wakers;
+}
+
+/** A step in the log: what and on which resource, never a rule's whole configuration. */
+function stepLine(step: Step): string {
+  switch (step.kind) {
+    case 'modify-rule':
+      return `modify-rule ${step.rule}`;
+    case 'tag-service':
+      return `tag-service ${step.service} ${Object.keys(step.tags).join(',')}`;
+    case 'set-desired':
+      return `set-desired ${step.service} ${step.count}`;
+    default:
+      return `${step.kind} ${step.resourceId}`;
+  }
+}
+
+function log(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify(fields));
+}
+
+async function runSteps(aws: SleeperAws, decision: Decision): Promise<void> {
+  for (const step of decision.steps) await aws.run(step);
+}
+
+/** One sweep: decide every environment of the app, run the steps, one environment at a time. */
+export async function sweep(
+  settings: Settings,
+  wakers: Readonly<Record<string, string>>,
+  aws: SleeperAws,
+  now: number,
+): Promise<Decision[]> {
+  const sleeper: SleeperSettings = { app: settings.app, wakers };
+  const rules = await aws.rules(settings.listenerArns, settings.app);
+  const services = await aws.services(
+    settings.cluster,
+    (s) => s.tags[TAG_KEYS.app] === settings.app,
+  );
+  const envs = environmentsOf(settings.app, rules, services);
+  const needs = sweepNeeds(envs, sleeper, now);
+  const longest = Math.max(0, ...needs.requests.map((q) => q.windowMinutes));
+  const series = await aws.requestSeries(
+    needs.requests,
+    new Date(now - longest * 60_000),
+    new Date(now),
+  );
+  const requests = requestsByEnvironment(needs.requests, series, now);
+  const healthy = await aws.healthyTargetGroups(needs.health);
+  const decisions: Decision[] = [];
+  for (const env of envs) {
+    const decision = decideSweep(env, sleeper, { requests: requests.get(env.name), healthy }, now);
+    decisions.push(decision);
+    try {
+      await runSteps(aws, decision);
+      log({
+        message: 'sweep',
+        environment: env.name,
+        decision: decision.kind,
+        why: decision.why,
+        steps: decision.steps.map(stepLine),
+      });
+    } catch (error) {
+      // The next sweep starts from what is there: every state between two steps converges.
+      log({
+        message: 'sweep failed',
+        environment: env.name,
+        decision: decision.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return decisions;
+}
+
+/**
+ * A request reached a waker: the environment is the one whose rule's host condition matches the
+ * Host header (of this app, on the platform's listeners); nothing else of the request is used.
+ */
+export async function wake(
+  event: WakerEvent,
+  settings: Settings,
+  aws: SleeperAws,
+  now: number,
+): Promise<AlbResult> {
+  const host = hostOf(event.headers?.['host']);
+  if (host === undefined) return unknownHostResult(event);
+  const rules = await aws.rules(settings.listenerArns, settings.app);
+  const env = environmentOfHost(environmentsOf(settings.app, rules, []), host);
+  if (env === undefined) {
+    log({ message: 'wake: unknown host', host });
+    return unknownHostResult(event);
+  }
+  const sleeper: SleeperSettings = {
+    app: settings.app,
+    wakers: Object.fromEntries(
+      env.rules.map((r) => [r.listenerArn, event.requestContext.elb.targetGroupArn]),
+    ),
+  };
+  const services = await aws.services(
+    settings.cluster,
+    (s) => s.tags[TAG_KEYS.app] === settings.app && s.tags[TAG_KEYS.environment] === env.name,
+  );
+  const facts = { ...env, services };
+  const healthy = await aws.healthyTargetGroups(wakeNeedsHealth(facts, sleeper));
+  const decision = decideWake(facts, sleeper, healthy, now);
+  await runSteps(aws, decision);
+  log({
+    message: 'wake',
+    host,
+    environment: env.name,
+    decision: decision.kind,
+    outcome: decision.outcome,
+    why: decision.why,
+    steps: decision.steps.map(stepLine),
+  });
+  return wakingResult(event, env.name, decision.outcome);
+}
+
+/** Clients of the runtime's AWS SDK that this package does not depend on, loaded when needed. */
+async function runtimeModule<T>(name: string): Promise<T> {
+  return (await import(name)) as T;
+}
+
+interface Sendable {
+  send(command: unknown): Promise<never>;
+}
+type ClientModule<C extends string, Commands extends string> = Record<
+  C,
+  new (config: { region?: string | undefined }) => Sendable
+> &
+  Record<Commands, new (input: unknown) => unknown>;
+
+function runtimeClients(region: string | undefined): {
+  metrics: () => Promise<MetricsApi>;
+  scaling: () => Promise<ScalingApi>;
+} {
+  let metrics: Promise<MetricsApi> | undefined;
+  let scaling: Promise<ScalingApi> | undefined;
+  return {
+    metrics: () =>
+      (metrics ??= runtimeModule<ClientModule<'CloudWatchClient', 'GetMetricDataCommand'>>(
+        '@aws-sdk/client-cloudwatch',
+      ).then((m) => {
+        const client = new m.CloudWatchClient({ region });
+        return { getMetricData: (input) => client.send(new m.GetMetricDataCommand(input)) };
+      })),
+    scaling: () =>
+      (scaling ??= runtimeModule<
+        ClientModule<
+          'ApplicationAutoScalingClient',
+          'DescribeScalableTargetsCommand' | 'RegisterScalableTargetCommand'
+        >
+      >('@aws-sdk/client-application-auto-scaling').then((m) => {
+        const client = new m.ApplicationAutoScalingClient({ region });
+        return {
+          describeScalableTargets: (input) =>
+            client.send(new m.DescribeScalableTargetsCommand(input)),
+          registerScalableTarget: (input) =>
+            client.send(new m.RegisterScalableTargetCommand(input)),
+        };
+      })),
+  };
+}
+
+let aws: SleeperAws | undefined;
+
+function awsOf(): SleeperAws {
+  const region = process.env['AWS_REGION'];
+  aws ??= sleeperAws({
+    elb: new ElasticLoadBalancingV2Client({ region }),
+    ecs: new ECSClient({ region }),
+    ...runtimeClients(region),
+  });
+  return aws;
+}
+
+export async function handler(event: unknown): Promise<AlbResult | { decisions: number }> {
+  const settings = settingsFrom(process.env);
+  if (isWakerEvent(event)) {
+    try {
+      return await wake(event, settings, awsOf(), Date.now());
+    } catch (error) {
+      log({
+        message: 'wake failed',
+        host: hostOf(event.headers?.['host']),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return failedResult(event);
+    }
+  }
+  const wakers = wakersOf(event, settings);
+  if (wakers === undefined) throw new Error('bug: neither a waker request nor a sweep');
+  const decisions = await sweep(settings, wakers, awsOf(), Date.now());
+  return { decisions: decisions.length };
+}
