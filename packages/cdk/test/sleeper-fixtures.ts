@@ -32,8 +32,11 @@ export const settings: SleeperSettings = {
 export const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
 export const MIN = 60_000;
 
-export const ownTg = (env: string): string =>
-  `${P}:targetgroup/shop-${env}/73e2d6bc24d8a0${env.length}7`;
+/** A hex id per name (ARN ids differ between environments). */
+const idOf = (name: string): string =>
+  Buffer.from(name).toString('hex').slice(-16).padStart(16, '0');
+
+export const ownTg = (env: string): string => `${P}:targetgroup/shop-${env}/${idOf(env)}`;
 
 export function rule(
   env: string,
@@ -72,7 +75,7 @@ export function rule(
   };
   if (over.sleepAfter !== null) tags['branch-env:sleep-after'] = over.sleepAfter ?? '30';
   return {
-    arn: `${listener.replace(':listener/', ':listener-rule/')}/${env.length}${over.n ?? 0}83b2d02a6cabee`,
+    arn: `${listener.replace(':listener/', ':listener-rule/')}/${idOf(`${env}-${over.n ?? 0}`)}`,
     listenerArn: listener,
     hosts: [over.host ?? `${env}.dev.example.net`],
     actions,

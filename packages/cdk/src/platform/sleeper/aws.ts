@@ -163,8 +163,8 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
       const found: Omit<RuleFacts, 'tags'>[] = [];
       for (const listenerArn of listenerArns) {
         for await (const page of paginateDescribeRules(
-          { client: clients.elb, pageSize: 100 },
-          { ListenerArn: listenerArn },
+          { client: clients.elb },
+          { ListenerArn: listenerArn, PageSize: 100 },
         )) {
           for (const r of page.Rules ?? []) {
             if (r.RuleArn === undefined || r.IsDefault === true) continue;
