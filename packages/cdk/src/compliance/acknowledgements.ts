@@ -496,6 +496,7 @@ export function platformAcknowledgements(
     ...platformDatabaseAcknowledgements(s),
     ...siteServerAcknowledgements(s.siteServer),
     ...routerAcknowledgements(s.router),
+    ...sleeperAcknowledgements(s.sleeper),
   ];
 }
 
