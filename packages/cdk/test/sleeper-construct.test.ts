@@ -319,7 +319,7 @@ describe('the bundled handler', () => {
     readdirSync(join(built.assembly.directory, a)).includes('index.mjs'),
   );
 
-  it('is one ESM file that leaves the AWS SDK to the runtime (the CloudWatch and Auto Scaling clients too)', () => {
+  it('is one ESM file that leaves the AWS SDK (all four clients) to the runtime', () => {
     expect(bundles).toHaveLength(1);
     const code = readFileSync(join(built.assembly.directory, bundles[0]!, 'index.mjs'), 'utf8');
     expect(code).toContain('@aws-sdk/client-elastic-load-balancing-v2');

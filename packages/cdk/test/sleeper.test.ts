@@ -1,4 +1,10 @@
 import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import {
   DescribeServicesCommand,
   ECSClient,
   ListServicesCommand,
@@ -14,13 +20,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  serviceFactsOf,
-  sleeperAws,
-  type GetMetricDataInput,
-  type GetMetricDataOutput,
-  type ScalingApi,
-} from '../src/platform/sleeper/aws.js';
+import { serviceFactsOf, sleeperAws } from '../src/platform/sleeper/aws.js';
 import { forwardingTo, type RequestQuery } from '../src/platform/sleeper/decide.js';
 import {
   settingsFrom,
@@ -48,49 +48,19 @@ import {
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
 const ecs = mockClient(ECSClient);
+const cloudwatch = mockClient(CloudWatchClient);
+const scaling = mockClient(ApplicationAutoScalingClient);
 afterEach(() => {
-  elb.reset();
-  ecs.reset();
+  for (const m of [elb, ecs, cloudwatch, scaling]) m.reset();
   vi.restoreAllMocks();
 });
 
-/** Fakes of the runtime-loaded clients, recording every input. */
-function fakeMetrics(pages: GetMetricDataOutput[]) {
-  const inputs: GetMetricDataInput[] = [];
-  return {
-    inputs,
-    api: {
-      async getMetricData(input: GetMetricDataInput) {
-        inputs.push(input);
-        const page = pages.shift();
-        if (page === undefined) throw new Error('no more pages');
-        return page;
-      },
-    },
-  };
-}
-function fakeScaling(targets: Awaited<ReturnType<ScalingApi['describeScalableTargets']>>[] = []) {
-  const describe: Parameters<ScalingApi['describeScalableTargets']>[0][] = [];
-  const register: Parameters<ScalingApi['registerScalableTarget']>[0][] = [];
-  const api: ScalingApi = {
-    async describeScalableTargets(input) {
-      describe.push(input);
-      return targets.shift() ?? {};
-    },
-    async registerScalableTarget(input) {
-      register.push(input);
-      return {};
-    },
-  };
-  return { describe, register, api };
-}
-
-function adapter(metrics = fakeMetrics([]), scaling = fakeScaling()) {
+function adapter() {
   return sleeperAws({
     elb: new ElasticLoadBalancingV2Client({ region: 'us-east-1' }),
     ecs: new ECSClient({ region: 'us-east-1' }),
-    metrics: async () => metrics.api,
-    scaling: async () => scaling.api,
+    cloudwatch: new CloudWatchClient({ region: 'us-east-1' }),
+    scaling: new ApplicationAutoScalingClient({ region: 'us-east-1' }),
   });
 }
 
@@ -175,7 +145,8 @@ describe('sleeperAws: services', () => {
           deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: new Date(NOW) }],
         })),
       }));
-    const scaling = fakeScaling([
+    const described: object[] = [];
+    const pages = [
       {
         ScalableTargets: [
           {
@@ -190,11 +161,13 @@ describe('sleeperAws: services', () => {
           { ResourceId: 'service/shop-platform-Cluster-Xyz/s2', SuspendedState: {} },
         ],
       },
-    ]);
-    const found = await adapter(fakeMetrics([]), scaling).services(
-      CLUSTER,
-      (s) => s.tags['branch-env:app'] === 'shop',
-    );
+    ];
+    // Paginators reuse their input object: record copies.
+    scaling.on(DescribeScalableTargetsCommand).callsFake((input: object) => {
+      described.push({ ...input });
+      return pages.shift();
+    });
+    const found = await adapter().services(CLUSTER, (s) => s.tags['branch-env:app'] === 'shop');
     expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input)).toEqual([
       { cluster: CLUSTER, services: arns.slice(0, 10), include: ['TAGS'] },
       { cluster: CLUSTER, services: arns.slice(10), include: ['TAGS'] },
@@ -212,7 +185,7 @@ describe('sleeperAws: services', () => {
       's9',
       's11',
     ]);
-    expect(scaling.describe).toEqual([
+    expect(described).toEqual([
       {
         ServiceNamespace: 'ecs',
         ScalableDimension: 'ecs:service:DesiredCount',
@@ -305,7 +278,8 @@ describe('sleeperAws: request counts and health', () => {
 
   it('asks GetMetricData for RequestCount sums per minute, pages, and drops incomplete series', async () => {
     const t = (m: number) => new Date(NOW - m * MIN);
-    const metrics = fakeMetrics([
+    const inputs: Record<string, unknown>[] = [];
+    const pages = [
       {
         MetricDataResults: [
           { Id: 'r0', Timestamps: [t(1)], Values: [4], StatusCode: 'PartialData' },
@@ -321,9 +295,13 @@ describe('sleeperAws: request counts and health', () => {
           { Id: 'r2', Timestamps: [], Values: [], StatusCode: 'InternalError' },
         ],
       },
-    ]);
+    ];
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: Record<string, unknown>) => {
+      inputs.push({ ...input });
+      return pages.shift();
+    });
     const start = new Date(NOW - 30 * MIN);
-    const series = await adapter(metrics).requestSeries(queries, start, new Date(NOW));
+    const series = await adapter().requestSeries(queries, start, new Date(NOW));
     expect([...series]).toEqual([
       [
         'r0',
@@ -334,8 +312,8 @@ describe('sleeperAws: request counts and health', () => {
       ],
       ['r1', []],
     ]);
-    expect(metrics.inputs).toHaveLength(2);
-    expect(metrics.inputs[0]!.MetricDataQueries[0]).toEqual({
+    expect(inputs).toHaveLength(2);
+    expect((inputs[0]!.MetricDataQueries as unknown[])[0]).toEqual({
       Id: 'r0',
       MetricStat: {
         Metric: {
@@ -351,21 +329,23 @@ describe('sleeperAws: request counts and health', () => {
       },
       ReturnData: true,
     });
-    expect(metrics.inputs[0]!.StartTime).toEqual(start);
-    expect(metrics.inputs[0]!.NextToken).toBeUndefined();
-    expect(metrics.inputs[1]!.NextToken).toBe('p2');
+    expect((inputs[0]!.MetricDataQueries as unknown[]).length).toBe(3);
+    expect(inputs[0]!.StartTime).toEqual(start);
+    expect(inputs[0]!.NextToken).toBeUndefined();
+    expect(inputs[1]!.NextToken).toBe('p2');
   });
 
   it('treats a query CloudWatch did not answer as unknown', async () => {
-    const metrics = fakeMetrics([{ MetricDataResults: [{ Id: 'r0', StatusCode: 'Complete' }] }]);
-    const series = await adapter(metrics).requestSeries(queries, new Date(0), new Date(NOW));
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolves({ MetricDataResults: [{ Id: 'r0', StatusCode: 'Complete' }] });
+    const series = await adapter().requestSeries(queries, new Date(0), new Date(NOW));
     expect([...series.keys()]).toEqual(['r0']);
   });
 
   it('reads no metric when nothing is a candidate', async () => {
-    const metrics = fakeMetrics([]);
-    expect((await adapter(metrics).requestSeries([], new Date(0), new Date(NOW))).size).toBe(0);
-    expect(metrics.inputs).toEqual([]);
+    expect((await adapter().requestSeries([], new Date(0), new Date(NOW))).size).toBe(0);
+    expect(cloudwatch.calls()).toEqual([]);
   });
 
   it('calls a target group healthy with at least one healthy target', async () => {
@@ -389,8 +369,8 @@ describe('sleeperAws: steps', () => {
   it('runs each step as its one API call', async () => {
     elb.on(ModifyRuleCommand).resolves({});
     ecs.on(TagResourceCommand).resolves({}).on(UpdateServiceCommand).resolves({});
-    const scaling = fakeScaling();
-    const aws = adapter(fakeMetrics([]), scaling);
+    scaling.on(RegisterScalableTargetCommand).resolves({});
+    const aws = adapter();
     const r = rule('a', { oidc: true });
     const actions = forwardingTo(r.actions, WAKER);
     await aws.run({ kind: 'modify-rule', rule: r.arn, actions });
@@ -420,20 +400,22 @@ describe('sleeperAws: steps', () => {
       DynamicScalingOutSuspended: v,
       ScheduledScalingSuspended: v,
     });
-    expect(scaling.register).toEqual([
-      {
-        ServiceNamespace: 'ecs',
-        ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: 'service/c/s',
-        SuspendedState: state(true),
-      },
-      {
-        ServiceNamespace: 'ecs',
-        ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: 'service/c/s',
-        SuspendedState: state(false),
-      },
-    ]);
+    expect(scaling.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input)).toEqual(
+      [
+        {
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: 'service/c/s',
+          SuspendedState: state(true),
+        },
+        {
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: 'service/c/s',
+          SuspendedState: state(false),
+        },
+      ],
+    );
   });
 });
 

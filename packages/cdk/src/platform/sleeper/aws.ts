@@ -1,4 +1,10 @@
 import {
+  paginateDescribeScalableTargets,
+  RegisterScalableTargetCommand,
+  type ApplicationAutoScalingClient,
+} from '@aws-sdk/client-application-auto-scaling';
+import { paginateGetMetricData, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
   DescribeServicesCommand,
   paginateListServices,
   TagResourceCommand,
@@ -25,8 +31,7 @@ import {
 } from './decide.js';
 
 /**
- * The sleeper's AWS calls, thin (tested with aws-sdk-client-mock and fakes,
- * test/sleeper.test.ts): the platform listeners' rules with their tags (DescribeRules,
+ * The sleeper's AWS calls, thin (tested with aws-sdk-client-mock, test/sleeper.test.ts): the platform listeners' rules with their tags (DescribeRules,
  * DescribeTags), the cluster's services with their tags and scalable targets (ListServices,
  * DescribeServices, DescribeScalableTargets), request counts (GetMetricData), target health
  * (DescribeTargetHealth), and the steps decide.ts returns (ModifyRule, TagResource, UpdateService,
@@ -48,74 +53,11 @@ export interface SleeperAws {
   run(step: Step): Promise<void>;
 }
 
-/** The part of CloudWatch's GetMetricData the sleeper uses (the runtime's @aws-sdk/client-cloudwatch). */
-export interface MetricsApi {
-  getMetricData(input: GetMetricDataInput): Promise<GetMetricDataOutput>;
-}
-export interface GetMetricDataInput {
-  readonly MetricDataQueries: readonly {
-    readonly Id: string;
-    readonly MetricStat: {
-      readonly Metric: {
-        readonly Namespace: string;
-        readonly MetricName: string;
-        readonly Dimensions: readonly { readonly Name: string; readonly Value: string }[];
-      };
-      readonly Period: number;
-      readonly Stat: string;
-    };
-    readonly ReturnData: boolean;
-  }[];
-  readonly StartTime: Date;
-  readonly EndTime: Date;
-  readonly NextToken?: string;
-}
-export interface GetMetricDataOutput {
-  readonly MetricDataResults?: readonly {
-    readonly Id?: string;
-    readonly Timestamps?: readonly Date[];
-    readonly Values?: readonly number[];
-    readonly StatusCode?: string;
-  }[];
-  readonly NextToken?: string;
-}
-
-/** The part of Application Auto Scaling the sleeper uses (the runtime's client). */
-export interface ScalingApi {
-  describeScalableTargets(input: {
-    readonly ServiceNamespace: 'ecs';
-    readonly ScalableDimension: string;
-    readonly ResourceIds: readonly string[];
-    readonly NextToken?: string;
-  }): Promise<{
-    readonly ScalableTargets?: readonly {
-      readonly ResourceId?: string;
-      readonly SuspendedState?: {
-        readonly DynamicScalingInSuspended?: boolean;
-        readonly DynamicScalingOutSuspended?: boolean;
-        readonly ScheduledScalingSuspended?: boolean;
-      };
-    }[];
-    readonly NextToken?: string;
-  }>;
-  registerScalableTarget(input: {
-    readonly ServiceNamespace: 'ecs';
-    readonly ScalableDimension: string;
-    readonly ResourceId: string;
-    readonly SuspendedState: {
-      readonly DynamicScalingInSuspended: boolean;
-      readonly DynamicScalingOutSuspended: boolean;
-      readonly ScheduledScalingSuspended: boolean;
-    };
-  }): Promise<unknown>;
-}
-
 export interface SleeperClients {
   readonly elb: ElasticLoadBalancingV2Client;
   readonly ecs: ECSClient;
-  /** Called when first needed: the runtime's clients are loaded on demand. */
-  readonly metrics: () => Promise<MetricsApi>;
-  readonly scaling: () => Promise<ScalingApi>;
+  readonly cloudwatch: CloudWatchClient;
+  readonly scaling: ApplicationAutoScalingClient;
 }
 
 /** Limits of the APIs: DescribeTags 20 ARNs, DescribeServices 10, GetMetricData 500 queries. */
@@ -212,17 +154,12 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
       if (services.length === 0) return services;
       const resourceId = (s: ServiceFacts): string => `service/${s.clusterName}/${s.name}`;
       const scaling = new Map<string, ScalingFacts>();
-      const api = await clients.scaling();
       for (const batch of chunks(services.map(resourceId), SCALING_BATCH)) {
-        let token: string | undefined;
-        do {
-          const out = await api.describeScalableTargets({
-            ServiceNamespace: 'ecs',
-            ScalableDimension: ECS_DESIRED_COUNT,
-            ResourceIds: batch,
-            ...(token === undefined ? {} : { NextToken: token }),
-          });
-          for (const t of out.ScalableTargets ?? []) {
+        for await (const page of paginateDescribeScalableTargets(
+          { client: clients.scaling },
+          { ServiceNamespace: 'ecs', ScalableDimension: ECS_DESIRED_COUNT, ResourceIds: batch },
+        )) {
+          for (const t of page.ScalableTargets ?? []) {
             if (t.ResourceId === undefined) continue;
             const s = t.SuspendedState ?? {};
             scaling.set(t.ResourceId, {
@@ -233,8 +170,7 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
                 s.ScheduledScalingSuspended === true,
             });
           }
-          token = out.NextToken;
-        } while (token !== undefined && token !== '');
+        }
       }
       return services.map((s) => ({ ...s, scaling: scaling.get(resourceId(s)) }));
     },
@@ -243,11 +179,10 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
       const series = new Map<string, { at: number; value: number }[]>();
       const status = new Map<string, string>();
       if (queries.length === 0) return series;
-      const api = await clients.metrics();
       for (const batch of chunks(queries, METRICS_BATCH)) {
-        let token: string | undefined;
-        do {
-          const out = await api.getMetricData({
+        for await (const page of paginateGetMetricData(
+          { client: clients.cloudwatch },
+          {
             MetricDataQueries: batch.map((q) => ({
               Id: q.id,
               MetricStat: {
@@ -266,9 +201,9 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
             })),
             StartTime: start,
             EndTime: end,
-            ...(token === undefined ? {} : { NextToken: token }),
-          });
-          for (const r of out.MetricDataResults ?? []) {
+          },
+        )) {
+          for (const r of page.MetricDataResults ?? []) {
             if (r.Id === undefined) continue;
             const points = series.get(r.Id) ?? [];
             const values = r.Values ?? [];
@@ -278,8 +213,7 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
             series.set(r.Id, points);
             status.set(r.Id, r.StatusCode ?? '');
           }
-          token = out.NextToken;
-        } while (token !== undefined && token !== '');
+        }
       }
       // A series CloudWatch could not complete is unknown, not zero: no sleep on it.
       for (const [id, code] of status) if (code !== 'Complete') series.delete(id);
@@ -326,18 +260,18 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
         case 'suspend-scaling':
         case 'resume-scaling': {
           const suspended = step.kind === 'suspend-scaling';
-          await (
-            await clients.scaling()
-          ).registerScalableTarget({
-            ServiceNamespace: 'ecs',
-            ScalableDimension: ECS_DESIRED_COUNT,
-            ResourceId: step.resourceId,
-            SuspendedState: {
-              DynamicScalingInSuspended: suspended,
-              DynamicScalingOutSuspended: suspended,
-              ScheduledScalingSuspended: suspended,
-            },
-          });
+          await clients.scaling.send(
+            new RegisterScalableTargetCommand({
+              ServiceNamespace: 'ecs',
+              ScalableDimension: ECS_DESIRED_COUNT,
+              ResourceId: step.resourceId,
+              SuspendedState: {
+                DynamicScalingInSuspended: suspended,
+                DynamicScalingOutSuspended: suspended,
+                ScheduledScalingSuspended: suspended,
+              },
+            }),
+          );
           return;
         }
       }

@@ -1,8 +1,10 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TAG_KEYS } from '@branch-env/core';
 import type { AlbResult } from '../../web/site-server/respond.js';
-import { sleeperAws, type MetricsApi, type ScalingApi, type SleeperAws } from './aws.js';
+import { sleeperAws, type SleeperAws } from './aws.js';
 import {
   decideSweep,
   decideWake,
@@ -188,52 +190,6 @@ export async function wake(
   return wakingResult(event, env.name, decision.outcome);
 }
 
-/** Clients of the runtime's AWS SDK that this package does not depend on, loaded when needed. */
-async function runtimeModule<T>(name: string): Promise<T> {
-  return (await import(name)) as T;
-}
-
-interface Sendable {
-  send(command: unknown): Promise<never>;
-}
-type ClientModule<C extends string, Commands extends string> = Record<
-  C,
-  new (config: { region?: string | undefined }) => Sendable
-> &
-  Record<Commands, new (input: unknown) => unknown>;
-
-function runtimeClients(region: string | undefined): {
-  metrics: () => Promise<MetricsApi>;
-  scaling: () => Promise<ScalingApi>;
-} {
-  let metrics: Promise<MetricsApi> | undefined;
-  let scaling: Promise<ScalingApi> | undefined;
-  return {
-    metrics: () =>
-      (metrics ??= runtimeModule<ClientModule<'CloudWatchClient', 'GetMetricDataCommand'>>(
-        '@aws-sdk/client-cloudwatch',
-      ).then((m) => {
-        const client = new m.CloudWatchClient({ region });
-        return { getMetricData: (input) => client.send(new m.GetMetricDataCommand(input)) };
-      })),
-    scaling: () =>
-      (scaling ??= runtimeModule<
-        ClientModule<
-          'ApplicationAutoScalingClient',
-          'DescribeScalableTargetsCommand' | 'RegisterScalableTargetCommand'
-        >
-      >('@aws-sdk/client-application-auto-scaling').then((m) => {
-        const client = new m.ApplicationAutoScalingClient({ region });
-        return {
-          describeScalableTargets: (input) =>
-            client.send(new m.DescribeScalableTargetsCommand(input)),
-          registerScalableTarget: (input) =>
-            client.send(new m.RegisterScalableTargetCommand(input)),
-        };
-      })),
-  };
-}
-
 let aws: SleeperAws | undefined;
 
 function awsOf(): SleeperAws {
@@ -241,7 +197,8 @@ function awsOf(): SleeperAws {
   aws ??= sleeperAws({
     elb: new ElasticLoadBalancingV2Client({ region }),
     ecs: new ECSClient({ region }),
-    ...runtimeClients(region),
+    cloudwatch: new CloudWatchClient({ region }),
+    scaling: new ApplicationAutoScalingClient({ region }),
   });
   return aws;
 }
