@@ -16,6 +16,7 @@ import {
   targetGroupDimensionOf,
   wakeNeedsHealth,
   WOKEN_AT_TAG,
+  wokenDuringSleep,
   type EnvironmentFacts,
   type RuleFacts,
   type ServiceFacts,
@@ -460,6 +461,34 @@ describe('decideSweep: asleep, woken, half-way', () => {
       ['b', 0],
       ['c', undefined],
     ]);
+  });
+});
+
+describe('a wake during a sleep', () => {
+  it('is seen when a rule forwards to its own target group again after the move', () => {
+    const e = env('a', [rule('a'), rule('a', { n: 1 })], [service('a')]);
+    const [r0, r1] = e.rules;
+    const atWaker = forwardingTo(r0!.actions, WAKER);
+    expect(
+      wokenDuringSleep(
+        e,
+        new Map([
+          [r0!.arn, atWaker],
+          [r1!.arn, atWaker],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      wokenDuringSleep(
+        e,
+        new Map([
+          [r0!.arn, atWaker],
+          [r1!.arn, r1!.actions],
+        ]),
+      ),
+    ).toBe(true);
+    // A rule gone (the environment being destroyed) is no wake.
+    expect(wokenDuringSleep(e, new Map([[r0!.arn, atWaker]]))).toBe(false);
   });
 });
 

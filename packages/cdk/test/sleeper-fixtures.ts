@@ -157,6 +157,14 @@ export class FakeWorld implements SleeperAws {
     return new Set(arns.filter((a) => this.healthy.has(a)));
   }
 
+  async ruleActions(ruleArns: readonly string[]) {
+    await tick();
+    this.calls.push('rule-actions');
+    return new Map(
+      this.rulesState.filter((r) => ruleArns.includes(r.arn)).map((r) => [r.arn, [...r.actions]]),
+    );
+  }
+
   async run(step: Step): Promise<void> {
     await tick();
     this.calls.push(step.kind);

@@ -365,6 +365,17 @@ describe('sleeperAws: request counts and health', () => {
   });
 });
 
+describe('sleeperAws: current rule actions', () => {
+  it('reads the rules by ARN, and nothing for none', async () => {
+    const r = rule('a');
+    elb.on(DescribeRulesCommand).resolves({ Rules: [{ RuleArn: r.arn, Actions: [...r.actions] }] });
+    expect([...(await adapter().ruleActions([r.arn]))]).toEqual([[r.arn, r.actions]]);
+    expect(elb.commandCalls(DescribeRulesCommand)[0]!.args[0].input).toEqual({ RuleArns: [r.arn] });
+    expect((await adapter().ruleActions([])).size).toBe(0);
+    expect(elb.commandCalls(DescribeRulesCommand)).toHaveLength(1);
+  });
+});
+
 describe('sleeperAws: steps', () => {
   it('runs each step as its one API call', async () => {
     elb.on(ModifyRuleCommand).resolves({});
@@ -523,6 +534,50 @@ describe('sweep (over a stateful fake)', () => {
       logs.map((l) => JSON.parse(l) as { environment: string; decision: string }),
     ).toContainEqual(
       expect.objectContaining({ message: 'sweep', environment: 'idle', decision: 'sleep' }),
+    );
+  });
+
+  it('runs a sleep once, checking the rules once before scaling to 0', async () => {
+    const world = new FakeWorld(
+      [rule('a')],
+      [service('a', { desired: 2 }), service('a', { name: 'w' })],
+    );
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    await sweep(SETTINGS, WAKERS, world, NOW);
+    expect(world.calls.slice(world.calls.indexOf('requests 1'))).toEqual([
+      'requests 1',
+      'health 0',
+      'tag-service',
+      'tag-service',
+      'modify-rule',
+      'rule-actions',
+      'set-desired',
+      'set-desired',
+    ]);
+  });
+
+  it('leaves the services running when a request woke the environment while its rules moved', async () => {
+    const world = new FakeWorld([rule('feature-a')], [service('feature-a', { desired: 2 })]);
+    const run = world.run.bind(world);
+    world.run = async (step) => {
+      await run(step);
+      // A waker request lands right after the move and restores the (still healthy) rule.
+      if (step.kind === 'modify-rule' && step.actions.at(-1)?.TargetGroupArn === WAKER) {
+        world.healthy.add(ownTg('feature-a'));
+        await wake(albEvent(), SETTINGS, world, NOW);
+      }
+    };
+    const logs: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => logs.push(line));
+    await sweep(SETTINGS, WAKERS, world, NOW);
+    expect(world.servicesState[0]!.desired).toBe(2);
+    expect(world.rulesState[0]!.actions.at(-1)?.TargetGroupArn).toBe(ownTg('feature-a'));
+    expect(logs.map((l) => JSON.parse(l) as { why?: string })).toContainEqual(
+      expect.objectContaining({
+        message: 'sweep',
+        environment: 'feature-a',
+        why: 'woken during the sleep: services left running',
+      }),
     );
   });
 

@@ -13,10 +13,12 @@ import {
   type Service,
 } from '@aws-sdk/client-ecs';
 import {
+  DescribeRulesCommand,
   DescribeTagsCommand,
   DescribeTargetHealthCommand,
   ModifyRuleCommand,
   paginateDescribeRules,
+  type Action,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TAG_KEYS } from '@branch-env/core';
@@ -50,6 +52,8 @@ export interface SleeperAws {
   ): Promise<Map<string, { at: number; value: number }[]>>;
   /** The target groups among `arns` with at least one healthy target. */
   healthyTargetGroups(arns: readonly string[]): Promise<Set<string>>;
+  /** The current actions of these rules (DescribeRules by ARN). */
+  ruleActions(ruleArns: readonly string[]): Promise<Map<string, Action[]>>;
   run(step: Step): Promise<void>;
 }
 
@@ -231,6 +235,16 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
           healthy.add(arn);
       }
       return healthy;
+    },
+
+    async ruleActions(ruleArns) {
+      const actions = new Map<string, Action[]>();
+      if (ruleArns.length === 0) return actions;
+      const out = await clients.elb.send(new DescribeRulesCommand({ RuleArns: [...ruleArns] }));
+      for (const r of out.Rules ?? []) {
+        if (r.RuleArn !== undefined) actions.set(r.RuleArn, r.Actions ?? []);
+      }
+      return actions;
     },
 
     async run(step) {

@@ -533,6 +533,21 @@ function sleepSteps(env: EnvironmentFacts, settings: SleeperSettings): Step[] {
   return steps;
 }
 
+/**
+ * Whether a rule of the environment forwards to its own target group again (`current`: its rules'
+ * actions read after the sleep moved them to the waker): a request woke it meanwhile, and the
+ * sleep must not scale it to 0.
+ */
+export function wokenDuringSleep(
+  env: EnvironmentFacts,
+  current: ReadonlyMap<string, readonly Action[]>,
+): boolean {
+  return env.rules.some((r) => {
+    const actions = current.get(r.arn);
+    return actions !== undefined && forwardTargetOf(actions) === r.tags[TAG_KEYS.targetGroup];
+  });
+}
+
 /** Rules back to their own target groups once each has a healthy target; until then, wait. */
 function restoreIfHealthy(
   env: EnvironmentFacts,

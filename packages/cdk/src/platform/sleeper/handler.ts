@@ -14,8 +14,10 @@ import {
   requestsByEnvironment,
   sweepNeeds,
   wakeNeedsHealth,
+  wokenDuringSleep,
   SLEEPER_ENV,
   type Decision,
+  type EnvironmentFacts,
   type SleeperSettings,
   type Step,
 } from './decide.js';
@@ -125,14 +127,18 @@ export async function sweep(
     const decision = decideSweep(env, sleeper, { requests: requests.get(env.name), healthy }, now);
     decisions.push(decision);
     try {
-      await runSteps(aws, decision);
-      log({
-        message: 'sweep',
-        environment: env.name,
-        decision: decision.kind,
-        why: decision.why,
-        steps: decision.steps.map(stepLine),
-      });
+      let outcome: string | undefined;
+      if (decision.kind === 'sleep') outcome = await runSleep(aws, env, decision);
+      else await runSteps(aws, decision);
+      if (decision.steps.length > 0) {
+        log({
+          message: 'sweep',
+          environment: env.name,
+          decision: decision.kind,
+          why: outcome ?? decision.why,
+          steps: decision.steps.map(stepLine),
+        });
+      }
     } catch (error) {
       // The next sweep starts from what is there: every state between two steps converges.
       log({
@@ -143,7 +149,37 @@ export async function sweep(
       });
     }
   }
+  const count = (kind: string) => decisions.filter((d) => d.kind === kind).length;
+  log({
+    message: 'sweep done',
+    environments: envs.length,
+    sleep: count('sleep'),
+    wake: count('wake'),
+    restore: count('restore'),
+    resume: count('resume'),
+  });
   return decisions;
+}
+
+/**
+ * A sleep's steps, with one check before the first scale to 0: if a request woke the environment
+ * while its rules were moving (a rule forwards to its own target group again), stop there.
+ */
+async function runSleep(
+  aws: SleeperAws,
+  env: EnvironmentFacts,
+  decision: Decision,
+): Promise<string | undefined> {
+  let checked = false;
+  for (const step of decision.steps) {
+    if (!checked && step.kind === 'set-desired' && step.count === 0) {
+      checked = true;
+      const current = await aws.ruleActions(env.rules.map((r) => r.arn));
+      if (wokenDuringSleep(env, current)) return 'woken during the sleep: services left running';
+    }
+    await aws.run(step);
+  }
+  return undefined;
 }
 
 /**
