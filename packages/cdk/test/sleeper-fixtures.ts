@@ -11,7 +11,7 @@ import type {
 const P = 'arn:aws:elasticloadbalancing:us-east-1:111111111111';
 export const LB = 'app/shop-platform-lb/50dc6c495c0c9188';
 export const LISTENER = `${P}:listener/${LB}/f2f7dc8efc522ab2`;
-export const LB2 = 'app/shop-platform-lb2/60dc6c495c0c9188';
+const LB2 = 'app/shop-platform-lb2/60dc6c495c0c9188';
 export const LISTENER2 = `${P}:listener/${LB2}/a2f7dc8efc522ab2`;
 export const WAKER = `${P}:targetgroup/Platfo-Waker0-1A2B3C/0123456789abcdef`;
 export const WAKER2 = `${P}:targetgroup/Platfo-Waker1-1A2B3C/1123456789abcdef`;

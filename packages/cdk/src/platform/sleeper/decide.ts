@@ -120,7 +120,7 @@ export type Step =
       readonly count: number;
     };
 
-export type DecisionKind = 'sleep' | 'wake' | 'restore' | 'resume' | 'nothing';
+type DecisionKind = 'sleep' | 'wake' | 'restore' | 'resume' | 'nothing';
 
 export interface Decision {
   readonly environment: string;
@@ -182,7 +182,7 @@ export function ruleState(rule: RuleFacts, wakers: ReadonlySet<string>): RuleSta
 }
 
 /** The idle minutes of a rule's `branch-env:sleep-after` tag; undefined when absent or not a count. */
-export function sleepAfterOf(rule: RuleFacts): number | undefined {
+function sleepAfterOf(rule: RuleFacts): number | undefined {
   const value = rule.tags[TAG_KEYS.sleepAfter];
   if (value === undefined || !/^[1-9]\d{0,4}$/.test(value)) return undefined;
   return Number(value);
@@ -242,7 +242,7 @@ export function environmentsOf(
 }
 
 /** The target groups that must each have a healthy target before the rules come back. */
-export function awakeTargetGroupsOf(env: EnvironmentFacts): string[] {
+function awakeTargetGroupsOf(env: EnvironmentFacts): string[] {
   const groups = new Set<string>();
   for (const r of env.rules) {
     const own = r.tags[TAG_KEYS.targetGroup];
