@@ -134,10 +134,14 @@ export class FakeWorld implements SleeperAws {
     );
   }
 
-  async services(_cluster: string, keep: (s: ServiceFacts) => boolean = () => true) {
+  async services(
+    _cluster: string,
+    keep: (s: ServiceFacts) => boolean = () => true,
+    arns?: readonly string[],
+  ) {
     await tick();
-    this.calls.push('services');
-    return this.servicesState.filter(keep);
+    this.calls.push(arns === undefined ? 'services' : `services ${arns.length}`);
+    return this.servicesState.filter((s) => (arns?.includes(s.arn) ?? true) && keep(s));
   }
 
   async requestSeries(queries: readonly { id: string; targetGroup: string }[]) {

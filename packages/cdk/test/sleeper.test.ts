@@ -23,6 +23,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serviceFactsOf, sleeperAws } from '../src/platform/sleeper/aws.js';
 import { forwardingTo, type RequestQuery } from '../src/platform/sleeper/decide.js';
 import {
+  forgetServices,
   settingsFrom,
   sweep,
   wake,
@@ -53,6 +54,7 @@ const scaling = mockClient(ApplicationAutoScalingClient);
 afterEach(() => {
   for (const m of [elb, ecs, cloudwatch, scaling]) m.reset();
   vi.restoreAllMocks();
+  forgetServices();
 });
 
 function adapter() {
@@ -207,6 +209,18 @@ describe('sleeperAws: services', () => {
       suspended: false,
     });
     expect(found[2]!.scaling).toBeUndefined();
+  });
+
+  it('describes only the services asked for, without listing the cluster', async () => {
+    const arn = 'arn:aws:ecs:us-east-1:111111111111:service/shop-platform-Cluster-Xyz/s1';
+    ecs.on(DescribeServicesCommand).resolves({ services: [] });
+    expect(await adapter().services(CLUSTER, () => true, [arn])).toEqual([]);
+    expect(ecs.commandCalls(ListServicesCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({
+      cluster: CLUSTER,
+      services: [arn],
+      include: ['TAGS'],
+    });
   });
 
   it('reads deployments: in progress, more than one, and the latest time', () => {
@@ -674,6 +688,25 @@ describe('wake (a request on a waker)', () => {
     });
     for (const secret of ['SECRET-COOKIE', 'SECRET-TOKEN', '203.0.113.9', '/orders'])
       expect(line).not.toContain(secret);
+  });
+
+  it('remembers which services an environment has for a minute, not what they are', async () => {
+    const world = new FakeWorld(
+      [rule('feature-a', { to: 'waker' })],
+      [service('feature-a', { desired: 0, awakeCount: '2' }), service('other')],
+    );
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    await wake(albEvent(), SETTINGS, world, NOW);
+    const second = await wake(albEvent(), SETTINGS, world, NOW + 5_000);
+    await wake(albEvent(), SETTINGS, world, NOW + 61_000);
+    expect(world.calls.filter((c) => c.startsWith('services'))).toEqual([
+      'services',
+      'services 1',
+      'services',
+    ]);
+    // Described afresh: the second request sees the service already waking, and does not scale again.
+    expect(world.calls.filter((c) => c === 'set-desired')).toHaveLength(1);
+    expect(second.statusCode).toBe(503);
   });
 
   it('restores the rules when the woken environment is healthy', async () => {

@@ -42,8 +42,15 @@ import {
 export interface SleeperAws {
   /** The rules of these listeners tagged `branch-env:app` = `app` (the default rules never are). */
   rules(listenerArns: readonly string[], app: string): Promise<RuleFacts[]>;
-  /** The services of the cluster, with tags and scalable targets; `keep` filters before the latter. */
-  services(cluster: string, keep?: (s: ServiceFacts) => boolean): Promise<ServiceFacts[]>;
+  /**
+   * The services of the cluster (or only `arns`, when given), with tags and scalable targets;
+   * `keep` filters before the latter.
+   */
+  services(
+    cluster: string,
+    keep?: (s: ServiceFacts) => boolean,
+    arns?: readonly string[],
+  ): Promise<ServiceFacts[]>;
   /** RequestCount per minute of each query since `start`; a series that is not complete is absent. */
   requestSeries(
     queries: readonly RequestQuery[],
@@ -137,13 +144,15 @@ export function sleeperAws(clients: SleeperClients): SleeperAws {
         .filter((r) => r.tags[TAG_KEYS.app] === app);
     },
 
-    async services(cluster, keep = () => true) {
-      const arns: string[] = [];
-      for await (const page of paginateListServices(
-        { client: clients.ecs, pageSize: 100 },
-        { cluster },
-      )) {
-        arns.push(...(page.serviceArns ?? []));
+    async services(cluster, keep = () => true, only) {
+      const arns: string[] = [...(only ?? [])];
+      if (only === undefined) {
+        for await (const page of paginateListServices(
+          { client: clients.ecs, pageSize: 100 },
+          { cluster },
+        )) {
+          arns.push(...(page.serviceArns ?? []));
+        }
       }
       const services: ServiceFacts[] = [];
       for (const batch of chunks(arns, SERVICES_BATCH)) {

@@ -18,6 +18,7 @@ import {
   SLEEPER_ENV,
   type Decision,
   type EnvironmentFacts,
+  type ServiceFacts,
   type SleeperSettings,
   type Step,
 } from './decide.js';
@@ -183,6 +184,36 @@ async function runSleep(
 }
 
 /**
+ * Which services an environment has, remembered by a warm function for a minute: a browser on the
+ * waking page asks every 5 seconds, and listing and describing the whole cluster each time would
+ * cost one DescribeServices per 10 services. The services themselves are always described afresh.
+ */
+const SERVICES_MEMORY_MS = 60_000;
+const servicesOfEnvironment = new Map<string, { readonly arns: string[]; readonly at: number }>();
+
+async function servicesOf(
+  aws: SleeperAws,
+  settings: Settings,
+  environment: string,
+  now: number,
+): Promise<ServiceFacts[]> {
+  const ours = (s: ServiceFacts): boolean =>
+    s.tags[TAG_KEYS.app] === settings.app && s.tags[TAG_KEYS.environment] === environment;
+  const known = servicesOfEnvironment.get(environment);
+  if (known !== undefined && now - known.at < SERVICES_MEMORY_MS && known.arns.length > 0) {
+    return aws.services(settings.cluster, ours, known.arns);
+  }
+  const services = await aws.services(settings.cluster, ours);
+  servicesOfEnvironment.set(environment, { arns: services.map((s) => s.arn), at: now });
+  return services;
+}
+
+/** Forget the services remembered (tests). */
+export function forgetServices(): void {
+  servicesOfEnvironment.clear();
+}
+
+/**
  * A request reached a waker: the environment is the one whose rule's host condition matches the
  * Host header (of this app, on the platform's listeners); nothing else of the request is used.
  */
@@ -206,10 +237,7 @@ export async function wake(
       env.rules.map((r) => [r.listenerArn, event.requestContext.elb.targetGroupArn]),
     ),
   };
-  const services = await aws.services(
-    settings.cluster,
-    (s) => s.tags[TAG_KEYS.app] === settings.app && s.tags[TAG_KEYS.environment] === env.name,
-  );
+  const services = await servicesOf(aws, settings, env.name, now);
   const facts = { ...env, services };
   const healthy = await aws.healthyTargetGroups(wakeNeedsHealth(facts, sleeper));
   const decision = decideWake(facts, sleeper, healthy, now);
