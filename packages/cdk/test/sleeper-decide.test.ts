@@ -321,19 +321,28 @@ describe('decideSweep: asleep, woken, half-way', () => {
     expect(sweepNeeds([s], settings, NOW)).toEqual({ requests: [], health: [] });
   });
 
-  it('finishes a sleep whose rules did not all move (a rule forwarding to 0 tasks)', () => {
+  it('wakes an asleep environment a rule forwards to again (a deploy rewrote it, or a request won a race)', () => {
     const s = env(
       's',
       [rule('s', { to: 'waker' }), rule('s', { n: 1 })],
       [service('s', { desired: 0, awakeCount: '2' })],
     );
     const d = decideSweep(s, settings, idle, NOW);
-    expect(d.kind).toBe('sleep');
+    expect(d).toMatchObject({
+      kind: 'wake',
+      why: 'asleep, but a rule forwards to the environment: waking it',
+    });
     expect(d.steps).toEqual([
       {
-        kind: 'modify-rule',
-        rule: s.rules[1]!.arn,
-        actions: forwardingTo(s.rules[1]!.actions, WAKER),
+        kind: 'tag-service',
+        service: s.services[0]!.arn,
+        tags: { [WOKEN_AT_TAG]: '2026-12-06T12:00:00.000Z' },
+      },
+      {
+        kind: 'set-desired',
+        cluster: 'shop-platform-Cluster-Xyz',
+        service: 'shop-s-api',
+        count: 2,
       },
     ]);
   });

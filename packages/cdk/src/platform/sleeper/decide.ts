@@ -32,9 +32,9 @@ export const ECS_DESIRED_COUNT = 'ecs:service:DesiredCount';
 
 /**
  * Roughly how long a wake takes (seconds), said on the waking page: a Fargate task start (1 min,
- * the time model's ECS_TASK_START_MINUTES: placement, image pull, container start) plus the
- * target group's healthy threshold (2 checks 15 s apart, service/workload.ts), plus this page's
- * 5 s refresh and the next sweep-free restore.
+ * the time model's ECS_TASK_START_MINUTES: placement, image pull, container start), the target
+ * group's healthy threshold (2 checks 15 s apart, service/workload.ts), and up to one refresh of
+ * the page (5 s) before the waker brings the rules back.
  */
 export const WAKE_ESTIMATE_SECONDS = 90;
 
@@ -389,7 +389,7 @@ function restoreSteps(env: EnvironmentFacts, wakers: ReadonlySet<string>): Step[
     }));
 }
 
-/** Rules forwarding to their own target group moved to their listener's waker. */
+/** Rules forwarding to their own target group moved to their listener's waker (a sleep). */
 function toWakerSteps(env: EnvironmentFacts, settings: SleeperSettings): Step[] {
   const wakers = wakerSet(settings);
   return env.rules
@@ -441,9 +441,15 @@ function phaseOf(env: EnvironmentFacts, settings: SleeperSettings, now: number):
     ]);
   }
   if (asleep.length > 0) {
-    const steps = toWakerSteps(env, settings);
-    return steps.length > 0
-      ? final('sleep', 'asleep, but some rules still forward to the environment', steps)
+    // A rule forwarding to the environment while its services sleep: a deploy rewrote the rule
+    // (the router writes rules awake; CloudFormation leaves out the desired count of a service that
+    // scales), or a request woke it just before the sleep scaled it to 0. Either way it is wanted.
+    return states.includes('awake')
+      ? final(
+          'wake',
+          'asleep, but a rule forwards to the environment: waking it',
+          wakeSteps(env, now),
+        )
       : final('nothing', 'asleep');
   }
   if (states.includes('asleep')) {
