@@ -27,6 +27,8 @@ import {
   settingsFrom,
   sweep,
   wake,
+  wakeByName,
+  wakeRequestOf,
   wakersOf,
   type Settings,
 } from '../src/platform/sleeper/handler.js';
@@ -650,6 +652,46 @@ describe('sweep (over a stateful fake)', () => {
       decision: 'sleep',
       error: 'ThrottlingException',
     });
+  });
+});
+
+describe("the router's nudge after a deploy of a sleeping environment", () => {
+  it('reads only a well-formed environment name', () => {
+    expect(wakeRequestOf({ branchEnvWake: 'feature-a' })).toBe('feature-a');
+    for (const bad of [
+      { branchEnvWake: 'Feature A' },
+      { branchEnvWake: 3 },
+      { kind: 'sweep' },
+      null,
+    ]) {
+      expect(wakeRequestOf(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
+
+  it('wakes the services of that environment and no other, and leaves the rules to the next request', async () => {
+    const world = new FakeWorld(
+      [rule('feature-a', { to: 'waker' }), rule('feature-b', { to: 'waker' })],
+      [
+        service('feature-a', { desired: 0, awakeCount: '2' }),
+        service('feature-b', { desired: 0, awakeCount: '1' }),
+      ],
+    );
+    const logs: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: string) => logs.push(line));
+    await wakeByName('feature-a', SETTINGS, world, NOW);
+    expect(world.servicesState.map((s) => s.desired)).toEqual([2, 0]);
+    expect(world.rulesState.map((r) => r.actions.at(-1)?.TargetGroupArn)).toEqual([WAKER, WAKER]);
+    expect(JSON.parse(logs[0]!)).toMatchObject({
+      message: 'wake',
+      environment: 'feature-a',
+      decision: 'wake',
+    });
+    await wakeByName('feature-z', SETTINGS, world, NOW);
+    expect(JSON.parse(logs[1]!)).toEqual({
+      message: 'wake: no such environment',
+      environment: 'feature-z',
+    });
+    expect(world.servicesState.map((s) => s.desired)).toEqual([2, 0]);
   });
 });
 

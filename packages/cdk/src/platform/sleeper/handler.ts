@@ -231,17 +231,11 @@ export async function wake(
     log({ message: 'wake: unknown host', host });
     return unknownHostResult(event);
   }
-  const sleeper: SleeperSettings = {
-    app: settings.app,
-    wakers: Object.fromEntries(
-      env.rules.map((r) => [r.listenerArn, event.requestContext.elb.targetGroupArn]),
-    ),
-  };
-  const services = await servicesOf(aws, settings, env.name, now);
-  const facts = { ...env, services };
-  const healthy = await aws.healthyTargetGroups(wakeNeedsHealth(facts, sleeper));
-  const decision = decideWake(facts, sleeper, healthy, now);
-  await runSteps(aws, decision);
+  // The waker this request came through is the one its rules forward to while asleep.
+  const wakers = Object.fromEntries(
+    env.rules.map((r) => [r.listenerArn, event.requestContext.elb.targetGroupArn]),
+  );
+  const decision = await wakeEnvironment(env, wakers, settings, aws, now);
   log({
     message: 'wake',
     host,
@@ -252,6 +246,55 @@ export async function wake(
     steps: decision.steps.map(stepLine),
   });
   return wakingResult(event, env.name, decision.outcome);
+}
+
+/** Wake one environment (its rules known) and bring its rules back if it is healthy already. */
+async function wakeEnvironment(
+  env: EnvironmentFacts,
+  wakers: Readonly<Record<string, string>>,
+  settings: Settings,
+  aws: SleeperAws,
+  now: number,
+): Promise<ReturnType<typeof decideWake>> {
+  const sleeper: SleeperSettings = { app: settings.app, wakers };
+  const services = await servicesOf(aws, settings, env.name, now);
+  const facts = { ...env, services };
+  const healthy = await aws.healthyTargetGroups(wakeNeedsHealth(facts, sleeper));
+  const decision = decideWake(facts, sleeper, healthy, now);
+  await runSteps(aws, decision);
+  return decision;
+}
+
+/**
+ * The router's nudge when a deploy updates a sleeping environment (its rule stays on the waker):
+ * `{ "branchEnvWake": "<environment>" }`, invoked asynchronously. Wakes the services; the rules
+ * come back at the next request or sweep once healthy.
+ */
+export function wakeRequestOf(event: unknown): string | undefined {
+  const name = (event as { branchEnvWake?: unknown } | null)?.branchEnvWake;
+  return typeof name === 'string' && /^[a-z][a-z0-9-]{0,62}$/.test(name) ? name : undefined;
+}
+
+export async function wakeByName(
+  name: string,
+  settings: Settings,
+  aws: SleeperAws,
+  now: number,
+): Promise<void> {
+  const rules = await aws.rules(settings.listenerArns, settings.app);
+  const env = environmentsOf(settings.app, rules, []).find((e) => e.name === name);
+  if (env === undefined) {
+    log({ message: 'wake: no such environment', environment: name });
+    return;
+  }
+  const decision = await wakeEnvironment(env, {}, settings, aws, now);
+  log({
+    message: 'wake',
+    environment: name,
+    decision: decision.kind,
+    why: decision.why,
+    steps: decision.steps.map(stepLine),
+  });
 }
 
 let aws: SleeperAws | undefined;
@@ -267,8 +310,15 @@ function awsOf(): SleeperAws {
   return aws;
 }
 
-export async function handler(event: unknown): Promise<AlbResult | { decisions: number }> {
+export async function handler(
+  event: unknown,
+): Promise<AlbResult | { decisions: number } | undefined> {
   const settings = settingsFrom(process.env);
+  const named = wakeRequestOf(event);
+  if (named !== undefined) {
+    await wakeByName(named, settings, awsOf(), Date.now());
+    return undefined;
+  }
   if (isWakerEvent(event)) {
     try {
       return await wake(event, settings, awsOf(), Date.now());
