@@ -31,11 +31,13 @@ import {
 } from './page.js';
 
 /**
- * The platform's sleeper (docs/platform.md, "Sleep and wake"): one Lambda for two events.
- * - Every 5 minutes (EventBridge, input `{ "kind": "sweep", "wakers": { <listener>: <waker> } }`):
- *   puts idle shared environments to sleep and brings the rules of woken ones back.
+ * The platform's sleeper (docs/platform.md, "Sleep and wake"): one Lambda for three events.
+ * - Every 5 minutes (EventBridge, input `{ "kind": "sweep", "wakers": [{ listenerArn,
+ *   targetGroupArn }] }`): puts idle shared environments to sleep and brings the rules of woken
+ *   ones back.
  * - A request on a sleeping environment's rule (the load balancer forwards it to a waker target
  *   group, this function): wakes that environment, found by the request's Host header only.
+ * - The router's `{ "branchEnvWake": "<environment>" }` after a deploy of a sleeping environment.
  * Bundled with esbuild at synth (sleeper.ts); the AWS SDK is the runtime's.
  */
 
