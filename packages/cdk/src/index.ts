@@ -73,6 +73,7 @@ export {
   type PlatformLoadBalancer,
 } from './platform/platform-stack.js';
 export { platformStackPolicy, type StackPolicy } from './platform/stack-policy.js';
+export { Sleeper, type SleeperLoadBalancer, type SleeperProps } from './platform/sleeper.js';
 export {
   SharedEnvironmentStack,
   type SharedEnvironmentStackProps,

@@ -16,6 +16,7 @@ import type { PlatformStack } from '../platform/platform-stack.js';
 import type { SharedEnvironmentStack } from '../shared-environment/shared-environment-stack.js';
 import type { SiteServer } from '../web/site-server.js';
 import type { ListenerRouter } from '../platform/router.js';
+import type { Sleeper } from '../platform/sleeper.js';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { CONFIG_BUS, platformLoadBalancerPrefix } from '@branch-env/core';
 
@@ -495,6 +496,7 @@ export function platformAcknowledgements(
     ...platformDatabaseAcknowledgements(s),
     ...siteServerAcknowledgements(s.siteServer),
     ...routerAcknowledgements(s.router),
+    ...sleeperAcknowledgements(s.sleeper),
   ];
 }
 
@@ -658,6 +660,51 @@ function siteServerAcknowledgements(
             "The environment's site server reads any object of its own site bucket (the keys are the built site's paths); GetObject only, nothing outside that bucket.",
           on,
         },
+  ];
+}
+
+/**
+ * The platform's sleeper (platform/sleeper.ts): what its role's wildcards are and why each is the
+ * narrowest IAM allows.
+ */
+export function sleeperAcknowledgements(
+  sleeper: Sleeper,
+): { readonly id: string; readonly reason: string; readonly on: readonly IConstruct[] }[] {
+  const stack = Stack.of(sleeper);
+  const logicalId = (c: IConstruct): string =>
+    stack.getLogicalId(c.node.defaultChild as CfnElement);
+  const arn = `arn:<AWS::Partition>`;
+  const on = [sleeper.role];
+  return [
+    {
+      id: `AwsSolutions-IAM5[Resource::${arnOf(sleeper.logGroup)}:*]`,
+      reason: 'The sleeper writes log streams of its own log group only.',
+      on,
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Read-only calls without resource-level permissions (Service Authorization Reference): elasticloadbalancing:DescribeRules, DescribeTags and DescribeTargetHealth, application-autoscaling:DescribeScalableTargets and cloudwatch:GetMetricData; and ecs:ListServices, limited by its ecs:cluster condition to the platform cluster.',
+      on,
+    },
+    ...sleeper.loadBalancers.map((l) => ({
+      id: `AwsSolutions-IAM5[Resource::${arn}:elasticloadbalancing:${stack.region}:${stack.account}:listener-rule/<${logicalId(l)}.LoadBalancerFullName>/*]`,
+      reason:
+        "ModifyRule on the listener rules of the platform's own load balancer only, and (by condition) only on rules tagged branch-env:app with this app: the router creates them with generated ids at each environment's deploy, so only a wildcard can name them.",
+      on,
+    })),
+    {
+      id: `AwsSolutions-IAM5[Resource::${arn}:ecs:${stack.region}:${stack.account}:service/<${logicalId(sleeper.cluster)}>/*]`,
+      reason:
+        "The services of the platform cluster (created by each environment's stack, named by CloudFormation): DescribeServices; UpdateService and TagResource only on services tagged branch-env:app with this app, TagResource only of the keys branch-env:awake-count and branch-env:woken-at.",
+      on,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${arn}:application-autoscaling:${stack.region}:${stack.account}:scalable-target/*]`,
+      reason:
+        "RegisterScalableTarget (to suspend and resume an environment service's scaling while it sleeps): a scalable target's ARN has a generated id and environment stacks cannot tag it, so the statement is limited by condition to the ecs namespace and the ecs:service:DesiredCount dimension.",
+      on,
+    },
   ];
 }
 

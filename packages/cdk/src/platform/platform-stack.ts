@@ -28,6 +28,7 @@ import { Registry } from '../registry/registry.js';
 import { SiteServer } from '../web/site-server.js';
 import { ListenerRouter } from './router.js';
 import { SharedDatabases } from './shared-databases.js';
+import { Sleeper } from './sleeper.js';
 
 /** The container port shared services listen on (the service construct's default). */
 export const SHARED_SERVICE_PORT = 8080;
@@ -107,6 +108,8 @@ export class PlatformStack extends Stack {
   readonly siteServer: SiteServer;
   /** Writes each shared environment's rules on the listeners (`Custom::BranchEnvListenerRule`). */
   readonly router: ListenerRouter;
+  /** Puts idle shared environments to sleep and wakes them on a request (issue 11). */
+  readonly sleeper: Sleeper;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { account, app } = props;
@@ -218,6 +221,13 @@ export class PlatformStack extends Stack {
       domain: domain.name,
       listeners: loadBalancers.map((l) => l.httpsListener),
       logRetentionDays: props.logRetentionDays ?? 30,
+    });
+    this.sleeper = new Sleeper(this, 'Sleeper', {
+      app,
+      cluster: this.cluster,
+      loadBalancers,
+      logRetentionDays: props.logRetentionDays ?? 30,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const first = loadBalancers[0];

@@ -72,6 +72,9 @@ export const TAG_KEYS = {
   environment: 'branch-env:environment',
   branch: 'branch-env:branch',
   profile: 'branch-env:profile',
+  sleepAfter: 'branch-env:sleep-after',
+  targetGroup: 'branch-env:target-group',
+  awakeCount: 'branch-env:awake-count',
 } as const;
 
 /** A tag value is at most 256 of `[\p{L}\p{Z}\p{N}_.:/=+\-@]`; other characters become `_`. */
