@@ -404,6 +404,8 @@ describe('the router (AWS calls mocked)', () => {
 describe("the router's role (IAM simulation of the synthesized policy)", () => {
   let template: Template;
   let roleId: string;
+  let routerId: string;
+  let sleeperId: string;
   beforeAll(() => {
     const config = structuredClone(testConfig());
     const app = new App({ outdir: outdir(), analyticsReporting: false });
@@ -413,6 +415,29 @@ describe("the router's role (IAM simulation of the synthesized policy)", () => {
     });
     template = app.synth().getStackByName(stack.stackName).template as Template;
     roleId = stack.getLogicalId(stack.router.role.node.defaultChild as never);
+    routerId = stack.getLogicalId(stack.router.function.node.defaultChild as never);
+    sleeperId = stack.getLogicalId(stack.sleeper.function.node.defaultChild as never);
+  });
+
+  it("knows the sleeper's wakers (a rule forwarding there is asleep) and whom to ask to wake an environment", () => {
+    const env = (
+      template.Resources[routerId]!.Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      }
+    ).Environment.Variables;
+    expect(env['SLEEPER']).toEqual({ Ref: sleeperId });
+    const wakers = Object.entries(template.Resources)
+      .filter(
+        ([, r]) =>
+          r.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup' &&
+          r.Properties?.TargetType === 'lambda' &&
+          JSON.stringify(r.Properties?.Targets ?? []).includes(sleeperId),
+      )
+      .map(([id]) => ({ Ref: id }));
+    expect(wakers.length).toBeGreaterThan(0);
+    // One waker per load balancer (CDK writes a join of one as the element itself).
+    const value = env['WAKER_TARGET_GROUP_ARNS'] as { 'Fn::Join'?: [string, unknown[]] };
+    expect(value['Fn::Join']?.[1] ?? [value]).toEqual(wakers);
   });
   afterAll(removeOutdirs);
 
@@ -470,6 +495,12 @@ describe("the router's role (IAM simulation of the synthesized policy)", () => {
     ],
   ])('allows %s on %s', async (action, resource, context) => {
     expect(await decide(action, resource, context)).toBe('Allowed');
+  });
+
+  it('may invoke the sleeper and no other function', async () => {
+    const fn = (id: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${id}`;
+    expect(await decide('lambda:InvokeFunction', fn(sleeperId))).toBe('Allowed');
+    expect(await decide('lambda:InvokeFunction', fn(routerId))).not.toBe('Allowed');
   });
 
   it.each([

@@ -229,6 +229,7 @@ export class PlatformStack extends Stack {
       logRetentionDays: props.logRetentionDays ?? 30,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.router.wakeWith(this.sleeper.function, this.sleeper.wakerTargetGroups);
 
     const first = loadBalancers[0];
     if (first === undefined) throw new Error('bug: a platform has at least one load balancer');

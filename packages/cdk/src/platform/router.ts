@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -126,9 +126,26 @@ export class ListenerRouter extends Construct {
     for (const statement of statements) this.role.addToPolicy(statement);
   }
 
-  /** Let the router nudge the sleeper when a deploy updates a sleeping environment. */
-  wakeWith(sleeper: lambda.IFunction): void {
+  /**
+   * The platform's sleeper: a rule forwarding to one of its waker target groups is asleep, and an
+   * update keeps it there (the tasks are not running yet) and asks the sleeper to wake the
+   * environment (`{ branchEnvWake: <env> }`, asynchronously).
+   */
+  wakeWith(sleeper: lambda.IFunction, wakers: readonly elbv2.ITargetGroup[]): void {
     this.function.addEnvironment('SLEEPER', sleeper.functionName);
-    sleeper.grantInvoke(this.role);
+    this.function.addEnvironment(
+      'WAKER_TARGET_GROUP_ARNS',
+      Fn.join(
+        ',',
+        wakers.map((w) => w.targetGroupArn),
+      ),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WakeTheSleeper',
+        actions: ['lambda:InvokeFunction'],
+        resources: [sleeper.functionArn],
+      }),
+    );
   }
 }
