@@ -30,6 +30,11 @@ export {
 } from './private/config/schema.js';
 export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
+  sleepAfterIdleMinutes,
+  DEFAULT_SLEEP_AFTER_IDLE_MINUTES,
+  type Sleep,
+} from './private/config/sleep.js';
+export {
   ENVIRONMENT_CHECKS,
   ENVIRONMENT_RULES_CHECK,
   environmentProblems,
