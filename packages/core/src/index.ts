@@ -380,6 +380,7 @@ export {
   platformQuotaUsage,
   modelCapacity,
   decideRoom,
+  moreRoomFix,
   type CapacityInput,
   type CapacityModel,
   type CapacityRow,
@@ -402,6 +403,12 @@ export {
   type PushToUrlOptions,
 } from './private/analysis/push-to-url.js';
 export { estimatePlatformCost } from './private/analysis/platform-cost.js';
+export {
+  modelWake,
+  WAKE_PAGE_REFRESH_SECONDS,
+  type WakeModel,
+  type WakeStep,
+} from './private/analysis/wake.js';
 export {
   PIPELINE_DURATIONS,
   type PipelineTerm,
