@@ -10,6 +10,7 @@ import {
   listenerOrder,
   platformParameterName,
   siteServing,
+  sleepAfterIdleMinutes,
   type PlatformParameter,
   type ResolvedEnvironment,
 } from '@branch-env/core';
@@ -306,7 +307,8 @@ export class SharedEnvironmentStack extends Stack {
       {
         environment: env,
         service: this.service,
-        alwaysRunsTasks: app.task.minTasks >= 1,
+        // A sleeping environment has no task on purpose (docs/platform.md, "Sleep and wake").
+        alwaysRunsTasks: app.task.minTasks >= 1 && sleepAfterIdleMinutes(env) === null,
         database: this.database,
         storage: this.storage,
         serviceUrl: this.serviceUrl,

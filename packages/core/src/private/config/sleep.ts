@@ -10,7 +10,7 @@ import type { ResolvedEnvironment } from '../routing/resolve.js';
 
 /** Idle minutes before a shared environment sleeps when its profile does not say. */
 export const DEFAULT_SLEEP_AFTER_IDLE_MINUTES = 30;
-export const SLEEP_AFTER_IDLE_RANGE = { min: 10, max: 1440 } as const;
+const SLEEP_AFTER_IDLE_RANGE = { min: 10, max: 1440 } as const;
 
 export const SleepSchema = z
   .union(
