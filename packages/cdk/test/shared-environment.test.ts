@@ -265,6 +265,17 @@ describe('a shared (thin) environment stack', () => {
     expect(metrics(awake)).toContain('HealthyHostCount');
   });
 
+  it("asks the router for the rule's sleep-after tag: the profile's idle minutes, none when it never sleeps", () => {
+    const sleepAfter = (t: Synthesized) =>
+      resourcesOf(t.main, LISTENER_RULE_RESOURCE_TYPE).map(
+        ([, r]) => r.Properties?.['SleepAfterMinutes'],
+      );
+    expect(sleepAfter(built).length).toBeGreaterThan(0);
+    expect(new Set(sleepAfter(built))).toEqual(new Set(['30']));
+    expect(sleepAfter(awake).length).toBeGreaterThan(0);
+    expect(sleepAfter(awake).every((v) => v === undefined)).toBe(true);
+  });
+
   it('publishes https://<env>.<domain> and the platform repository on its config bus', () => {
     const values = Object.fromEntries(
       resourcesOf(built.main, 'AWS::SSM::Parameter').map(([, r]) => [

@@ -227,6 +227,8 @@ export class SharedEnvironmentStack extends Stack {
       app: env.app,
       priority: priorities[ordered.indexOf(app)] ?? placement.priority,
       access: profile.access,
+      // The rule's branch-env:sleep-after tag (absent: never sleeps), docs/platform.md "Sleep and wake".
+      sleepAfterMinutes: sleepAfterIdleMinutes(env) ?? undefined,
       revision: props.commit,
     };
     this.service = new Service(this, 'Service', {
