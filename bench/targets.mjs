@@ -2,7 +2,10 @@
 // Issue 11's targets, read from `branch-env plan --json` (the models, not a measurement):
 // a shared preview (feature/new-login) ready in <= 3 min of CloudFormation and <= 5 min from push to
 // URL, idle at <= $0.015/h on its own and <= $0.15/h for the account platform, >= 90 previews per
-// development account; a full environment on a shared database <= 8 min from push to URL.
+// development account; a full environment on a shared database <= 8 min from push to URL. A preview
+// that sleeps (docs/platform.md, "Sleep and wake") counts the previews that fit at every default
+// quota; how many are awake at once (Fargate vCPU), its wake time and its idle cost asleep are
+// printed beside them, without a target.
 // Not a test. Needs a build (`npx tsc -b packages/cli apps/infra`). BRANCH / FULL_BRANCH override
 // the branches; when no profile of the config runs on a shared database, the full figure comes from
 // a copy of the config whose `full` profile is shared with `database.shared: true` on a platform
@@ -29,9 +32,19 @@ function plan(branch, config = configFile) {
 }
 
 const rows = [];
-/** `at most`: value / target, met when <= 1; `at least`: target / value, met when <= 1. */
+/**
+ * `at most`: value / target, met when <= 1; `at least`: target / value, met when <= 1; `info`: a
+ * figure printed beside the targets, with none of its own.
+ */
 function row(label, value, unit, target, kind, note = '') {
-  const ratio = kind === 'at most' ? value / target : value === 0 ? Infinity : target / value;
+  const ratio =
+    kind === 'info'
+      ? NaN
+      : kind === 'at most'
+        ? value / target
+        : value === 0
+          ? Infinity
+          : target / value;
   rows.push({ label, value, unit, target, kind, ratio, note });
 }
 const fmt = (n, unit) =>
@@ -52,19 +65,45 @@ row(
   'at most',
   `${preview.pushToUrl.rangeMinutes.low}–${preview.pushToUrl.rangeMinutes.high}; critical: ${preview.pushToUrl.critical}`,
 );
+if (preview.wake !== null)
+  row(
+    `wake after ${preview.capacity.sleepAfterIdleMinutes} idle min`,
+    preview.wake.totalMinutes,
+    'min',
+    NaN,
+    'info',
+    `${preview.wake.rangeMinutes.low}–${preview.wake.rangeMinutes.high}; first request → service answers`,
+  );
+else console.log(`  (${p.profile} never sleeps: no wake time)`);
 row('environment idle cost', preview.cost.perHour, '$/h', 0.015, 'at most');
+if (preview.cost.asleep !== null)
+  row('environment idle cost asleep (no Fargate)', preview.cost.asleep.perHour, '$/h', NaN, 'info');
 if (preview.platformCost === null)
   console.log('  (no account platform in this account: no platform cost)');
 else row('platform idle cost (per account)', preview.platformCost.perHour, '$/h', 0.15, 'at most');
 const name = (key) => preview.capacity.rows.find((r) => r.quota === key)?.name ?? 'none';
+const awake = preview.capacity.awakeAtOnce;
+// For a preview that sleeps `environments` is how many fit (Fargate bounds only the awake ones);
+// for one that never sleeps it counts Fargate too.
 row(
-  `capacity, every quota at its default`,
+  awake === null
+    ? 'capacity, every quota at its default'
+    : 'capacity that fits (sleeping), default quotas',
   preview.capacity.environments ?? Infinity,
   'environments',
   90,
   'at least',
-  `binding: ${name(preview.capacity.binding)}`,
+  `binding: ${name(preview.capacity.binding)}${awake === null ? '; never sleeps' : ''}`,
 );
+if (awake !== null)
+  row(
+    '  of which awake at once, default quotas',
+    awake.environments ?? Infinity,
+    'environments',
+    NaN,
+    'info',
+    `binding: ${name(awake.binding)}; the others sleep and wake on request`,
+  );
 row(
   `capacity, quotas AWS does not raise by itself`,
   preview.capacity.structural.environments ?? Infinity,
@@ -158,9 +197,12 @@ try {
 
 console.log('\nmodelled figure                                   value          target     ratio');
 for (const r of rows) {
-  const target = `${r.kind === 'at most' ? '<=' : '>='} ${fmt(r.target, r.unit)}`;
+  const target =
+    r.kind === 'info'
+      ? '(no target)'
+      : `${r.kind === 'at most' ? '<=' : '>='} ${fmt(r.target, r.unit)}`;
   console.log(
-    `${r.label.padEnd(48)} ${fmt(r.value, r.unit).padStart(14)}  ${target.padStart(16)}  ${Number.isNaN(r.ratio) ? '    -' : `${r.ratio.toFixed(2).padStart(5)}x`} ${Number.isNaN(r.ratio) ? 'n/a' : r.ratio <= 1 ? 'met' : 'NOT met'}${r.note ? `  (${r.note})` : ''}`,
+    `${r.label.padEnd(48)} ${fmt(r.value, r.unit).padStart(14)}  ${target.padStart(16)}  ${Number.isNaN(r.ratio) ? '    -' : `${r.ratio.toFixed(2).padStart(5)}x`} ${r.kind === 'info' ? 'info' : Number.isNaN(r.ratio) ? 'n/a' : r.ratio <= 1 ? 'met' : 'NOT met'}${r.note ? `  (${r.note})` : ''}`,
   );
 }
 console.log(
@@ -168,6 +210,9 @@ console.log(
 );
 console.log(
   'Fargate vCPU quotas count at the new-account default (6 vCPU each, AWS raises them with use);',
+);
+console.log(
+  'for a preview that sleeps they bound how many are awake at once, not how many fit (docs/platform.md);',
 );
 console.log(
   'push → URL is the deploy job as it runs: one job, cached dependencies, the registry-cached image',

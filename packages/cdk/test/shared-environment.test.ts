@@ -24,6 +24,7 @@ let built: Synthesized;
 let onSecond: Synthesized;
 let oidc: Synthesized;
 let cidr: Synthesized;
+let awake: Synthesized;
 beforeAll(() => {
   // The config's own service image: on the platform, no asset to fingerprint (docs/images.md).
   built = synthesize('shared/new-login', { serviceImage: undefined, siteDirectory: SITE });
@@ -49,6 +50,9 @@ beforeAll(() => {
     access: { mode: 'cidr', cidrs: ['203.0.113.0/24', '198.51.100.7/32'] },
   };
   cidr = synthesize('shared/office', {}, cidrConfig);
+  const awakeConfig = testConfig();
+  awakeConfig.profiles['preview-shared'] = { ...profile, sleep: false };
+  awake = synthesize('shared/awake', {}, awakeConfig);
 });
 afterAll(removeOutdirs);
 
@@ -250,6 +254,26 @@ describe('a shared (thin) environment stack', () => {
     const alarms = resourcesOf(built.main, 'AWS::CloudWatch::Alarm').map(([id]) => id);
     expect(alarms.some((id) => id.includes('LoadBalancer5xx'))).toBe(false);
     expect(alarms.some((id) => id.includes('Target5xx'))).toBe(true);
+  });
+
+  it('has no "no healthy task" alarm when it sleeps (the default), which would go off at every sleep', () => {
+    const metrics = (t: Synthesized) =>
+      resourcesOf(t.main, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties?.MetricName);
+    expect(built.environment.profile.sleep).toBeUndefined();
+    expect(metrics(built)).not.toContain('HealthyHostCount');
+    expect(metrics(built)).toContain('HTTPCode_Target_5XX_Count');
+    expect(metrics(awake)).toContain('HealthyHostCount');
+  });
+
+  it("asks the router for the rule's sleep-after tag: the profile's idle minutes, none when it never sleeps", () => {
+    const sleepAfter = (t: Synthesized) =>
+      resourcesOf(t.main, LISTENER_RULE_RESOURCE_TYPE).map(
+        ([, r]) => r.Properties?.['SleepAfterMinutes'],
+      );
+    expect(sleepAfter(built).length).toBeGreaterThan(0);
+    expect(new Set(sleepAfter(built))).toEqual(new Set(['30']));
+    expect(sleepAfter(awake).length).toBeGreaterThan(0);
+    expect(sleepAfter(awake).every((v) => v === undefined)).toBe(true);
   });
 
   it('publishes https://<env>.<domain> and the platform repository on its config bus', () => {

@@ -113,13 +113,56 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
 
   it('capacity and push → URL: counted with sandbox (the long-lived environment of the account), labelled apart from CloudFormation', () => {
     expect(plan.capacity.occupants).toEqual(['sandbox']);
-    const limited = plan.capacity.rows.filter((r) => r.fits !== null);
+    const limited = plan.capacity.rows.filter((r) => r.fits !== null && r.bounds === 'fit');
     expect(plan.capacity.environments).toBe(Math.min(...limited.map((r) => r.fits ?? 0)));
     expect(plan.capacity.rows[0]?.quota).toBe(plan.capacity.binding);
     expect(plan.pushToUrl.cloudFormationMinutes).toBeCloseTo(plan.timeToReady.totalMinutes, 1);
     expect(plan.pushToUrl.totalMinutes).toBeGreaterThan(plan.timeToReady.totalMinutes);
     expect(plan.pushToUrl.sources.length).toBeGreaterThanOrEqual(7);
     expect(markdown.stdout).toContain('| Push → URL | ~');
+  });
+
+  it('sleep: the preview sleeps after 30 idle minutes; ≥ 90 fit at every default quota, Fargate bounds only those awake at once', () => {
+    expect(plan.capacity.sleepAfterIdleMinutes).toBe(30);
+    expect(plan.capacity.environments).toBeGreaterThanOrEqual(90);
+    expect(plan.capacity.binding).toBe('targetGroupsPerAlb');
+    expect(plan.capacity.awakeAtOnce).toMatchObject({
+      environments: 24,
+      binding: 'fargateSpotVcpu',
+      fix: expect.stringContaining('--quota-code L-36FBB829 --desired-value 7'),
+    });
+    expect(plan.capacity.rows.find((r) => r.quota === 'fargateSpotVcpu')?.bounds).toBe('awake');
+    expect(markdown.stdout).toContain('24 awake at once (Fargate Spot vCPU resource count)');
+  });
+
+  it('wake: modelled next to push → URL, each step with its source', () => {
+    const wake = plan.wake;
+    expect(wake).not.toBeNull();
+    expect(wake!.steps.map((s) => s.label)).toContain(
+      'ECS task start on Fargate (placement, image pull, container start)',
+    );
+    expect(wake!.steps.every((s) => s.source.length > 20)).toBe(true);
+    // Task start 1 min + one 15 s health check interval of the preview's target group + the rest.
+    expect(wake!.totalMinutes).toBeGreaterThan(1.25);
+    expect(wake!.totalMinutes).toBeLessThan(plan.pushToUrl.totalMinutes);
+    expect(wake!.rangeMinutes.low).toBeLessThanOrEqual(wake!.totalMinutes);
+    expect(wake!.rangeMinutes.high).toBeGreaterThanOrEqual(wake!.totalMinutes);
+    expect(markdown.stdout).toMatch(
+      /\| Sleep \| after 30 idle min; the first request then waits ~1\.\d+ min/,
+    );
+  });
+
+  it('cost asleep: the awake line items without Fargate, beside the awake figure', () => {
+    const asleep = plan.cost.asleep;
+    expect(asleep).not.toBeNull();
+    const fargate = plan.cost.lines
+      .filter((l) => /Fargate/.test(l.item))
+      .reduce((t, l) => t + l.perHour, 0);
+    expect(fargate).toBeGreaterThan(0);
+    expect(asleep!.lines.some((l) => /Fargate/.test(l.item))).toBe(false);
+    expect(asleep!.lines.map((l) => l.item)).toContain('ECS service asleep (0 tasks)');
+    expect(asleep!.perHour).toBeCloseTo(plan.cost.perHour - fargate, 3);
+    expect(asleep!.perHour).toBeLessThan(plan.cost.perHour);
   });
 
   it('--markdown is the PR comment section, the same plan rendered', () => {
@@ -145,6 +188,17 @@ describe('branch-env plan feature/new-login (two synth runs in all)', () => {
     expect(text).toMatch(
       /\nready in: {4}~\d+(\.\d+)? min of CloudFormation \(modelled critical path; push → URL below\)\n/,
     );
+    expect(text).toMatch(
+      /\nwake: {8}~1\.\d+ min modelled \([\d.]+–[\d.]+\) from the first request after 30 idle min/,
+    );
+    expect(text).toMatch(
+      /\nawake: {7}24 of them at once \(binding: Fargate Spot vCPU resource count\); the others sleep\n/,
+    );
+    expect(text).toContain(
+      `idle cost:   environment $${plan.cost.perHour.toFixed(4)}/h awake, $${plan.cost.asleep!.perHour.toFixed(4)}/h asleep + account platform`,
+    );
+    expect(text).toContain('(awake at once, not fit)');
+    expect(text).toMatch(/\n {2}to wake more at once: raise 'Fargate Spot vCPU resource count'/);
   });
 });
 

@@ -1290,10 +1290,11 @@ describe('buildPlan over a hand-written synthesis (no CDK)', () => {
 
 describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () => {
   const dedicated = resolveEnvironment('feature/new-login', config);
-  // What a shared preview resolves to once the account has a platform (issue 11's config shape).
+  // What a shared preview resolves to once the account has a platform (issue 11's config shape),
+  // one that never sleeps (`sleep: false`: Fargate bounds how many fit); `sleeping` is the default.
   const shared = {
     ...dedicated,
-    profile: { ...dedicated.profile, isolation: 'shared' as const },
+    profile: { ...dedicated.profile, isolation: 'shared' as const, sleep: false as const },
     account: {
       ...dedicated.account,
       platform: {
@@ -1428,6 +1429,49 @@ describe('buildPlan: capacity, push → URL and the platform cost (no CDK)', () 
       "| Capacity | 24 preview environment(s) in development, bound by Fargate Spot vCPU resource count; 99 by the platform's shape |",
     );
     expect(md).toContain('<details><summary>Account platform idle cost</summary>');
+  });
+
+  it('a sleeping shared preview (the default): 99 fit at every default quota, 24 awake at once, its wake and its cost asleep', () => {
+    const sleeping = buildPlan(
+      { ...shared, profile: { ...shared.profile, sleep: undefined } },
+      { ms: 1, directory: '/nowhere', findings: [], stacks: [thin] },
+      { capacity: { occupants: [sandbox] } },
+    );
+    expect(sleeping.capacity).toMatchObject({
+      environments: 99,
+      binding: 'targetGroupsPerAlb',
+      sleepAfterIdleMinutes: 30,
+      awakeAtOnce: { environments: 24, binding: 'fargateSpotVcpu' },
+    });
+    expect(sleeping.capacity.awakeAtOnce?.fix).toContain(
+      '--quota-code L-36FBB829 --desired-value 7',
+    );
+    expect(sleeping.capacity.fix).toContain(
+      "'Target Groups per Application Load Balancer' cannot be raised",
+    );
+    // One 5 s health check interval of the thin stack's target group.
+    expect(sleeping.wake?.steps[2]).toMatchObject({ minutes: 5 / 60 });
+    expect(sleeping.cost.asleep?.lines.map((l) => l.item)).toEqual([
+      'ECS service asleep (0 tasks)',
+    ]);
+    expect(sleeping.cost.asleep?.perHour).toBe(0);
+    expect(sleeping.cost.perHour).toBeGreaterThan(0);
+    const text = planText(sleeping);
+    expect(text).toContain(
+      'capacity:    99 preview environment(s) fit in development (shared; binding: Target Groups per Application Load Balancer)',
+    );
+    expect(text).toMatch(
+      /\nidle cost: {3}environment \$0\.\d{4}\/h awake, \$0\.0000\/h asleep \+ account platform/,
+    );
+    expect(text).toContain('asleep after 30 idle min: $0.0000/h idle (no Fargate)');
+    // The never-sleeping plan above shows none of it.
+    expect(plan.capacity.awakeAtOnce).toBeNull();
+    expect(plan.wake).toBeNull();
+    expect(plan.cost.asleep).toBeNull();
+    expect(planText(plan)).not.toMatch(/\n(wake|awake): /);
+    expect(planMarkdown(sleeping)).toContain(
+      "| Capacity | 99 preview environment(s) in development, bound by Target Groups per Application Load Balancer; 99 by the platform's shape; 24 awake at once (Fargate Spot vCPU resource count) |",
+    );
   });
 
   it('a dedicated environment without a platform block has no platform cost', () => {

@@ -23,7 +23,7 @@ import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-ser
 import { ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -364,19 +364,31 @@ describe('deploy (run in-process up to the CloudFormation deploy, AWS mocked)', 
       .on(DescribeStacksCommand, { StackName: newStack })
       .rejects(awsError('ValidationError', `Stack with id ${newStack} does not exist`));
 
+  /** The repository config with previews that never sleep, next to it (its paths are relative). */
+  function neverSleepingConfig(): string {
+    const raw = JSON.parse(readFileSync(CONFIG, 'utf8')) as {
+      profiles: Record<string, Record<string, unknown>>;
+    };
+    raw.profiles['preview']!['sleep'] = false;
+    const file = join(ROOT, `.branch-env-never-sleeps-${process.pid}.config.json`);
+    writeFileSync(file, JSON.stringify(raw));
+    return file;
+  }
+
   it('refuses a new environment when the account is full, before claiming anything, naming the quota and the fix', async () => {
     noSuchStack();
     // Applied values: Fargate Spot 0.5 vCPU (a new account can be below the default); the rest
-    // has none, so it counts at the AWS default. Live: three previews and sandbox.
+    // has none, so it counts at the AWS default. Live: three previews and sandbox. Previews that
+    // never sleep: Fargate bounds how many fit.
     quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
     quotas
       .on(GetServiceQuotaCommand, { ServiceCode: 'fargate', QuotaCode: 'L-36FBB829' })
       .resolves({ Quota: { Value: 0.5 } });
     const io = recordingIo();
-    const error = await deploy(
-      { positionals: ['feature/new'], values: { config: CONFIG } },
-      io,
-    ).catch((e: unknown) => e);
+    const config = neverSleepingConfig();
+    const error = await deploy({ positionals: ['feature/new'], values: { config } }, io)
+      .catch((e: unknown) => e)
+      .finally(() => rmSync(config, { force: true }));
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(
       /^feature-new does not fit: the account is full: '/,
@@ -409,6 +421,57 @@ describe('deploy (run in-process up to the CloudFormation deploy, AWS mocked)', 
     ).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/belongs to branch 'feature\/other'/);
     expect(io.stderr()).toMatch(/room for \d+ more preview environment\(s\) \(1 live\)/);
+  }, 120_000);
+
+  it('lets a sleeping preview past a full Fargate quota (it bounds only how many are awake), with a warning', async () => {
+    noSuchStack();
+    // The same account as the refusal above: Fargate Spot 0.5 vCPU, three previews and sandbox.
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+    quotas
+      .on(GetServiceQuotaCommand, { ServiceCode: 'fargate', QuotaCode: 'L-36FBB829' })
+      .resolves({ Quota: { Value: 0.5 } });
+    ssm
+      .on(PutParameterCommand)
+      .rejects(new ParameterAlreadyExists({ message: 'exists', $metadata: {} }));
+    ssm
+      .on(GetParameterCommand, { Name: '/branch-env-demo/feature-new/meta/owner-branch' })
+      .resolves({ Parameter: { Value: 'feature/other' } });
+    const io = recordingIo();
+    const error = await deploy(
+      { positionals: ['feature/new'], values: { config: CONFIG } },
+      io,
+    ).catch((e: unknown) => e);
+    // Past the capacity check, on to the claim.
+    expect((error as Error).message).toMatch(/belongs to branch 'feature\/other'/);
+    // 99 target groups less the site server's... : the three live previews take 3 of them.
+    expect(io.stderr()).toMatch(
+      /room for 96 more preview environment\(s\) \(4 live\); 2 can be awake at once \(Fargate Spot vCPU resource count\)/,
+    );
+    expect(io.stderr()).not.toContain('warning: no room to be awake');
+  }, 120_000);
+
+  it('warns, without refusing, when a sleeping preview has no Fargate room to be awake', async () => {
+    noSuchStack();
+    quotas.on(GetServiceQuotaCommand).rejects(awsError('NoSuchResourceException'));
+    quotas
+      .on(GetServiceQuotaCommand, { ServiceCode: 'fargate', QuotaCode: 'L-36FBB829' })
+      .resolves({ Quota: { Value: 0.2 } });
+    ssm
+      .on(PutParameterCommand)
+      .rejects(new ParameterAlreadyExists({ message: 'exists', $metadata: {} }));
+    ssm
+      .on(GetParameterCommand, { Name: '/branch-env-demo/feature-new/meta/owner-branch' })
+      .resolves({ Parameter: { Value: 'feature/other' } });
+    const io = recordingIo();
+    const error = await deploy(
+      { positionals: ['feature/new'], values: { config: CONFIG } },
+      io,
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/belongs to branch 'feature\/other'/);
+    expect(io.stderr()).toContain(
+      'warning: no room to be awake: feature-new deploys, but its tasks cannot start until Fargate vCPU frees up (another environment sleeps)',
+    );
+    expect(io.stderr()).toContain('--quota-code L-36FBB829 --desired-value 1 ');
   }, 120_000);
 
   it('refuses credentials of another account before any other call', async () => {

@@ -115,6 +115,27 @@ describe('branch-env plan of an app of several services and jobs', () => {
     ]);
   });
 
+  it('a sleeping shared profile prices every service asleep at $0 and wakes on the slowest health check', () => {
+    const plan = JSON.parse(result.stdout) as Plan;
+    expect(plan.capacity.sleepAfterIdleMinutes).toBe(30);
+    const asleep = plan.cost.asleep?.lines.find((l) => l.item === 'ECS service asleep (0 tasks)');
+    expect(asleep).toMatchObject({ quantity: 4, perHour: 0 });
+    expect(plan.cost.asleep!.perHour).toBeLessThan(
+      plan.cost.perHour - plan.services.reduce((a, s) => a + (s.perHour ?? 0), 0) + 1e-4,
+    );
+    expect(plan.wake?.steps.map((s) => s.label)).toContain(
+      'target group health check until the load balancer forwards',
+    );
+  });
+
+  it('a dedicated profile (sandbox) never sleeps: no wake, no awake-at-once, no asleep cost', () => {
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/\ncapacity: {4}\d+ full environment\(s\) fit/);
+    expect(text.stdout).not.toMatch(/\n(wake|awake): /);
+    expect(text.stdout).not.toContain('asleep');
+    expect(text.stdout).not.toContain('(awake at once, not fit)');
+  });
+
   it('the text plan lists the services with their routes and the jobs', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/services:\n {2}web +routes \/ /);

@@ -68,6 +68,12 @@ describe('README.md', () => {
     const [, previewMonth, fullMonth] = row('per month (730 h)');
     expect(previewMonth).toBe(`$${preview.cost.perMonth.toFixed(2)}`);
     expect(fullMonth).toBe(`$${full.cost.perMonth.toFixed(2)}`);
+    // Asleep: the preview without its task; full is dedicated and never sleeps.
+    const [, previewAsleep, fullAsleep] = row('asleep per hour (after 30 idle min, no Fargate)');
+    expect(preview.cost.asleep).not.toBeNull();
+    expect(previewAsleep).toBe(`$${preview.cost.asleep!.perHour.toFixed(4)}`);
+    expect(full.cost.asleep).toBeNull();
+    expect(fullAsleep).toContain('never sleeps');
     // The targets the README claims are met.
     expect(preview.cost.perHour).toBeLessThanOrEqual(0.06);
     expect(full.cost.perHour).toBeLessThanOrEqual(0.18);

@@ -30,6 +30,11 @@ export {
 } from './private/config/schema.js';
 export { PLATFORM_CHECKS, platformDatabaseKey } from './private/config/platform-checks.js';
 export {
+  sleepAfterIdleMinutes,
+  DEFAULT_SLEEP_AFTER_IDLE_MINUTES,
+  type Sleep,
+} from './private/config/sleep.js';
+export {
   ENVIRONMENT_CHECKS,
   ENVIRONMENT_RULES_CHECK,
   environmentProblems,
@@ -375,6 +380,7 @@ export {
   platformQuotaUsage,
   modelCapacity,
   decideRoom,
+  moreRoomFix,
   type CapacityInput,
   type CapacityModel,
   type CapacityRow,
@@ -397,6 +403,12 @@ export {
   type PushToUrlOptions,
 } from './private/analysis/push-to-url.js';
 export { estimatePlatformCost } from './private/analysis/platform-cost.js';
+export {
+  modelWake,
+  WAKE_PAGE_REFRESH_SECONDS,
+  type WakeModel,
+  type WakeStep,
+} from './private/analysis/wake.js';
 export {
   PIPELINE_DURATIONS,
   type PipelineTerm,

@@ -3,6 +3,7 @@ import {
   decideRoom,
   environmentQuotaUsage,
   modelCapacity,
+  moreRoomFix,
   platformQuotaUsage,
   type Occupant,
 } from '../src/private/analysis/capacity.js';
@@ -13,6 +14,7 @@ import { modelPushToUrl } from '../src/private/analysis/push-to-url.js';
 import { QUOTAS_2026_12, raiseQuotaFix } from '../src/private/analysis/quotas.js';
 import type { CfnResource, CfnTemplate } from '../src/private/analysis/template.js';
 import { modelTimeToReady } from '../src/private/analysis/time-model.js';
+import { modelWake, WAKE_PAGE_REFRESH_SECONDS } from '../src/private/analysis/wake.js';
 
 const REGION = 'us-east-1';
 const param = (name: string) => ({ Ref: name });
@@ -305,6 +307,99 @@ describe('modelCapacity', () => {
   });
 });
 
+describe('modelCapacity of a profile that sleeps', () => {
+  const platform = { availabilityZones: 2, natGateways: 0, loadBalancers: 1 };
+  const previews = (n: number, sleeps: boolean): Occupant[] =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${sleeps ? 's' : 'p'}${i}`,
+      isolation: 'shared',
+      usage: previewUsage,
+      sleeps,
+    }));
+  const input = {
+    region: REGION,
+    usage: previewUsage,
+    isolation: 'shared' as const,
+    platform,
+    occupants: [sandbox],
+  };
+
+  it('≥ 90 sleeping previews fit at every default quota; Fargate Spot bounds only the 24 awake at once', () => {
+    const model = modelCapacity({ ...input, sleeps: true });
+    expect(model.environments).toBe(99);
+    expect(model.binding).toBe('targetGroupsPerAlb');
+    expect(model.structural).toEqual({ environments: 99, binding: 'targetGroupsPerAlb' });
+    expect(model.awakeAtOnce).toEqual({ environments: 24, binding: 'fargateSpotVcpu' });
+    expect(model.rows.find((r) => r.quota === 'fargateSpotVcpu')).toMatchObject({
+      bounds: 'awake',
+      fits: 24,
+    });
+    expect(model.rows.find((r) => r.quota === 'targetGroupsPerAlb')?.bounds).toBe('fit');
+    // Rows that bound the fit come first, the awake-at-once one after them.
+    expect(model.rows[0]?.quota).toBe('targetGroupsPerAlb');
+    const awakeAt = model.rows.findIndex((r) => r.bounds === 'awake');
+    expect(model.rows.slice(0, awakeAt).every((r) => r.bounds === 'fit' && r.fits !== null)).toBe(
+      true,
+    );
+    expect(model.assumptions.join('\n')).toMatch(/Fargate vCPU bounds how many are awake at once/);
+  });
+
+  it('a profile that never sleeps keeps Fargate as a bound on how many fit, and no awake figure', () => {
+    const model = modelCapacity(input);
+    expect(model.environments).toBe(24);
+    expect(model.binding).toBe('fargateSpotVcpu');
+    expect(model.awakeAtOnce).toBeNull();
+    expect(model.rows.every((r) => r.bounds === 'fit')).toBe(true);
+    expect(model.assumptions.join('\n')).not.toMatch(/awake at once/);
+  });
+
+  it('counts awake room next to the occupants that never sleep; sleeping ones take only their rule and target group', () => {
+    const model = modelCapacity({
+      ...input,
+      sleeps: true,
+      occupants: [sandbox, ...previews(30, true), ...previews(4, false)],
+    });
+    expect(model.environments).toBe(99 - 34);
+    // 6 vCPU − 4 never-sleeping previews × 0.25 = 5 vCPU: 20 awake at once.
+    expect(model.awakeAtOnce).toEqual({ environments: 20, binding: 'fargateSpotVcpu' });
+    expect(model.rows.find((r) => r.quota === 'fargateSpotVcpu')).toMatchObject({ occupied: 1 });
+  });
+
+  it('a never-sleeping profile still counts sleeping occupants at their full Fargate use (they may wake)', () => {
+    const model = modelCapacity({ ...input, occupants: [sandbox, ...previews(8, true)] });
+    expect(model.environments).toBe(16);
+    expect(model.binding).toBe('fargateSpotVcpu');
+  });
+
+  it('the fix for more awake at once names the Fargate quota and its next value', () => {
+    const model = modelCapacity({ ...input, sleeps: true });
+    const row = model.rows.find((r) => r.quota === model.awakeAtOnce?.binding);
+    expect(row).toBeDefined();
+    expect(moreRoomFix(row!, REGION)).toContain(
+      '--service-code fargate --quota-code L-36FBB829 --desired-value 7 --region us-east-1',
+    );
+    const fit = model.rows.find((r) => r.quota === model.binding);
+    expect(moreRoomFix(fit!, REGION)).toContain('add a load balancer to the platform');
+  });
+
+  it('deploy refuses a sleeping preview on the fit, never on the awake figure', () => {
+    const crowded = { ...input, sleeps: true, occupants: [sandbox, ...previews(40, true)] };
+    expect(decideRoom(modelCapacity(crowded), REGION)).toEqual({
+      kind: 'room',
+      environments: 59,
+    });
+    // The same 40 as never-sleeping previews leave no Fargate Spot room: refused for one that never sleeps.
+    expect(
+      decideRoom(modelCapacity({ ...input, occupants: [sandbox, ...previews(40, false)] }), REGION),
+    ).toMatchObject({ kind: 'full', quota: 'fargateSpotVcpu' });
+    const full = decideRoom(
+      modelCapacity({ ...crowded, occupants: [sandbox, ...previews(99, true)] }),
+      REGION,
+    );
+    expect(full).toMatchObject({ kind: 'full', quota: 'targetGroupsPerAlb' });
+  });
+});
+
 describe('decideRoom', () => {
   it('fails when the shared load balancer has no rule left, naming the quota and both fixes', () => {
     const previews: Occupant[] = Array.from({ length: 100 }, (_, i) => ({
@@ -488,5 +583,62 @@ describe('costs: the environment’s own and the platform’s', () => {
       databases: { documentdb: { instanceClass: 'db.r6g.large', instances: 2 } },
     });
     expect(unknown.unpriced).toHaveLength(1);
+  });
+});
+
+describe('a sleeping environment: wake time and idle cost asleep', () => {
+  it('wakes in task start + one health check interval + the waker and the page reload', () => {
+    const wake = modelWake([thinStack()]);
+    expect(wake.steps.map((s) => s.minutes)).toEqual([
+      0.05,
+      1, // ECS_TASK_START_MINUTES, the ECS service model's task start
+      15 / 60, // one HealthCheckIntervalSeconds of the thin stack's target group
+      (5 + WAKE_PAGE_REFRESH_SECONDS) / 60,
+    ]);
+    expect(wake.totalMinutes).toBeCloseTo(0.05 + 1 + 0.25 + 10 / 60, 10);
+    // High end: HealthyThresholdCount (2) × interval, as the create model counts it.
+    expect(wake.rangeMinutes.high).toBeCloseTo(0.1 + 1 + 0.5 + 15 / 60, 10);
+    expect(wake.rangeMinutes.low).toBeCloseTo(0.02 + 1 + 0.25 + 2 / 60, 10);
+    expect(wake.steps[2]?.source).toContain('must pass one health check');
+    expect(wake.totalMinutes).toBeLessThan(2);
+  });
+
+  it('takes the ALB defaults (30 s, 5 checks) for a target group that sets none, the slowest service deciding', () => {
+    const slow = thinStack();
+    const group = slow.Resources!['TargetGroup']!;
+    slow.Resources!['TargetGroup'] = { ...group, Properties: { VpcId: param('PlatformVpcId') } };
+    const wake = modelWake([thinStack(), slow]);
+    expect(wake.steps[2]).toMatchObject({ minutes: 0.5, range: [0.5, 2.5] });
+  });
+
+  it('a stack without a load-balanced service has no health check step', () => {
+    const wake = modelWake([{ Resources: { B: { Type: 'AWS::S3::Bucket' } } }]);
+    expect(wake.steps.map((s) => s.label)).not.toContain(
+      'target group health check until the load balancer forwards',
+    );
+    expect(wake.steps).toHaveLength(3);
+  });
+
+  it('asleep, a shared preview bills no Fargate vCPU, memory or task address; awake it still does', () => {
+    const awake = estimateCost(thinStack());
+    const asleep = estimateCost(thinStack(), { asleep: true });
+    const items = (c: typeof awake) => c.lines.map((l) => l.item);
+    expect(items(awake)).toEqual(
+      expect.arrayContaining([
+        'Fargate vCPU (ARM64, Spot)',
+        'Fargate memory (ARM64, Spot)',
+        'Public IPv4 (Fargate task)',
+      ]),
+    );
+    expect(items(asleep).filter((i) => /Fargate/.test(i))).toEqual([]);
+    expect(asleep.lines.find((l) => l.item === 'ECS service asleep (0 tasks)')).toMatchObject({
+      logicalIds: ['Service'],
+      perHour: 0,
+    });
+    const fargate = awake.lines
+      .filter((l) => l.logicalIds.includes('Service'))
+      .reduce((t, l) => t + l.perHour, 0);
+    expect(fargate).toBeGreaterThan(0.005);
+    expect(asleep.perHour).toBeCloseTo(awake.perHour - fargate, 10);
   });
 });

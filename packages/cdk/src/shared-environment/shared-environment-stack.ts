@@ -10,6 +10,7 @@ import {
   listenerOrder,
   platformParameterName,
   siteServing,
+  sleepAfterIdleMinutes,
   type PlatformParameter,
   type ResolvedEnvironment,
 } from '@branch-env/core';
@@ -226,6 +227,8 @@ export class SharedEnvironmentStack extends Stack {
       app: env.app,
       priority: priorities[ordered.indexOf(app)] ?? placement.priority,
       access: profile.access,
+      // The rule's branch-env:sleep-after tag (absent: never sleeps), docs/platform.md "Sleep and wake".
+      sleepAfterMinutes: sleepAfterIdleMinutes(env) ?? undefined,
       revision: props.commit,
     };
     this.service = new Service(this, 'Service', {
@@ -306,7 +309,8 @@ export class SharedEnvironmentStack extends Stack {
       {
         environment: env,
         service: this.service,
-        alwaysRunsTasks: app.task.minTasks >= 1,
+        // A sleeping environment has no task on purpose (docs/platform.md, "Sleep and wake").
+        alwaysRunsTasks: app.task.minTasks >= 1 && sleepAfterIdleMinutes(env) === null,
         database: this.database,
         storage: this.storage,
         serviceUrl: this.serviceUrl,

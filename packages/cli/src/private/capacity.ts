@@ -4,6 +4,7 @@ import {
   isolationOf,
   longLivedEnvironments,
   resolveEnvironment,
+  sleepAfterIdleMinutes,
   type Config,
   type DeployedEnvironment,
   type ResolvedEnvironment,
@@ -38,7 +39,12 @@ export async function longLivedOccupants(
     );
   const occupants: Occupants[number][] = [];
   for (const e of envs)
-    occupants.push({ name: e.name, isolation: isolationOf(e.profile), stacks: await stacksOf(e) });
+    occupants.push({
+      name: e.name,
+      isolation: isolationOf(e.profile),
+      sleeps: sleepAfterIdleMinutes(e) !== null,
+      stacks: await stacksOf(e),
+    });
   return { occupants };
 }
 
@@ -78,7 +84,12 @@ export async function accountOccupants(
       stacks = await stacksOf(resolved);
       byProfile.set(profile.name, stacks);
     }
-    occupants.push({ name, isolation: isolationOf(profile), stacks: stacks ?? ownStacks });
+    occupants.push({
+      name,
+      isolation: isolationOf(profile),
+      sleeps: sleepAfterIdleMinutes({ profile }) !== null,
+      stacks: stacks ?? ownStacks,
+    });
   }
   return { occupants };
 }

@@ -6,7 +6,9 @@ import {
   environmentQuotaUsage,
   isolationOf,
   modelCapacity,
+  moreRoomFix,
   platformShapeOf,
+  sleepAfterIdleMinutes,
   type Config,
   type RoomDecision,
   type ResolvedEnvironment,
@@ -45,10 +47,12 @@ export async function checkRoom(
     region: env.region,
     usage: environmentQuotaUsage(own.stacks, env.region),
     isolation,
+    sleeps: sleepAfterIdleMinutes(env) !== null,
     platform: platformShapeOf(env.account, isolation),
     occupants: (context.occupants ?? []).map((o) => ({
       name: o.name,
       isolation: o.isolation,
+      sleeps: o.sleeps ?? false,
       usage: environmentQuotaUsage(o.stacks, env.region),
     })),
   };
@@ -59,11 +63,20 @@ export async function checkRoom(
   );
   if (unread.length > 0)
     io.err(`counting at the AWS default (no applied value read): ${unread.join(', ')}\n`);
-  const decision = decideRoom(modelCapacity({ ...input, values }), env.region);
+  const model = modelCapacity({ ...input, values });
+  // The fit decides (a sleeping profile's Fargate vCPU bounds only how many are awake at once).
+  const decision = decideRoom(model, env.region);
   if (decision.kind === 'full')
     throw new UserError(`${env.name} does not fit: ${decision.message}`, decision.fix);
+  const awake = model.awakeAtOnce;
   io.err(
-    `room for ${decision.environments ?? 'any number of'} more ${env.profile.name} environment(s) (${live.length} live)\n`,
+    `room for ${decision.environments ?? 'any number of'} more ${env.profile.name} environment(s) (${live.length} live)${awake === null ? '' : `; ${awake.environments ?? 'any number'} can be awake at once${awake.binding === null ? '' : ` (${QUOTAS_2026_12.quotas[awake.binding].name})`}`}\n`,
   );
+  if (awake !== null && awake.environments !== null && awake.environments < 1) {
+    const row = model.rows.find((r) => r.quota === awake.binding);
+    io.err(
+      `warning: no room to be awake: ${env.name} deploys, but its tasks cannot start until Fargate vCPU frees up (another environment sleeps)${row === undefined ? '' : `; ${moreRoomFix(row, env.region) ?? ''}`}\n`,
+    );
+  }
   return decision;
 }

@@ -1,15 +1,16 @@
 import {
-  QUOTAS_2026_12,
   combineStackTimes,
   environmentQuotaUsage,
   estimatePlatformCost,
   isolationOf,
   modelCapacity,
   modelPushToUrl,
+  modelWake,
+  moreRoomFix,
+  sleepAfterIdleMinutes,
   usesPlatformImages,
   modelTimeToReady,
   platformShapeOf,
-  raiseQuotaFix,
   type CapacityIsolation,
   type CapacityModel,
   type CostEstimate,
@@ -17,7 +18,9 @@ import {
   type PlatformShape,
   type PriceTable,
   type PushToUrlModel,
+  type QuotaKey,
   type ResolvedEnvironment,
+  type WakeModel,
 } from '@branch-env/core';
 import type { SynthesizedStack } from '../../private/synth.js';
 
@@ -26,17 +29,33 @@ import type { SynthesizedStack } from '../../private/synth.js';
  * synthesized stacks and the environments already holding quota in its account, rendered as text
  * and markdown next to the rest of the plan.
  */
-interface PlanCapacity extends CapacityModel {
+interface PlanCapacity extends Omit<CapacityModel, 'awakeAtOnce'> {
   readonly isolation: CapacityIsolation;
   readonly profile: string;
   readonly account: string;
   /** How to get past the binding quota (null when nothing limits the profile). */
   readonly fix: string | null;
+  /** Idle minutes after which the profile's environments sleep; null: they never do. */
+  readonly sleepAfterIdleMinutes: number | null;
+  /**
+   * For a profile that sleeps: how many of its environments can be awake at once, the running-task
+   * quota that binds (Fargate vCPU) and how to raise it; null for a profile that never sleeps.
+   */
+  readonly awakeAtOnce: {
+    readonly environments: number | null;
+    readonly binding: QuotaKey | null;
+    readonly fix: string | null;
+  } | null;
 }
 
 export interface PlanSpeedAndCapacity {
   readonly capacity: PlanCapacity;
   readonly pushToUrl: PushToUrlModel;
+  /**
+   * For a profile that sleeps: modelled minutes from the first request after idle until its
+   * service answers (docs/platform.md, "Sleep and wake"); null when it never sleeps.
+   */
+  readonly wake: WakeModel | null;
   /** The account platform's idle cost, once per account; null when the account has none. */
   readonly platformCost: CostEstimate | null;
 }
@@ -46,6 +65,8 @@ export interface CapacityContext {
   readonly occupants?: readonly {
     readonly name: string;
     readonly isolation: CapacityIsolation;
+    /** It sleeps when idle (`sleepAfterIdleMinutes`). @default false */
+    readonly sleeps?: boolean;
     readonly stacks: readonly Pick<SynthesizedStack, 'template' | 'region'>[];
   }[];
 }
@@ -59,20 +80,27 @@ export function buildSpeedAndCapacity(
   prices?: PriceTable,
 ): PlanSpeedAndCapacity {
   const isolation = isolationOf(env.profile);
+  const sleepAfter = sleepAfterIdleMinutes(env);
   const platform: PlatformShape | undefined = platformShapeOf(env.account, isolation);
   const occupants: Occupant[] = (context.occupants ?? []).map((o) => ({
     name: o.name,
     isolation: o.isolation,
+    sleeps: o.sleeps ?? false,
     usage: environmentQuotaUsage(o.stacks, env.region),
   }));
   const model = modelCapacity({
     region: env.region,
     usage: environmentQuotaUsage(stacks, env.region),
     isolation,
+    sleeps: sleepAfter !== null,
     platform,
     occupants,
   });
-  const binding = model.rows.find((r) => r.quota === model.binding);
+  const fixOf = (key: QuotaKey | null) => {
+    const row = model.rows.find((r) => r.quota === key);
+    return row === undefined ? null : moreRoomFix(row, env.region);
+  };
+  const wake = sleepAfter === null ? null : modelWake(stacks.map((s) => s.template));
   const cloudFormation = combineStackTimes(
     stacks.map((s) => ({ stack: s.name, model: modelTimeToReady(s.template) })),
   );
@@ -87,15 +115,12 @@ export function buildSpeedAndCapacity(
       isolation,
       profile: env.profile.name,
       account: env.account.key,
-      fix:
-        binding === undefined || binding.fits === null
+      fix: fixOf(model.binding),
+      sleepAfterIdleMinutes: sleepAfter,
+      awakeAtOnce:
+        model.awakeAtOnce === null
           ? null
-          : raiseQuotaFix(
-              QUOTAS_2026_12.quotas[binding.quota],
-              (binding.platform + binding.occupied + binding.perEnvironment * (binding.fits + 1)) /
-                binding.pools,
-              env.region,
-            ),
+          : { ...model.awakeAtOnce, fix: fixOf(model.awakeAtOnce.binding) },
     },
     pushToUrl: {
       ...pushToUrl,
@@ -106,6 +131,17 @@ export function buildSpeedAndCapacity(
         high: round(pushToUrl.rangeMinutes.high, 2),
       },
     },
+    wake:
+      wake === null
+        ? null
+        : {
+            ...wake,
+            totalMinutes: round(wake.totalMinutes, 2),
+            rangeMinutes: {
+              low: round(wake.rangeMinutes.low, 2),
+              high: round(wake.rangeMinutes.high, 2),
+            },
+          },
     platformCost:
       platform === undefined
         ? null
@@ -119,17 +155,35 @@ const rowFits = (n: number | null) => (n === null ? '-' : String(n));
 const quotaName = (m: CapacityModel, key: string | null) =>
   m.rows.find((r) => r.quota === key)?.name ?? 'none';
 
-/** Headline lines for the terminal. */
-export function speedAndCapacityHeadline(s: PlanSpeedAndCapacity, perHour: number): string[] {
+/** Headline lines for the terminal; `asleepPerHour` is the environment's idle cost asleep. */
+export function speedAndCapacityHeadline(
+  s: PlanSpeedAndCapacity,
+  perHour: number,
+  asleepPerHour: number | null = null,
+): string[] {
   const c = s.capacity;
   const p = s.pushToUrl;
+  const environment =
+    asleepPerHour === null
+      ? `environment $${perHour.toFixed(4)}/h`
+      : `environment $${perHour.toFixed(4)}/h awake, $${asleepPerHour.toFixed(4)}/h asleep`;
   return [
     `push → URL:  ~${p.totalMinutes} min modelled (${p.rangeMinutes.low}–${p.rangeMinutes.high}), of which CloudFormation ~${p.cloudFormationMinutes} min`,
-    `capacity:    ${fits(c.environments)} ${c.profile} environment(s) fit in ${c.account} (${c.isolation}; binding: ${quotaName(c, c.binding)}); ${fits(c.structural.environments)} by quotas AWS does not raise itself (${quotaName(c, c.structural.binding)})`,
-    ...(s.platformCost === null
+    ...(s.wake === null
       ? []
       : [
-          `idle cost:   environment $${perHour.toFixed(4)}/h + account platform $${s.platformCost.perHour.toFixed(4)}/h (once per account)`,
+          `wake:        ~${s.wake.totalMinutes} min modelled (${s.wake.rangeMinutes.low}–${s.wake.rangeMinutes.high}) from the first request after ${c.sleepAfterIdleMinutes} idle min ("waking up" page meanwhile)`,
+        ]),
+    `capacity:    ${fits(c.environments)} ${c.profile} environment(s) fit in ${c.account} (${c.isolation}; binding: ${quotaName(c, c.binding)}); ${fits(c.structural.environments)} by quotas AWS does not raise itself (${quotaName(c, c.structural.binding)})`,
+    ...(c.awakeAtOnce === null
+      ? []
+      : [
+          `awake:       ${fits(c.awakeAtOnce.environments)} of them at once (binding: ${quotaName(c, c.awakeAtOnce.binding)}); the others sleep`,
+        ]),
+    ...(s.platformCost === null && asleepPerHour === null
+      ? []
+      : [
+          `idle cost:   ${environment}${s.platformCost === null ? '' : ` + account platform $${s.platformCost.perHour.toFixed(4)}/h (once per account)`}`,
         ]),
   ];
 }
@@ -144,13 +198,23 @@ export function speedAndCapacityText(s: PlanSpeedAndCapacity): string[] {
         `  ${String(round(step.minutes, 2)).padStart(5)} min  ${step.branch ? `[${step.branch}] ` : ''}${step.label}`,
     ),
     `  critical branch: ${s.pushToUrl.critical}; assumes ${s.pushToUrl.assumptions.join('; ')}`,
+    ...(s.wake === null
+      ? []
+      : [
+          '',
+          `wake after ${c.sleepAfterIdleMinutes} idle min (modelled, first request → service answers):`,
+          ...s.wake.steps.map(
+            (step) => `  ${String(round(step.minutes, 2)).padStart(5)} min  ${step.label}`,
+          ),
+        ]),
     '',
     `capacity (default quotas, ${c.quotaTable.date}):`,
     ...c.rows.map(
       (r) =>
-        `  ${rowFits(r.fits).padStart(5)}  ${r.name}: limit ${r.limit}, platform ${round(r.platform, 2)}, others ${round(r.occupied, 2)}, this ${round(r.perEnvironment, 2)} each${r.adjustable ? '' : ' (not adjustable)'}`,
+        `  ${rowFits(r.fits).padStart(5)}  ${r.name}: limit ${r.limit}, platform ${round(r.platform, 2)}, others ${round(r.occupied, 2)}, this ${round(r.perEnvironment, 2)} each${r.adjustable ? '' : ' (not adjustable)'}${r.bounds === 'awake' ? ' (awake at once, not fit)' : ''}`,
     ),
     ...(c.fix === null ? [] : [`  to fit more: ${c.fix}`]),
+    ...(c.awakeAtOnce?.fix == null ? [] : [`  to wake more at once: ${c.awakeAtOnce.fix}`]),
     ...c.assumptions.map((a) => `  assumes ${a}`),
   ];
   if (s.platformCost !== null) {
@@ -176,7 +240,12 @@ export function speedAndCapacityMarkdownRows(s: PlanSpeedAndCapacity): string[] 
   const c = s.capacity;
   return [
     `| Push → URL | ~${s.pushToUrl.totalMinutes} min (modelled pipeline; CloudFormation ~${s.pushToUrl.cloudFormationMinutes} min of it) |`,
-    `| Capacity | ${fits(c.environments)} ${cell(c.profile)} environment(s) in ${cell(c.account)}, bound by ${cell(quotaName(c, c.binding))}; ${fits(c.structural.environments)} by the platform's shape |`,
+    `| Capacity | ${fits(c.environments)} ${cell(c.profile)} environment(s) in ${cell(c.account)}, bound by ${cell(quotaName(c, c.binding))}; ${fits(c.structural.environments)} by the platform's shape${c.awakeAtOnce === null ? '' : `; ${fits(c.awakeAtOnce.environments)} awake at once (${cell(quotaName(c, c.awakeAtOnce.binding))})`} |`,
+    ...(s.wake === null
+      ? []
+      : [
+          `| Sleep | after ${c.sleepAfterIdleMinutes} idle min; the first request then waits ~${s.wake.totalMinutes} min (modelled) on a "waking up" page |`,
+        ]),
     ...(s.platformCost === null
       ? []
       : [`| Platform | $${s.platformCost.perHour.toFixed(3)}/h idle, once per account |`]),
@@ -206,10 +275,11 @@ export function speedAndCapacityMarkdown(s: PlanSpeedAndCapacity): string[] {
     '|---|---:|---:|---:|---:|---:|',
     ...c.rows.map(
       (r) =>
-        `| ${cell(r.name)}${r.adjustable ? '' : ' (not adjustable)'} | ${r.limit} | ${round(r.platform, 2)} | ${round(r.occupied, 2)} | ${round(r.perEnvironment, 2)} | ${rowFits(r.fits)} |`,
+        `| ${cell(r.name)}${r.adjustable ? '' : ' (not adjustable)'}${r.bounds === 'awake' ? ' (awake at once)' : ''} | ${r.limit} | ${round(r.platform, 2)} | ${round(r.occupied, 2)} | ${round(r.perEnvironment, 2)} | ${rowFits(r.fits)} |`,
     ),
     '',
     ...(c.fix === null ? [] : [`To fit more: ${cell(c.fix)}`, '']),
+    ...(c.awakeAtOnce?.fix == null ? [] : [`To wake more at once: ${cell(c.awakeAtOnce.fix)}`, '']),
     ...c.assumptions.map((a) => `- assumes ${cell(a)}`),
     '',
     '</details>',

@@ -13,6 +13,7 @@ import {
   mdTextWithLinks,
   mdUsd,
   modelTimeToReady,
+  sleepAfterIdleMinutes,
   type ComplianceSummary,
   type CostLine,
   type PathStep,
@@ -104,6 +105,16 @@ export interface Plan extends PlanSpeedAndCapacity {
     readonly lines: readonly (CostLine & { readonly stack: string })[];
     readonly unpriced: readonly (UnpricedItem & { readonly stack: string })[];
     readonly priceTable: { readonly date: string; readonly source: string };
+    /**
+     * The idle cost while asleep, for a profile that sleeps (docs/platform.md, "Sleep and wake"):
+     * the same line items with every ECS service at 0 tasks. Null when the profile never sleeps.
+     */
+    readonly asleep: {
+      readonly perHour: number;
+      readonly perMonth: number;
+      readonly lines: readonly (CostLine & { readonly stack: string })[];
+      readonly unpriced: readonly (UnpricedItem & { readonly stack: string })[];
+    } | null;
   };
   readonly timeToReady: {
     /** Stacks deploy one after the other (the certificate stack first), so their paths add up. */
@@ -137,6 +148,9 @@ export function buildPlan(
   let perHour = 0;
   let perMonth = 0;
   let priceTable = { date: prices.date, source: prices.source };
+  const sleeps = sleepAfterIdleMinutes(env) !== null;
+  const asleep = { perHour: 0, perMonth: 0, lines: [] as Plan['cost']['lines'][number][] };
+  const asleepUnpriced: Plan['cost']['unpriced'][number][] = [];
   for (const stack of synthesis.stacks) {
     for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
       const block = stack.blocks[logicalId] ?? 'Stack';
@@ -153,6 +167,13 @@ export function buildPlan(
     priceTable = cost.priceTable;
     lines.push(...cost.lines.map((l) => ({ ...l, stack: stack.name })));
     unpriced.push(...cost.unpriced.map((u) => ({ ...u, stack: stack.name })));
+    if (sleeps) {
+      const idle = estimateCost(stack.template, { prices, asleep: true });
+      asleep.perHour += idle.perHour;
+      asleep.perMonth += idle.perMonth;
+      asleep.lines.push(...idle.lines.map((l) => ({ ...l, stack: stack.name })));
+      asleepUnpriced.push(...idle.unpriced.map((u) => ({ ...u, stack: stack.name })));
+    }
     const time = modelTimeToReady(stack.template);
     times.push({
       stack: stack.name,
@@ -207,6 +228,14 @@ export function buildPlan(
       lines,
       unpriced,
       priceTable,
+      asleep: sleeps
+        ? {
+            perHour: round(asleep.perHour, 4),
+            perMonth: round(asleep.perMonth, 2),
+            lines: asleep.lines,
+            unpriced: asleepUnpriced,
+          }
+        : null,
     },
     timeToReady: {
       totalMinutes: round(
@@ -244,7 +273,7 @@ export function planText(plan: Plan): string {
     `url:         ${e.url ?? 'the load balancer address, known after deploy'}`,
     `stacks:      ${plan.stacks.map((s) => `${s.name} (${s.region}, ${s.resources})`).join(', ')}`,
     ...headline(plan),
-    ...speedAndCapacityHeadline(plan, plan.cost.perHour),
+    ...speedAndCapacityHeadline(plan, plan.cost.perHour, plan.cost.asleep?.perHour ?? null),
     '',
     ...servicesText(plan.services, plan.jobs),
     '',
@@ -265,6 +294,18 @@ export function planText(plan: Plan): string {
       ),
     ...plan.cost.unpriced.map((u) => `  unpriced    ${u.logicalId} (${u.type}): ${u.reason}`),
     ...costCaveats(plan).map((c) => `  note: ${c}`),
+    ...(plan.cost.asleep === null
+      ? []
+      : [
+          '',
+          `asleep after ${plan.capacity.sleepAfterIdleMinutes} idle min: ${usd(plan.cost.asleep.perHour, 4)}/h idle (no Fargate), about ${usd(plan.cost.asleep.perMonth, 2)}/month:`,
+          ...plan.cost.asleep.lines
+            .filter((l) => l.perHour > 0 || l.item.startsWith('ECS service asleep'))
+            .map(
+              (l) =>
+                `  ${usd(l.perHour, 4).padStart(9)}/h  ${l.item} x${round(l.quantity, 3)} ${l.unit}`,
+            ),
+        ]),
     '',
     `time to ready (critical path; ${READY_SCOPE}):`,
     ...plan.timeToReady.stacks.flatMap((s) => [
@@ -363,6 +404,11 @@ export function planMarkdown(plan: Plan): string {
     ),
     '',
     ...costCaveats(plan).map((caveat) => `- ${mdTextWithLinks(caveat)}`),
+    ...(plan.cost.asleep === null
+      ? []
+      : [
+          `- asleep (after ${plan.capacity.sleepAfterIdleMinutes} idle min): **${mdUsd(plan.cost.asleep.perHour)}/h**, every service at 0 tasks (no Fargate vCPU, memory or task address)`,
+        ]),
     '',
     '</details>',
     '',

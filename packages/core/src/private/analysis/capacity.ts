@@ -204,6 +204,12 @@ export interface Occupant {
   readonly name: string;
   readonly isolation: Isolation;
   readonly usage: QuotaUsage;
+  /**
+   * It sleeps when idle (`sleepAfterIdleMinutes` not null): it holds no running-task quota while
+   * asleep, so it is left out of the awake-at-once count of a profile that sleeps.
+   * @default false
+   */
+  readonly sleeps?: boolean;
 }
 
 export interface CapacityInput {
@@ -211,6 +217,12 @@ export interface CapacityInput {
   /** Quota usage of one environment of the branch's profile (`environmentQuotaUsage`). */
   readonly usage: QuotaUsage;
   readonly isolation: Isolation;
+  /**
+   * The profile's environments sleep when idle (`sleepAfterIdleMinutes` not null): quotas that
+   * count running tasks (Fargate vCPU) then bound how many are awake at once, not how many fit.
+   * @default false
+   */
+  readonly sleeps?: boolean;
   /** The account's platform, when it has one (its fixed use is counted). */
   readonly platform?: PlatformShape | undefined;
   /** Environments that hold quota besides the new ones: long-lived, or live. */
@@ -243,8 +255,16 @@ export interface CapacityRow {
   /** Long-lived or live environments (and the default VPC). */
   readonly occupied: number;
   readonly perEnvironment: number;
-  /** How many more environments of the profile fit under this quota; null = this profile uses none. */
+  /**
+   * How many more environments of the profile fit under this quota; null = this profile uses none.
+   * For an `awake` row: how many can be awake at once.
+   */
   readonly fits: number | null;
+  /**
+   * `fit`: the row bounds how many environments exist. `awake`: a quota of running tasks for a
+   * profile that sleeps; it bounds how many are awake at once (`awakeAtOnce`), not how many fit.
+   */
+  readonly bounds: 'fit' | 'awake';
   readonly source: string;
 }
 
@@ -258,6 +278,15 @@ export interface CapacityModel {
    * i.e. what the platform's shape allows.
    */
   readonly structural: { readonly environments: number | null; readonly binding: QuotaKey | null };
+  /**
+   * For a profile that sleeps: how many of its environments can be awake (running tasks) at once,
+   * next to every occupant that never sleeps, and the running-task quota that binds. Null for a
+   * profile that never sleeps (its running-task quotas bound `environments`).
+   */
+  readonly awakeAtOnce: {
+    readonly environments: number | null;
+    readonly binding: QuotaKey | null;
+  } | null;
   /** Every quota the profile or its account uses, binding first. */
   readonly rows: readonly CapacityRow[];
   readonly occupants: readonly string[];
@@ -271,6 +300,7 @@ const EPSILON = 1e-9;
 export function modelCapacity(input: CapacityInput): CapacityModel {
   const table = input.quotas ?? QUOTAS_2026_12;
   const shared = input.isolation === 'shared';
+  const sleeps = input.sleeps ?? false;
   const loadBalancers = input.platform?.loadBalancers ?? 1;
   const platform = input.platform === undefined ? {} : platformQuotaUsage(input.platform);
   const defaults = (input.defaultVpc ?? true) ? DEFAULT_VPC_USAGE : {};
@@ -279,6 +309,7 @@ export function modelCapacity(input: CapacityInput): CapacityModel {
   for (const quota of Object.values(table.quotas)) {
     const key = quota.key;
     const perLb = ELB_PER_LB.has(key);
+    const awake = sleeps && (quota.runningTasks ?? false);
     // Per-load-balancer pools exist only on the platform; a dedicated environment's own load
     // balancer has its own (environmentQuotaUsage leaves them out for it).
     const perEnvironment = perLb && !shared ? 0 : (input.usage[key] ?? 0);
@@ -286,6 +317,8 @@ export function modelCapacity(input: CapacityInput): CapacityModel {
       (defaults[key] ?? 0) +
       occupants
         .filter((o) => !perLb || o.isolation === 'shared')
+        // Awake at once: next to the occupants that never sleep (sleeping ones hold no task).
+        .filter((o) => !awake || !(o.sleeps ?? false))
         .reduce((sum, o) => sum + (o.usage[key] ?? 0), 0);
     const platformUse = platform[key] ?? 0;
     if (perEnvironment === 0 && occupied === 0 && platformUse === 0) continue;
@@ -310,15 +343,20 @@ export function modelCapacity(input: CapacityInput): CapacityModel {
       occupied,
       perEnvironment,
       fits,
+      bounds: awake ? 'awake' : 'fit',
       source: quota.source,
     });
   }
-  // Ties keep the table's order (VPCs before the internet gateways that follow them).
+  // Ties keep the table's order (VPCs before the internet gateways that follow them). Rows that
+  // bound how many fit come first, then the awake-at-once ones, then the quotas this profile uses none of.
+  const group = (r: CapacityRow) => (r.fits === null ? 2 : r.bounds === 'awake' ? 1 : 0);
   const order = (r: CapacityRow) => r.fits ?? Number.POSITIVE_INFINITY;
-  rows.sort((a, b) => order(a) - order(b));
+  rows.sort((a, b) => group(a) - group(b) || order(a) - order(b));
   const first = (list: readonly CapacityRow[]) => list.find((r) => r.fits !== null);
-  const binding = first(rows);
-  const structural = first(rows.filter((r) => !r.growsWithUsage));
+  const fitRows = rows.filter((r) => r.bounds === 'fit');
+  const binding = first(fitRows);
+  const structural = first(fitRows.filter((r) => !r.growsWithUsage));
+  const awake = first(rows.filter((r) => r.bounds === 'awake'));
   const fargate = rows.find((r) => r.growsWithUsage && r.fits !== null);
   const assumptions = [
     `quota values: AWS defaults of ${table.date}${input.values && Object.keys(input.values).length > 0 ? ', replaced by the applied values given' : ''}`,
@@ -332,6 +370,11 @@ export function modelCapacity(input: CapacityInput): CapacityModel {
       ? [`already holding quota: ${occupants.map((o) => o.name).join(', ')}`]
       : []),
     'Fargate vCPU counts every service at its maximum task count; a rolling deployment briefly runs up to twice that',
+    ...(sleeps
+      ? [
+          "the profile's environments sleep when idle (0 tasks): Fargate vCPU bounds how many are awake at once, not how many fit; awake at once counts next to the environments that never sleep, and sleeping ones share that room when they wake",
+        ]
+      : []),
     ...(fargate === undefined
       ? []
       : [
@@ -345,11 +388,28 @@ export function modelCapacity(input: CapacityInput): CapacityModel {
       environments: structural?.fits ?? null,
       binding: structural?.quota ?? null,
     },
+    awakeAtOnce: sleeps
+      ? { environments: awake?.fits ?? null, binding: awake?.quota ?? null }
+      : null,
     rows,
     occupants: occupants.map((o) => o.name),
     assumptions,
     quotaTable: { date: table.date },
   };
+}
+
+/**
+ * How to make room for one more environment than `row` allows (raise its quota to what that takes,
+ * or add a load balancer), as a user error's fix; null when the profile uses none of the quota.
+ */
+export function moreRoomFix(
+  row: CapacityRow,
+  region: string,
+  quotas: QuotaTable = QUOTAS_2026_12,
+): string | null {
+  if (row.fits === null) return null;
+  const desired = row.platform + row.occupied + row.perEnvironment * (row.fits + 1);
+  return raiseQuotaFix(quotas.quotas[row.quota], desired / row.pools, region);
 }
 
 /** Verdict of a deploy's capacity check: room for one more environment, or which quota is full. */
@@ -365,15 +425,17 @@ export type RoomDecision =
 
 /**
  * Whether one more environment fits, from a capacity model whose occupants are the environments
- * live in the account (plus the long-lived ones the config reserves). Every quota counts, Fargate
- * too (the deploy reads applied values, so AWS's own raises are seen).
+ * live in the account (plus the long-lived ones the config reserves). Every quota that bounds how
+ * many environments fit counts, Fargate too for a profile that never sleeps (the deploy reads
+ * applied values, so AWS's own raises are seen); for a profile that sleeps Fargate bounds only how
+ * many are awake at once (`awakeAtOnce`), which refuses no deploy.
  */
 export function decideRoom(
   model: CapacityModel,
   region: string,
   quotas: QuotaTable = QUOTAS_2026_12,
 ): RoomDecision {
-  const full = model.rows.find((r) => r.fits !== null && r.fits < 1);
+  const full = model.rows.find((r) => r.bounds === 'fit' && r.fits !== null && r.fits < 1);
   if (full === undefined) return { kind: 'room', environments: model.environments };
   const quota = quotas.quotas[full.quota];
   const used = full.platform + full.occupied;

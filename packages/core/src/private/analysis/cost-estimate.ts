@@ -49,6 +49,12 @@ export interface CostEstimate {
 export interface CostEstimateOptions {
   /** @default PRICES_2026_11 */
   readonly prices?: PriceTable;
+  /**
+   * Price the environment asleep (docs/platform.md, "Sleep and wake"): its ECS services at 0
+   * tasks, so no Fargate vCPU, memory or task address; each service is a $0 line saying so.
+   * @default false
+   */
+  readonly asleep?: boolean;
 }
 
 /** Types with no standing charge of their own (free, or billed only through other lines). */
@@ -525,7 +531,16 @@ export function estimateCost(
         break;
       }
       case 'AWS::ECS::Service':
-        priceFargateService(template, table, id, resource, b);
+        if (options.asleep === true)
+          b.add(
+            'ECS service asleep (0 tasks)',
+            id,
+            1,
+            'service',
+            0,
+            'asleep: no Fargate vCPU, memory or task address is billed until a request or a deploy wakes it',
+          );
+        else priceFargateService(template, table, id, resource, b);
         break;
       case 'AWS::DocDB::DBInstance':
       case 'AWS::RDS::DBInstance':

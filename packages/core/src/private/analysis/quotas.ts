@@ -48,6 +48,12 @@ export interface Quota {
    * a new account rather than what an account in use has.
    */
   readonly growsWithUsage?: boolean;
+  /**
+   * Counts running tasks only: a sleeping environment (its services at 0 tasks) holds none, so for
+   * a profile that sleeps the quota bounds how many environments are awake at once, not how many
+   * fit (docs/platform.md, "Sleep and wake").
+   */
+  readonly runningTasks?: boolean;
   /** Where the default value is published. */
   readonly source: string;
 }
@@ -212,6 +218,7 @@ export const QUOTAS_2026_12: QuotaTable = {
       adjustable: true,
       scope: 'region',
       growsWithUsage: true,
+      runningTasks: true,
       source: `${FARGATE_DOC} ("Each supported Region: 6"; new accounts start there and AWS raises it with usage: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html)`,
     }),
     fargateSpotVcpu: quota('fargateSpotVcpu', {
@@ -222,6 +229,7 @@ export const QUOTAS_2026_12: QuotaTable = {
       adjustable: true,
       scope: 'region',
       growsWithUsage: true,
+      runningTasks: true,
       source: `${FARGATE_DOC} ("Each supported Region: 6"; new accounts start there and AWS raises it with usage)`,
     }),
     iamRoles: quota('iamRoles', {

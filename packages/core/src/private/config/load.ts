@@ -55,6 +55,7 @@ interface SchemaIssue {
   readonly code: string;
   readonly expected?: unknown;
   readonly values?: readonly unknown[];
+  readonly path?: readonly PropertyKey[];
 }
 
 function schemaMessage(
@@ -74,15 +75,18 @@ function schemaMessage(
     return `expected ${article(issue.expected)}, got ${jsonTypeOf(value)}`;
   }
   if ((issue.code === 'invalid_value' || issue.code === 'invalid_union') && value !== undefined) {
-    // The JSON types the schema allows here: of the listed values, or of a union's branches.
+    // The JSON types the schema allows here: of the listed values, or of a union's branches. A
+    // branch that failed deeper down (an object missing a field) took the type: no type to name.
     const branches = issue.code === 'invalid_union' ? (issue.errors ?? []).flat() : [issue];
     const types = new Set(
       branches.flatMap((b) =>
-        b.code === 'invalid_value'
-          ? (b.values ?? []).map(jsonTypeOf)
-          : b.code === 'invalid_type' && typeof b.expected === 'string'
-            ? [article(b.expected)]
-            : ['?'],
+        (b.path?.length ?? 0) > 0
+          ? ['?']
+          : b.code === 'invalid_value'
+            ? (b.values ?? []).map(jsonTypeOf)
+            : b.code === 'invalid_type' && typeof b.expected === 'string'
+              ? [article(b.expected)]
+              : ['?'],
       ),
     );
     if (!types.has('?') && types.size > 0 && !types.has(jsonTypeOf(value)))

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JobsSchema, ProfileServicesSchema, ServicesSchema, SiteSchema } from './services.js';
 import { CdkAppSchema } from './cdk-app-checks.js';
+import { SleepSchema } from './sleep.js';
 
 /**
  * The one schema definition of `branch-env.config.json`. Parsing uses it directly; the JSON
@@ -267,6 +268,7 @@ export const ProfileSchema = z
         'shared: a thin stack on the account platform (its VPC, cluster, load balancer, wildcard certificate and DNS); dedicated: the environment builds all of its own. Production stays dedicated. @default dedicated',
     }),
     access: AccessSchema.default({ mode: 'public' }),
+    sleep: SleepSchema.optional(),
     database: DatabaseSchema.default({ engine: 'none' }),
     natGateways: z.int().min(0).max(3).default(0).meta({
       description:

@@ -13,6 +13,7 @@ import { MULTI_SERVICE_CHECKS } from './multi-service-checks.js';
 import { ENVIRONMENT_RULES_CHECK } from './environment-checks.js';
 import { ROUTING_CHECKS } from './routing-checks.js';
 import { CDK_APP_CHECKS } from './cdk-app-checks.js';
+import { SLEEP_CHECKS } from './sleep-checks.js';
 import { entryOf, known, type ConfigView } from './view.js';
 
 /**
@@ -310,6 +311,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   ENVIRONMENT_RULES_CHECK,
   ...ROUTING_CHECKS,
   ...CDK_APP_CHECKS,
+  ...SLEEP_CHECKS,
 ];
 
 /**
