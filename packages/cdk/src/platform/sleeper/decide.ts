@@ -1,5 +1,5 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { TAG_KEYS } from '@branch-env/core';
+import { TAG_KEYS, WAKE_PAGE_REFRESH_SECONDS } from '@branch-env/core';
 
 /**
  * The decisions of the platform's sleeper (docs/platform.md, "Sleep and wake"), pure: from what
@@ -38,8 +38,11 @@ export const ECS_DESIRED_COUNT = 'ecs:service:DesiredCount';
  */
 export const WAKE_ESTIMATE_SECONDS = 90;
 
-/** Seconds the waking page asks the browser to wait before asking again (`Retry-After`, refresh). */
-export const RETRY_AFTER_SECONDS = 5;
+/**
+ * Seconds the waking page asks the browser to wait before asking again (`Retry-After`, refresh):
+ * core's, which the wake model counts.
+ */
+export const RETRY_AFTER_SECONDS = WAKE_PAGE_REFRESH_SECONDS;
 
 /** The function's environment variables (set by the construct, sleeper.ts). */
 export const SLEEPER_ENV = {
