@@ -795,7 +795,64 @@ describe('the shared database provisioner and master secrets (docs/platform.md, 
   });
 });
 
+describe("a protected environment's tagged resources: the unprotected class can do nothing to them, whatever the verb", () => {
+  const run = (action: string, resource: string, context: Record<string, string | string[]> = {}) =>
+    decide(unprotectedExec, unprotectedBoundary, EXEC_SESSION, action, resource, context);
+  const at = (service: string, resource: string) =>
+    `arn:aws:${service}:us-east-1:${DEV}:${resource}`;
+  // Verbs a list of Create/Delete/Put/Update/Modify/Tag/Untag would miss.
+  it.each([
+    ['ec2:AuthorizeSecurityGroupIngress', at('ec2', 'security-group/sg-0123456789abcdef0')],
+    ['ec2:RevokeSecurityGroupEgress', at('ec2', 'security-group/sg-0123456789abcdef0')],
+    ['ec2:DeleteTags', at('ec2', 'security-group/sg-0123456789abcdef0')],
+    [
+      'elasticloadbalancing:RegisterTargets',
+      at('elasticloadbalancing', 'targetgroup/x/0123456789abcdef'),
+    ],
+    ['elasticloadbalancing:RemoveTags', at('elasticloadbalancing', 'loadbalancer/app/x/1')],
+    ['rds:RemoveTagsFromResource', at('rds', 'cluster:branch-env-demo-qa1')],
+    ['rds:RebootDBInstance', at('rds', 'db:branch-env-demo-qa1-1')],
+    ['secretsmanager:GetSecretValue', at('secretsmanager', 'secret:qa1-db-AbCdEf')],
+    ['lambda:AddPermission', at('lambda', 'function:x')],
+    ['ecs:StopTask', at('ecs', 'task/x/0123456789abcdef')],
+    [
+      'application-autoscaling:RegisterScalableTarget',
+      at('application-autoscaling', 'scalable-target/x'),
+    ],
+  ] as const)('denies %s on a resource of qa1', async (action, resource) => {
+    expect(await run(action, resource, tags('qa1'))).not.toBe('Allowed');
+  });
+  it('still lets it act on its own environment (the same verbs)', async () => {
+    expect(
+      await run(
+        'ec2:AuthorizeSecurityGroupIngress',
+        at('ec2', 'security-group/sg-0123456789abcdef0'),
+        tags('feature-x'),
+      ),
+    ).toBe('Allowed');
+  });
+});
+
 describe('IAM size limits', () => {
+  it('keeps the permissions boundary within 6,144 characters for the longest app name (32) and every protected rule of the config', () => {
+    const long = { ...config, app: 'a'.repeat(14) + '-' + 'b'.repeat(17) };
+    expect(long.app).toHaveLength(32);
+    const longApp = new App();
+    const t = Template.fromStack(
+      new DeployRoleStack(longApp, 'DevLong', {
+        config: long,
+        account: 'development',
+        repository: REPO,
+      }),
+    ).toJSON();
+    const boundaries = Object.entries(res(t)).filter(
+      ([, r]) => r.Type === 'AWS::IAM::ManagedPolicy',
+    );
+    expect(boundaries.length).toBeGreaterThan(0);
+    for (const [id, r] of boundaries)
+      expect(JSON.stringify(r.Properties.PolicyDocument).length, id).toBeLessThanOrEqual(6144);
+  });
+
   it("keeps every managed policy within 6,144 and every role's inline policies within 10,240 characters", () => {
     for (const t of [dev, prod]) {
       for (const [id, r] of Object.entries(res(t))) {

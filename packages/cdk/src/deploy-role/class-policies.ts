@@ -45,26 +45,25 @@ export interface ClassPolicyContext {
 }
 
 /**
- * Services whose resources carry the environment's tags (CloudFormation propagates stack tags),
- * with the verbs of their actions that change a resource or its tags (`<verb>*`): only verbs the
- * service has, and every verb of a tag change (ELB's AddTags and RemoveTags, RDS's
- * AddTagsToResource, EC2's CreateTags), so a tag deny cannot be undone by removing the tag. The
- * boundary carrying them is at IAM's 6,144-character limit; a test checks the table against IAM's
- * action list.
+ * Services whose resources carry the environment's tags (CloudFormation propagates stack tags):
+ * the unprotected class may do nothing (`<service>:*`) to a resource tagged with a protected
+ * environment. Whole services rather than verb lists: every mutation is covered (including tag
+ * removal, security-group rules and target registration), and the boundary carrying it stays
+ * well under IAM's 6,144 characters for the longest app name (a test checks).
  */
-export const TAGGED_SERVICE_VERBS: Readonly<Record<string, readonly string[]>> = {
-  ec2: ['Create', 'Delete', 'Put', 'Update', 'Modify'],
-  ecs: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
-  elasticloadbalancing: ['Create', 'Delete', 'Modify', 'Add', 'Remove'],
-  rds: ['Create', 'Delete', 'Modify', 'Add', 'Remove'],
-  secretsmanager: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
-  sns: ['Create', 'Delete', 'Put', 'Tag', 'Untag'],
-  cloudwatch: ['Delete', 'Put', 'Tag', 'Untag'],
-  cloudfront: ['Create', 'Delete', 'Update', 'Tag', 'Untag'],
-  'application-autoscaling': ['Delete', 'Put', 'Tag', 'Untag'],
-  ecr: ['Create', 'Delete', 'Put', 'Tag', 'Untag'],
-  lambda: ['Create', 'Delete', 'Put', 'Update', 'Tag', 'Untag'],
-};
+const TAGGED_SERVICES = [
+  'ec2',
+  'ecs',
+  'elasticloadbalancing',
+  'rds',
+  'secretsmanager',
+  'sns',
+  'cloudwatch',
+  'cloudfront',
+  'application-autoscaling',
+  'ecr',
+  'lambda',
+] as const;
 
 function roleName(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
@@ -170,8 +169,8 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
       effect: iam.Effect.DENY,
       actions: [
         'ssm:PutParameter',
-        // DeleteParameter and DeleteParameters; Add-, Remove- (and List-) TagsToResource: the
-        // boundary is at IAM's 6,144-character limit.
+        // DeleteParameter and DeleteParameters; Add-, Remove- (and List-) TagsToResource: short
+        // patterns, since the boundary must stay under IAM's 6,144 characters.
         'ssm:DeleteParameter*',
         'ssm:*Tags*Resource',
         's3:Delete*',
@@ -289,9 +288,7 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
       new iam.PolicyStatement({
         sid: 'DenyProtectedEnvironmentsByTag',
         effect: iam.Effect.DENY,
-        actions: Object.entries(TAGGED_SERVICE_VERBS).flatMap(([s, verbs]) =>
-          verbs.map((v) => `${s}:${v}*`),
-        ),
+        actions: TAGGED_SERVICES.map((s) => `${s}:*`),
         resources: ['*'],
         conditions: {
           StringLike: { [`aws:ResourceTag/${TAG_KEYS.environment}`]: protectedPatterns(ctx) },
@@ -311,7 +308,8 @@ function guardStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
 export function boundaryStatements(ctx: ClassPolicyContext): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({ sid: 'WithinTheGuards', actions: ['*'], resources: ['*'] }),
-    // Without their Sids (named in the source): the boundary is at IAM's 6,144-character limit.
+    // Without their Sids (named in the source): the boundary must stay under IAM's 6,144
+    // characters for every app name (a test checks the longest, 32).
     ...guardStatements(ctx).map((st) => {
       const json = { ...(st.toStatementJson() as Record<string, unknown>) };
       delete json['Sid'];
@@ -503,8 +501,8 @@ export function executionStatements(ctx: ClassPolicyContext): iam.PolicyStatemen
  * create's). Rules on the platform's listeners are the router's alone: the guards deny every rule
  * change on the platform's load balancers by ARN (SetRulePriorities has no resource-tag condition
  * key), so these denies matter for target groups and a dedicated environment's own load balancer.
- * In the execution policy, not the boundary: the boundary is at IAM's 6,144-character limit, and
- * the class's OIDC role has no load-balancing permission of its own.
+ * In the execution policy, not the boundary: the boundary must stay under IAM's 6,144 characters,
+ * and the class's OIDC role has no load-balancing permission of its own.
  */
 function sharedLoadBalancerGuards(ctx: ClassPolicyContext): iam.PolicyStatement[] {
   const environments = namePatterns(ctx);
