@@ -1,5 +1,6 @@
 import type { Action, RuleCondition } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { TAG_KEYS } from '@branch-env/core';
+import type { ListenerAccess } from '../../service/service.js';
 import {
   Refusal,
   requestingEnvironment,
@@ -34,21 +35,11 @@ export const RULE_TAGS = {
  */
 export const OIDC_TOKEN_ENDPOINT_TAG = 'branch-env:oidc-token-endpoint';
 
-/** Access of a private environment, as the request carries it. */
-export type RuleAccess =
-  | { readonly mode: 'public' }
-  | { readonly mode: 'cidr'; readonly cidrs: readonly string[] }
-  | {
-      readonly mode: 'oidc';
-      readonly issuer: string;
-      readonly authorizationEndpoint: string;
-      readonly tokenEndpoint: string;
-      readonly userInfoEndpoint: string;
-      readonly clientId: string;
-      readonly clientSecretArn: string;
-      /** JSON field of the secret holding the client secret; the whole string when absent. */
-      readonly clientSecretField?: string | undefined;
-    };
+/**
+ * Access of a private environment, as the request carries it: the stack's `ListenerAccess` (a
+ * type-only import; nothing of the construct library reaches the bundle).
+ */
+export type RuleAccess = ListenerAccess;
 
 /** What the stack asks for (`ResourceProperties`, every value a string as CloudFormation sends them). */
 export interface RuleRequest {
@@ -288,7 +279,7 @@ function owns(rule: RuleFacts, environment: string, settings: RouterSettings): b
 }
 
 /** Whether a physical resource id is a rule the router created (else a failed create's placeholder). */
-function isRuleArn(physicalResourceId: string | undefined): physicalResourceId is string {
+export function isRuleArn(physicalResourceId: string | undefined): physicalResourceId is string {
   return physicalResourceId !== undefined && RULE_ARN.test(physicalResourceId);
 }
 

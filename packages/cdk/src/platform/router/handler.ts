@@ -8,6 +8,7 @@ import { routerAws, type RouterAws } from './aws.js';
 import {
   checkClientSecret,
   checkTargetGroup,
+  isRuleArn,
   requestingEnvironment,
   routerSettingsFrom,
   ruleActionOf,
@@ -31,9 +32,7 @@ export async function route(
     const environment = requestingEnvironment(event, stack, settings.app);
     const request = event.RequestType === 'Delete' ? undefined : ruleRequestOf(event, settings);
     const physical = event.PhysicalResourceId;
-    const existing = physical?.includes(':listener-rule/')
-      ? await aws.describeRule(physical)
-      : undefined;
+    const existing = isRuleArn(physical) ? await aws.describeRule(physical) : undefined;
     const action = ruleActionOf(event, environment, request, existing, settings);
     if (action.kind === 'nothing')
       return responseOf(event, {
