@@ -14,7 +14,7 @@ import {
   type CustomResourceResponse,
   type ProvisionerSettings,
 } from './decide.js';
-import { respond } from '../../private/cfn-response.js';
+import { logAndRespond } from '../../private/cfn-response.js';
 
 /**
  * The platform's database provisioner: the Lambda behind `Custom::SharedDatabase` (outside the
@@ -115,16 +115,5 @@ export async function handler(event: CustomResourceEvent): Promise<void> {
     executor: process.env['EXECUTOR'] ?? '',
   });
   const response = await provision(event, settingsFrom(process.env), aws);
-  // The request without its properties: nothing secret is logged.
-  console.log(
-    JSON.stringify({
-      request: event.RequestType,
-      stack: event.StackId,
-      resource: event.LogicalResourceId,
-      status: response.Status,
-      reason: response.Reason,
-      physicalResourceId: response.PhysicalResourceId,
-    }),
-  );
-  await respond(event.ResponseURL, response);
+  await logAndRespond(event, response);
 }

@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { respond } from '../../private/cfn-response.js';
+import { logAndRespond } from '../../private/cfn-response.js';
 import { responseOf, type CustomResourceResponse } from '../provisioner/decide.js';
 import { routerAws, type RouterAws } from './aws.js';
 import {
@@ -104,16 +104,5 @@ export async function handler(event: CustomResourceEvent): Promise<void> {
     sleeper: process.env['SLEEPER'],
   });
   const response = await route(event, routerSettingsFrom(process.env), aws);
-  // The request without its properties: the OIDC settings stay out of the logs.
-  console.log(
-    JSON.stringify({
-      request: event.RequestType,
-      stack: event.StackId,
-      resource: event.LogicalResourceId,
-      status: response.Status,
-      reason: response.Reason,
-      physicalResourceId: response.PhysicalResourceId,
-    }),
-  );
-  await respond(event.ResponseURL, response);
+  await logAndRespond(event, response);
 }
